@@ -1,0 +1,31 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *	  Every difference between the PostgreSQL versions we build on
+ *	  (13 to 17) lives here, so the rest of the code reads as one version.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PM_COMPAT_H
+#define PM_COMPAT_H
+
+#if PG_VERSION_NUM < 130000
+#error "portfolio_margin needs PostgreSQL 13 or later"
+#endif
+
+/*
+ * hash_combine() lives in common/hashfn.h from PostgreSQL 13 on; older
+ * releases are not supported, so one include serves every version.
+ */
+#include "common/hashfn.h"
+
+/*
+ * PostgreSQL 14 added numeric infinities.  On 13 the only special numeric
+ * value is NaN, which our raw header check (numeric_raw.h) already treats
+ * as special, so nothing else is needed for infinities there.
+ *
+ * PostgreSQL 16 moved the varlena macros into varatt.h, which postgres.h
+ * includes on every version we support: nothing to do.
+ */
+
+#endif							/* PM_COMPAT_H */

@@ -1,0 +1,52 @@
+/*-------------------------------------------------------------------------
+ *
+ * loans.c
+ *	  Maintenance margin of a cross-margin loan (spec section 2, V4):
+ *
+ *	  MM = (borrowed + interest) * loanMMR(leverage)	  in the asset's units
+ *
+ * The MMR for a leverage is parameter data (pm.loan_mmr in later versions);
+ * this function only applies it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+
+#include "compat.h"
+#include "numeric_raw.h"
+#include "pm_numeric.h"
+
+PG_FUNCTION_INFO_V1(pm_loan_maint_margin);
+
+/* A balance that can only be zero or more. */
+static void
+check_not_negative(Numeric a, const char *what)
+{
+	pm_check_finite(a, what);
+	if (pm_numeric_sign(a) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be negative", what),
+				 errdetail("The value given is %s.", pm_numeric_out(a))));
+}
+
+/* pm.loan_maint_margin(borrowed, interest, loan_mmr) */
+Datum
+pm_loan_maint_margin(PG_FUNCTION_ARGS)
+{
+	Numeric		borrowed = PG_GETARG_NUMERIC(0);
+	Numeric		interest = PG_GETARG_NUMERIC(1);
+	Numeric		mmr = PG_GETARG_NUMERIC(2);
+
+	check_not_negative(borrowed, "borrowed");
+	check_not_negative(interest, "interest");
+	check_not_negative(mmr, "loan_mmr");
+	if (pm_cmp(mmr, pm_numeric_in("1")) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("loan_mmr must be between 0 and 1"),
+				 errdetail("The value given is %s.", pm_numeric_out(mmr))));
+	PG_RETURN_NUMERIC(pm_mul(pm_add(borrowed, interest), mmr));
+}

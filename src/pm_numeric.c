@@ -1,0 +1,221 @@
+/*-------------------------------------------------------------------------
+ *
+ * pm_numeric.c
+ *	  Exact numeric helpers shared by the margin functions.
+ *
+ * Sums, differences and products are exact (PostgreSQL's numeric).  The only
+ * rounding in the whole extension happens in pm_div(), which fixes its
+ * precision from the operands' magnitudes alone, so a quotient is the same
+ * whichever plan, worker or version computes it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+
+#include "compat.h"
+#include "numeric_raw.h"
+#include "pm_numeric.h"
+
+/* Largest display scale a numeric can carry (numeric.c's NUMERIC_DSCALE_MAX). */
+#define PM_NUMERIC_DSCALE_MAX	0x3FFF
+
+Numeric
+pm_add(Numeric a, Numeric b)
+{
+	return DatumGetNumeric(DirectFunctionCall2(numeric_add,
+											   NumericGetDatum(a),
+											   NumericGetDatum(b)));
+}
+
+Numeric
+pm_sub(Numeric a, Numeric b)
+{
+	return DatumGetNumeric(DirectFunctionCall2(numeric_sub,
+											   NumericGetDatum(a),
+											   NumericGetDatum(b)));
+}
+
+Numeric
+pm_mul(Numeric a, Numeric b)
+{
+	return DatumGetNumeric(DirectFunctionCall2(numeric_mul,
+											   NumericGetDatum(a),
+											   NumericGetDatum(b)));
+}
+
+Numeric
+pm_abs(Numeric a)
+{
+	return DatumGetNumeric(DirectFunctionCall1(numeric_abs, NumericGetDatum(a)));
+}
+
+Numeric
+pm_neg(Numeric a)
+{
+	return DatumGetNumeric(DirectFunctionCall1(numeric_uminus, NumericGetDatum(a)));
+}
+
+/* The same value with no trailing fractional zeros (numeric's trim_scale). */
+Numeric
+pm_trim_scale(Numeric a)
+{
+	return DatumGetNumeric(DirectFunctionCall1(numeric_trim_scale, NumericGetDatum(a)));
+}
+
+int
+pm_cmp(Numeric a, Numeric b)
+{
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+											 NumericGetDatum(a),
+											 NumericGetDatum(b)));
+}
+
+/* Sign of a finite value, read from its header without any arithmetic. */
+int
+pm_sign(Numeric a)
+{
+	return pm_numeric_sign(a);
+}
+
+Numeric
+pm_zero(void)
+{
+	return pm_numeric_in("0");
+}
+
+Numeric
+pm_numeric_in(const char *str)
+{
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in,
+											   CStringGetDatum(str),
+											   ObjectIdGetDatum(InvalidOid),
+											   Int32GetDatum(-1)));
+}
+
+char *
+pm_numeric_out(Numeric a)
+{
+	return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(a)));
+}
+
+/*
+ * A palloc'd copy with a 4-byte varlena header, fit to be embedded in our
+ * own varlena types and addressed in place later.
+ */
+Numeric
+pm_numeric_copy_plain(Numeric a)
+{
+	Size		len = VARSIZE_ANY(a);
+	Numeric		copy;
+
+	if (VARATT_IS_EXTENDED(a))
+		return DatumGetNumericCopy(NumericGetDatum(a));
+	copy = (Numeric) palloc(len);
+	memcpy(copy, a, len);
+	return copy;
+}
+
+/*
+ * 10^k as an exact numeric, for k in [-PM_NUMERIC_DSCALE_MAX, PM_NUMERIC_DSCALE_MAX].
+ * Written out digit by digit so it does not depend on numeric_in's
+ * exponent limits, which differ between versions.
+ */
+static Numeric
+pm_pow10(int k)
+{
+	int			n = Abs(k);
+	char	   *buf = palloc(n + 3);
+	char	   *p = buf;
+
+	if (k >= 0)
+	{
+		*p++ = '1';
+		memset(p, '0', n);
+		p += n;
+	}
+	else
+	{
+		*p++ = '0';
+		*p++ = '.';
+		memset(p, '0', n - 1);
+		p += n - 1;
+		*p++ = '1';
+	}
+	*p = '\0';
+	return pm_numeric_in(buf);
+}
+
+/*
+ * a / b, rounded half away from zero to at least PM_DIV_SIG_DIGITS
+ * significant digits, trailing zeros removed.
+ *
+ * The scale is chosen from the decimal exponents of a and b alone: the
+ * quotient's leading digit sits at exponent e or e - 1 with e = exp(a) -
+ * exp(b), so rounding at 10^-(PM_DIV_SIG_DIGITS - e) keeps at least
+ * PM_DIV_SIG_DIGITS digits.  The rounding itself is exact integer division
+ * with a remainder test, so the result is the correctly rounded value and
+ * never depends on numeric_div's own scale heuristics.
+ */
+Numeric
+pm_div(Numeric a, Numeric b)
+{
+	int			sa,
+				sb,
+				rscale;
+	Numeric		num,
+				den,
+				q,
+				rem;
+
+	sb = pm_numeric_sign(b);
+	if (sb == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DIVISION_BY_ZERO),
+				 errmsg("division by zero")));
+	sa = pm_numeric_sign(a);
+	if (sa == 0)
+		return pm_zero();
+
+	rscale = PM_DIV_SIG_DIGITS - (pm_numeric_exponent10(a) - pm_numeric_exponent10(b));
+	rscale = Max(rscale, 0);
+	rscale = Min(rscale, PM_NUMERIC_DSCALE_MAX);
+
+	num = pm_mul(pm_abs(a), pm_pow10(rscale));
+	den = pm_abs(b);
+	q = DatumGetNumeric(DirectFunctionCall2(numeric_div_trunc,
+											NumericGetDatum(num),
+											NumericGetDatum(den)));
+	rem = pm_sub(num, pm_mul(q, den));
+	if (pm_cmp(pm_add(rem, rem), den) >= 0)
+		q = pm_add(q, pm_numeric_in("1"));
+	if (sa != sb)
+		q = pm_neg(q);
+	return pm_trim_scale(pm_mul(q, pm_pow10(-rscale)));
+}
+
+/* Reject NaN and infinities with an error naming the argument. */
+void
+pm_check_finite(Numeric a, const char *what)
+{
+	if (pm_numeric_is_special(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a finite number", what),
+				 errdetail("The value given is %s.", pm_numeric_out(a))));
+}
+
+/* Reject anything but a finite value above zero (prices, contract sizes). */
+void
+pm_check_positive(Numeric a, const char *what)
+{
+	pm_check_finite(a, what);
+	if (pm_numeric_sign(a) <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be positive", what),
+				 errdetail("The value given is %s.", pm_numeric_out(a))));
+}

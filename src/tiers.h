@@ -1,0 +1,66 @@
+/*-------------------------------------------------------------------------
+ *
+ * tiers.h
+ *	  pm.tiers: a marginal rate schedule, ordered (floor, rate) pairs.
+ *
+ * One type serves collateral tiers and futures maintenance-margin brackets
+ * (spec section 2).  Tier k covers (floor_k, floor_k+1]; the last tier is
+ * unbounded; the first floor is 0.  The stored value also carries each
+ * tier's cum, the constant that turns the marginal sum into one product:
+ *
+ *	  tiered(x) = x * rate_j - cum_j	for x in tier j
+ *
+ * On-disk layout (one varlena, never relies on alignment of the caller):
+ *
+ *	  int32   vl_len_
+ *	  uint8   version		  PM_TIERS_VERSION
+ *	  uint8   flags			  PM_TIERS_* summary bits
+ *	  uint16  reserved		  0
+ *	  int32   ntiers
+ *	  uint32  offsets[3 * ntiers]	 floor, rate, cum of each tier
+ *	  ...     numerics, each with a 4-byte header, at int-aligned offsets
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PM_TIERS_H
+#define PM_TIERS_H
+
+#include "fmgr.h"
+#include "utils/numeric.h"
+
+#define PM_TIERS_VERSION		1
+
+/* Largest schedule we accept; Binance's longest has about 20 tiers. */
+#define PM_TIERS_MAX			100000
+
+/* flags */
+#define PM_TIERS_RATE_ABOVE_ONE 0x01	/* some rate > 1: not a collateral schedule */
+
+typedef struct PmTiers
+{
+	int32		vl_len_;
+	uint8		version;
+	uint8		flags;
+	uint16		reserved;
+	int32		ntiers;
+	uint32		offsets[FLEXIBLE_ARRAY_MEMBER];
+} PmTiers;
+
+#define PM_TIERS_FLOOR(t, i)	((Numeric) ((char *) (t) + (t)->offsets[3 * (i)]))
+#define PM_TIERS_RATE(t, i)		((Numeric) ((char *) (t) + (t)->offsets[3 * (i) + 1]))
+#define PM_TIERS_CUM(t, i)		((Numeric) ((char *) (t) + (t)->offsets[3 * (i) + 2]))
+
+#define DatumGetPmTiers(d)		((PmTiers *) PG_DETOAST_DATUM(d))
+#define PG_GETARG_PMTIERS(n)	DatumGetPmTiers(PG_GETARG_DATUM(n))
+#define PG_RETURN_PMTIERS(t)	PG_RETURN_POINTER(t)
+
+/* tiers_build.c */
+extern PmTiers *pm_tiers_build(Numeric *floors, Numeric *rates, int ntiers);
+extern void pm_tiers_check_count(int64 ntiers);
+
+/* tiered.c */
+extern int	pm_tiers_find(PmTiers *t, Numeric x, Numeric scale);
+extern Numeric pm_tiers_eval(PmTiers *t, Numeric x);
+extern void pm_check_collateral_schedule(PmTiers *t);
+
+#endif							/* PM_TIERS_H */
