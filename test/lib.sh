@@ -1,0 +1,38 @@
+# Shared by test/run.sh and test/demo.sh: find PostgreSQL, install what is
+# missing from Debian, build and install the extension.  Source it; do not run.
+
+PM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PM_PG_VERSION=${PM_PG_VERSION:-15}
+PM_PG_CONFIG=/usr/lib/postgresql/$PM_PG_VERSION/bin/pg_config
+PM_PACKAGES=(
+  "postgresql-$PM_PG_VERSION"
+  "postgresql-server-dev-$PM_PG_VERSION"
+  "postgresql-$PM_PG_VERSION-pgtap"
+  libtap-parser-sourcehandler-pgtap-perl
+  make gcc libc6-dev python3
+)
+
+# Run a command as root: directly when we are root, else through sudo.
+pm_as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Install the Debian packages that are not installed yet.
+pm_install_packages() {
+  local missing=() p
+  for p in "${PM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+      || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing from Debian: ${missing[*]}"
+  pm_as_root apt-get update -qq &&
+    pm_as_root env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Build and install the extension into the PostgreSQL found above.
+pm_build_install() {
+  make -C "$PM_ROOT" -s PG_CONFIG="$PM_PG_CONFIG" &&
+    pm_as_root make -C "$PM_ROOT" -s PG_CONFIG="$PM_PG_CONFIG" install
+}
