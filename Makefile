@@ -14,11 +14,17 @@ OBJS = \
 	src/tiered.o \
 	src/futures.o \
 	src/loans.o \
+	src/margin_state.o \
+	src/margin_summary.o \
+	src/margin_agg.o \
+	src/status.o \
+	src/orders.o \
 	$(CORE_OBJS)
 
 DATA = $(wildcard sql/portfolio_margin--*.sql)
 
-REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors
+REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors \
+	margin_aggregate margin_plans reference_schema spec_accounts
 REGRESS_OPTS = --load-extension=portfolio_margin
 
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * loans.c
- *	  Maintenance margin of a cross-margin loan (spec section 2, V4):
+ *	  Margin of a cross-margin loan (spec section 2, V4), in the asset's units:
  *
- *	  MM = (borrowed + interest) * loanMMR(leverage)	  in the asset's units
+ *	  MM = (borrowed + interest) * loanMMR(leverage)
+ *	  IM = borrowed / (leverage - 1)
  *
  * The MMR for a leverage is parameter data (pm.loan_mmr in later versions);
  * this function only applies it.
@@ -13,12 +14,14 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/fmgrprotos.h"
 
 #include "compat.h"
 #include "numeric_raw.h"
 #include "pm_numeric.h"
 
 PG_FUNCTION_INFO_V1(pm_loan_maint_margin);
+PG_FUNCTION_INFO_V1(pm_loan_initial_margin);
 
 /* A balance that can only be zero or more. */
 static void
@@ -49,4 +52,22 @@ pm_loan_maint_margin(PG_FUNCTION_ARGS)
 				 errmsg("loan_mmr must be between 0 and 1"),
 				 errdetail("The value given is %s.", pm_numeric_out(mmr))));
 	PG_RETURN_NUMERIC(pm_mul(pm_add(borrowed, interest), mmr));
+}
+
+/* pm.loan_initial_margin(borrowed, leverage) = borrowed / (leverage - 1) */
+Datum
+pm_loan_initial_margin(PG_FUNCTION_ARGS)
+{
+	Numeric		borrowed = PG_GETARG_NUMERIC(0);
+	int32		leverage = PG_GETARG_INT32(1);
+
+	check_not_negative(borrowed, "borrowed");
+	if (leverage < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("loan leverage must be at least 2"),
+				 errdetail("The value given is %d.", leverage)));
+	PG_RETURN_NUMERIC(pm_div(borrowed,
+							 DatumGetNumeric(DirectFunctionCall1(int4_numeric,
+																 Int32GetDatum(leverage - 1)))));
 }

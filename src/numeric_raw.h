@@ -24,6 +24,9 @@
 #define PM_NUMERIC_SHORT_SIGN_MASK			0x2000
 #define PM_NUMERIC_SHORT_WEIGHT_SIGN_MASK	0x0040
 #define PM_NUMERIC_SHORT_WEIGHT_MASK		0x003F
+#define PM_NUMERIC_SHORT_DSCALE_MASK		0x1F80
+#define PM_NUMERIC_SHORT_DSCALE_SHIFT		7
+#define PM_NUMERIC_DSCALE_MASK				0x3FFF
 #define PM_NUMERIC_DEC_DIGITS	4
 
 /* First 16-bit word after the varlena header. */
@@ -38,6 +41,17 @@ static inline bool
 pm_numeric_is_special(Numeric num)
 {
 	return (pm_numeric_header(num) & PM_NUMERIC_SIGN_MASK) == PM_NUMERIC_SPECIAL;
+}
+
+/* Display scale (digits after the decimal point) of a finite value. */
+static inline int
+pm_numeric_dscale(Numeric num)
+{
+	uint16		h = pm_numeric_header(num);
+
+	if ((h & PM_NUMERIC_SIGN_MASK) == PM_NUMERIC_SHORT)
+		return (h & PM_NUMERIC_SHORT_DSCALE_MASK) >> PM_NUMERIC_SHORT_DSCALE_SHIFT;
+	return h & PM_NUMERIC_DSCALE_MASK;
 }
 
 /* Number of base-10000 digits; 0 means the value is zero. */

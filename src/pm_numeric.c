@@ -13,12 +13,16 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
 
 #include "compat.h"
 #include "numeric_raw.h"
 #include "pm_numeric.h"
+
+PG_FUNCTION_INFO_V1(pm_finite);
 
 /* Largest display scale a numeric can carry (numeric.c's NUMERIC_DSCALE_MAX). */
 #define PM_NUMERIC_DSCALE_MAX	0x3FFF
@@ -85,6 +89,25 @@ Numeric
 pm_zero(void)
 {
 	return pm_numeric_in("0");
+}
+
+/*
+ * A shared zero for reading only (never modify or pfree it), made once per
+ * backend so hot paths need not allocate one.
+ */
+Numeric
+pm_const_zero(void)
+{
+	static Numeric zero = NULL;
+
+	if (zero == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		zero = pm_numeric_in("0");
+		MemoryContextSwitchTo(old);
+	}
+	return zero;
 }
 
 Numeric
@@ -218,4 +241,65 @@ pm_check_positive(Numeric a, const char *what)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be positive", what),
 				 errdetail("The value given is %s.", pm_numeric_out(a))));
+}
+
+/*
+ * Binary framing of a numeric inside our types' binary forms: an int32
+ * length, then numeric_send's bytes.
+ */
+void
+pm_send_numeric(StringInfo buf, Numeric n)
+{
+	bytea	   *b = DatumGetByteaPP(DirectFunctionCall1(numeric_send,
+														NumericGetDatum(n)));
+
+	pq_sendint32(buf, VARSIZE_ANY_EXHDR(b));
+	pq_sendbytes(buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+}
+
+/*
+ * Read a numeric framed by pm_send_numeric, validated by numeric_recv, and
+ * check that its length was exactly used.  type_name and what ("the floor of
+ * tier 2") make the error say where the bad bytes were.
+ */
+Numeric
+pm_recv_numeric(StringInfo buf, const char *type_name, const char *what)
+{
+	int			len = pq_getmsgint(buf, 4);
+	StringInfoData sub;
+	Numeric		result;
+
+	if (len < PM_NUMERIC_SEND_MIN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external %s value", type_name),
+				 errdetail("The length of %s is %d bytes, too short for a numeric.",
+						   what, len)));
+	if (len > buf->len - buf->cursor)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external %s value", type_name),
+				 errdetail("The length of %s is %d bytes, but only %d remain.",
+						   what, len, buf->len - buf->cursor)));
+	initStringInfo(&sub);
+	appendBinaryStringInfo(&sub, pq_getmsgbytes(buf, len), len);
+	result = DatumGetNumeric(DirectFunctionCall3(numeric_recv,
+												 PointerGetDatum(&sub),
+												 ObjectIdGetDatum(InvalidOid),
+												 Int32GetDatum(-1)));
+	if (sub.cursor != sub.len)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external %s value", type_name),
+				 errdetail("There are %d bytes left over in %s.",
+						   sub.len - sub.cursor, what)));
+	pfree(sub.data);
+	return result;
+}
+
+/* pm.finite(numeric): neither NaN nor infinite; for CHECK constraints. */
+Datum
+pm_finite(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(!pm_numeric_is_special(PG_GETARG_NUMERIC(0)));
 }

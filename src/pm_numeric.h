@@ -9,6 +9,7 @@
 #ifndef PM_NUMERIC_H
 #define PM_NUMERIC_H
 
+#include "lib/stringinfo.h"
 #include "utils/numeric.h"
 
 /*
@@ -28,9 +29,16 @@ extern Numeric pm_trim_scale(Numeric a);
 extern int	pm_cmp(Numeric a, Numeric b);
 extern int	pm_sign(Numeric a);
 extern Numeric pm_zero(void);
+extern Numeric pm_const_zero(void);
 extern Numeric pm_numeric_in(const char *str);
 extern char *pm_numeric_out(Numeric a);
 extern Numeric pm_numeric_copy_plain(Numeric a);
+
+/* Smallest binary numeric: ndigits, weight, sign, dscale (int16 each). */
+#define PM_NUMERIC_SEND_MIN		8
+
+extern void pm_send_numeric(StringInfo buf, Numeric n);
+extern Numeric pm_recv_numeric(StringInfo buf, const char *type_name, const char *what);
 
 extern void pm_check_finite(Numeric a, const char *what);
 extern void pm_check_positive(Numeric a, const char *what);

@@ -16,6 +16,7 @@
 
 PG_FUNCTION_INFO_V1(pm_tiered);
 PG_FUNCTION_INFO_V1(pm_collateral_value);
+PG_FUNCTION_INFO_V1(pm_tier_of);
 
 /*
  * Index (0-based) of the tier holding x * scale's worth, where tier k covers
@@ -110,4 +111,20 @@ pm_collateral_value(PG_FUNCTION_ARGS)
 	if (pm_numeric_sign(value) <= 0)
 		PG_RETURN_NUMERIC(value);
 	PG_RETURN_NUMERIC(pm_tiers_eval(t, value));
+}
+
+/* pm.tier_of(amount, schedule): the number (from 1) of the tier holding amount. */
+Datum
+pm_tier_of(PG_FUNCTION_ARGS)
+{
+	Numeric		amount = PG_GETARG_NUMERIC(0);
+	PmTiers    *t = PG_GETARG_PMTIERS(1);
+
+	pm_check_finite(amount, "amount");
+	if (pm_numeric_sign(amount) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("amount must not be negative"),
+				 errdetail("The value given is %s.", pm_numeric_out(amount))));
+	PG_RETURN_INT32(pm_tiers_find(t, amount, NULL) + 1);
 }

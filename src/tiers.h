@@ -26,6 +26,7 @@
 #define PM_TIERS_H
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "utils/numeric.h"
 
 #define PM_TIERS_VERSION		1
@@ -57,6 +58,15 @@ typedef struct PmTiers
 /* tiers_build.c */
 extern PmTiers *pm_tiers_build(Numeric *floors, Numeric *rates, int ntiers);
 extern void pm_tiers_check_count(int64 ntiers);
+
+/* tiers_io.c */
+extern PmTiers *pm_tiers_from_cstring(const char *str);
+extern char *pm_tiers_to_cstring(PmTiers *t);
+extern PmTiers *pm_tiers_recv_internal(StringInfo buf);
+extern void pm_tiers_send_internal(StringInfo buf, PmTiers *t);
+
+/* tiers_sql.c */
+extern int	pm_tiers_compare(PmTiers *a, PmTiers *b);
 
 /* tiered.c */
 extern int	pm_tiers_find(PmTiers *t, Numeric x, Numeric scale);

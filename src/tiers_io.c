@@ -31,9 +31,6 @@ PG_FUNCTION_INFO_V1(pm_tiers_out);
 PG_FUNCTION_INFO_V1(pm_tiers_recv);
 PG_FUNCTION_INFO_V1(pm_tiers_send);
 
-/* Smallest binary numeric: ndigits, weight, sign, dscale (int16 each). */
-#define PM_NUMERIC_SEND_MIN		8
-
 typedef struct TierTokens
 {
 	int			ntiers;
@@ -63,11 +60,10 @@ collect_tier(void *ctx, const char *floor, size_t floor_len,
 	return 0;
 }
 
-/* pm.tiers text input. */
-Datum
-pm_tiers_in(PG_FUNCTION_ARGS)
+/* Parse and validate a schedule's text form. */
+PmTiers *
+pm_tiers_from_cstring(const char *str)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
 	TierTokens	tt;
 	pm_lex_error err;
 
@@ -92,14 +88,20 @@ pm_tiers_in(PG_FUNCTION_ARGS)
 				 errhint("Write tiers as floor:rate pairs separated by commas, for example '0:0.004, 300000:0.005'.")));
 	}
 
-	PG_RETURN_PMTIERS(pm_tiers_build(tt.floors, tt.rates, tt.ntiers));
+	return pm_tiers_build(tt.floors, tt.rates, tt.ntiers);
 }
 
-/* pm.tiers text output: canonical, every value's scale kept. */
+/* pm.tiers text input. */
 Datum
-pm_tiers_out(PG_FUNCTION_ARGS)
+pm_tiers_in(PG_FUNCTION_ARGS)
 {
-	PmTiers    *t = PG_GETARG_PMTIERS(0);
+	PG_RETURN_PMTIERS(pm_tiers_from_cstring(PG_GETARG_CSTRING(0)));
+}
+
+/* The canonical text of a schedule, every value's scale kept. */
+char *
+pm_tiers_to_cstring(PmTiers *t)
+{
 	StringInfoData buf;
 	int			i;
 
@@ -112,49 +114,23 @@ pm_tiers_out(PG_FUNCTION_ARGS)
 		appendStringInfoChar(&buf, ':');
 		appendStringInfoString(&buf, pm_numeric_out(PM_TIERS_RATE(t, i)));
 	}
-	PG_RETURN_CSTRING(buf.data);
+	return buf.data;
 }
 
-/* Read one length-prefixed binary numeric, checking every byte is used. */
-static Numeric
-recv_numeric(StringInfo buf, int tier, const char *part)
-{
-	int			len = pq_getmsgint(buf, 4);
-	StringInfoData sub;
-	Numeric		result;
-
-	if (len < PM_NUMERIC_SEND_MIN)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid external pm.tiers value"),
-				 errdetail("Tier %d: the %s is %d bytes long, too short for a numeric.",
-						   tier, part, len)));
-	if (len > buf->len - buf->cursor)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid external pm.tiers value"),
-				 errdetail("Tier %d: the %s claims %d bytes, but %d remain.",
-						   tier, part, len, buf->len - buf->cursor)));
-	initStringInfo(&sub);
-	appendBinaryStringInfo(&sub, pq_getmsgbytes(buf, len), len);
-	result = DatumGetNumeric(DirectFunctionCall3(numeric_recv,
-												 PointerGetDatum(&sub),
-												 ObjectIdGetDatum(InvalidOid),
-												 Int32GetDatum(-1)));
-	if (sub.cursor != sub.len)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid external pm.tiers value"),
-				 errdetail("Tier %d: the %s has %d bytes left over.",
-						   tier, part, sub.len - sub.cursor)));
-	return result;
-}
-
-/* pm.tiers binary input: validated as strictly as text input. */
+/* pm.tiers text output. */
 Datum
-pm_tiers_recv(PG_FUNCTION_ARGS)
+pm_tiers_out(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	PG_RETURN_CSTRING(pm_tiers_to_cstring(PG_GETARG_PMTIERS(0)));
+}
+
+/*
+ * Read a schedule in pm.tiers' binary form from buf, validated as strictly
+ * as text input.  Also used by pm.margin_summary, which embeds schedules.
+ */
+PmTiers *
+pm_tiers_recv_internal(StringInfo buf)
+{
 	int			version = pq_getmsgbyte(buf);
 	int			ntiers;
 	Numeric    *floors;
@@ -181,21 +157,32 @@ pm_tiers_recv(PG_FUNCTION_ARGS)
 	rates = palloc(sizeof(Numeric) * ntiers);
 	for (i = 0; i < ntiers; i++)
 	{
-		floors[i] = recv_numeric(buf, i + 1, "floor");
-		rates[i] = recv_numeric(buf, i + 1, "rate");
+		floors[i] = pm_recv_numeric(buf, "pm.tiers", psprintf("the floor of tier %d", i + 1));
+		rates[i] = pm_recv_numeric(buf, "pm.tiers", psprintf("the rate of tier %d", i + 1));
 	}
-	PG_RETURN_PMTIERS(pm_tiers_build(floors, rates, ntiers));
+	return pm_tiers_build(floors, rates, ntiers);
 }
 
-/* Append one numeric in its binary form, length first. */
-static void
-send_numeric(StringInfo buf, Numeric n)
+/* pm.tiers binary input. */
+Datum
+pm_tiers_recv(PG_FUNCTION_ARGS)
 {
-	bytea	   *b = DatumGetByteaPP(DirectFunctionCall1(numeric_send,
-														NumericGetDatum(n)));
+	PG_RETURN_PMTIERS(pm_tiers_recv_internal((StringInfo) PG_GETARG_POINTER(0)));
+}
 
-	pq_sendint32(buf, VARSIZE_ANY_EXHDR(b));
-	pq_sendbytes(buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+/* Append a schedule in pm.tiers' binary form. */
+void
+pm_tiers_send_internal(StringInfo buf, PmTiers *t)
+{
+	int			i;
+
+	pq_sendbyte(buf, PM_TIERS_VERSION);
+	pq_sendint32(buf, t->ntiers);
+	for (i = 0; i < t->ntiers; i++)
+	{
+		pm_send_numeric(buf, PM_TIERS_FLOOR(t, i));
+		pm_send_numeric(buf, PM_TIERS_RATE(t, i));
+	}
 }
 
 /* pm.tiers binary output. */
@@ -204,15 +191,8 @@ pm_tiers_send(PG_FUNCTION_ARGS)
 {
 	PmTiers    *t = PG_GETARG_PMTIERS(0);
 	StringInfoData buf;
-	int			i;
 
 	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, PM_TIERS_VERSION);
-	pq_sendint32(&buf, t->ntiers);
-	for (i = 0; i < t->ntiers; i++)
-	{
-		send_numeric(&buf, PM_TIERS_FLOOR(t, i));
-		send_numeric(&buf, PM_TIERS_RATE(t, i));
-	}
+	pm_tiers_send_internal(&buf, t);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }

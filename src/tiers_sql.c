@@ -122,8 +122,8 @@ pm_tiers_cum(PG_FUNCTION_ARGS)
  * schedule.  The order means nothing financially; it lets schedules be
  * sorted, indexed, compared and used in DISTINCT.
  */
-static int
-tiers_compare(PmTiers *a, PmTiers *b)
+int
+pm_tiers_compare(PmTiers *a, PmTiers *b)
 {
 	int			n = Min(a->ntiers, b->ntiers);
 	int			i;
@@ -144,43 +144,43 @@ tiers_compare(PmTiers *a, PmTiers *b)
 Datum
 pm_tiers_cmp(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT32(tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)));
+	PG_RETURN_INT32(pm_tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)));
 }
 
 Datum
 pm_tiers_eq(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) == 0);
+	PG_RETURN_BOOL(pm_tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) == 0);
 }
 
 Datum
 pm_tiers_ne(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) != 0);
+	PG_RETURN_BOOL(pm_tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) != 0);
 }
 
 Datum
 pm_tiers_lt(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) < 0);
+	PG_RETURN_BOOL(pm_tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) < 0);
 }
 
 Datum
 pm_tiers_le(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) <= 0);
+	PG_RETURN_BOOL(pm_tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) <= 0);
 }
 
 Datum
 pm_tiers_gt(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) > 0);
+	PG_RETURN_BOOL(pm_tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) > 0);
 }
 
 Datum
 pm_tiers_ge(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) >= 0);
+	PG_RETURN_BOOL(pm_tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) >= 0);
 }
 
 /* Hash consistent with equality: numeric's hash ignores display scale. */

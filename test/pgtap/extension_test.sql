@@ -2,7 +2,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION portfolio_margin;
-SELECT plan(14);
+SELECT plan(21);
 
 SELECT has_schema('pm', 'CREATE EXTENSION creates schema pm');
 SELECT is((SELECT count(*)::int FROM pg_depend
@@ -12,7 +12,8 @@ SELECT is((SELECT count(*)::int FROM pg_depend
               AND deptype = 'e'),
           1, 'the extension owns schema pm');
 SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'portfolio_margin'),
-          '0.1.0', 'installed version is 0.1.0');
+          (SELECT default_version FROM pg_available_extensions WHERE name = 'portfolio_margin'),
+          'installs the default version');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'portfolio_margin'),
           false, 'the extension is not relocatable');
 SELECT has_type('pm', 'tiers', 'type pm.tiers exists');
@@ -21,13 +22,34 @@ SELECT isnt((SELECT typsend FROM pg_type WHERE oid = 'pm.tiers'::regtype), 0::re
 SELECT isnt((SELECT typreceive FROM pg_type WHERE oid = 'pm.tiers'::regtype), 0::regproc,
             'pm.tiers has binary receive');
 
--- Every function is IMMUTABLE, STRICT and PARALLEL SAFE: they depend only on
--- their arguments, so the planner may fold, cache and parallelize them.
+-- Functions depend only on their arguments (IMMUTABLE), but pm.status,
+-- which reads the editable ladder (STABLE); all may run in parallel workers;
+-- all are STRICT but those that must see NULLs (aggregate transitions, and
+-- pm.order_open_loss, which reports a missing price as an error).
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
-   WHERE p.pronamespace = 'pm'::regnamespace
-     AND (p.provolatile <> 'i' OR NOT p.proisstrict OR p.proparallel <> 's')$$,
-  'every pm function is IMMUTABLE STRICT PARALLEL SAFE');
+   WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
+     AND p.proparallel <> 's'$$,
+  'every pm function is PARALLEL SAFE');
+SELECT is(ARRAY(
+  SELECT p.oid::regprocedure::text FROM pg_proc p
+   WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
+     AND p.provolatile <> 'i' ORDER BY 1),
+  ARRAY['pm.status(pm.margin_summary,text)'],
+  'every pm function is IMMUTABLE but pm.status, which is STABLE');
+SELECT is(ARRAY(
+  SELECT p.proname::text FROM pg_proc p
+   WHERE p.pronamespace = 'pm'::regnamespace AND p.prokind = 'f'
+     AND p.prorettype <> 'trigger'::regtype AND NOT p.proisstrict
+   GROUP BY p.proname ORDER BY 1),
+  ARRAY['margin_combine', 'margin_sfunc', 'order_open_loss', 'rollup_sfunc'],
+  'every pm function is STRICT but aggregate transitions and pm.order_open_loss');
+-- Trigger functions pin their search_path.
+SELECT is_empty($$
+  SELECT p.oid::regprocedure::text FROM pg_proc p
+   WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype = 'trigger'::regtype
+     AND NOT coalesce(p.proconfig, '{}') @> '{"search_path=pg_catalog, pg_temp"}'$$,
+  'trigger functions run with search_path pinned to pg_catalog, pg_temp');
 -- No SECURITY DEFINER anywhere.
 SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
                    WHERE p.pronamespace = 'pm'::regnamespace AND p.prosecdef$$,
@@ -36,10 +58,29 @@ SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace
-     AND p.proname !~ '^tiers_(in|out|recv|send|cmp|eq|ne|lt|le|gt|ge|hash)$'
+     AND p.proname !~ '^(tiers_(in|out|recv|send|cmp|eq|ne|lt|le|gt|ge|hash)|margin_summary_(in|out|recv|send))$'
+     AND p.proname !~ '^(margin_(sfunc|combine|serialize|deserialize|final)|rollup_sfunc)$'
+     AND p.prorettype <> 'trigger'::regtype
      AND obj_description(p.oid, 'pg_proc') IS NULL$$,
   'every user-facing function has a comment');
 SELECT isnt(obj_description('pm.tiers'::regtype, 'pg_type'), NULL, 'pm.tiers has a comment');
+SELECT isnt(obj_description('pm.margin_summary'::regtype, 'pg_type'), NULL, 'pm.margin_summary has a comment');
+-- Every table and view, and every column of them, has a comment for BI users.
+SELECT is_empty($$
+  SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'pm'::regnamespace
+     AND c.relkind IN ('r', 'v') AND obj_description(c.oid, 'pg_class') IS NULL$$,
+  'every table and view has a comment');
+SELECT is_empty($$
+  SELECT c.relname || '.' || a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+   WHERE c.relnamespace = 'pm'::regnamespace AND c.relkind IN ('r', 'v')
+     AND a.attnum > 0 AND NOT a.attisdropped AND col_description(c.oid, a.attnum) IS NULL$$,
+  'every column of every table and view has a comment');
+-- Aggregates are parallel safe with combine, serialize and deserialize.
+SELECT is_empty($$
+  SELECT a.aggfnoid::regprocedure::text FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+   WHERE p.pronamespace = 'pm'::regnamespace
+     AND (a.aggcombinefn = 0 OR a.aggserialfn = 0 OR a.aggdeserialfn = 0 OR p.proparallel <> 's')$$,
+  'every aggregate has combine, serialize and deserialize functions and is PARALLEL SAFE');
 SELECT is((SELECT count(*)::int FROM pg_opclass
             WHERE opcintype = 'pm.tiers'::regtype AND opcdefault),
           2, 'pm.tiers has default btree and hash operator classes');

@@ -1,0 +1,66 @@
+-- Spec vectors V1 and V6 as whole accounts in the reference schema, read
+-- back through pm.account_risk, pm.asset_equity and pm.position_risk.
+
+INSERT INTO pm.asset VALUES ('USDT', 1), ('BTC', 40000), ('ETH', 3000);
+INSERT INTO pm.collateral VALUES
+  ('PM_PRO', 'USDT', '0:1'), ('PM_PRO', 'BTC', '0:0.95'), ('PM_PRO', 'ETH', '0:0.95');
+-- V3's two positions have different marks: two BTC contracts
+INSERT INTO pm.symbol VALUES
+  ('BTCUSDT', 'UM', 'BTC', 'USDT', NULL, 40000, '0:0.005'),
+  ('BTCUSDT_QUARTER', 'UM', 'BTC', 'USDT', NULL, 42000, '0:0.005'),
+  ('BTCUSD_PERP', 'CM', 'BTC', 'BTC', 100, 40000, '0:0.005');
+
+-- V1: 1 BTC in each of the three wallets, rate 0.95 -> 2.85 BTC worth
+INSERT INTO pm.account VALUES (1, 'PM_PRO', 3);
+INSERT INTO pm.balance (account_id, asset, cross_free, um_wallet, cm_wallet) VALUES (1, 'BTC', 1, 1, 1);
+
+-- V6: cross margin USDT 1,000, BTC 0.1 with loan 0.04, ETH 20 with loan 15
+-- (3x); UM wallet 5,000 USDT with the V3 positions; CM wallet 0.1 BTC with
+-- long 100 BTCUSD contracts of 100 USD, entry 50,000, mark 40,000
+INSERT INTO pm.account VALUES (6, 'PM_PRO', 3);
+INSERT INTO pm.balance (account_id, asset, cross_free, cross_borrowed, um_wallet, cm_wallet) VALUES
+  (6, 'USDT', 1000, 0, 5000, 0),
+  (6, 'BTC', 0.1, 0.04, 0, 0.1),
+  (6, 'ETH', 20, 15, 0, 0);
+INSERT INTO pm.position (account_id, symbol, side, qty, entry_price, leverage) VALUES
+  (6, 'BTCUSDT', 'BOTH', -0.05, 52000, 20),
+  (6, 'BTCUSDT_QUARTER', 'BOTH', 0.04, 52350, 20),
+  (6, 'BTCUSD_PERP', 'BOTH', 100, 50000, 20);
+
+-- V1: account equity 2.85 x 40,000 = 114,000; no margin, so NORMAL
+SELECT * FROM pm.account_risk WHERE account_id = 1;
+SELECT * FROM pm.asset_equity WHERE account_id = 1;
+
+-- V6: E_USDT 6,186; E_BTC 0.11; E_ETH 5; MM 18.4 USDT + 0.00525 BTC + 1.5 ETH;
+-- accountEquity 24,616; actualEquity 25,586; accountMaintMargin 4,728.4;
+-- uniMMR 5.20598934...; NORMAL
+SELECT * FROM pm.account_risk WHERE account_id = 6;
+SELECT * FROM pm.asset_equity WHERE account_id = 6 ORDER BY asset;
+SELECT * FROM pm.position_risk WHERE account_id = 6 ORDER BY symbol;
+-- the exact values behind the rounded ones
+SELECT pm.uni_mmr(summary), pm.account_equity(summary), pm.maint_margin(summary)
+  FROM pm.account_margin WHERE account_id = 6;
+SELECT source, asset, symbol, equity, maint_margin, initial_margin, open_loss, index_price, collateral
+  FROM pm.margin_line WHERE account_id = 6 ORDER BY source, asset, symbol;
+
+-- The same account in PM: flat rates, open orders count
+INSERT INTO pm.collateral VALUES ('PM', 'USDT', '0:1'), ('PM', 'BTC', '0:0.95'), ('PM', 'ETH', '0:0.9');
+UPDATE pm.account SET program = 'PM' WHERE account_id = 6;
+-- selling 0.05 BTC (1,900 USD of collateral) for 2,000 USDT loses nothing;
+-- selling 1,000 USDT for 0.3 ETH (900 x 0.9 = 810 of collateral) loses 190
+INSERT INTO pm.open_order VALUES (6, 101, 'BTC', 0.05, 'USDT', 2000), (6, 102, 'USDT', 1000, 'ETH', 0.3);
+SELECT * FROM pm.account_risk WHERE account_id = 6;
+SELECT asset, open_loss_usd FROM pm.asset_equity WHERE account_id = 6 ORDER BY asset;
+-- a PM_PRO account's orders carry no open loss
+UPDATE pm.account SET program = 'PM_PRO' WHERE account_id = 6;
+SELECT account_id, uni_mmr, total_margin_open_loss FROM pm.account_risk WHERE account_id = 6;
+
+-- A −15% BTC shock: collateral, PnL and margins move together
+UPDATE pm.asset SET index_price = index_price * 0.85 WHERE asset = 'BTC';
+UPDATE pm.symbol SET mark_price = mark_price * 0.85 WHERE base_asset = 'BTC';
+SELECT account_id, uni_mmr, account_equity, account_maint_margin, account_status
+  FROM pm.account_risk ORDER BY account_id;
+
+-- Accounts with no lines at all are NORMAL with zero equity
+INSERT INTO pm.account VALUES (7, 'PM', 10);
+SELECT * FROM pm.account_risk WHERE account_id = 7;

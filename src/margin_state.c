@@ -1,0 +1,488 @@
+/*-------------------------------------------------------------------------
+ *
+ * margin_state.c
+ *	  Accumulate ledger lines per asset (see margin_state.h).
+ *
+ * Lines are found by asset name through a small open-addressing hash index
+ * once an account has more than a few assets, so an account with thousands
+ * of assets costs no more per line than one with three.  All values a state
+ * points to live in its own memory context; replaced values are freed at
+ * once, so a state grows with its number of assets, never with its lines.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "common/hashfn.h"
+#include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+
+#include "compat.h"
+#include "margin_state.h"
+#include "numeric_raw.h"
+#include "pm_numeric.h"
+#include "tiers.h"
+
+/* Linear search is faster than hashing up to this many assets. */
+#define PM_LINEAR_MAX	8
+
+/* Smallest binary asset: name length + 1 byte, 5 numerics, collateral flag. */
+#define PM_ASSET_BINARY_MIN (4 + 1 + 5 * (4 + PM_NUMERIC_SEND_MIN) + 1)
+
+MarginState *
+margin_state_create(MemoryContext mcxt)
+{
+	MarginState *st = MemoryContextAllocZero(mcxt, sizeof(MarginState));
+
+	st->mcxt = mcxt;
+	st->capacity = 8;
+	st->assets = MemoryContextAllocZero(mcxt, sizeof(MarginAsset) * st->capacity);
+	return st;
+}
+
+/* A copy of a numeric in cxt, with a 4-byte header so it can be read in place. */
+static Numeric
+numeric_copy_to(MemoryContext cxt, Numeric n)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	Numeric		copy = pm_numeric_copy_plain(n);
+
+	MemoryContextSwitchTo(old);
+	return copy;
+}
+
+static PmTiers *
+tiers_copy_to(MemoryContext cxt, PmTiers *t)
+{
+	PmTiers    *copy = MemoryContextAlloc(cxt, VARSIZE(t));
+
+	memcpy(copy, t, VARSIZE(t));
+	return copy;
+}
+
+/* Asset names: non-empty, not too long, valid in the database encoding. */
+void
+margin_check_asset_name(const char *name, int len)
+{
+	if (len == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("asset name must not be empty")));
+	if (len > PM_ASSET_NAME_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("asset name is too long"),
+				 errdetail("It has %d bytes; at most %d are allowed.", len, PM_ASSET_NAME_MAX)));
+	if (memchr(name, '\0', len) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("asset name must not contain NUL bytes")));
+	pg_verifymbstr(name, len, false);
+}
+
+/* An index price is finite and above zero. */
+void
+margin_check_price(const char *name, int name_len, Numeric price)
+{
+	if (pm_numeric_is_special(price) || pm_numeric_sign(price) <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("index price of asset %.*s must be positive and finite", name_len, name),
+				 errdetail("The price given is %s.", pm_numeric_out(price))));
+}
+
+/* One line's amounts: equity finite; margins and open loss finite and >= 0. */
+void
+margin_check_amounts(const char *name, int name_len,
+					 Numeric equity, Numeric maint_margin,
+					 Numeric initial_margin, Numeric open_loss)
+{
+	const char *names[] = {"equity", "maint_margin", "initial_margin", "open_loss"};
+	Numeric		values[] = {equity, maint_margin, initial_margin, open_loss};
+	int			i;
+
+	for (i = 0; i < lengthof(values); i++)
+	{
+		if (values[i] == NULL)
+			continue;
+		if (pm_numeric_is_special(values[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s of asset %.*s must be a finite number", names[i], name_len, name),
+					 errdetail("The value given is %s.", pm_numeric_out(values[i]))));
+		if (i > 0 && pm_numeric_sign(values[i]) < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s of asset %.*s must not be negative", names[i], name_len, name),
+					 errdetail("The value given is %s.", pm_numeric_out(values[i]))));
+	}
+}
+
+/* Rebuild the hash index with room for at least twice the assets. */
+static void
+rebuild_index(MarginState *st)
+{
+	int			nslots = 16;
+	int			i;
+
+	while (nslots < st->capacity * 2)
+		nslots *= 2;
+	if (st->slots)
+		pfree(st->slots);
+	st->slots = MemoryContextAllocZero(st->mcxt, sizeof(int) * nslots);
+	st->nslots = nslots;
+	for (i = 0; i < st->nassets; i++)
+	{
+		int			s = st->assets[i].hash & (nslots - 1);
+
+		while (st->slots[s] != 0)
+			s = (s + 1) & (nslots - 1);
+		st->slots[s] = i + 1;
+	}
+}
+
+/* The asset's entry, or NULL. */
+static MarginAsset *
+find_asset(MarginState *st, const char *name, int len, uint32 hash)
+{
+	int			i;
+
+	if (st->nslots == 0)
+	{
+		for (i = 0; i < st->nassets; i++)
+		{
+			MarginAsset *a = &st->assets[i];
+
+			if (a->name_len == len && memcmp(a->name, name, len) == 0)
+				return a;
+		}
+		return NULL;
+	}
+	for (i = hash & (st->nslots - 1);; i = (i + 1) & (st->nslots - 1))
+	{
+		MarginAsset *a;
+
+		if (st->slots[i] == 0)
+			return NULL;
+		a = &st->assets[st->slots[i] - 1];
+		if (a->hash == hash && a->name_len == len && memcmp(a->name, name, len) == 0)
+			return a;
+	}
+}
+
+/* A new, empty entry for an asset known not to be in the state. */
+static MarginAsset *
+new_asset(MarginState *st, const char *name, int len, uint32 hash,
+		  Numeric price, PmTiers *collateral)
+{
+	MarginAsset *a;
+
+	if (st->nassets >= PM_MARGIN_MAX_ASSETS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many assets in one group"),
+				 errdetail("At most %d assets are supported.", PM_MARGIN_MAX_ASSETS)));
+	if (st->nassets == st->capacity)
+	{
+		st->capacity *= 2;
+		st->assets = repalloc(st->assets, sizeof(MarginAsset) * st->capacity);
+		if (st->nslots > 0)
+			rebuild_index(st);
+	}
+	a = &st->assets[st->nassets++];
+	memset(a, 0, sizeof(MarginAsset));
+	a->name = MemoryContextAlloc(st->mcxt, len + 1);
+	memcpy(a->name, name, len);
+	a->name[len] = '\0';
+	a->name_len = len;
+	a->hash = hash;
+	a->price = numeric_copy_to(st->mcxt, price);
+	if (collateral != NULL)
+	{
+		pm_check_collateral_schedule(collateral);
+		a->collateral = tiers_copy_to(st->mcxt, collateral);
+	}
+
+	if (st->nslots > 0)
+	{
+		int			s = hash & (st->nslots - 1);
+
+		while (st->slots[s] != 0)
+			s = (s + 1) & (st->nslots - 1);
+		st->slots[s] = st->nassets;
+	}
+	else if (st->nassets > PM_LINEAR_MAX)
+		rebuild_index(st);
+	return a;
+}
+
+/*
+ * An asset's price agrees with a line's when equal by value.  Of two ways of
+ * writing the same price the one with more decimals is kept, so the result
+ * does not depend on which line came first.
+ */
+static void
+reconcile_price(MarginState *st, MarginAsset *a, Numeric price)
+{
+	if (VARSIZE(a->price) == VARSIZE_ANY(price) &&
+		memcmp(VARDATA(a->price), VARDATA_ANY(price), VARSIZE_ANY_EXHDR(price)) == 0)
+		return;
+	if (pm_cmp(a->price, price) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("asset %s has two different index prices in one group", a->name),
+				 errdetail("One line gives %s, another %s.",
+						   pm_numeric_out(a->price), pm_numeric_out(price)),
+				 errhint("All lines of an asset within one account must carry the same index price; check the join that supplies prices.")));
+	if (pm_numeric_dscale(price) > pm_numeric_dscale(a->price))
+	{
+		pfree(a->price);
+		a->price = numeric_copy_to(st->mcxt, price);
+	}
+}
+
+/* Byte order of two schedules' stored forms: a canonical tie-break. */
+static int
+tiers_bytes_cmp(PmTiers *x, PmTiers *y)
+{
+	if (VARSIZE(x) != VARSIZE(y))
+		return VARSIZE(x) < VARSIZE(y) ? -1 : 1;
+	return memcmp(x, y, VARSIZE(x));
+}
+
+/* Schedules agree when both are absent or both equal by value. */
+static void
+reconcile_collateral(MarginState *st, MarginAsset *a, PmTiers *collateral)
+{
+	if (a->collateral == NULL && collateral == NULL)
+		return;
+	if (a->collateral != NULL && collateral != NULL &&
+		tiers_bytes_cmp(a->collateral, collateral) == 0)
+		return;
+	if (a->collateral == NULL || collateral == NULL ||
+		pm_tiers_compare(a->collateral, collateral) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("asset %s has two different collateral schedules in one group", a->name),
+				 errdetail("One line gives %s, another %s.",
+						   a->collateral ? psprintf("'%s'", pm_tiers_to_cstring(a->collateral)) : "none",
+						   collateral ? psprintf("'%s'", pm_tiers_to_cstring(collateral)) : "none"),
+				 errhint("All lines of an asset within one account must carry the same collateral schedule; NULL means the asset is not collateral.")));
+	if (tiers_bytes_cmp(collateral, a->collateral) < 0)
+	{
+		pfree(a->collateral);
+		a->collateral = tiers_copy_to(st->mcxt, collateral);
+	}
+}
+
+/*
+ * *sum += x, exactly, in the state's context.  A zero that would not widen
+ * the sum's scale changes nothing and costs nothing.
+ */
+static void
+accumulate(MarginState *st, Numeric *sum, Numeric x)
+{
+	MemoryContext old;
+	Numeric		result;
+
+	if (x == NULL)
+		return;
+	if (*sum == NULL)
+	{
+		*sum = numeric_copy_to(st->mcxt, x);
+		return;
+	}
+	if (pm_numeric_sign(x) == 0 && pm_numeric_dscale(x) <= pm_numeric_dscale(*sum))
+		return;
+	old = MemoryContextSwitchTo(st->mcxt);
+	result = pm_add(*sum, x);
+	MemoryContextSwitchTo(old);
+	pfree(*sum);
+	*sum = result;
+}
+
+/*
+ * Add one line (or one asset's totals) to the state.  The caller has
+ * checked the name, the price and the amounts; NULL amounts count as zero.
+ */
+void
+margin_state_add(MarginState *st, const char *name, int name_len,
+				 Numeric price, PmTiers *collateral,
+				 Numeric equity, Numeric maint_margin,
+				 Numeric initial_margin, Numeric open_loss)
+{
+	uint32		hash = DatumGetUInt32(hash_any((const unsigned char *) name, name_len));
+	MarginAsset *a = find_asset(st, name, name_len, hash);
+
+	if (a == NULL)
+		a = new_asset(st, name, name_len, hash, price, collateral);
+	else
+	{
+		reconcile_price(st, a, price);
+		reconcile_collateral(st, a, collateral);
+	}
+	accumulate(st, &a->equity, equity);
+	accumulate(st, &a->maint_margin, maint_margin);
+	accumulate(st, &a->initial_margin, initial_margin);
+	accumulate(st, &a->open_loss, open_loss);
+}
+
+/* dst += src, asset by asset, as if src's lines had been added to dst. */
+void
+margin_state_merge(MarginState *dst, MarginState *src)
+{
+	int			i;
+
+	for (i = 0; i < src->nassets; i++)
+	{
+		MarginAsset *a = &src->assets[i];
+
+		margin_state_add(dst, a->name, a->name_len, a->price, a->collateral,
+						 a->equity, a->maint_margin, a->initial_margin, a->open_loss);
+	}
+}
+
+static int
+asset_name_cmp(const void *x, const void *y)
+{
+	const MarginAsset *a = *(MarginAsset *const *) x;
+	const MarginAsset *b = *(MarginAsset *const *) y;
+
+	return strcmp(a->name, b->name);
+}
+
+/* The assets in byte order of their names: the canonical order of output. */
+MarginAsset **
+margin_state_sorted(MarginState *st)
+{
+	MarginAsset **sorted = palloc(sizeof(MarginAsset *) * Max(st->nassets, 1));
+	int			i;
+
+	for (i = 0; i < st->nassets; i++)
+		sorted[i] = &st->assets[i];
+	qsort(sorted, st->nassets, sizeof(MarginAsset *), asset_name_cmp);
+	return sorted;
+}
+
+/* Zero when an accumulator never received a value. */
+static Numeric
+or_zero(Numeric n)
+{
+	return n != NULL ? n : pm_const_zero();
+}
+
+/*
+ * The binary form, shared by pm.margin_summary's send/recv and the
+ * aggregate's serialize/deserialize:
+ *
+ *	  uint8   PM_MARGIN_BINARY_VERSION
+ *	  int32   number of assets, then per asset in name order:
+ *	  int32   name length, name bytes
+ *	  numeric index price, equity, maint_margin, initial_margin, open_loss
+ *	  uint8   1 if a collateral schedule follows (pm.tiers binary form), else 0
+ */
+void
+margin_state_send(StringInfo buf, MarginState *st)
+{
+	MarginAsset **sorted = margin_state_sorted(st);
+	int			i;
+
+	pq_sendbyte(buf, PM_MARGIN_BINARY_VERSION);
+	pq_sendint32(buf, st->nassets);
+	for (i = 0; i < st->nassets; i++)
+	{
+		MarginAsset *a = sorted[i];
+
+		pq_sendint32(buf, a->name_len);
+		pq_sendbytes(buf, a->name, a->name_len);
+		pm_send_numeric(buf, a->price);
+		pm_send_numeric(buf, or_zero(a->equity));
+		pm_send_numeric(buf, or_zero(a->maint_margin));
+		pm_send_numeric(buf, or_zero(a->initial_margin));
+		pm_send_numeric(buf, or_zero(a->open_loss));
+		pq_sendbyte(buf, a->collateral != NULL);
+		if (a->collateral != NULL)
+			pm_tiers_send_internal(buf, a->collateral);
+	}
+	pfree(sorted);
+}
+
+/*
+ * Read the binary form into a new state in mcxt, trusting nothing: every
+ * length is checked against what remains, every value against the rules a
+ * line must satisfy, and names must be strictly increasing (so no asset
+ * appears twice).
+ */
+MarginState *
+margin_state_recv(StringInfo buf, MemoryContext mcxt, const char *type_name)
+{
+	int			version = pq_getmsgbyte(buf);
+	int			nassets;
+	MarginState *st;
+	char	   *prev = NULL;
+	int			i;
+
+	if (version != PM_MARGIN_BINARY_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external %s value", type_name),
+				 errdetail("Format version %d is not supported; this build reads version %d.",
+						   version, PM_MARGIN_BINARY_VERSION)));
+	nassets = pq_getmsgint(buf, 4);
+	if (nassets < 0 || nassets > PM_MARGIN_MAX_ASSETS ||
+		(int64) nassets * PM_ASSET_BINARY_MIN > buf->len - buf->cursor)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external %s value", type_name),
+				 errdetail("It claims %d assets but holds only %d bytes.",
+						   nassets, buf->len - buf->cursor)));
+
+	st = margin_state_create(mcxt);
+	for (i = 0; i < nassets; i++)
+	{
+		int			len = pq_getmsgint(buf, 4);
+		char	   *name;
+		Numeric		price,
+					equity,
+					mm,
+					im,
+					ol;
+		PmTiers    *collateral = NULL;
+		int			flag;
+
+		if (len < 0 || len > buf->len - buf->cursor)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid external %s value", type_name),
+					 errdetail("Asset %d claims a name of %d bytes, but %d remain.",
+							   i + 1, len, buf->len - buf->cursor)));
+		name = pnstrdup(pq_getmsgbytes(buf, len), len);
+		margin_check_asset_name(name, len);
+		if (prev != NULL && strcmp(prev, name) >= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid external %s value", type_name),
+					 errdetail("Asset \"%s\" follows \"%s\"; assets must be unique and in order.",
+							   name, prev)));
+		prev = name;
+
+		price = pm_recv_numeric(buf, type_name, psprintf("the index price of %s", name));
+		equity = pm_recv_numeric(buf, type_name, psprintf("the equity of %s", name));
+		mm = pm_recv_numeric(buf, type_name, psprintf("the maintenance margin of %s", name));
+		im = pm_recv_numeric(buf, type_name, psprintf("the initial margin of %s", name));
+		ol = pm_recv_numeric(buf, type_name, psprintf("the open loss of %s", name));
+		margin_check_price(name, len, price);
+		margin_check_amounts(name, len, equity, mm, im, ol);
+		flag = pq_getmsgbyte(buf);
+		if (flag == 1)
+			collateral = pm_tiers_recv_internal(buf);
+		else if (flag != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid external %s value", type_name),
+					 errdetail("The collateral flag of %s is %d; it must be 0 or 1.", name, flag)));
+		margin_state_add(st, name, len, price, collateral, equity, mm, im, ol);
+	}
+	return st;
+}

@@ -1,0 +1,73 @@
+/*-------------------------------------------------------------------------
+ *
+ * margin_state.h
+ *	  The accumulated ledger of one account (or any group of lines): per
+ *	  asset, netted equity, maintenance and initial margin in the asset's
+ *	  units, open loss in USD, and the asset's index price and collateral
+ *	  schedule, which every line of the asset must agree on.
+ *
+ * This is the pm.margin aggregate's transition state and the content of a
+ * pm.margin_summary.  Accumulation is exact, and the state's content does
+ * not depend on the order lines arrive in (ties between equal values written
+ * with different scales are broken canonically), so every plan -- serial,
+ * parallel, partitionwise, re-aggregated summaries -- gives the same state.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PM_MARGIN_STATE_H
+#define PM_MARGIN_STATE_H
+
+#include "lib/stringinfo.h"
+#include "utils/numeric.h"
+
+#include "tiers.h"
+
+/* Longest asset name accepted, in bytes. */
+#define PM_ASSET_NAME_MAX	255
+
+/* Most assets in one state; far beyond any exchange's list. */
+#define PM_MARGIN_MAX_ASSETS	1000000
+
+/* Format version of the binary form (send/recv, serialize/deserialize). */
+#define PM_MARGIN_BINARY_VERSION	1
+
+typedef struct MarginAsset
+{
+	char	   *name;			/* NUL-terminated */
+	int			name_len;
+	uint32		hash;
+	Numeric		price;			/* index price in USD, > 0 */
+	PmTiers    *collateral;		/* NULL: not accepted as collateral */
+	Numeric		equity;			/* asset units */
+	Numeric		maint_margin;	/* asset units, >= 0 */
+	Numeric		initial_margin; /* asset units, >= 0 */
+	Numeric		open_loss;		/* USD, >= 0 */
+} MarginAsset;
+
+typedef struct MarginState
+{
+	MemoryContext mcxt;			/* everything the state points to lives here */
+	int			nassets;
+	int			capacity;
+	MarginAsset *assets;
+	int		   *slots;			/* hash index: asset position + 1, 0 = empty */
+	int			nslots;			/* power of two, 0 while there is no index */
+} MarginState;
+
+extern MarginState *margin_state_create(MemoryContext mcxt);
+extern void margin_state_add(MarginState *st, const char *name, int name_len,
+							 Numeric price, PmTiers *collateral,
+							 Numeric equity, Numeric maint_margin,
+							 Numeric initial_margin, Numeric open_loss);
+extern void margin_state_merge(MarginState *dst, MarginState *src);
+extern MarginAsset **margin_state_sorted(MarginState *st);
+extern void margin_state_send(StringInfo buf, MarginState *st);
+extern MarginState *margin_state_recv(StringInfo buf, MemoryContext mcxt,
+									  const char *type_name);
+extern void margin_check_asset_name(const char *name, int len);
+extern void margin_check_amounts(const char *name, int name_len,
+								 Numeric equity, Numeric maint_margin,
+								 Numeric initial_margin, Numeric open_loss);
+extern void margin_check_price(const char *name, int name_len, Numeric price);
+
+#endif							/* PM_MARGIN_STATE_H */

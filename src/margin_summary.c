@@ -1,0 +1,566 @@
+/*-------------------------------------------------------------------------
+ *
+ * margin_summary.c
+ *	  pm.margin_summary: building it from a state, its text and binary
+ *	  forms, its accessors and pm.assets().
+ *
+ * Text form: a JSON array of the accumulated assets, in name order --
+ *
+ *	  [{"asset": "BTC", "index_price": 40000, "collateral": "0:0.95",
+ *		"equity": 0.11, "maint_margin": 0.00525, "initial_margin": 0,
+ *		"open_loss": 0}]
+ *
+ * -- which reads back to an identical value.  Derived values are not part
+ * of either form; they are recomputed when a value is read.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+
+#include "compat.h"
+#include "core/tiers_lex.h"
+#include "margin_summary.h"
+#include "numeric_raw.h"
+#include "pm_numeric.h"
+
+PG_FUNCTION_INFO_V1(pm_margin_summary_in);
+PG_FUNCTION_INFO_V1(pm_margin_summary_out);
+PG_FUNCTION_INFO_V1(pm_margin_summary_recv);
+PG_FUNCTION_INFO_V1(pm_margin_summary_send);
+PG_FUNCTION_INFO_V1(pm_summary_uni_mmr);
+PG_FUNCTION_INFO_V1(pm_summary_account_equity);
+PG_FUNCTION_INFO_V1(pm_summary_actual_equity);
+PG_FUNCTION_INFO_V1(pm_summary_adjusted_equity);
+PG_FUNCTION_INFO_V1(pm_summary_maint_margin);
+PG_FUNCTION_INFO_V1(pm_summary_initial_margin);
+PG_FUNCTION_INFO_V1(pm_summary_open_loss);
+PG_FUNCTION_INFO_V1(pm_summary_assets);
+
+/* Values derived for one asset while building. */
+typedef struct DerivedAsset
+{
+	MarginAsset *a;
+	Numeric		equity,
+				maint_margin,
+				initial_margin,
+				open_loss;
+	Numeric		value_usd,
+				collateral_value_usd,
+				maint_margin_usd,
+				initial_margin_usd;
+} DerivedAsset;
+
+/* Bytes a value takes in the layout. */
+static Size
+numeric_size(Numeric n)
+{
+	return VARSIZE_ANY_EXHDR(n) + VARHDRSZ;
+}
+
+/* Copy a numeric (any header) to dest with a 4-byte header. */
+static Size
+put_numeric(char *dest, Numeric n)
+{
+	Size		len = VARSIZE_ANY_EXHDR(n);
+
+	SET_VARSIZE(dest, len + VARHDRSZ);
+	memcpy(VARDATA(dest), VARDATA_ANY(n), len);
+	return len + VARHDRSZ;
+}
+
+/*
+ * Lay out a summary of the state, computing every derived value (spec
+ * section 2): V = E * P; CV = V when V <= 0, tiered(V) when the asset is
+ * collateral, else 0; margins times P; uniMMR = (sum CV - open loss) /
+ * sum MM, absent when sum MM is 0.  Exact but for the one division.
+ */
+PmMarginSummary *
+margin_summary_build(MarginState *st)
+{
+	MarginAsset **sorted = margin_state_sorted(st);
+	DerivedAsset *d = palloc0(sizeof(DerivedAsset) * Max(st->nassets, 1));
+	Numeric		totals[PM_TOTAL_COUNT];
+	Numeric		zero = pm_const_zero();
+	PmMarginSummary *s;
+	Size		size,
+				pos;
+	int			i,
+				t;
+
+	for (t = 0; t < PM_TOTAL_COUNT; t++)
+		totals[t] = zero;
+
+	for (i = 0; i < st->nassets; i++)
+	{
+		MarginAsset *a = sorted[i];
+		DerivedAsset *x = &d[i];
+
+		x->a = a;
+		x->equity = a->equity ? a->equity : zero;
+		x->maint_margin = a->maint_margin ? a->maint_margin : zero;
+		x->initial_margin = a->initial_margin ? a->initial_margin : zero;
+		x->open_loss = a->open_loss ? a->open_loss : zero;
+		x->value_usd = pm_mul(x->equity, a->price);
+		if (pm_numeric_sign(x->value_usd) <= 0)
+			x->collateral_value_usd = x->value_usd;
+		else if (a->collateral != NULL)
+			x->collateral_value_usd = pm_tiers_eval(a->collateral, x->value_usd);
+		else
+			x->collateral_value_usd = zero;
+		x->maint_margin_usd = pm_mul(x->maint_margin, a->price);
+		x->initial_margin_usd = pm_mul(x->initial_margin, a->price);
+
+		totals[PM_TOTAL_ACCOUNT_EQUITY] = pm_add(totals[PM_TOTAL_ACCOUNT_EQUITY], x->collateral_value_usd);
+		totals[PM_TOTAL_ACTUAL_EQUITY] = pm_add(totals[PM_TOTAL_ACTUAL_EQUITY], x->value_usd);
+		totals[PM_TOTAL_MAINT_MARGIN] = pm_add(totals[PM_TOTAL_MAINT_MARGIN], x->maint_margin_usd);
+		totals[PM_TOTAL_INITIAL_MARGIN] = pm_add(totals[PM_TOTAL_INITIAL_MARGIN], x->initial_margin_usd);
+		totals[PM_TOTAL_OPEN_LOSS] = pm_add(totals[PM_TOTAL_OPEN_LOSS], x->open_loss);
+	}
+	totals[PM_TOTAL_ADJUSTED_EQUITY] = pm_sub(totals[PM_TOTAL_ACCOUNT_EQUITY],
+											  totals[PM_TOTAL_OPEN_LOSS]);
+	totals[PM_TOTAL_UNI_MMR] = pm_numeric_sign(totals[PM_TOTAL_MAINT_MARGIN]) > 0
+		? pm_div(totals[PM_TOTAL_ADJUSTED_EQUITY], totals[PM_TOTAL_MAINT_MARGIN])
+		: NULL;
+
+	/* size: header, offsets, then every value int-aligned */
+	size = offsetof(PmMarginSummary, fields) +
+		sizeof(uint32) * PM_FIELD_COUNT * (Size) st->nassets;
+	for (t = 0; t < PM_TOTAL_COUNT; t++)
+		if (totals[t] != NULL)
+			size = INTALIGN(size) + numeric_size(totals[t]);
+	for (i = 0; i < st->nassets; i++)
+	{
+		DerivedAsset *x = &d[i];
+		Numeric		nums[] = {x->a->price, x->equity, x->maint_margin, x->initial_margin,
+			x->open_loss, x->value_usd, x->collateral_value_usd,
+		x->maint_margin_usd, x->initial_margin_usd};
+		int			k;
+
+		size = INTALIGN(size) + x->a->name_len + 1;
+		if (x->a->collateral != NULL)
+			size = INTALIGN(size) + VARSIZE(x->a->collateral);
+		for (k = 0; k < lengthof(nums); k++)
+			size = INTALIGN(size) + numeric_size(nums[k]);
+	}
+
+	s = palloc0(size);
+	SET_VARSIZE(s, size);
+	s->version = PM_SUMMARY_VERSION;
+	s->nassets = st->nassets;
+	pos = offsetof(PmMarginSummary, fields) +
+		sizeof(uint32) * PM_FIELD_COUNT * (Size) st->nassets;
+	for (t = 0; t < PM_TOTAL_COUNT; t++)
+	{
+		if (totals[t] == NULL)
+			continue;
+		pos = INTALIGN(pos);
+		s->totals[t] = pos;
+		pos += put_numeric((char *) s + pos, totals[t]);
+	}
+	if (totals[PM_TOTAL_UNI_MMR] != NULL)
+		s->flags |= PM_SUMMARY_HAS_UNI_MMR;
+
+	for (i = 0; i < st->nassets; i++)
+	{
+		DerivedAsset *x = &d[i];
+		struct
+		{
+			PmSummaryField f;
+			Numeric		n;
+		}			nums[] = {
+			{PM_FIELD_PRICE, x->a->price},
+			{PM_FIELD_EQUITY, x->equity},
+			{PM_FIELD_MAINT_MARGIN, x->maint_margin},
+			{PM_FIELD_INITIAL_MARGIN, x->initial_margin},
+			{PM_FIELD_OPEN_LOSS, x->open_loss},
+			{PM_FIELD_VALUE_USD, x->value_usd},
+			{PM_FIELD_COLLATERAL_VALUE_USD, x->collateral_value_usd},
+			{PM_FIELD_MAINT_MARGIN_USD, x->maint_margin_usd},
+			{PM_FIELD_INITIAL_MARGIN_USD, x->initial_margin_usd},
+		};
+		int			k;
+
+		pos = INTALIGN(pos);
+		PM_SUMMARY_OFFSET(s, i, PM_FIELD_NAME) = pos;
+		memcpy((char *) s + pos, x->a->name, x->a->name_len + 1);
+		pos += x->a->name_len + 1;
+		if (x->a->collateral != NULL)
+		{
+			pos = INTALIGN(pos);
+			PM_SUMMARY_OFFSET(s, i, PM_FIELD_COLLATERAL) = pos;
+			memcpy((char *) s + pos, x->a->collateral, VARSIZE(x->a->collateral));
+			pos += VARSIZE(x->a->collateral);
+		}
+		for (k = 0; k < lengthof(nums); k++)
+		{
+			pos = INTALIGN(pos);
+			PM_SUMMARY_OFFSET(s, i, nums[k].f) = pos;
+			pos += put_numeric((char *) s + pos, nums[k].n);
+		}
+	}
+	Assert(pos == size);
+	pfree(sorted);
+	pfree(d);
+	return s;
+}
+
+/* Add a summary's accumulated assets to a state (pm.rollup, send). */
+void
+margin_summary_add_to_state(MarginState *st, PmMarginSummary *s)
+{
+	int			i;
+
+	for (i = 0; i < s->nassets; i++)
+	{
+		char	   *name = PM_SUMMARY_NAME(s, i);
+
+		margin_state_add(st, name, strlen(name),
+						 PM_SUMMARY_NUMERIC(s, i, PM_FIELD_PRICE),
+						 PM_SUMMARY_COLLATERAL(s, i),
+						 PM_SUMMARY_NUMERIC(s, i, PM_FIELD_EQUITY),
+						 PM_SUMMARY_NUMERIC(s, i, PM_FIELD_MAINT_MARGIN),
+						 PM_SUMMARY_NUMERIC(s, i, PM_FIELD_INITIAL_MARGIN),
+						 PM_SUMMARY_NUMERIC(s, i, PM_FIELD_OPEN_LOSS));
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Text form
+ * ---------------------------------------------------------------------
+ */
+
+/* Say which value was being read when the JSON parser complains. */
+static void
+summary_in_context(void *arg)
+{
+	errcontext("reading a pm.margin_summary value");
+}
+
+/* A number given as a JSON number or a string holding a decimal. */
+static Numeric
+json_numeric(JsonbValue *v, const char *str, const char *asset, const char *key)
+{
+	if (v->type == jbvNumeric)
+		return pm_numeric_copy_plain(v->val.numeric);
+	if (v->type == jbvString)
+	{
+		pm_lex_status st;
+		size_t		n = pm_lex_number(v->val.string.val, v->val.string.len, &st);
+
+		if (n > 0 && n == (size_t) v->val.string.len)
+			return pm_numeric_in(pnstrdup(v->val.string.val, n));
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),
+			 errdetail("\"%s\" of asset %s must be a finite number.", key, asset)));
+	return NULL;				/* keep compiler quiet */
+}
+
+/* pm.margin_summary text input: the JSON array described above. */
+Datum
+pm_margin_summary_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	ErrorContextCallback errcallback;
+	Jsonb	   *jb;
+	MarginState *st;
+	int			n,
+				i;
+
+	errcallback.callback = summary_in_context;
+	errcallback.arg = NULL;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
+	error_context_stack = errcallback.previous;
+
+	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),
+				 errdetail("A summary is a JSON array of asset objects.")));
+
+	st = margin_state_create(CurrentMemoryContext);
+	n = JsonContainerSize(&jb->root);
+	for (i = 0; i < n; i++)
+	{
+		JsonbValue *elem = getIthJsonbValueFromContainer(&jb->root, i);
+		JsonbIterator *it;
+		JsonbIteratorToken tok;
+		JsonbValue	v;
+		char	   *asset = NULL;
+		Numeric		price = NULL,
+					equity = NULL,
+					mm = NULL,
+					im = NULL,
+					ol = NULL;
+		PmTiers    *collateral = NULL;
+		int			before;
+
+		if (elem->type != jbvBinary || !JsonContainerIsObject(elem->val.binary.data))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),
+					 errdetail("Element %d is not an object.", i + 1)));
+
+		/* the asset's name first, for messages about the other keys */
+		{
+			JsonbValue	nv;
+
+			if (getKeyJsonValueFromContainer(elem->val.binary.data, "asset", 5, &nv) == NULL ||
+				nv.type != jbvString)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),
+						 errdetail("Element %d has no \"asset\" string.", i + 1)));
+			asset = pnstrdup(nv.val.string.val, nv.val.string.len);
+			margin_check_asset_name(asset, nv.val.string.len);
+		}
+
+		it = JsonbIteratorInit(elem->val.binary.data);
+		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		{
+			char	   *key;
+			JsonbValue	val;
+
+			if (tok != WJB_KEY)
+				continue;
+			key = pnstrdup(v.val.string.val, v.val.string.len);
+			tok = JsonbIteratorNext(&it, &val, true);
+			Assert(tok == WJB_VALUE);
+			if (strcmp(key, "asset") == 0)
+				continue;
+			else if (strcmp(key, "index_price") == 0)
+				price = json_numeric(&val, str, asset, key);
+			else if (strcmp(key, "equity") == 0)
+				equity = json_numeric(&val, str, asset, key);
+			else if (strcmp(key, "maint_margin") == 0)
+				mm = json_numeric(&val, str, asset, key);
+			else if (strcmp(key, "initial_margin") == 0)
+				im = json_numeric(&val, str, asset, key);
+			else if (strcmp(key, "open_loss") == 0)
+				ol = json_numeric(&val, str, asset, key);
+			else if (strcmp(key, "collateral") == 0)
+			{
+				if (val.type == jbvString)
+					collateral = pm_tiers_from_cstring(pnstrdup(val.val.string.val,
+																val.val.string.len));
+				else if (val.type != jbvNull)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+							 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),
+							 errdetail("\"collateral\" of asset %s must be a pm.tiers literal or null.", asset)));
+			}
+			else
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),
+						 errdetail("Asset %s has an unknown key \"%s\".", asset, key),
+						 errhint("The keys are asset, index_price, collateral, equity, maint_margin, initial_margin and open_loss.")));
+		}
+		if (price == NULL || equity == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),
+					 errdetail("Asset %s needs \"index_price\" and \"equity\".", asset)));
+		margin_check_price(asset, strlen(asset), price);
+		margin_check_amounts(asset, strlen(asset), equity, mm, im, ol);
+		before = st->nassets;
+		margin_state_add(st, asset, strlen(asset), price, collateral,
+						 equity, mm ? mm : pm_const_zero(), im ? im : pm_const_zero(),
+						 ol ? ol : pm_const_zero());
+		if (st->nassets == before)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),
+					 errdetail("Asset %s appears twice.", asset)));
+	}
+	PG_RETURN_POINTER(margin_summary_build(st));
+}
+
+/* pm.margin_summary text output: canonical JSON, assets in name order. */
+Datum
+pm_margin_summary_out(PG_FUNCTION_ARGS)
+{
+	PmMarginSummary *s = PG_GETARG_PMSUMMARY(0);
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	for (i = 0; i < s->nassets; i++)
+	{
+		PmTiers    *collateral = PM_SUMMARY_COLLATERAL(s, i);
+
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
+		appendStringInfoString(&buf, "{\"asset\": ");
+		escape_json(&buf, PM_SUMMARY_NAME(s, i));
+		appendStringInfo(&buf, ", \"index_price\": %s",
+						 pm_numeric_out(PM_SUMMARY_NUMERIC(s, i, PM_FIELD_PRICE)));
+		appendStringInfoString(&buf, ", \"collateral\": ");
+		if (collateral != NULL)
+			escape_json(&buf, pm_tiers_to_cstring(collateral));
+		else
+			appendStringInfoString(&buf, "null");
+		appendStringInfo(&buf, ", \"equity\": %s, \"maint_margin\": %s, \"initial_margin\": %s, \"open_loss\": %s}",
+						 pm_numeric_out(PM_SUMMARY_NUMERIC(s, i, PM_FIELD_EQUITY)),
+						 pm_numeric_out(PM_SUMMARY_NUMERIC(s, i, PM_FIELD_MAINT_MARGIN)),
+						 pm_numeric_out(PM_SUMMARY_NUMERIC(s, i, PM_FIELD_INITIAL_MARGIN)),
+						 pm_numeric_out(PM_SUMMARY_NUMERIC(s, i, PM_FIELD_OPEN_LOSS)));
+	}
+	appendStringInfoChar(&buf, ']');
+	PG_RETURN_CSTRING(buf.data);
+}
+
+/* pm.margin_summary binary input: the state's binary form, validated. */
+Datum
+pm_margin_summary_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	MarginState *st = margin_state_recv(buf, CurrentMemoryContext, "pm.margin_summary");
+
+	PG_RETURN_POINTER(margin_summary_build(st));
+}
+
+/* pm.margin_summary binary output. */
+Datum
+pm_margin_summary_send(PG_FUNCTION_ARGS)
+{
+	PmMarginSummary *s = PG_GETARG_PMSUMMARY(0);
+	MarginState *st = margin_state_create(CurrentMemoryContext);
+	StringInfoData buf;
+
+	margin_summary_add_to_state(st, s);
+	pq_begintypsend(&buf);
+	margin_state_send(&buf, st);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* ---------------------------------------------------------------------
+ * Accessors
+ * ---------------------------------------------------------------------
+ */
+
+/* A fresh copy of a stored total (results never point into arguments). */
+static Datum
+total_datum(PmMarginSummary *s, PmSummaryTotal t)
+{
+	Numeric		n = PM_SUMMARY_TOTAL(s, t);
+	Numeric		copy = palloc(VARSIZE(n));
+
+	memcpy(copy, n, VARSIZE(n));
+	return NumericGetDatum(copy);
+}
+
+/* pm.uni_mmr(s): adjusted equity / maintenance margin; NULL without margin. */
+Datum
+pm_summary_uni_mmr(PG_FUNCTION_ARGS)
+{
+	PmMarginSummary *s = PG_GETARG_PMSUMMARY(0);
+
+	if ((s->flags & PM_SUMMARY_HAS_UNI_MMR) == 0)
+		PG_RETURN_NULL();
+	return total_datum(s, PM_TOTAL_UNI_MMR);
+}
+
+/* pm.account_equity(s): collateral-weighted equity, USD. */
+Datum
+pm_summary_account_equity(PG_FUNCTION_ARGS)
+{
+	return total_datum(PG_GETARG_PMSUMMARY(0), PM_TOTAL_ACCOUNT_EQUITY);
+}
+
+/* pm.actual_equity(s): equity without haircuts, USD. */
+Datum
+pm_summary_actual_equity(PG_FUNCTION_ARGS)
+{
+	return total_datum(PG_GETARG_PMSUMMARY(0), PM_TOTAL_ACTUAL_EQUITY);
+}
+
+/* pm.adjusted_equity(s): account equity less open-order loss, USD. */
+Datum
+pm_summary_adjusted_equity(PG_FUNCTION_ARGS)
+{
+	return total_datum(PG_GETARG_PMSUMMARY(0), PM_TOTAL_ADJUSTED_EQUITY);
+}
+
+/* pm.maint_margin(s): maintenance margin, USD. */
+Datum
+pm_summary_maint_margin(PG_FUNCTION_ARGS)
+{
+	return total_datum(PG_GETARG_PMSUMMARY(0), PM_TOTAL_MAINT_MARGIN);
+}
+
+/* pm.initial_margin(s): initial margin, USD. */
+Datum
+pm_summary_initial_margin(PG_FUNCTION_ARGS)
+{
+	return total_datum(PG_GETARG_PMSUMMARY(0), PM_TOTAL_INITIAL_MARGIN);
+}
+
+/* pm.open_loss(s): open-order loss, USD. */
+Datum
+pm_summary_open_loss(PG_FUNCTION_ARGS)
+{
+	return total_datum(PG_GETARG_PMSUMMARY(0), PM_TOTAL_OPEN_LOSS);
+}
+
+/*
+ * pm.assets(s): one row per asset, in name order, explaining the totals:
+ * (asset, equity, index_price, value_usd, collateral_value_usd,
+ *  maint_margin, maint_margin_usd, initial_margin_usd, open_loss_usd)
+ */
+Datum
+pm_summary_assets(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	PmMarginSummary *s;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		MemoryContext old;
+		TupleDesc	tupdesc;
+
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("pm.assets must be called where a record is expected")));
+		funcctx->tuple_desc = BlessTupleDesc(tupdesc);
+		funcctx->user_fctx = PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));
+		funcctx->max_calls = ((PmMarginSummary *) funcctx->user_fctx)->nassets;
+		MemoryContextSwitchTo(old);
+	}
+	funcctx = SRF_PERCALL_SETUP();
+	s = (PmMarginSummary *) funcctx->user_fctx;
+	if (funcctx->call_cntr < funcctx->max_calls)
+	{
+		int			i = funcctx->call_cntr;
+		static const PmSummaryField cols[] = {
+			PM_FIELD_EQUITY, PM_FIELD_PRICE, PM_FIELD_VALUE_USD,
+			PM_FIELD_COLLATERAL_VALUE_USD, PM_FIELD_MAINT_MARGIN,
+			PM_FIELD_MAINT_MARGIN_USD, PM_FIELD_INITIAL_MARGIN_USD, PM_FIELD_OPEN_LOSS
+		};
+		Datum		values[1 + lengthof(cols)];
+		bool		nulls[1 + lengthof(cols)] = {0};
+		int			k;
+
+		values[0] = CStringGetTextDatum(PM_SUMMARY_NAME(s, i));
+		for (k = 0; k < lengthof(cols); k++)
+			values[1 + k] = NumericGetDatum(PM_SUMMARY_NUMERIC(s, i, cols[k]));
+		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc,
+																	values, nulls)));
+	}
+	SRF_RETURN_DONE(funcctx);
+}
