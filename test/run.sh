@@ -6,11 +6,11 @@
 # Installs what is missing (PostgreSQL 15, its server headers, pgTAP,
 # pg_prove, gcc, make, python3), builds and installs the extension, runs the
 # C unit tests, then in a throwaway cluster (pg_virtualenv) pg_regress
-# (sql/, expected/), pgTAP (test/pgtap/), the exact Python differential test
-# and the upgrade-path check.  Every check is one TAP line; the run ends with
+# (sql/, expected/), pgTAP (test/pgtap/), the exact Python differential tests
+# (scalar functions, whole accounts) and the upgrade-path check.  Every check is one TAP line; the run ends with
 # one line "N passed, N failed" and exits non-zero when anything failed.
 #
-# PM_SEED and PM_CASES steer the differential test; PM_PG_VERSION picks
+# PM_SEED, PM_CASES and PM_ACCOUNTS steer the differential tests; PM_PG_VERSION picks
 # another installed PostgreSQL (13 to 17).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -60,6 +60,8 @@ in_cluster() {
   createdb pm_tap && suite pgtap tap_lines pg_prove -v -d pm_tap test/pgtap/*.sql
   createdb pm_diff && psql -X -q -d pm_diff -c 'CREATE EXTENSION portfolio_margin' &&
     PGDATABASE=pm_diff suite differential tap_lines python3 test/reference/differential.py
+  createdb pm_accounts && psql -X -q -d pm_accounts -c 'CREATE EXTENSION portfolio_margin' &&
+    PGDATABASE=pm_accounts suite accounts tap_lines python3 test/reference/account_differential.py
   suite upgrade tap_lines bash test/upgrade_check.sh
 }
 

@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+"""Randomized differential test of pm.account_risk against pm_reference.py.
+
+Generates a random exchange -- assets, tiered (PM_PRO) and flat (PM)
+collateral, UM and CM symbols with random brackets, and accounts of both
+programs with balances (negative wallets, loans), positions (one-way and
+hedge), open orders, accounts with no lines at all and accounts sitting
+exactly on status thresholds -- loads it into the reference schema, reads
+pm.account_risk with parallel aggregation forced on and off, and checks:
+
+  * the forced-on plan really aggregates in parallel workers;
+  * both plans give identical rows, and identical exact summaries;
+  * every row equals the exact reference rounded to 8 decimals (half away
+    from zero), and every status equals the reference status.
+
+Only CM PnL, CM margin, initial margins and uniMMR involve a division, each
+carried to >= 20 significant digits; where the exact value lies within that
+rounding's reach of a half-unit of the 8th decimal (or of a status
+threshold), either neighbour is accepted and counted as borderline.
+
+Prints TAP and the seed; PM_SEED repeats a run, PM_ACCOUNTS sets the number
+of accounts (default 1200).  Standard library only; psql connects with the
+usual PG* variables to a database where the extension is installed and its
+tables are empty.
+"""
+
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from fractions import Fraction
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pm_reference as ref  # noqa: E402
+from randgen import dec_str, frac_str, rand_decimal, rand_rate  # noqa: E402
+
+FIELDS = ["uni_mmr", "account_equity", "actual_equity", "account_initial_margin",
+          "account_maint_margin", "account_status", "virtual_max_withdraw_amount",
+          "total_available_balance", "total_margin_open_loss"]
+REF_KEY = {"account_initial_margin": "initial_margin", "account_maint_margin": "maint_margin",
+           "total_margin_open_loss": "open_loss", "account_status": "status"}
+
+# Relative reach of the divisions' rounding on a total: each division is
+# within 5e-20 relative; a total sums a few dozen of them.
+REACH = Fraction(1, 10 ** 16)
+
+# Forcing parallel aggregation: free workers, and operators priced high
+# enough that splitting the transitions across workers always pays.
+PARALLEL_ON = """
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET cpu_operator_cost = 1;
+SET min_parallel_table_scan_size = 0;
+SET min_parallel_index_scan_size = 0;
+SET enable_partitionwise_aggregate = on;
+"""
+PARALLEL_OFF = "SET max_parallel_workers_per_gather = 0;\n"
+
+ASSETS = [  # name, price, is a stablecoin
+    ("USDT", "1", True), ("USDC", "1", True), ("BTC", "40123.45", False),
+    ("ETH", "3012.7", False), ("BNB", "601.25", False), ("SOL", "151.337", False),
+    ("XRP", "0.5234", False), ("DOGE", "0.10417", False), ("ADA", "0.4102", False),
+    ("PEPE", "0.0000112", False), ("NOCOLL", "2.5", False),
+]
+
+
+def quantize(x, places):
+    """x rounded to a number of decimals (for generated data only)."""
+    return Fraction(round(x * 10 ** places), 10 ** places)
+
+
+def gen_exchange(rng, n_accounts):
+    """A random exchange as the dicts pm_reference.account_risk takes."""
+    ex = {"asset": {}, "collateral": {}, "symbol": {}, "loan_mmr": {
+        3: Fraction("0.10"), 5: Fraction("0.08"), 10: Fraction("0.05")},
+        "account": [], "balance": [], "position": [], "open_order": []}
+    for name, price, _ in ASSETS:
+        ex["asset"][name] = Fraction(price)
+    for name, _, stable in ASSETS:
+        if name == "NOCOLL":
+            continue
+        if stable:
+            ex["collateral"][("PM_PRO", name)] = "0:1, 10000000:0.975"
+            ex["collateral"][("PM", name)] = "0:1"
+            continue
+        # PM_PRO: falling tiers with floors in USD value
+        n = rng.randint(1, 5)
+        floors = [0] + sorted(rng.sample(range(1, 2000), n - 1))
+        rates = sorted((rand_rate(rng, "0.05", "0.95") for _ in range(n)), key=Fraction, reverse=True)
+        ex["collateral"][("PM_PRO", name)] = ", ".join(
+            f"{f * 1000}:{r}" for f, r in zip(floors, rates))
+        if name != "PEPE":          # PEPE is not collateral in PM
+            ex["collateral"][("PM", name)] = "0:" + rand_rate(rng, "0.1", "0.95")
+    ex["collateral_text"] = dict(ex["collateral"])
+    for k, v in list(ex["collateral"].items()):
+        ex["collateral"][k] = ref.parse_schedule(v)
+
+    def brackets(unit):
+        n = rng.randint(1, 6)
+        floors = [0] + sorted(rng.sample(range(1, 500), n - 1))
+        rates = sorted(rand_rate(rng, "0.002", "0.2") for _ in range(n))
+        rates = sorted(rates, key=Fraction)
+        text = ", ".join(f"{frac_str(Fraction(f) * unit)}:{r}" for f, r in zip(floors, rates))
+        return text, ref.parse_schedule(text)
+
+    def mark(asset):
+        p = ex["asset"][asset] * Fraction(rng.randint(9950, 10050), 10000)
+        return max(quantize(p, 8), Fraction(1, 10 ** 8))    # near the index
+
+    for base in ["BTC", "ETH", "SOL", "XRP", "DOGE", "PEPE", "BNB"]:
+        text, parsed = brackets(10000)
+        ex["symbol"][base + "USDT"] = dict(market="UM", base_asset=base, settle_asset="USDT",
+                                          contract_size=None, mark_price=mark(base),
+                                          brackets_text=text, brackets=parsed)
+    text, parsed = brackets(10000)
+    ex["symbol"]["BTCUSDC"] = dict(market="UM", base_asset="BTC", settle_asset="USDC",
+                                   contract_size=None, mark_price=mark("BTC"),
+                                   brackets_text=text, brackets=parsed)
+    for base, size in [("BTC", 100), ("ETH", 10), ("SOL", 10)]:
+        text, parsed = brackets(Fraction(1, 10))
+        ex["symbol"][base + "USD_PERP"] = dict(market="CM", base_asset=base, settle_asset=base,
+                                              contract_size=Fraction(size), mark_price=mark(base),
+                                              brackets_text=text, brackets=parsed)
+
+    symbols = sorted(ex["symbol"])
+    order_id = 0
+    for aid in range(1, n_accounts + 1):
+        program = "PM" if rng.random() < 0.4 else "PM_PRO"
+        acct = dict(account_id=aid, program=program, loan_leverage=rng.choice([3, 5, 10]))
+        ex["account"].append(acct)
+        if rng.random() < 0.05:
+            continue                            # no lines at all
+        for asset in rng.sample([a for a, _, _ in ASSETS], rng.randint(0, 6)):
+            price = ex["asset"][asset]
+            scale = 1 / price if price > 1 else Fraction(1)
+
+            def amount(p):
+                if rng.random() >= p:
+                    return Fraction(0)
+                return Fraction(rand_decimal(rng, -3, 4, max_sig=8)) * scale
+            b = dict(account_id=aid, asset=asset,
+                     cross_free=amount(0.6), cross_locked=amount(0.2),
+                     cross_borrowed=amount(0.25), cross_interest=Fraction(0),
+                     um_wallet=amount(0.3), cm_wallet=amount(0.2))
+            if b["cross_borrowed"] and rng.random() < 0.5:
+                b["cross_interest"] = b["cross_borrowed"] * Fraction(rng.randint(1, 300), 100000)
+            for k in ("um_wallet", "cm_wallet"):
+                if rng.random() < 0.15:
+                    b[k] = -b[k]
+            for k in ("cross_free", "cross_locked", "cross_borrowed", "cross_interest",
+                      "um_wallet", "cm_wallet"):
+                b[k] = quantize(b[k], 10)
+            ex["balance"].append(b)
+        for sym in rng.sample(symbols, rng.randint(0, 4)):
+            s = ex["symbol"][sym]
+            if s["market"] == "CM":
+                size = Fraction(rng.randint(1, 500))
+            else:
+                size = Fraction(rand_decimal(rng, -2, 3, max_sig=6)) / max(s["mark_price"] / 1000, 1)
+                size = quantize(size, 6) or Fraction(1, 10 ** 6)
+            entry = max(quantize(s["mark_price"] * Fraction(rng.randint(70, 130), 100), 8),
+                        Fraction(1, 10 ** 8))
+            lev = rng.randint(1, 50)
+            if rng.random() < 0.15:             # hedge mode: both sides
+                ex["position"].append(dict(account_id=aid, symbol=sym, side="LONG", qty=size,
+                                           entry_price=entry, leverage=lev))
+                ex["position"].append(dict(account_id=aid, symbol=sym, side="SHORT", qty=-size / 2,
+                                           entry_price=entry * Fraction(101, 100), leverage=lev))
+            else:
+                ex["position"].append(dict(account_id=aid, symbol=sym, side="BOTH",
+                                           qty=size if rng.random() < 0.5 else -size,
+                                           entry_price=entry, leverage=lev))
+        for _ in range(rng.choice([0, 0, 0, 1, 2])):
+            sell, buy = rng.sample([a for a, _, _ in ASSETS], 2)
+            qty = Fraction(rand_decimal(rng, -2, 3, max_sig=6)) / max(ex["asset"][sell], 1)
+            qty = quantize(qty, 8) or Fraction(1, 10 ** 8)
+            buy_qty = qty * ex["asset"][sell] / ex["asset"][buy] * Fraction(rng.randint(95, 105), 100)
+            buy_qty = quantize(buy_qty, 8) or Fraction(1, 10 ** 8)
+            order_id += 1
+            ex["open_order"].append(dict(account_id=aid, order_id=order_id, sell_asset=sell,
+                                         sell_qty=qty, buy_asset=buy, buy_qty=buy_qty))
+
+    # Accounts exactly on each threshold: USDT only, a 3x loan of 100 USDT
+    # gives MM 10, so free USDT of 100 + 10 * ratio puts uniMMR on the ratio.
+    aid = n_accounts
+    for program in ("PM_PRO", "PM"):
+        for ratio in ("1.5", "1.2", "1.05", "1", "0.5"):
+            aid += 1
+            ex["account"].append(dict(account_id=aid, program=program, loan_leverage=3))
+            ex["balance"].append(dict(account_id=aid, asset="USDT",
+                                      cross_free=100 + 10 * Fraction(ratio), cross_locked=Fraction(0),
+                                      cross_borrowed=Fraction(100), cross_interest=Fraction(0),
+                                      um_wallet=Fraction(0), cm_wallet=Fraction(0)))
+    return ex
+
+
+def text(x):
+    """A Fraction with a terminating expansion, as SQL text."""
+    return frac_str(x) if x is not None else "\\N"
+
+
+def load_sql(ex):
+    """COPY blocks that load the exchange into the reference schema."""
+    out = ["\\set ON_ERROR_STOP 1", "BEGIN;"]
+
+    def copy(table, cols, rows):
+        out.append(f"COPY pm.{table} ({', '.join(cols)}) FROM STDIN;")
+        out.extend("\t".join(r) for r in rows)
+        out.append("\\.")
+    copy("asset", ["asset", "index_price"], [[a, text(p)] for a, p in ex["asset"].items()])
+    copy("collateral", ["program", "asset", "schedule"],
+         [[p, a, s] for (p, a), s in ex["collateral_text"].items()])
+    copy("symbol", ["symbol", "market", "base_asset", "settle_asset", "contract_size",
+                    "mark_price", "brackets"],
+         [[k, s["market"], s["base_asset"], s["settle_asset"], text(s["contract_size"]),
+           text(s["mark_price"]), s["brackets_text"]] for k, s in ex["symbol"].items()])
+    copy("account", ["account_id", "program", "loan_leverage"],
+         [[str(a["account_id"]), a["program"], str(a["loan_leverage"])] for a in ex["account"]])
+    bcols = ["account_id", "asset", "cross_free", "cross_locked", "cross_borrowed",
+             "cross_interest", "um_wallet", "cm_wallet"]
+    copy("balance", bcols, [[str(b["account_id"]), b["asset"]] + [text(b[c]) for c in bcols[2:]]
+                            for b in ex["balance"]])
+    copy("position", ["account_id", "symbol", "side", "qty", "entry_price", "leverage"],
+         [[str(p["account_id"]), p["symbol"], p["side"], text(p["qty"]), text(p["entry_price"]),
+           str(p["leverage"])] for p in ex["position"]])
+    copy("open_order", ["account_id", "order_id", "sell_asset", "sell_qty", "buy_asset", "buy_qty"],
+         [[str(o["account_id"]), str(o["order_id"]), o["sell_asset"], text(o["sell_qty"]),
+           o["buy_asset"], text(o["buy_qty"])] for o in ex["open_order"]])
+    out.append("COMMIT;")
+    out.append("ANALYZE;")
+    return "\n".join(out) + "\n"
+
+
+def psql(sql):
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(sql)
+        path = f.name
+    try:
+        return subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+                               "-f", path], check=True, capture_output=True, text=True).stdout
+    finally:
+        os.unlink(path)
+
+
+def read_risk(settings):
+    """(plan text, risk rows by account, exact summaries by account) under settings."""
+    query = "SELECT * FROM pm.account_risk ORDER BY account_id"
+    plan = psql(settings + "EXPLAIN (COSTS OFF) " + query + ";\n")
+    rows = {}
+    for line in psql(settings + query + ";\n").splitlines():
+        cells = line.split("\t")
+        rows[int(cells[0])] = cells[2:]
+    summaries = psql(settings + "SELECT account_id, summary FROM pm.account_margin ORDER BY account_id;\n")
+    return plan, rows, summaries
+
+
+def near_half_unit(exact):
+    """Whether the exact value lies within the divisions' reach of a
+    rounding midpoint of the 8th decimal."""
+    reach = REACH * max(abs(exact), 1)
+    scaled = exact * 10 ** 8
+    frac = scaled - (scaled.numerator // scaled.denominator)
+    return abs(frac - Fraction(1, 2)) * Fraction(1, 10 ** 8) <= reach
+
+
+def compare(account, got, want):
+    """(mismatches, borderlines) for one account's row."""
+    bad, border = [], 0
+    uni = want["uni_mmr"]
+    for name, cell in zip(FIELDS, got):
+        exact = want[REF_KEY.get(name, name)]
+        if name == "account_status":
+            if cell == exact:
+                continue
+            thresholds = [t for _, t in ref.DEFAULT_LADDERS[account["program"]] if t is not None]
+            if uni is not None and any(abs(uni - t) <= REACH * abs(t) for t in thresholds):
+                border += 1
+                continue
+            bad.append((name, cell, exact))
+            continue
+        if exact is None or cell == "":
+            if not (exact is None and cell == ""):
+                bad.append((name, cell, exact))
+            continue
+        value = Fraction(cell)
+        if value == ref.round_half_away(exact, 8) and cell == dec_str(value.numerator * 10 ** 8 // value.denominator, 8):
+            continue
+        if near_half_unit(exact) and abs(value - exact) <= Fraction(1, 2 * 10 ** 8) + REACH * max(abs(exact), 1):
+            border += 1
+            continue
+        bad.append((name, cell, frac_str(ref.round_half_away(exact, 8), 8)))
+    return bad, border
+
+
+def main():
+    seed = int(os.environ.get("PM_SEED") or random.SystemRandom().randrange(2 ** 32))
+    n_accounts = int(os.environ.get("PM_ACCOUNTS", "1200"))
+    rng = random.Random(seed)
+    ex = gen_exchange(rng, n_accounts)
+    print(f"# account differential test: seed {seed} (rerun with PM_SEED={seed}), "
+          f"{len(ex['account'])} accounts, {len(ex['balance'])} balances, "
+          f"{len(ex['position'])} positions, {len(ex['open_order'])} open orders")
+    psql(load_sql(ex))
+
+    n = 0
+    failed = 0
+
+    def check(ok, what, detail=()):
+        nonlocal n, failed
+        n += 1
+        if not ok:
+            failed += 1
+        print(f"{'ok' if ok else 'not ok'} {n} - {what}")
+        for d in list(detail)[:8]:
+            print(f"#   {d}")
+
+    plan_on, rows_on, sums_on = read_risk(PARALLEL_ON)
+    plan_off, rows_off, sums_off = read_risk(PARALLEL_OFF)
+    check("Partial" in plan_on and "Gather" in plan_on,
+          "forced-on plan aggregates in parallel workers (Partial Aggregate under Gather)",
+          plan_on.splitlines())
+    check("Gather" not in plan_off, "forced-off plan is serial", plan_off.splitlines())
+    check(rows_on == rows_off, "pm.account_risk is identical with parallelism on and off",
+          [f"account {a}: {rows_on.get(a)} vs {rows_off.get(a)}"
+           for a in sorted(set(rows_on) | set(rows_off)) if rows_on.get(a) != rows_off.get(a)])
+    check(sums_on == sums_off, "exact summaries are identical with parallelism on and off")
+    check(len(rows_off) == len(ex["account"]), f"one row per account ({len(ex['account'])})")
+
+    bad_accounts, borderline = [], 0
+    counts = {}
+    for account in ex["account"]:
+        want = ref.account_risk(account, ex)
+        counts[want["status"]] = counts.get(want["status"], 0) + 1
+        got = rows_off.get(account["account_id"])
+        if got is None:
+            bad_accounts.append(f"account {account['account_id']}: missing")
+            continue
+        bad, border = compare(account, got, want)
+        borderline += border
+        for name, cell, exact in bad:
+            bad_accounts.append(f"account {account['account_id']} {name}: got {cell}, exact {exact}")
+    print(f"# reference statuses: {dict(sorted(counts.items()))}; borderline values accepted: {borderline}")
+    check(not bad_accounts,
+          f"every field of {len(ex['account'])} accounts equals the exact reference at 8 decimals",
+          bad_accounts)
+    check(len(counts) >= 4, f"the accounts span {len(counts)} statuses (at least 4)")
+    print(f"1..{n}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
