@@ -3,7 +3,7 @@
 EXTENSION = portfolio_margin
 MODULE_big = portfolio_margin
 
-CORE_OBJS = src/core/tiers_lex.o
+CORE_OBJS = src/core/tiers_lex.o src/core/dec128.o
 OBJS = \
 	src/portfolio_margin.o \
 	src/pm_numeric.o \
@@ -19,6 +19,9 @@ OBJS = \
 	src/margin_agg.o \
 	src/status.o \
 	src/orders.o \
+	src/dec_numeric.o \
+	src/pm_value.o \
+	src/line_math.o \
 	$(CORE_OBJS)
 
 DATA = $(wildcard sql/portfolio_margin--*.sql)
@@ -39,7 +42,7 @@ include $(PGXS)
 $(OBJS): $(wildcard src/*.h src/core/*.h)
 
 # C unit tests of the pure-C core (src/core), no server needed.
-UNIT_TESTS = test/unit/test_tiers_lex
+UNIT_TESTS = test/unit/test_tiers_lex test/unit/test_dec128
 UNIT_CFLAGS = -std=c99 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -Isrc
 
 test/unit/%: test/unit/%.c src/core/*.c src/core/*.h test/unit/unit.h

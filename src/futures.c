@@ -1,29 +1,19 @@
 /*-------------------------------------------------------------------------
  *
  * futures.c
- *	  Unrealized PnL, maintenance and initial margin of UM and CM futures.
- *
- *	  UM (linear, settle asset):  pnl = qty * (mark - entry)
- *	                              MM  = tiered(|qty| * mark, brackets)
- *	                              IM  = |qty| * mark / leverage
- *	  CM (inverse, coin):         pnl = contracts * size * (1/entry - 1/mark)
- *	                              MM  = tiered(|contracts| * size / mark, brackets)
- *	                              IM  = |contracts| * size / mark / leverage
- *
- * The CM formulas are evaluated with one division each, so they round once
- * (pm_div) and never lose digits to cancellation; the CM bracket is chosen
- * exactly by comparing the USD notional with floor * mark.
+ *	  SQL functions for UM and CM futures positions: unrealized PnL,
+ *	  maintenance and initial margin, notional and bracket.  The formulas
+ *	  live in line_math.c; these check the arguments.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "fmgr.h"
-#include "utils/fmgrprotos.h"
 
 #include "compat.h"
-#include "numeric_raw.h"
-#include "pm_numeric.h"
+#include "line_math.h"
+#include "pm_value.h"
 #include "tiers.h"
 
 PG_FUNCTION_INFO_V1(pm_um_unrealized_pnl);
@@ -39,146 +29,94 @@ PG_FUNCTION_INFO_V1(pm_cm_bracket);
 Datum
 pm_um_unrealized_pnl(PG_FUNCTION_ARGS)
 {
-	Numeric		qty = PG_GETARG_NUMERIC(0);
-	Numeric		entry = PG_GETARG_NUMERIC(1);
-	Numeric		mark = PG_GETARG_NUMERIC(2);
+	PmVal		qty = pm_arg_finite(fcinfo, 0, "qty");
+	PmVal		entry = pm_arg_positive(fcinfo, 1, "entry_price");
+	PmVal		mark = pm_arg_positive(fcinfo, 2, "mark_price");
 
-	pm_check_finite(qty, "qty");
-	pm_check_positive(entry, "entry_price");
-	pm_check_positive(mark, "mark_price");
-	PG_RETURN_NUMERIC(pm_mul(qty, pm_sub(mark, entry)));
+	PG_RETURN_NUMERIC(pmv_to_numeric(pm_um_pnl(qty, entry, mark)));
 }
 
-/*
- * pm.cm_unrealized_pnl(contracts, contract_size, entry_price, mark_price),
- * in coin: contracts * size * (mark - entry) / (entry * mark).
- */
+/* pm.cm_unrealized_pnl(contracts, contract_size, entry_price, mark_price), coin. */
 Datum
 pm_cm_unrealized_pnl(PG_FUNCTION_ARGS)
 {
-	Numeric		contracts = PG_GETARG_NUMERIC(0);
-	Numeric		size = PG_GETARG_NUMERIC(1);
-	Numeric		entry = PG_GETARG_NUMERIC(2);
-	Numeric		mark = PG_GETARG_NUMERIC(3);
+	PmVal		contracts = pm_arg_finite(fcinfo, 0, "contracts");
+	PmVal		size = pm_arg_positive(fcinfo, 1, "contract_size");
+	PmVal		entry = pm_arg_positive(fcinfo, 2, "entry_price");
+	PmVal		mark = pm_arg_positive(fcinfo, 3, "mark_price");
 
-	pm_check_finite(contracts, "contracts");
-	pm_check_positive(size, "contract_size");
-	pm_check_positive(entry, "entry_price");
-	pm_check_positive(mark, "mark_price");
-	PG_RETURN_NUMERIC(pm_div(pm_mul(pm_mul(contracts, size), pm_sub(mark, entry)),
-							 pm_mul(entry, mark)));
+	PG_RETURN_NUMERIC(pmv_to_numeric(pm_cm_pnl(contracts, size, entry, mark)));
 }
 
 /* pm.um_maint_margin(qty, mark_price, brackets), settle-asset units. */
 Datum
 pm_um_maint_margin(PG_FUNCTION_ARGS)
 {
-	Numeric		qty = PG_GETARG_NUMERIC(0);
-	Numeric		mark = PG_GETARG_NUMERIC(1);
-	PmTiers    *brackets = PG_GETARG_PMTIERS(2);
+	PmVal		qty = pm_arg_finite(fcinfo, 0, "qty");
+	PmVal		mark = pm_arg_positive(fcinfo, 1, "mark_price");
 
-	pm_check_finite(qty, "qty");
-	pm_check_positive(mark, "mark_price");
-	PG_RETURN_NUMERIC(pm_tiers_eval(brackets, pm_mul(pm_abs(qty), mark)));
+	PG_RETURN_NUMERIC(pmv_to_numeric(pm_um_mm(qty, mark, PG_GETARG_PMTIERS(2))));
 }
 
-/*
- * pm.cm_maint_margin(contracts, contract_size, mark_price, brackets), coin.
- * With N = |contracts| * size (USD) and j the bracket holding N / mark:
- *
- *	  MM = N / mark * rate_j - cum_j = (N * rate_j - cum_j * mark) / mark
- */
+/* pm.cm_maint_margin(contracts, contract_size, mark_price, brackets), coin. */
 Datum
 pm_cm_maint_margin(PG_FUNCTION_ARGS)
 {
-	Numeric		contracts = PG_GETARG_NUMERIC(0);
-	Numeric		size = PG_GETARG_NUMERIC(1);
-	Numeric		mark = PG_GETARG_NUMERIC(2);
-	PmTiers    *brackets = PG_GETARG_PMTIERS(3);
-	Numeric		usd;
-	int			j;
+	PmVal		contracts = pm_arg_finite(fcinfo, 0, "contracts");
+	PmVal		size = pm_arg_positive(fcinfo, 1, "contract_size");
+	PmVal		mark = pm_arg_positive(fcinfo, 2, "mark_price");
 
-	pm_check_finite(contracts, "contracts");
-	pm_check_positive(size, "contract_size");
-	pm_check_positive(mark, "mark_price");
-	usd = pm_mul(pm_abs(contracts), size);
-	j = pm_tiers_find(brackets, usd, mark);
-	PG_RETURN_NUMERIC(pm_div(pm_sub(pm_mul(usd, PM_TIERS_RATE(brackets, j)),
-									pm_mul(PM_TIERS_CUM(brackets, j), mark)),
-							 mark));
-}
-
-/* A leverage is a whole number from 1 up. */
-static Numeric
-leverage_numeric(int32 leverage)
-{
-	if (leverage < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("leverage must be at least 1"),
-				 errdetail("The value given is %d.", leverage)));
-	return DatumGetNumeric(DirectFunctionCall1(int4_numeric, Int32GetDatum(leverage)));
+	PG_RETURN_NUMERIC(pmv_to_numeric(pm_cm_mm(contracts, size, mark, PG_GETARG_PMTIERS(3))));
 }
 
 /* pm.um_initial_margin(qty, mark_price, leverage) = |qty| * mark / leverage */
 Datum
 pm_um_initial_margin(PG_FUNCTION_ARGS)
 {
-	Numeric		qty = PG_GETARG_NUMERIC(0);
-	Numeric		mark = PG_GETARG_NUMERIC(1);
-	Numeric		leverage = leverage_numeric(PG_GETARG_INT32(2));
+	int32		leverage = PG_GETARG_INT32(2);
+	PmVal		qty,
+				mark;
 
-	pm_check_finite(qty, "qty");
-	pm_check_positive(mark, "mark_price");
-	PG_RETURN_NUMERIC(pm_div(pm_mul(pm_abs(qty), mark), leverage));
+	pm_check_leverage(leverage, 1, "leverage");
+	qty = pm_arg_finite(fcinfo, 0, "qty");
+	mark = pm_arg_positive(fcinfo, 1, "mark_price");
+	PG_RETURN_NUMERIC(pmv_to_numeric(pm_um_im(qty, mark, leverage)));
 }
 
-/*
- * pm.cm_initial_margin(contracts, contract_size, mark_price, leverage), coin:
- * |contracts| * size / (mark * leverage), one division.
- */
+/* pm.cm_initial_margin(contracts, contract_size, mark_price, leverage), coin. */
 Datum
 pm_cm_initial_margin(PG_FUNCTION_ARGS)
 {
-	Numeric		contracts = PG_GETARG_NUMERIC(0);
-	Numeric		size = PG_GETARG_NUMERIC(1);
-	Numeric		mark = PG_GETARG_NUMERIC(2);
-	Numeric		leverage = leverage_numeric(PG_GETARG_INT32(3));
+	int32		leverage = PG_GETARG_INT32(3);
+	PmVal		contracts,
+				size,
+				mark;
 
-	pm_check_finite(contracts, "contracts");
-	pm_check_positive(size, "contract_size");
-	pm_check_positive(mark, "mark_price");
-	PG_RETURN_NUMERIC(pm_div(pm_mul(pm_abs(contracts), size), pm_mul(mark, leverage)));
+	pm_check_leverage(leverage, 1, "leverage");
+	contracts = pm_arg_finite(fcinfo, 0, "contracts");
+	size = pm_arg_positive(fcinfo, 1, "contract_size");
+	mark = pm_arg_positive(fcinfo, 2, "mark_price");
+	PG_RETURN_NUMERIC(pmv_to_numeric(pm_cm_im(contracts, size, mark, leverage)));
 }
 
 /* pm.cm_notional(contracts, contract_size, mark_price): |contracts| * size / mark, coin. */
 Datum
 pm_cm_notional(PG_FUNCTION_ARGS)
 {
-	Numeric		contracts = PG_GETARG_NUMERIC(0);
-	Numeric		size = PG_GETARG_NUMERIC(1);
-	Numeric		mark = PG_GETARG_NUMERIC(2);
+	PmVal		contracts = pm_arg_finite(fcinfo, 0, "contracts");
+	PmVal		size = pm_arg_positive(fcinfo, 1, "contract_size");
+	PmVal		mark = pm_arg_positive(fcinfo, 2, "mark_price");
 
-	pm_check_finite(contracts, "contracts");
-	pm_check_positive(size, "contract_size");
-	pm_check_positive(mark, "mark_price");
-	PG_RETURN_NUMERIC(pm_div(pm_mul(pm_abs(contracts), size), mark));
+	PG_RETURN_NUMERIC(pmv_to_numeric(pm_cm_notional_of(contracts, size, mark)));
 }
 
-/*
- * pm.cm_bracket(contracts, contract_size, mark_price, brackets): the number
- * (from 1) of the bracket holding the coin notional, chosen exactly.
- */
+/* pm.cm_bracket(contracts, contract_size, mark_price, brackets): bracket number from 1. */
 Datum
 pm_cm_bracket(PG_FUNCTION_ARGS)
 {
-	Numeric		contracts = PG_GETARG_NUMERIC(0);
-	Numeric		size = PG_GETARG_NUMERIC(1);
-	Numeric		mark = PG_GETARG_NUMERIC(2);
-	PmTiers    *brackets = PG_GETARG_PMTIERS(3);
+	PmVal		contracts = pm_arg_finite(fcinfo, 0, "contracts");
+	PmVal		size = pm_arg_positive(fcinfo, 1, "contract_size");
+	PmVal		mark = pm_arg_positive(fcinfo, 2, "mark_price");
 
-	pm_check_finite(contracts, "contracts");
-	pm_check_positive(size, "contract_size");
-	pm_check_positive(mark, "mark_price");
-	PG_RETURN_INT32(pm_tiers_find(brackets, pm_mul(pm_abs(contracts), size), mark) + 1);
+	PG_RETURN_INT32(pm_cm_bracket_of(contracts, size, mark, PG_GETARG_PMTIERS(3)) + 1);
 }

@@ -5,7 +5,8 @@
  *
  * Lines are found by asset name through a small open-addressing hash index
  * once an account has more than a few assets, so an account with thousands
- * of assets costs no more per line than one with three.  All values a state
+ * of assets costs no more per line than one with three.  Sums are PmAcc:
+ * scaled 128-bit integers while they fit, numeric after.  All values a state
  * points to live in its own memory context; replaced values are freed at
  * once, so a state grows with its number of assets, never with its lines.
  *
@@ -277,29 +278,22 @@ reconcile_collateral(MarginState *st, MarginAsset *a, PmTiers *collateral)
 }
 
 /*
- * *sum += x, exactly, in the state's context.  A zero that would not widen
- * the sum's scale changes nothing and costs nothing.
+ * The entry of an asset, made on first sight, and checked against the
+ * price and schedule every line of the asset must agree on.  The caller has
+ * checked the name and the price.
  */
-static void
-accumulate(MarginState *st, Numeric *sum, Numeric x)
+MarginAsset *
+margin_state_asset(MarginState *st, const char *name, int name_len,
+				   Numeric price, PmTiers *collateral)
 {
-	MemoryContext old;
-	Numeric		result;
+	uint32		hash = DatumGetUInt32(hash_any((const unsigned char *) name, name_len));
+	MarginAsset *a = find_asset(st, name, name_len, hash);
 
-	if (x == NULL)
-		return;
-	if (*sum == NULL)
-	{
-		*sum = numeric_copy_to(st->mcxt, x);
-		return;
-	}
-	if (pm_numeric_sign(x) == 0 && pm_numeric_dscale(x) <= pm_numeric_dscale(*sum))
-		return;
-	old = MemoryContextSwitchTo(st->mcxt);
-	result = pm_add(*sum, x);
-	MemoryContextSwitchTo(old);
-	pfree(*sum);
-	*sum = result;
+	if (a == NULL)
+		return new_asset(st, name, name_len, hash, price, collateral);
+	reconcile_price(st, a, price);
+	reconcile_collateral(st, a, collateral);
+	return a;
 }
 
 /*
@@ -312,20 +306,16 @@ margin_state_add(MarginState *st, const char *name, int name_len,
 				 Numeric equity, Numeric maint_margin,
 				 Numeric initial_margin, Numeric open_loss)
 {
-	uint32		hash = DatumGetUInt32(hash_any((const unsigned char *) name, name_len));
-	MarginAsset *a = find_asset(st, name, name_len, hash);
+	MarginAsset *a = margin_state_asset(st, name, name_len, price, collateral);
 
-	if (a == NULL)
-		a = new_asset(st, name, name_len, hash, price, collateral);
-	else
-	{
-		reconcile_price(st, a, price);
-		reconcile_collateral(st, a, collateral);
-	}
-	accumulate(st, &a->equity, equity);
-	accumulate(st, &a->maint_margin, maint_margin);
-	accumulate(st, &a->initial_margin, initial_margin);
-	accumulate(st, &a->open_loss, open_loss);
+	if (equity != NULL)
+		pm_acc_add(st->mcxt, &a->equity, equity);
+	if (maint_margin != NULL)
+		pm_acc_add(st->mcxt, &a->maint_margin, maint_margin);
+	if (initial_margin != NULL)
+		pm_acc_add(st->mcxt, &a->initial_margin, initial_margin);
+	if (open_loss != NULL)
+		pm_acc_add(st->mcxt, &a->open_loss, open_loss);
 }
 
 /* dst += src, asset by asset, as if src's lines had been added to dst. */
@@ -337,9 +327,12 @@ margin_state_merge(MarginState *dst, MarginState *src)
 	for (i = 0; i < src->nassets; i++)
 	{
 		MarginAsset *a = &src->assets[i];
+		MarginAsset *d = margin_state_asset(dst, a->name, a->name_len, a->price, a->collateral);
 
-		margin_state_add(dst, a->name, a->name_len, a->price, a->collateral,
-						 a->equity, a->maint_margin, a->initial_margin, a->open_loss);
+		pm_acc_merge(dst->mcxt, &d->equity, &a->equity);
+		pm_acc_merge(dst->mcxt, &d->maint_margin, &a->maint_margin);
+		pm_acc_merge(dst->mcxt, &d->initial_margin, &a->initial_margin);
+		pm_acc_merge(dst->mcxt, &d->open_loss, &a->open_loss);
 	}
 }
 
@@ -363,13 +356,6 @@ margin_state_sorted(MarginState *st)
 		sorted[i] = &st->assets[i];
 	qsort(sorted, st->nassets, sizeof(MarginAsset *), asset_name_cmp);
 	return sorted;
-}
-
-/* Zero when an accumulator never received a value. */
-static Numeric
-or_zero(Numeric n)
-{
-	return n != NULL ? n : pm_const_zero();
 }
 
 /*
@@ -397,10 +383,10 @@ margin_state_send(StringInfo buf, MarginState *st)
 		pq_sendint32(buf, a->name_len);
 		pq_sendbytes(buf, a->name, a->name_len);
 		pm_send_numeric(buf, a->price);
-		pm_send_numeric(buf, or_zero(a->equity));
-		pm_send_numeric(buf, or_zero(a->maint_margin));
-		pm_send_numeric(buf, or_zero(a->initial_margin));
-		pm_send_numeric(buf, or_zero(a->open_loss));
+		pm_send_numeric(buf, pm_acc_value(&a->equity));
+		pm_send_numeric(buf, pm_acc_value(&a->maint_margin));
+		pm_send_numeric(buf, pm_acc_value(&a->initial_margin));
+		pm_send_numeric(buf, pm_acc_value(&a->open_loss));
 		pq_sendbyte(buf, a->collateral != NULL);
 		if (a->collateral != NULL)
 			pm_tiers_send_internal(buf, a->collateral);

@@ -20,6 +20,7 @@
 #include "lib/stringinfo.h"
 #include "utils/numeric.h"
 
+#include "dec_numeric.h"
 #include "tiers.h"
 
 /* Longest asset name accepted, in bytes. */
@@ -38,10 +39,10 @@ typedef struct MarginAsset
 	uint32		hash;
 	Numeric		price;			/* index price in USD, > 0 */
 	PmTiers    *collateral;		/* NULL: not accepted as collateral */
-	Numeric		equity;			/* asset units */
-	Numeric		maint_margin;	/* asset units, >= 0 */
-	Numeric		initial_margin; /* asset units, >= 0 */
-	Numeric		open_loss;		/* USD, >= 0 */
+	PmAcc		equity;			/* asset units */
+	PmAcc		maint_margin;	/* asset units, >= 0 */
+	PmAcc		initial_margin; /* asset units, >= 0 */
+	PmAcc		open_loss;		/* USD, >= 0 */
 } MarginAsset;
 
 typedef struct MarginState
@@ -55,6 +56,8 @@ typedef struct MarginState
 } MarginState;
 
 extern MarginState *margin_state_create(MemoryContext mcxt);
+extern MarginAsset *margin_state_asset(MarginState *st, const char *name, int name_len,
+									   Numeric price, PmTiers *collateral);
 extern void margin_state_add(MarginState *st, const char *name, int name_len,
 							 Numeric price, PmTiers *collateral,
 							 Numeric equity, Numeric maint_margin,

@@ -29,7 +29,9 @@
 #include "core/tiers_lex.h"
 #include "margin_summary.h"
 #include "numeric_raw.h"
+#include "line_math.h"
 #include "pm_numeric.h"
+#include "pm_value.h"
 
 PG_FUNCTION_INFO_V1(pm_margin_summary_in);
 PG_FUNCTION_INFO_V1(pm_margin_summary_out);
@@ -57,6 +59,17 @@ typedef struct DerivedAsset
 				maint_margin_usd,
 				initial_margin_usd;
 } DerivedAsset;
+
+/* An accumulated sum as a value (0 when nothing was added). */
+static PmVal
+acc_val(const PmAcc *acc)
+{
+	if (!acc->is_set)
+		return pmv_zero();
+	if (acc->is_numeric)
+		return pmv_numeric(acc->num);
+	return pmv_dec(acc->dec);
+}
 
 /* Bytes a value takes in the layout. */
 static Size
@@ -88,46 +101,57 @@ margin_summary_build(MarginState *st)
 	MarginAsset **sorted = margin_state_sorted(st);
 	DerivedAsset *d = palloc0(sizeof(DerivedAsset) * Max(st->nassets, 1));
 	Numeric		totals[PM_TOTAL_COUNT];
-	Numeric		zero = pm_const_zero();
+	PmVal		account_equity = pmv_zero(),
+				actual_equity = pmv_zero(),
+				maint_margin = pmv_zero(),
+				initial_margin = pmv_zero(),
+				open_loss = pmv_zero(),
+				adjusted;
 	PmMarginSummary *s;
 	Size		size,
 				pos;
 	int			i,
 				t;
 
-	for (t = 0; t < PM_TOTAL_COUNT; t++)
-		totals[t] = zero;
-
 	for (i = 0; i < st->nassets; i++)
 	{
 		MarginAsset *a = sorted[i];
 		DerivedAsset *x = &d[i];
+		PmVal		price = pmv_numeric(a->price);
+		PmVal		equity = acc_val(&a->equity);
+		PmVal		mm = acc_val(&a->maint_margin);
+		PmVal		im = acc_val(&a->initial_margin);
+		PmVal		ol = acc_val(&a->open_loss);
+		PmVal		value = pmv_mul(equity, price);
+		PmVal		cv = pm_collateral_of(value, a->collateral);
+		PmVal		mm_usd = pmv_mul(mm, price);
+		PmVal		im_usd = pmv_mul(im, price);
 
 		x->a = a;
-		x->equity = a->equity ? a->equity : zero;
-		x->maint_margin = a->maint_margin ? a->maint_margin : zero;
-		x->initial_margin = a->initial_margin ? a->initial_margin : zero;
-		x->open_loss = a->open_loss ? a->open_loss : zero;
-		x->value_usd = pm_mul(x->equity, a->price);
-		if (pm_numeric_sign(x->value_usd) <= 0)
-			x->collateral_value_usd = x->value_usd;
-		else if (a->collateral != NULL)
-			x->collateral_value_usd = pm_tiers_eval(a->collateral, x->value_usd);
-		else
-			x->collateral_value_usd = zero;
-		x->maint_margin_usd = pm_mul(x->maint_margin, a->price);
-		x->initial_margin_usd = pm_mul(x->initial_margin, a->price);
+		x->equity = pmv_to_numeric(equity);
+		x->maint_margin = pmv_to_numeric(mm);
+		x->initial_margin = pmv_to_numeric(im);
+		x->open_loss = pmv_to_numeric(ol);
+		x->value_usd = pmv_to_numeric(value);
+		x->collateral_value_usd = pmv_to_numeric(cv);
+		x->maint_margin_usd = pmv_to_numeric(mm_usd);
+		x->initial_margin_usd = pmv_to_numeric(im_usd);
 
-		totals[PM_TOTAL_ACCOUNT_EQUITY] = pm_add(totals[PM_TOTAL_ACCOUNT_EQUITY], x->collateral_value_usd);
-		totals[PM_TOTAL_ACTUAL_EQUITY] = pm_add(totals[PM_TOTAL_ACTUAL_EQUITY], x->value_usd);
-		totals[PM_TOTAL_MAINT_MARGIN] = pm_add(totals[PM_TOTAL_MAINT_MARGIN], x->maint_margin_usd);
-		totals[PM_TOTAL_INITIAL_MARGIN] = pm_add(totals[PM_TOTAL_INITIAL_MARGIN], x->initial_margin_usd);
-		totals[PM_TOTAL_OPEN_LOSS] = pm_add(totals[PM_TOTAL_OPEN_LOSS], x->open_loss);
+		account_equity = pmv_add(account_equity, cv);
+		actual_equity = pmv_add(actual_equity, value);
+		maint_margin = pmv_add(maint_margin, mm_usd);
+		initial_margin = pmv_add(initial_margin, im_usd);
+		open_loss = pmv_add(open_loss, ol);
 	}
-	totals[PM_TOTAL_ADJUSTED_EQUITY] = pm_sub(totals[PM_TOTAL_ACCOUNT_EQUITY],
-											  totals[PM_TOTAL_OPEN_LOSS]);
-	totals[PM_TOTAL_UNI_MMR] = pm_numeric_sign(totals[PM_TOTAL_MAINT_MARGIN]) > 0
-		? pm_div(totals[PM_TOTAL_ADJUSTED_EQUITY], totals[PM_TOTAL_MAINT_MARGIN])
+	adjusted = pmv_sub(account_equity, open_loss);
+	totals[PM_TOTAL_ACCOUNT_EQUITY] = pmv_to_numeric(account_equity);
+	totals[PM_TOTAL_ACTUAL_EQUITY] = pmv_to_numeric(actual_equity);
+	totals[PM_TOTAL_MAINT_MARGIN] = pmv_to_numeric(maint_margin);
+	totals[PM_TOTAL_INITIAL_MARGIN] = pmv_to_numeric(initial_margin);
+	totals[PM_TOTAL_OPEN_LOSS] = pmv_to_numeric(open_loss);
+	totals[PM_TOTAL_ADJUSTED_EQUITY] = pmv_to_numeric(adjusted);
+	totals[PM_TOTAL_UNI_MMR] = pmv_sign(maint_margin) > 0
+		? pmv_to_numeric(pmv_div(adjusted, maint_margin))
 		: NULL;
 
 	/* size: header, offsets, then every value int-aligned */

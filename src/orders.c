@@ -18,21 +18,18 @@
 #include "utils/builtins.h"
 
 #include "compat.h"
-#include "numeric_raw.h"
-#include "pm_numeric.h"
+#include "line_math.h"
+#include "pm_value.h"
 #include "tiers.h"
 
 PG_FUNCTION_INFO_V1(pm_order_open_loss);
 
-/* Collateral value of a positive quantity of one side of the order. */
-static Numeric
-side_value(FunctionCallInfo fcinfo, int first, const char *side)
+/* One side of the order: quantity, price and schedule, checked. */
+static void
+order_side(FunctionCallInfo fcinfo, int first, const char *side,
+		   PmVal *qty, PmVal *price, PmTiers **schedule)
 {
 	char	   *asset = PG_ARGISNULL(first) ? "(unknown)" : text_to_cstring(PG_GETARG_TEXT_PP(first));
-	Numeric		qty,
-				price,
-				value;
-	PmTiers    *schedule;
 
 	if (PG_ARGISNULL(first + 1))
 		ereport(ERROR,
@@ -44,16 +41,11 @@ side_value(FunctionCallInfo fcinfo, int first, const char *side)
 				 errmsg("missing index price for asset %s", asset),
 				 errdetail("An open order %s %s, and its open loss needs the price.",
 						   strcmp(side, "sell") == 0 ? "sells" : "buys", asset)));
-	qty = PG_GETARG_NUMERIC(first + 1);
-	price = PG_GETARG_NUMERIC(first + 2);
-	pm_check_positive(qty, psprintf("%s_qty", side));
-	pm_check_positive(price, psprintf("%s_price", side));
-	value = pm_mul(qty, price);
-	if (PG_ARGISNULL(first + 3))
-		return pm_const_zero();
-	schedule = PG_GETARG_PMTIERS(first + 3);
-	pm_check_collateral_schedule(schedule);
-	return pm_tiers_eval(schedule, value);
+	*qty = pm_arg_positive(fcinfo, first + 1, psprintf("%s_qty", side));
+	*price = pm_arg_positive(fcinfo, first + 2, psprintf("%s_price", side));
+	*schedule = PG_ARGISNULL(first + 3) ? NULL : PG_GETARG_PMTIERS(first + 3);
+	if (*schedule != NULL)
+		pm_check_collateral_schedule(*schedule);
 }
 
 /*
@@ -64,9 +56,15 @@ side_value(FunctionCallInfo fcinfo, int first, const char *side)
 Datum
 pm_order_open_loss(PG_FUNCTION_ARGS)
 {
-	Numeric		out = side_value(fcinfo, 0, "sell");
-	Numeric		in = side_value(fcinfo, 4, "buy");
-	Numeric		loss = pm_sub(out, in);
+	PmVal		sell_qty,
+				sell_price,
+				buy_qty,
+				buy_price;
+	PmTiers    *sell_coll,
+			   *buy_coll;
 
-	PG_RETURN_NUMERIC(pm_numeric_sign(loss) > 0 ? loss : pm_zero());
+	order_side(fcinfo, 0, "sell", &sell_qty, &sell_price, &sell_coll);
+	order_side(fcinfo, 4, "buy", &buy_qty, &buy_price, &buy_coll);
+	PG_RETURN_NUMERIC(pmv_to_numeric(pm_open_loss_of(sell_qty, sell_price, sell_coll,
+													 buy_qty, buy_price, buy_coll)));
 }

@@ -6,7 +6,10 @@
  * The extension computes Binance-style portfolio-margin risk exactly in
  * numeric; each concern lives in its own file:
  *
- *	  pm_numeric.c		exact arithmetic helpers and the one division rule
+ *	  pm_numeric.c		exact numeric helpers and the one division rule
+ *	  dec_numeric.c		numeric <-> scaled-int128 fast path, exact sums
+ *	  pm_value.c		values that use the fast path while they fit
+ *	  line_math.c		the margin formulas, written once
  *	  tiers_build.c		schedule rules and the pm.tiers layout
  *	  tiers_io.c		pm.tiers text and binary I/O
  *	  tiers_sql.c		pm.tiers constructor, accessors, equality, hash
@@ -22,4 +25,15 @@
 
 #include "fmgr.h"
 
+#include "dec_numeric.h"
+
 PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* Module load: register our settings. */
+void
+_PG_init(void)
+{
+	pm_define_gucs();
+}

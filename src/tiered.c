@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * tiered.c
- *	  Evaluate a marginal schedule: pm.tiered() and pm.collateral_value().
+ *	  SQL functions over a schedule: pm.tiered(), pm.collateral_value(),
+ *	  pm.tier_of().  Evaluation itself is pmv_tiers_eval (pm_value.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -12,49 +13,13 @@
 #include "compat.h"
 #include "numeric_raw.h"
 #include "pm_numeric.h"
+#include "line_math.h"
+#include "pm_value.h"
 #include "tiers.h"
 
 PG_FUNCTION_INFO_V1(pm_tiered);
 PG_FUNCTION_INFO_V1(pm_collateral_value);
 PG_FUNCTION_INFO_V1(pm_tier_of);
-
-/*
- * Index (0-based) of the tier holding x * scale's worth, where tier k covers
- * (floor_k, floor_k+1]: the last tier whose floor, times scale, lies below x.
- * scale may be NULL for 1; callers use it to compare a coin notional
- * N / mark with coin floors exactly, as N against floor * mark.
- * x must not be negative; 0 falls in the first tier.
- */
-int
-pm_tiers_find(PmTiers *t, Numeric x, Numeric scale)
-{
-	int			lo = 0;
-	int			hi = t->ntiers - 1;
-
-	/* invariant: floor_lo * scale < x or lo == 0; floor_hi+1 * scale >= x */
-	while (lo < hi)
-	{
-		int			mid = lo + (hi - lo + 1) / 2;
-		Numeric		f = PM_TIERS_FLOOR(t, mid);
-
-		if (scale != NULL)
-			f = pm_mul(f, scale);
-		if (pm_cmp(f, x) < 0)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
-}
-
-/* The marginal sum of schedule t at x >= 0, exact: x * rate_j - cum_j. */
-Numeric
-pm_tiers_eval(PmTiers *t, Numeric x)
-{
-	int			j = pm_tiers_find(t, x, NULL);
-
-	return pm_sub(pm_mul(x, PM_TIERS_RATE(t, j)), PM_TIERS_CUM(t, j));
-}
 
 /* A collateral schedule never gives more than the value it weighs. */
 void
@@ -75,24 +40,28 @@ pm_check_collateral_schedule(PmTiers *t)
 							   pm_numeric_out(PM_TIERS_RATE(t, i)))));
 }
 
-/*
- * pm.tiered(amount, schedule): the marginal sum, like tax brackets.
- * A negative amount has no meaning for a schedule and is an error.
- */
-Datum
-pm_tiered(PG_FUNCTION_ARGS)
+/* A non-negative finite amount argument for a schedule. */
+static PmVal
+amount_arg(FunctionCallInfo fcinfo, bool hint)
 {
-	Numeric		amount = PG_GETARG_NUMERIC(0);
-	PmTiers    *t = PG_GETARG_PMTIERS(1);
+	PmVal		amount = pm_arg_finite(fcinfo, 0, "amount");
 
-	pm_check_finite(amount, "amount");
-	if (pm_numeric_sign(amount) < 0)
+	if (pmv_sign(amount) < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("amount must not be negative"),
-				 errdetail("The value given is %s.", pm_numeric_out(amount)),
-				 errhint("A tier schedule applies to a size or a value of zero or more; pass the absolute value.")));
-	PG_RETURN_NUMERIC(pm_tiers_eval(t, amount));
+				 errdetail("The value given is %s.", pm_numeric_out(pmv_to_numeric(amount))),
+				 hint ? errhint("A tier schedule applies to a size or a value of zero or more; pass the absolute value.") : 0));
+	return amount;
+}
+
+/* pm.tiered(amount, schedule): the marginal sum, like tax brackets. */
+Datum
+pm_tiered(PG_FUNCTION_ARGS)
+{
+	PmVal		amount = amount_arg(fcinfo, true);
+
+	PG_RETURN_NUMERIC(pmv_to_numeric(pmv_tiers_eval(PG_GETARG_PMTIERS(1), amount)));
 }
 
 /*
@@ -103,28 +72,18 @@ pm_tiered(PG_FUNCTION_ARGS)
 Datum
 pm_collateral_value(PG_FUNCTION_ARGS)
 {
-	Numeric		value = PG_GETARG_NUMERIC(0);
+	PmVal		value = pm_arg_finite(fcinfo, 0, "value_usd");
 	PmTiers    *t = PG_GETARG_PMTIERS(1);
 
-	pm_check_finite(value, "value_usd");
 	pm_check_collateral_schedule(t);
-	if (pm_numeric_sign(value) <= 0)
-		PG_RETURN_NUMERIC(value);
-	PG_RETURN_NUMERIC(pm_tiers_eval(t, value));
+	PG_RETURN_NUMERIC(pmv_to_numeric(pm_collateral_of(value, t)));
 }
 
 /* pm.tier_of(amount, schedule): the number (from 1) of the tier holding amount. */
 Datum
 pm_tier_of(PG_FUNCTION_ARGS)
 {
-	Numeric		amount = PG_GETARG_NUMERIC(0);
-	PmTiers    *t = PG_GETARG_PMTIERS(1);
+	PmVal		amount = amount_arg(fcinfo, false);
 
-	pm_check_finite(amount, "amount");
-	if (pm_numeric_sign(amount) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("amount must not be negative"),
-				 errdetail("The value given is %s.", pm_numeric_out(amount))));
-	PG_RETURN_INT32(pm_tiers_find(t, amount, NULL) + 1);
+	PG_RETURN_INT32(pmv_tiers_find(PG_GETARG_PMTIERS(1), amount, NULL) + 1);
 }

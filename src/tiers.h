@@ -69,8 +69,6 @@ extern void pm_tiers_send_internal(StringInfo buf, PmTiers *t);
 extern int	pm_tiers_compare(PmTiers *a, PmTiers *b);
 
 /* tiered.c */
-extern int	pm_tiers_find(PmTiers *t, Numeric x, Numeric scale);
-extern Numeric pm_tiers_eval(PmTiers *t, Numeric x);
 extern void pm_check_collateral_schedule(PmTiers *t);
 
 #endif							/* PM_TIERS_H */

@@ -326,6 +326,9 @@ def main():
           [f"account {a}: {rows_on.get(a)} vs {rows_off.get(a)}"
            for a in sorted(set(rows_on) | set(rows_off)) if rows_on.get(a) != rows_off.get(a)])
     check(sums_on == sums_off, "exact summaries are identical with parallelism on and off")
+    _, rows_num, sums_num = read_risk(PARALLEL_OFF + "SET portfolio_margin.fast_path = off;\n")
+    check(sums_num == sums_off and rows_num == rows_off,
+          "the int128 fast path and numeric give identical summaries and rows")
     check(len(rows_off) == len(ex["account"]), f"one row per account ({len(ex['account'])})")
 
     bad_accounts, borderline = [], 0

@@ -149,12 +149,13 @@ def agrees(kind, got, want):
     return None
 
 
-def run_psql(cases):
+def run_psql(cases, settings=""):
     """Evaluate all cases in one psql session; {id: text result}."""
     def cell(v):
         return "\\N" if v is None else v
     lines = [
         "\\set ON_ERROR_STOP 1",
+        settings,
         "CREATE TEMP TABLE c (id int, kind text, a numeric, b numeric, c numeric,"
         " d numeric, s pm.tiers);",
         "COPY c FROM STDIN;",
@@ -190,6 +191,7 @@ def main():
         kind = KINDS[i % len(KINDS)]
         cases.append((kind, make_case(rng, kind)))
     results = run_psql(cases)
+    numeric_only = run_psql(cases, "SET portfolio_margin.fast_path = off;")
 
     n = 0
     failed = 0
@@ -221,6 +223,15 @@ def main():
                 print(f"#   case {i}: args {args}: got {got}, exact {want} ({float(want) if isinstance(want, Fraction) else want}): {reason}")
         else:
             print(f"ok {n} - {kind}: {len(mine)} cases {how} the exact reference{extra}")
+    n += 1
+    differ = [i for i in results if results[i] != numeric_only.get(i)]
+    if differ:
+        failed += 1
+        print(f"not ok {n} - the int128 fast path and numeric differ on {len(differ)} cases")
+        for i in differ[:5]:
+            print(f"#   case {i} {cases[i]}: fast {results[i]}, numeric {numeric_only.get(i)}")
+    else:
+        print(f"ok {n} - the int128 fast path and numeric give identical text on all {len(results)} cases")
     print(f"1..{n}")
     return 1 if failed else 0
 

@@ -1,0 +1,550 @@
+/*
+ * dec128.c
+ *	  Exact decimal arithmetic on scaled 128-bit integers (see dec128.h).
+ *
+ * Overflow is never silent: every operation that could leave 128 bits
+ * returns false, and the caller redoes the step in numeric.  Coefficients
+ * never take the value -2^127, so negation and absolute value are safe.
+ * Division needs up to 256-bit intermediates; it uses Knuth's algorithm D on
+ * 64-bit limbs (as in Hacker's Delight, divmnu), exact to the last bit.
+ */
+#include "dec128.h"
+
+#include <string.h>
+
+#define U64(x)	((uint64_t) (x))
+
+static const pm_u128 pow10_table[39] = {
+	(pm_u128) 1ULL,
+	(pm_u128) 10ULL,
+	(pm_u128) 100ULL,
+	(pm_u128) 1000ULL,
+	(pm_u128) 10000ULL,
+	(pm_u128) 100000ULL,
+	(pm_u128) 1000000ULL,
+	(pm_u128) 10000000ULL,
+	(pm_u128) 100000000ULL,
+	(pm_u128) 1000000000ULL,
+	(pm_u128) 10000000000ULL,
+	(pm_u128) 100000000000ULL,
+	(pm_u128) 1000000000000ULL,
+	(pm_u128) 10000000000000ULL,
+	(pm_u128) 100000000000000ULL,
+	(pm_u128) 1000000000000000ULL,
+	(pm_u128) 10000000000000000ULL,
+	(pm_u128) 100000000000000000ULL,
+	(pm_u128) 1000000000000000000ULL,
+	(pm_u128) 10000000000000000000ULL,
+	(pm_u128) 10000000000000000000ULL * 10,
+	(pm_u128) 10000000000000000000ULL * 100,
+	(pm_u128) 10000000000000000000ULL * 1000,
+	(pm_u128) 10000000000000000000ULL * 10000,
+	(pm_u128) 10000000000000000000ULL * 100000,
+	(pm_u128) 10000000000000000000ULL * 1000000,
+	(pm_u128) 10000000000000000000ULL * 10000000,
+	(pm_u128) 10000000000000000000ULL * 100000000,
+	(pm_u128) 10000000000000000000ULL * 1000000000,
+	(pm_u128) 10000000000000000000ULL * 10000000000ULL,
+	(pm_u128) 10000000000000000000ULL * 100000000000ULL,
+	(pm_u128) 10000000000000000000ULL * 1000000000000ULL,
+	(pm_u128) 10000000000000000000ULL * 10000000000000ULL,
+	(pm_u128) 10000000000000000000ULL * 100000000000000ULL,
+	(pm_u128) 10000000000000000000ULL * 1000000000000000ULL,
+	(pm_u128) 10000000000000000000ULL * 10000000000000000ULL,
+	(pm_u128) 10000000000000000000ULL * 100000000000000000ULL,
+	(pm_u128) 10000000000000000000ULL * 1000000000000000000ULL,
+	(pm_u128) 10000000000000000000ULL * 10000000000000000000ULL,
+};
+
+/* Largest coefficient magnitude: 2^127 - 1 (so -coef always fits). */
+#define PM_I128_MAX ((pm_i128) (((pm_u128) 1 << 127) - 1))
+
+static pm_u128
+uabs(pm_i128 x)
+{
+	return x < 0 ? (pm_u128) 0 - (pm_u128) x : (pm_u128) x;
+}
+
+/* A coefficient from a magnitude and sign, if it fits. */
+static bool
+make_coef(pm_u128 mag, bool negative, pm_i128 *out)
+{
+	if (mag > (pm_u128) PM_I128_MAX)
+		return false;
+	*out = negative ? -(pm_i128) mag : (pm_i128) mag;
+	return true;
+}
+
+/* Number of decimal digits of a magnitude (1 for 0). */
+static int
+digits10(pm_u128 x)
+{
+	int			n = 1;
+
+	while (n < 39 && x >= pow10_table[n])
+		n++;
+	return n;
+}
+
+/* a at a larger (or equal) scale, exactly. */
+bool
+pm_dec_rescale(pm_dec a, int32_t scale, pm_dec *out)
+{
+	pm_i128		c;
+
+	if (scale < a.scale || scale > PM_DEC_MAX_SCALE)
+		return false;
+	if (__builtin_mul_overflow(a.coef, (pm_i128) pow10_table[scale - a.scale], &c) ||
+		c == -PM_I128_MAX - 1)
+		return false;
+	out->coef = c;
+	out->scale = scale;
+	return true;
+}
+
+bool
+pm_dec_add(pm_dec a, pm_dec b, pm_dec *out)
+{
+	int32_t		s = a.scale > b.scale ? a.scale : b.scale;
+	pm_i128		c;
+
+	if (!pm_dec_rescale(a, s, &a) || !pm_dec_rescale(b, s, &b))
+		return false;
+	if (__builtin_add_overflow(a.coef, b.coef, &c) || c == -PM_I128_MAX - 1)
+		return false;
+	out->coef = c;
+	out->scale = s;
+	return true;
+}
+
+bool
+pm_dec_sub(pm_dec a, pm_dec b, pm_dec *out)
+{
+	return pm_dec_add(a, pm_dec_neg(b), out);
+}
+
+bool
+pm_dec_mul(pm_dec a, pm_dec b, pm_dec *out)
+{
+	pm_i128		c;
+
+	if (a.scale + b.scale > PM_DEC_MAX_SCALE)
+		return false;
+	if (__builtin_mul_overflow(a.coef, b.coef, &c) || c == -PM_I128_MAX - 1)
+		return false;
+	out->coef = c;
+	out->scale = a.scale + b.scale;
+	return true;
+}
+
+int
+pm_dec_sign(pm_dec a)
+{
+	return (a.coef > 0) - (a.coef < 0);
+}
+
+pm_dec
+pm_dec_abs(pm_dec a)
+{
+	if (a.coef < 0)
+		a.coef = -a.coef;
+	return a;
+}
+
+pm_dec
+pm_dec_neg(pm_dec a)
+{
+	a.coef = -a.coef;
+	return a;
+}
+
+/*
+ * Compare by value.  When one side cannot be brought to the other's scale,
+ * its magnitude is the larger one, so its sign decides.
+ */
+int
+pm_dec_cmp(pm_dec a, pm_dec b)
+{
+	int32_t		s = a.scale > b.scale ? a.scale : b.scale;
+	pm_dec		x,
+				y;
+	bool		okx = pm_dec_rescale(a, s, &x);
+	bool		oky = pm_dec_rescale(b, s, &y);
+
+	if (okx && oky)
+		return (x.coef > y.coef) - (x.coef < y.coef);
+	if (!okx)
+		return pm_dec_sign(a);
+	return -pm_dec_sign(b);
+}
+
+/* Decimal exponent of the leading digit of a non-zero value. */
+int
+pm_dec_exponent10(pm_dec a)
+{
+	return digits10(uabs(a.coef)) - 1 - a.scale;
+}
+
+/* ---------------------------------------------------------------------
+ * 256-bit helpers for division: little-endian arrays of 64-bit limbs
+ * ---------------------------------------------------------------------
+ */
+
+/* x * y into 4 limbs. */
+static void
+mul_128x128(pm_u128 x, pm_u128 y, uint64_t out[4])
+{
+	uint64_t	x0 = U64(x),
+				x1 = U64(x >> 64),
+				y0 = U64(y),
+				y1 = U64(y >> 64);
+	pm_u128		p00 = (pm_u128) x0 * y0;
+	pm_u128		p01 = (pm_u128) x0 * y1;
+	pm_u128		p10 = (pm_u128) x1 * y0;
+	pm_u128		p11 = (pm_u128) x1 * y1;
+	pm_u128		mid = (p00 >> 64) + U64(p01) + U64(p10);
+
+	out[0] = U64(p00);
+	out[1] = U64(mid);
+	mid = (mid >> 64) + (p01 >> 64) + (p10 >> 64) + U64(p11);
+	out[2] = U64(mid);
+	out[3] = U64((mid >> 64) + (p11 >> 64));
+}
+
+/* Limbs in use (0 for zero). */
+static int
+limbs_used(const uint64_t *x, int n)
+{
+	while (n > 0 && x[n - 1] == 0)
+		n--;
+	return n;
+}
+
+/*
+ * q = u / v, r = u % v for u of m limbs and v of n limbs (v[n-1] != 0,
+ * m >= n, n <= 4, m <= 4): Knuth's algorithm D.
+ */
+static void
+divmod_limbs(const uint64_t *u, int m, const uint64_t *v, int n,
+			 uint64_t *q, uint64_t *r)
+{
+	uint64_t	un[5],
+				vn[4];
+	int			s,
+				i,
+				j;
+
+	memset(q, 0, sizeof(uint64_t) * 4);
+	memset(r, 0, sizeof(uint64_t) * 4);
+	if (n == 1)
+	{
+		pm_u128		rem = 0;
+
+		for (j = m - 1; j >= 0; j--)
+		{
+			pm_u128		cur = (rem << 64) | u[j];
+
+			q[j] = U64(cur / v[0]);
+			rem = cur % v[0];
+		}
+		r[0] = U64(rem);
+		return;
+	}
+
+	s = __builtin_clzll(v[n - 1]);
+	for (i = n - 1; i > 0; i--)
+		vn[i] = (v[i] << s) | (s ? v[i - 1] >> (64 - s) : 0);
+	vn[0] = v[0] << s;
+	un[m] = s ? u[m - 1] >> (64 - s) : 0;
+	for (i = m - 1; i > 0; i--)
+		un[i] = (u[i] << s) | (s ? u[i - 1] >> (64 - s) : 0);
+	un[0] = u[0] << s;
+
+	for (j = m - n; j >= 0; j--)
+	{
+		pm_u128		num = ((pm_u128) un[j + n] << 64) | un[j + n - 1];
+		pm_u128		qhat = num / vn[n - 1];
+		pm_u128		rhat = num % vn[n - 1];
+		pm_i128		k,
+					t;
+
+		while (qhat >> 64 ||
+			   qhat * vn[n - 2] > ((rhat << 64) | un[j + n - 2]))
+		{
+			qhat--;
+			rhat += vn[n - 1];
+			if (rhat >> 64)
+				break;
+		}
+
+		/* multiply and subtract */
+		k = 0;
+		for (i = 0; i < n; i++)
+		{
+			pm_u128		p = qhat * vn[i];
+
+			t = (pm_i128) un[i + j] - k - (pm_i128) U64(p);
+			un[i + j] = U64(t);
+			k = (pm_i128) (p >> 64) - (t >> 64);
+		}
+		t = (pm_i128) un[j + n] - k;
+		un[j + n] = U64(t);
+
+		q[j] = U64(qhat);
+		if (t < 0)
+		{
+			/* qhat was one too large: add back */
+			pm_u128		carry = 0;
+
+			q[j]--;
+			for (i = 0; i < n; i++)
+			{
+				pm_u128		sum = (pm_u128) un[i + j] + vn[i] + carry;
+
+				un[i + j] = U64(sum);
+				carry = sum >> 64;
+			}
+			un[j + n] += U64(carry);
+		}
+	}
+	for (i = 0; i < n; i++)
+		r[i] = (un[i] >> s) | (s && i + 1 <= n ? un[i + 1] << (64 - s) : 0);
+}
+
+/* Compare two 4-limb numbers. */
+static int
+cmp_limbs(const uint64_t *x, const uint64_t *y)
+{
+	int			i;
+
+	for (i = 3; i >= 0; i--)
+		if (x[i] != y[i])
+			return x[i] > y[i] ? 1 : -1;
+	return 0;
+}
+
+/*
+ * a / b by the engine's rule (pm_div in pm_numeric.c): rounded half away
+ * from zero at scale 20 - (exp10(a) - exp10(b)) (at least 0), then trailing
+ * zeros removed.  False when b is 0 or the result or scale does not fit.
+ */
+bool
+pm_dec_div(pm_dec a, pm_dec b, pm_dec *out)
+{
+	int32_t		rscale,
+				k;
+	uint64_t	N[4] = {0},
+				D[4] = {0},
+				q[4],
+				r[4],
+				r2[4];
+	pm_u128		ua = uabs(a.coef),
+				ub = uabs(b.coef),
+				quot;
+	int			m,
+				n;
+	pm_i128		coef;
+
+	if (b.coef == 0)
+		return false;
+	if (a.coef == 0)
+	{
+		out->coef = 0;
+		out->scale = 0;
+		return true;
+	}
+	rscale = PM_DEC_DIV_DIGITS - (pm_dec_exponent10(a) - pm_dec_exponent10(b));
+	if (rscale < 0)
+		rscale = 0;
+	if (rscale > PM_DEC_MAX_SCALE)
+		return false;
+
+	/* |a| * 10^rscale / |b| = ua * 10^k / ub with k = rscale + b.scale - a.scale */
+	k = rscale + b.scale - a.scale;
+	if (k > 38 || k < -38)
+		return false;
+	if (k >= 0)
+	{
+		mul_128x128(ua, pow10_table[k], N);
+		D[0] = U64(ub);
+		D[1] = U64(ub >> 64);
+	}
+	else
+	{
+		N[0] = U64(ua);
+		N[1] = U64(ua >> 64);
+		mul_128x128(ub, pow10_table[-k], D);
+	}
+
+	m = limbs_used(N, 4);
+	n = limbs_used(D, 4);
+	if (m < n)
+	{
+		memset(q, 0, sizeof(q));
+		memcpy(r, N, sizeof(r));
+	}
+	else
+		divmod_limbs(N, m, D, n, q, r);
+	if (q[2] != 0 || q[3] != 0)
+		return false;
+	quot = ((pm_u128) q[1] << 64) | q[0];
+
+	/* round half away from zero: up when 2r >= D */
+	r2[3] = (r[3] << 1) | (r[2] >> 63);
+	r2[2] = (r[2] << 1) | (r[1] >> 63);
+	r2[1] = (r[1] << 1) | (r[0] >> 63);
+	r2[0] = r[0] << 1;
+	if ((r[3] >> 63) != 0 || cmp_limbs(r2, D) >= 0)
+	{
+		if (quot == ~(pm_u128) 0)
+			return false;
+		quot++;
+	}
+	if (!make_coef(quot, (a.coef < 0) != (b.coef < 0), &coef))
+		return false;
+
+	/* trailing zeros removed, as numeric's trim_scale does */
+	while (rscale > 0 && coef % 10 == 0)
+	{
+		coef /= 10;
+		rscale--;
+	}
+	out->coef = coef;
+	out->scale = rscale;
+	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * Conversion from and to numeric's base-10000 digits
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * value = sign * sum(digits[i] * 10000^(weight - i)) with display scale
+ * dscale.  False when it does not fit (or dscale is beyond the fast path).
+ */
+bool
+pm_dec_from_digits(int sign, int weight, int dscale, int ndigits,
+				   const int16_t *digits, pm_dec *out)
+{
+	pm_u128		acc = 0;
+	int			shift,
+				i;
+
+	if (dscale < 0 || dscale > PM_DEC_MAX_SCALE || ndigits < 0)
+		return false;
+	/* decimal digits of the last base-10000 digit that lie beyond dscale */
+	shift = ndigits > 0 ? dscale - 4 * (ndigits - 1 - weight) : 0;
+	for (i = 0; i < ndigits; i++)
+	{
+		pm_u128		d = (pm_u128) digits[i];
+		int			width = 4;
+
+		if (digits[i] < 0 || digits[i] > 9999)
+			return false;
+		if (i == ndigits - 1 && shift < 0)
+		{
+			/* numeric keeps only zeros beyond dscale; drop them */
+			if (shift < -3 || d % pow10_table[-shift] != 0)
+				return false;
+			d /= pow10_table[-shift];
+			width = 4 + shift;
+		}
+		if (acc > (((pm_u128) PM_I128_MAX) - d) / pow10_table[width])
+			return false;
+		acc = acc * pow10_table[width] + d;
+	}
+	/* acc now holds value * 10^min(dscale, 4 * (ndigits - 1 - weight)) */
+	if (shift > 0)
+	{
+		if (shift > 38 || acc > ((pm_u128) PM_I128_MAX) / pow10_table[shift])
+			return false;
+		acc *= pow10_table[shift];
+	}
+	if (!make_coef(acc, sign < 0, &out->coef))
+		return false;
+	out->scale = dscale;
+	return true;
+}
+
+/* Decimal digit of |coef| at decimal exponent e (value's, not coef's). */
+static int
+digit_at(pm_u128 mag, int scale, int e)
+{
+	int			pos = e + scale;	/* position in the coefficient */
+
+	if (pos < 0 || pos > 38)
+		return 0;
+	return (int) ((mag / pow10_table[pos]) % 10);
+}
+
+static int
+floordiv4(int x)
+{
+	return x >= 0 ? x / 4 : -((-x + 3) / 4);
+}
+
+/* Numeric's canonical base-10000 form of a. */
+void
+pm_dec_to_digits(pm_dec a, pm_dec_digits *out)
+{
+	pm_u128		mag = uabs(a.coef);
+	int			top,
+				gmax,
+				gmin,
+				g,
+				n = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->dscale = a.scale;
+	if (mag == 0)
+		return;
+	out->sign = a.coef < 0 ? -1 : 1;
+	top = digits10(mag) - 1 - a.scale;	/* exponent of the leading digit */
+	gmax = floordiv4(top);
+	gmin = floordiv4(-a.scale);
+	for (g = gmax; g >= gmin; g--)
+	{
+		int			d = digit_at(mag, a.scale, 4 * g)
+			+ 10 * digit_at(mag, a.scale, 4 * g + 1)
+			+ 100 * digit_at(mag, a.scale, 4 * g + 2)
+			+ 1000 * digit_at(mag, a.scale, 4 * g + 3);
+
+		out->digits[n++] = (int16_t) d;
+	}
+	while (n > 0 && out->digits[n - 1] == 0)
+		n--;
+	out->ndigits = n;
+	out->weight = gmax;
+}
+
+/* Plain decimal text of a (no exponent); returns the length written. */
+int
+pm_dec_to_string(pm_dec a, char *buf, int buflen)
+{
+	char		tmp[48];
+	pm_u128		mag = uabs(a.coef);
+	int			len = 0,
+				n = 0,
+				i;
+
+	do
+	{
+		tmp[len++] = (char) ('0' + (int) (mag % 10));
+		mag /= 10;
+	} while (mag != 0);
+	while (len <= a.scale)
+		tmp[len++] = '0';
+	if (buflen < len + 3)
+		return -1;
+	if (a.coef < 0)
+		buf[n++] = '-';
+	for (i = len - 1; i >= 0; i--)
+	{
+		buf[n++] = tmp[i];
+		if (i == a.scale && a.scale > 0)
+			buf[n++] = '.';
+	}
+	buf[n] = '\0';
+	return n;
+}

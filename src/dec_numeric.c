@@ -1,0 +1,219 @@
+/*-------------------------------------------------------------------------
+ *
+ * dec_numeric.c
+ *	  Between numeric and the scaled-int128 fast path (see dec_numeric.h).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "compat.h"
+#include "dec_numeric.h"
+#include "numeric_raw.h"
+#include "pm_numeric.h"
+
+bool		pm_fast_path = true;
+
+/* Register portfolio_margin.fast_path (called from _PG_init). */
+void
+pm_define_gucs(void)
+{
+	DefineCustomBoolVariable("portfolio_margin.fast_path",
+							 "Computes in scaled 128-bit integers where values fit.",
+							 "Off computes everything in numeric; results are identical either way.",
+							 &pm_fast_path,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+}
+
+/* Read a numeric's header and digits in place, any varlena header. */
+bool
+pm_dec_from_numeric(Numeric num, pm_dec *out)
+{
+	const char *data;
+	Size		len;
+	uint16		h;
+	int			weight,
+				dscale,
+				sign,
+				ndigits;
+	int16		digits[12];
+
+	if (!pm_fast_path || VARATT_IS_EXTERNAL(num) || VARATT_IS_COMPRESSED(num))
+		return false;
+	data = VARDATA_ANY(num);
+	len = VARSIZE_ANY_EXHDR(num);
+	if (len < sizeof(uint16))
+		return false;
+	memcpy(&h, data, sizeof(uint16));
+	if ((h & PM_NUMERIC_SIGN_MASK) == PM_NUMERIC_SPECIAL)
+		return false;
+	if ((h & PM_NUMERIC_SIGN_MASK) == PM_NUMERIC_SHORT)
+	{
+		sign = (h & PM_NUMERIC_SHORT_SIGN_MASK) ? -1 : 1;
+		dscale = (h & PM_NUMERIC_SHORT_DSCALE_MASK) >> PM_NUMERIC_SHORT_DSCALE_SHIFT;
+		weight = h & PM_NUMERIC_SHORT_WEIGHT_MASK;
+		if (h & PM_NUMERIC_SHORT_WEIGHT_SIGN_MASK)
+			weight |= ~PM_NUMERIC_SHORT_WEIGHT_MASK;
+		data += sizeof(uint16);
+		len -= sizeof(uint16);
+	}
+	else
+	{
+		int16		w;
+
+		if (len < 2 * sizeof(uint16))
+			return false;
+		sign = (h & PM_NUMERIC_SIGN_MASK) == PM_NUMERIC_NEG ? -1 : 1;
+		dscale = h & PM_NUMERIC_DSCALE_MASK;
+		memcpy(&w, data + sizeof(uint16), sizeof(int16));
+		weight = w;
+		data += 2 * sizeof(uint16);
+		len -= 2 * sizeof(uint16);
+	}
+	ndigits = len / sizeof(int16);
+	if (ndigits > lengthof(digits))
+		return false;
+	memcpy(digits, data, ndigits * sizeof(int16));
+	return pm_dec_from_digits(sign, weight, dscale, ndigits, digits, out);
+}
+
+/*
+ * The numeric of value d with display scale d.scale, laid out as numeric's
+ * make_result does: short header when scale and weight allow, digits
+ * stripped of leading and trailing zeros.
+ */
+Numeric
+pm_dec_to_numeric(pm_dec d)
+{
+	pm_dec_digits g;
+	bool		can_be_short;
+	Size		hdr,
+				len;
+	Numeric		result;
+	char	   *p;
+
+	pm_dec_to_digits(d, &g);
+	can_be_short = g.dscale <= 63 && g.weight <= 63 && g.weight >= -64;
+	hdr = can_be_short ? sizeof(uint16) : 2 * sizeof(uint16);
+	len = VARHDRSZ + hdr + g.ndigits * sizeof(int16);
+	result = (Numeric) palloc(len);
+	SET_VARSIZE(result, len);
+	p = VARDATA(result);
+	if (can_be_short)
+	{
+		uint16		h = PM_NUMERIC_SHORT
+			| (g.sign < 0 ? PM_NUMERIC_SHORT_SIGN_MASK : 0)
+			| (uint16) (g.dscale << PM_NUMERIC_SHORT_DSCALE_SHIFT)
+			| (g.weight < 0 ? PM_NUMERIC_SHORT_WEIGHT_SIGN_MASK : 0)
+			| (uint16) (g.weight & PM_NUMERIC_SHORT_WEIGHT_MASK);
+
+		memcpy(p, &h, sizeof(uint16));
+	}
+	else
+	{
+		uint16		sd = (g.sign < 0 ? PM_NUMERIC_NEG : 0) | (uint16) (g.dscale & PM_NUMERIC_DSCALE_MASK);
+		int16		w = (int16) g.weight;
+
+		memcpy(p, &sd, sizeof(uint16));
+		memcpy(p + sizeof(uint16), &w, sizeof(int16));
+	}
+	memcpy(p + hdr, g.digits, g.ndigits * sizeof(int16));
+	return result;
+}
+
+/* acc += x, exactly; x is any numeric datum (any header). */
+void
+pm_acc_add(MemoryContext mcxt, PmAcc *acc, Numeric x)
+{
+	pm_dec		xd;
+
+	if (!acc->is_numeric && pm_dec_from_numeric(x, &xd))
+	{
+		pm_acc_add_dec(mcxt, acc, xd);
+		return;
+	}
+	x = DatumGetNumeric(PointerGetDatum(x));	/* detoast if it must */
+	if (!acc->is_set)
+	{
+		MemoryContext old = MemoryContextSwitchTo(mcxt);
+
+		acc->num = pm_numeric_copy_plain(x);
+		MemoryContextSwitchTo(old);
+		acc->is_set = acc->is_numeric = true;
+		return;
+	}
+	if (!acc->is_numeric)
+	{
+		MemoryContext old = MemoryContextSwitchTo(mcxt);
+
+		acc->num = pm_dec_to_numeric(acc->dec);
+		MemoryContextSwitchTo(old);
+		acc->is_numeric = true;
+	}
+	{
+		MemoryContext old = MemoryContextSwitchTo(mcxt);
+		Numeric		sum = pm_add(acc->num, x);
+
+		MemoryContextSwitchTo(old);
+		pfree(acc->num);
+		acc->num = sum;
+	}
+}
+
+/* acc += x for a fast-path value. */
+void
+pm_acc_add_dec(MemoryContext mcxt, PmAcc *acc, pm_dec x)
+{
+	if (!acc->is_set)
+	{
+		acc->dec = x;
+		acc->is_set = true;
+		return;
+	}
+	if (!acc->is_numeric && pm_dec_add(acc->dec, x, &acc->dec))
+		return;
+	{
+		MemoryContext old = MemoryContextSwitchTo(mcxt);
+		Numeric		xn = pm_dec_to_numeric(x);
+		Numeric		base = acc->is_numeric ? acc->num : pm_dec_to_numeric(acc->dec);
+		Numeric		sum = pm_add(base, xn);
+
+		MemoryContextSwitchTo(old);
+		if (acc->is_numeric)
+			pfree(acc->num);
+		else
+			pfree(base);
+		pfree(xn);
+		acc->num = sum;
+		acc->is_numeric = true;
+	}
+}
+
+/* acc += other, as if other's values had been added one by one. */
+void
+pm_acc_merge(MemoryContext mcxt, PmAcc *acc, const PmAcc *other)
+{
+	if (!other->is_set)
+		return;
+	if (other->is_numeric)
+		pm_acc_add(mcxt, acc, other->num);
+	else
+		pm_acc_add_dec(mcxt, acc, other->dec);
+}
+
+/* The sum as a numeric (palloc'd in the current context); 0 when unset. */
+Numeric
+pm_acc_value(const PmAcc *acc)
+{
+	if (!acc->is_set)
+		return pm_zero();
+	if (acc->is_numeric)
+		return pm_numeric_copy_plain(acc->num);
+	return pm_dec_to_numeric(acc->dec);
+}

@@ -1,0 +1,166 @@
+/*-------------------------------------------------------------------------
+ *
+ * line_math.c
+ *	  The margin formulas of spec section 2 (see line_math.h).
+ *
+ *	  UM (linear, settle asset)   pnl = qty * (mark - entry)
+ *	                              MM  = tiered(|qty| * mark, brackets)
+ *	                              IM  = |qty| * mark / leverage
+ *	  CM (inverse, coin)          pnl = contracts * size * (mark - entry) / (entry * mark)
+ *	                              MM  = (N * rate_j - cum_j * mark) / mark,  N = |contracts| * size
+ *	                              IM  = N / (mark * leverage)
+ *	  cross loan (asset units)    MM  = (borrowed + interest) * loanMMR
+ *	                              IM  = borrowed / (leverage - 1)
+ *	  collateral (USD)            CV  = V when V <= 0, tiered(V) when collateral, else 0
+ *	  open order (USD)            max(0, CV(sell) - CV(buy))
+ *
+ * The CM formulas divide once (no cancellation, one rounding); the CM
+ * bracket is chosen exactly, comparing N with floor * mark.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "compat.h"
+#include "line_math.h"
+#include "numeric_raw.h"
+#include "pm_numeric.h"
+
+PmVal
+pm_um_pnl(PmVal qty, PmVal entry, PmVal mark)
+{
+	return pmv_mul(qty, pmv_sub(mark, entry));
+}
+
+PmVal
+pm_cm_pnl(PmVal contracts, PmVal size, PmVal entry, PmVal mark)
+{
+	return pmv_div(pmv_mul(pmv_mul(contracts, size), pmv_sub(mark, entry)),
+				   pmv_mul(entry, mark));
+}
+
+PmVal
+pm_um_mm(PmVal qty, PmVal mark, PmTiers *brackets)
+{
+	return pmv_tiers_eval(brackets, pmv_mul(pmv_abs(qty), mark));
+}
+
+int
+pm_cm_bracket_of(PmVal contracts, PmVal size, PmVal mark, PmTiers *brackets)
+{
+	return pmv_tiers_find(brackets, pmv_mul(pmv_abs(contracts), size), &mark);
+}
+
+PmVal
+pm_cm_mm(PmVal contracts, PmVal size, PmVal mark, PmTiers *brackets)
+{
+	PmVal		usd = pmv_mul(pmv_abs(contracts), size);
+	int			j = pmv_tiers_find(brackets, usd, &mark);
+
+	return pmv_div(pmv_sub(pmv_mul(usd, pmv_tier_rate(brackets, j)),
+						   pmv_mul(pmv_tier_cum(brackets, j), mark)),
+				   mark);
+}
+
+PmVal
+pm_um_im(PmVal qty, PmVal mark, int32 leverage)
+{
+	return pmv_div(pmv_mul(pmv_abs(qty), mark), pmv_int(leverage));
+}
+
+PmVal
+pm_cm_im(PmVal contracts, PmVal size, PmVal mark, int32 leverage)
+{
+	return pmv_div(pmv_mul(pmv_abs(contracts), size), pmv_mul(mark, pmv_int(leverage)));
+}
+
+PmVal
+pm_cm_notional_of(PmVal contracts, PmVal size, PmVal mark)
+{
+	return pmv_div(pmv_mul(pmv_abs(contracts), size), mark);
+}
+
+PmVal
+pm_loan_mm(PmVal borrowed, PmVal interest, PmVal mmr)
+{
+	return pmv_mul(pmv_add(borrowed, interest), mmr);
+}
+
+PmVal
+pm_loan_im(PmVal borrowed, int32 leverage)
+{
+	return pmv_div(borrowed, pmv_int(leverage - 1));
+}
+
+PmVal
+pm_collateral_of(PmVal value_usd, PmTiers *schedule)
+{
+	if (pmv_sign(value_usd) <= 0)
+		return value_usd;
+	if (schedule == NULL)
+		return pmv_zero();
+	return pmv_tiers_eval(schedule, value_usd);
+}
+
+PmVal
+pm_open_loss_of(PmVal sell_qty, PmVal sell_price, PmTiers *sell_collateral,
+				PmVal buy_qty, PmVal buy_price, PmTiers *buy_collateral)
+{
+	PmVal		out = pm_collateral_of(pmv_mul(sell_qty, sell_price), sell_collateral);
+	PmVal		in = pm_collateral_of(pmv_mul(buy_qty, buy_price), buy_collateral);
+	PmVal		loss = pmv_sub(out, in);
+
+	return pmv_sign(loss) > 0 ? loss : pmv_zero();
+}
+
+/* ---------------------------------------------------------------------
+ * Argument checks
+ * ---------------------------------------------------------------------
+ */
+
+/* A finite numeric argument, read without detoasting when it fits. */
+PmVal
+pm_arg_finite(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	PmVal		v = pmv_numeric((Numeric) DatumGetPointer(PG_GETARG_DATUM(argno)));
+
+	if (!v.is_dec)
+		pm_check_finite(v.n, what);
+	return v;
+}
+
+PmVal
+pm_arg_positive(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	PmVal		v = pm_arg_finite(fcinfo, argno, what);
+
+	if (pmv_sign(v) <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be positive", what),
+				 errdetail("The value given is %s.", pm_numeric_out(pmv_to_numeric(v)))));
+	return v;
+}
+
+PmVal
+pm_arg_not_negative(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	PmVal		v = pm_arg_finite(fcinfo, argno, what);
+
+	if (pmv_sign(v) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be negative", what),
+				 errdetail("The value given is %s.", pm_numeric_out(pmv_to_numeric(v)))));
+	return v;
+}
+
+void
+pm_check_leverage(int32 leverage, int32 min, const char *what)
+{
+	if (leverage < min)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be at least %d", what, min),
+				 errdetail("The value given is %d.", leverage)));
+}
