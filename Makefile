@@ -22,6 +22,8 @@ OBJS = \
 	src/dec_numeric.o \
 	src/pm_value.o \
 	src/line_math.o \
+	src/lookup.o \
+	src/ledger_agg.o \
 	$(CORE_OBJS)
 
 DATA = $(wildcard sql/portfolio_margin--*.sql)

@@ -83,10 +83,21 @@ SELECT count(*) AS accounts_same
   FROM (SELECT account_id, pm.margin(asset, equity, mm, im, ol, price, coll)::text AS s
           FROM ledger_part GROUP BY account_id) p
   JOIN ser_acc s USING (account_id) WHERE p.s = s.s;
--- and partitionwise in parallel
+-- and partitionwise in parallel (the order Parallel Append gives the
+-- partitions depends on their sizes, so count the plan's nodes instead)
 SET max_parallel_workers_per_gather = 2;
-EXPLAIN (COSTS OFF)
-SELECT pm.margin(asset, equity, mm, im, ol, price, coll) FROM ledger_part;
+CREATE FUNCTION plan_nodes(query text) RETURNS TABLE (node text, n bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  line text;
+  lines text[] := '{}';
+BEGIN
+  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+    lines := lines || regexp_replace(line, '^[ ->]*([A-Za-z ]+?)( on .*|  .*)?$', '\1');
+  END LOOP;
+  RETURN QUERY SELECT l, count(*) FROM unnest(lines) l WHERE l !~ ':' AND btrim(l) <> '' GROUP BY l ORDER BY l;
+END $$;
+SELECT * FROM plan_nodes('SELECT pm.margin(asset, equity, mm, im, ol, price, coll) FROM ledger_part');
 SELECT pm.margin(asset, equity, mm, im, ol, price, coll)::text = (SELECT s FROM ser_all) AS parallel_partitionwise_same
   FROM ledger_part;
 
@@ -96,3 +107,4 @@ RESET min_parallel_table_scan_size;
 RESET parallel_tuple_cost;
 RESET parallel_setup_cost;
 DROP TABLE ledger, ledger_part, acc_summary;
+DROP FUNCTION plan_nodes(text);

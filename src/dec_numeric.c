@@ -14,6 +14,7 @@
 #include "dec_numeric.h"
 #include "numeric_raw.h"
 #include "pm_numeric.h"
+#include "pm_value.h"
 
 bool		pm_fast_path = true;
 
@@ -35,6 +36,15 @@ pm_define_gucs(void)
 bool
 pm_dec_from_numeric(Numeric num, pm_dec *out)
 {
+	if (!pm_fast_path)
+		return false;
+	return pm_dec_from_digits_of(num, out);
+}
+
+/* The same, whatever portfolio_margin.fast_path says (for stored forms). */
+bool
+pm_dec_from_digits_of(Numeric num, pm_dec *out)
+{
 	const char *data;
 	Size		len;
 	uint16		h;
@@ -44,7 +54,7 @@ pm_dec_from_numeric(Numeric num, pm_dec *out)
 				ndigits;
 	int16		digits[12];
 
-	if (!pm_fast_path || VARATT_IS_EXTERNAL(num) || VARATT_IS_COMPRESSED(num))
+	if (VARATT_IS_EXTERNAL(num) || VARATT_IS_COMPRESSED(num))
 		return false;
 	data = VARDATA_ANY(num);
 	len = VARSIZE_ANY_EXHDR(num);
@@ -193,6 +203,16 @@ pm_acc_add_dec(MemoryContext mcxt, PmAcc *acc, pm_dec x)
 		acc->num = sum;
 		acc->is_numeric = true;
 	}
+}
+
+/* acc += x for a value of either kind. */
+void
+pm_acc_add_val(MemoryContext mcxt, PmAcc *acc, const PmVal *x)
+{
+	if (x->is_dec)
+		pm_acc_add_dec(mcxt, acc, x->d);
+	else
+		pm_acc_add(mcxt, acc, x->n);
 }
 
 /* acc += other, as if other's values had been added one by one. */

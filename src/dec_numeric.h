@@ -25,6 +25,7 @@
 extern bool pm_fast_path;
 
 extern bool pm_dec_from_numeric(Numeric num, pm_dec *out);
+extern bool pm_dec_from_digits_of(Numeric num, pm_dec *out);
 extern Numeric pm_dec_to_numeric(pm_dec d);
 extern void pm_define_gucs(void);
 
@@ -42,6 +43,8 @@ typedef struct PmAcc
 
 extern void pm_acc_add(MemoryContext mcxt, PmAcc *acc, Numeric x);
 extern void pm_acc_add_dec(MemoryContext mcxt, PmAcc *acc, pm_dec x);
+struct PmVal;
+extern void pm_acc_add_val(MemoryContext mcxt, PmAcc *acc, const struct PmVal *x);
 extern void pm_acc_merge(MemoryContext mcxt, PmAcc *acc, const PmAcc *other);
 extern Numeric pm_acc_value(const PmAcc *acc);
 

@@ -31,6 +31,9 @@ extern PmVal pm_collateral_of(PmVal value_usd, PmTiers *schedule);
 extern PmVal pm_open_loss_of(PmVal sell_qty, PmVal sell_price, PmTiers *sell_collateral,
 							 PmVal buy_qty, PmVal buy_price, PmTiers *buy_collateral);
 
+/* orders.c */
+extern void pm_check_order_price(const char *asset, int len, Numeric price, const char *verb);
+
 /* Argument checks for SQL functions, reading the datum without detoasting. */
 extern PmVal pm_arg_finite(FunctionCallInfo fcinfo, int argno, const char *what);
 extern PmVal pm_arg_positive(FunctionCallInfo fcinfo, int argno, const char *what);

@@ -31,6 +31,7 @@
 #include "margin_summary.h"
 #include "numeric_raw.h"
 #include "pm_numeric.h"
+#include "pm_value.h"
 #include "tiers.h"
 
 PG_FUNCTION_INFO_V1(pm_margin_sfunc);
@@ -53,18 +54,14 @@ aggregate_context(FunctionCallInfo fcinfo, const char *fname)
 	return aggcontext;
 }
 
-/* A numeric argument, or NULL. */
-static Numeric
-numeric_arg(FunctionCallInfo fcinfo, int n)
+/* A numeric argument as a value, read without detoasting when it fits. */
+static const PmVal *
+value_arg(FunctionCallInfo fcinfo, int n, PmVal *buf)
 {
-	return PG_ARGISNULL(n) ? NULL : PG_GETARG_NUMERIC(n);
-}
-
-/* NULL or exactly zero: contributes nothing. */
-static bool
-is_zero(Numeric n)
-{
-	return n == NULL || (!pm_numeric_is_special(n) && pm_numeric_ndigits(n) == 0);
+	if (PG_ARGISNULL(n))
+		return NULL;
+	*buf = pmv_numeric((Numeric) DatumGetPointer(PG_GETARG_DATUM(n)));
+	return buf;
 }
 
 /*
@@ -79,51 +76,26 @@ pm_margin_sfunc(PG_FUNCTION_ARGS)
 	MarginState *st = PG_ARGISNULL(0) ? NULL : (MarginState *) PG_GETARG_POINTER(0);
 	bool		long_form = PG_NARGS() == 8;
 	int			price_arg = long_form ? 6 : 4;
-	Numeric		equity = numeric_arg(fcinfo, 2);
-	Numeric		mm = numeric_arg(fcinfo, 3);
-	Numeric		im = long_form ? numeric_arg(fcinfo, 4) : NULL;
-	Numeric		ol = long_form ? numeric_arg(fcinfo, 5) : NULL;
-	Numeric		price;
-	PmTiers    *collateral;
-	text	   *asset;
-	const char *name;
-	int			name_len;
+	PmVal		e,
+				m,
+				i,
+				o;
+	const PmVal *equity = value_arg(fcinfo, 2, &e);
+	const PmVal *mm = value_arg(fcinfo, 3, &m);
+	const PmVal *im = long_form ? value_arg(fcinfo, 4, &i) : NULL;
+	const PmVal *ol = long_form ? value_arg(fcinfo, 5, &o) : NULL;
+	text	   *asset = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
 
 	/* a group that saw rows, even only empty ones, has a (possibly empty) summary */
 	if (st == NULL)
 		st = margin_state_create(aggcontext);
 
-	if (is_zero(equity) && is_zero(mm) && is_zero(im) && is_zero(ol))
-		PG_RETURN_POINTER(st);
-
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("a ledger line with amounts has no asset"),
-				 errdetail("The line has equity %s and maintenance margin %s.",
-						   equity ? pm_numeric_out(equity) : "NULL",
-						   mm ? pm_numeric_out(mm) : "NULL")));
-	asset = PG_GETARG_TEXT_PP(1);
-	name = VARDATA_ANY(asset);
-	name_len = VARSIZE_ANY_EXHDR(asset);
-	if (name_len == 0 || name_len > PM_ASSET_NAME_MAX)
-		margin_check_asset_name(name, name_len);
-	margin_check_amounts(name, name_len, equity, mm, im, ol);
-
-	if (PG_ARGISNULL(price_arg))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("missing index price for asset %.*s", name_len, name),
-				 errdetail("A line of %.*s with equity %s and maintenance margin %s has no index price.",
-						   name_len, name,
-						   equity ? pm_numeric_out(equity) : "NULL",
-						   mm ? pm_numeric_out(mm) : "NULL"),
-				 errhint("Every asset an account holds, owes or settles in needs an index price.")));
-	price = PG_GETARG_NUMERIC(price_arg);
-	margin_check_price(name, name_len, price);
-	collateral = PG_ARGISNULL(price_arg + 1) ? NULL : PG_GETARG_PMTIERS(price_arg + 1);
-
-	margin_state_add(st, name, name_len, price, collateral, equity, mm, im, ol);
+	margin_add_line(st,
+					asset ? VARDATA_ANY(asset) : NULL,
+					asset ? VARSIZE_ANY_EXHDR(asset) : 0,
+					equity, mm, im, ol,
+					PG_ARGISNULL(price_arg) ? NULL : PG_GETARG_NUMERIC(price_arg),
+					PG_ARGISNULL(price_arg + 1) ? NULL : PG_GETARG_PMTIERS(price_arg + 1));
 	PG_RETURN_POINTER(st);
 }
 

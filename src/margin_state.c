@@ -23,6 +23,7 @@
 #include "margin_state.h"
 #include "numeric_raw.h"
 #include "pm_numeric.h"
+#include "pm_value.h"
 #include "tiers.h"
 
 /* Linear search is faster than hashing up to this many assets. */
@@ -93,30 +94,54 @@ margin_check_price(const char *name, int name_len, Numeric price)
 				 errdetail("The price given is %s.", pm_numeric_out(price))));
 }
 
+/* The names of a line's four amounts, for messages. */
+static const char *const amount_names[] = {"equity", "maint_margin", "initial_margin", "open_loss"};
+
 /* One line's amounts: equity finite; margins and open loss finite and >= 0. */
 void
 margin_check_amounts(const char *name, int name_len,
 					 Numeric equity, Numeric maint_margin,
 					 Numeric initial_margin, Numeric open_loss)
 {
-	const char *names[] = {"equity", "maint_margin", "initial_margin", "open_loss"};
 	Numeric		values[] = {equity, maint_margin, initial_margin, open_loss};
+	PmVal		v[4];
+	const PmVal *p[4];
 	int			i;
 
-	for (i = 0; i < lengthof(values); i++)
+	for (i = 0; i < 4; i++)
 	{
-		if (values[i] == NULL)
+		p[i] = NULL;
+		if (values[i] != NULL)
+		{
+			v[i] = pmv_numeric(values[i]);
+			p[i] = &v[i];
+		}
+	}
+	margin_check_amount_values(name, name_len, p);
+}
+
+/* The same checks on values (NULL pointers are absent amounts). */
+void
+margin_check_amount_values(const char *name, int name_len, const PmVal *const values[4])
+{
+	int			i;
+
+	for (i = 0; i < 4; i++)
+	{
+		const PmVal *v = values[i];
+
+		if (v == NULL)
 			continue;
-		if (pm_numeric_is_special(values[i]))
+		if (!v->is_dec && pm_numeric_is_special(v->n))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s of asset %.*s must be a finite number", names[i], name_len, name),
-					 errdetail("The value given is %s.", pm_numeric_out(values[i]))));
-		if (i > 0 && pm_numeric_sign(values[i]) < 0)
+					 errmsg("%s of asset %.*s must be a finite number", amount_names[i], name_len, name),
+					 errdetail("The value given is %s.", pm_numeric_out(v->n))));
+		if (i > 0 && pmv_sign(*v) < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s of asset %.*s must not be negative", names[i], name_len, name),
-					 errdetail("The value given is %s.", pm_numeric_out(values[i]))));
+					 errmsg("%s of asset %.*s must not be negative", amount_names[i], name_len, name),
+					 errdetail("The value given is %s.", pm_numeric_out(pmv_to_numeric(*v)))));
 	}
 }
 
@@ -297,25 +322,84 @@ margin_state_asset(MarginState *st, const char *name, int name_len,
 }
 
 /*
- * Add one line (or one asset's totals) to the state.  The caller has
- * checked the name, the price and the amounts; NULL amounts count as zero.
+ * Add one asset's amounts to the state.  The caller has checked the name,
+ * the price and the amounts; NULL amounts count as zero.
  */
 void
 margin_state_add(MarginState *st, const char *name, int name_len,
 				 Numeric price, PmTiers *collateral,
-				 Numeric equity, Numeric maint_margin,
-				 Numeric initial_margin, Numeric open_loss)
+				 const PmVal *equity, const PmVal *maint_margin,
+				 const PmVal *initial_margin, const PmVal *open_loss)
 {
 	MarginAsset *a = margin_state_asset(st, name, name_len, price, collateral);
 
 	if (equity != NULL)
-		pm_acc_add(st->mcxt, &a->equity, equity);
+		pm_acc_add_val(st->mcxt, &a->equity, equity);
 	if (maint_margin != NULL)
-		pm_acc_add(st->mcxt, &a->maint_margin, maint_margin);
+		pm_acc_add_val(st->mcxt, &a->maint_margin, maint_margin);
 	if (initial_margin != NULL)
-		pm_acc_add(st->mcxt, &a->initial_margin, initial_margin);
+		pm_acc_add_val(st->mcxt, &a->initial_margin, initial_margin);
 	if (open_loss != NULL)
-		pm_acc_add(st->mcxt, &a->open_loss, open_loss);
+		pm_acc_add_val(st->mcxt, &a->open_loss, open_loss);
+}
+
+/* Absent or exactly zero: contributes nothing. */
+static bool
+is_zero(const PmVal *v)
+{
+	if (v == NULL)
+		return true;
+	if (!v->is_dec && pm_numeric_is_special(v->n))
+		return false;
+	return pmv_sign(*v) == 0;
+}
+
+/*
+ * One ledger line as pm.margin takes it -- the one place its rules live.
+ * Amounts may be absent (NULL).  A line whose amounts are all zero or
+ * absent changes nothing and needs neither an asset nor a price; any other
+ * line needs both, finite amounts, margins and open loss >= 0, a positive
+ * price, and agreement with the asset's other lines on price and schedule.
+ * name may be NULL (no asset).
+ */
+void
+margin_add_line(MarginState *st, const char *name, int name_len,
+				const PmVal *equity, const PmVal *maint_margin,
+				const PmVal *initial_margin, const PmVal *open_loss,
+				Numeric price, PmTiers *collateral)
+{
+	const PmVal *const amounts[4] = {equity, maint_margin, initial_margin, open_loss};
+	MarginAsset *a;
+	int			i;
+
+	if (is_zero(equity) && is_zero(maint_margin) && is_zero(initial_margin) && is_zero(open_loss))
+		return;
+	if (name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("a ledger line with amounts has no asset"),
+				 errdetail("The line has equity %s and maintenance margin %s.",
+						   equity ? pm_numeric_out(pmv_to_numeric(*equity)) : "NULL",
+						   maint_margin ? pm_numeric_out(pmv_to_numeric(*maint_margin)) : "NULL")));
+	if (name_len == 0 || name_len > PM_ASSET_NAME_MAX)
+		margin_check_asset_name(name, name_len);
+	margin_check_amount_values(name, name_len, amounts);
+	if (price == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("missing index price for asset %.*s", name_len, name),
+				 errdetail("A line of %.*s with equity %s and maintenance margin %s has no index price.",
+						   name_len, name,
+						   equity ? pm_numeric_out(pmv_to_numeric(*equity)) : "NULL",
+						   maint_margin ? pm_numeric_out(pmv_to_numeric(*maint_margin)) : "NULL"),
+				 errhint("Every asset an account holds, owes or settles in needs an index price.")));
+	margin_check_price(name, name_len, price);
+
+	a = margin_state_asset(st, name, name_len, price, collateral);
+	for (i = 0; i < 4; i++)
+		if (amounts[i] != NULL)
+			pm_acc_add_val(st->mcxt, i == 0 ? &a->equity : i == 1 ? &a->maint_margin :
+						   i == 2 ? &a->initial_margin : &a->open_loss, amounts[i]);
 }
 
 /* dst += src, asset by asset, as if src's lines had been added to dst. */
@@ -468,7 +552,11 @@ margin_state_recv(StringInfo buf, MemoryContext mcxt, const char *type_name)
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("invalid external %s value", type_name),
 					 errdetail("The collateral flag of %s is %d; it must be 0 or 1.", name, flag)));
-		margin_state_add(st, name, len, price, collateral, equity, mm, im, ol);
+		{
+			PmVal		v[4] = {pmv_numeric(equity), pmv_numeric(mm), pmv_numeric(im), pmv_numeric(ol)};
+
+			margin_state_add(st, name, len, price, collateral, &v[0], &v[1], &v[2], &v[3]);
+		}
 	}
 	return st;
 }

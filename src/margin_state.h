@@ -58,10 +58,15 @@ typedef struct MarginState
 extern MarginState *margin_state_create(MemoryContext mcxt);
 extern MarginAsset *margin_state_asset(MarginState *st, const char *name, int name_len,
 									   Numeric price, PmTiers *collateral);
+struct PmVal;
 extern void margin_state_add(MarginState *st, const char *name, int name_len,
 							 Numeric price, PmTiers *collateral,
-							 Numeric equity, Numeric maint_margin,
-							 Numeric initial_margin, Numeric open_loss);
+							 const struct PmVal *equity, const struct PmVal *maint_margin,
+							 const struct PmVal *initial_margin, const struct PmVal *open_loss);
+extern void margin_add_line(MarginState *st, const char *name, int name_len,
+							const struct PmVal *equity, const struct PmVal *maint_margin,
+							const struct PmVal *initial_margin, const struct PmVal *open_loss,
+							Numeric price, PmTiers *collateral);
 extern void margin_state_merge(MarginState *dst, MarginState *src);
 extern MarginAsset **margin_state_sorted(MarginState *st);
 extern void margin_state_send(StringInfo buf, MarginState *st);
@@ -71,6 +76,8 @@ extern void margin_check_asset_name(const char *name, int len);
 extern void margin_check_amounts(const char *name, int name_len,
 								 Numeric equity, Numeric maint_margin,
 								 Numeric initial_margin, Numeric open_loss);
+extern void margin_check_amount_values(const char *name, int name_len,
+									   const struct PmVal *const values[4]);
 extern void margin_check_price(const char *name, int name_len, Numeric price);
 
 #endif							/* PM_MARGIN_STATE_H */

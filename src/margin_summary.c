@@ -50,14 +50,7 @@ PG_FUNCTION_INFO_V1(pm_summary_assets);
 typedef struct DerivedAsset
 {
 	MarginAsset *a;
-	Numeric		equity,
-				maint_margin,
-				initial_margin,
-				open_loss;
-	Numeric		value_usd,
-				collateral_value_usd,
-				maint_margin_usd,
-				initial_margin_usd;
+	PmVal		v[PM_FIELD_COUNT];	/* the numeric fields, by PmSummaryField */
 } DerivedAsset;
 
 /* An accumulated sum as a value (0 when nothing was added). */
@@ -71,22 +64,58 @@ acc_val(const PmAcc *acc)
 	return pmv_dec(acc->dec);
 }
 
-/* Bytes a value takes in the layout. */
+/*
+ * Stored values: int32 scale and the 16-byte coefficient of a fast-path
+ * number, or int32 -1 and a numeric (4-byte header).
+ */
+#define PM_STORED_DEC_SIZE (sizeof(int32) + sizeof(pm_i128))
+
 static Size
-numeric_size(Numeric n)
+stored_size(PmVal v)
 {
-	return VARSIZE_ANY_EXHDR(n) + VARHDRSZ;
+	if (v.is_dec)
+		return PM_STORED_DEC_SIZE;
+	return sizeof(int32) + VARSIZE_ANY_EXHDR(v.n) + VARHDRSZ;
 }
 
-/* Copy a numeric (any header) to dest with a 4-byte header. */
 static Size
-put_numeric(char *dest, Numeric n)
+stored_put(char *dest, PmVal v)
 {
-	Size		len = VARSIZE_ANY_EXHDR(n);
+	int32		tag = v.is_dec ? v.d.scale : -1;
 
-	SET_VARSIZE(dest, len + VARHDRSZ);
-	memcpy(VARDATA(dest), VARDATA_ANY(n), len);
-	return len + VARHDRSZ;
+	memcpy(dest, &tag, sizeof(int32));
+	if (v.is_dec)
+	{
+		memcpy(dest + sizeof(int32), &v.d.coef, sizeof(pm_i128));
+		return PM_STORED_DEC_SIZE;
+	}
+	SET_VARSIZE(dest + sizeof(int32), VARSIZE_ANY_EXHDR(v.n) + VARHDRSZ);
+	memcpy(VARDATA(dest + sizeof(int32)), VARDATA_ANY(v.n), VARSIZE_ANY_EXHDR(v.n));
+	return sizeof(int32) + VARSIZE_ANY_EXHDR(v.n) + VARHDRSZ;
+}
+
+/* A stored value, read in place (a numeric points into the summary). */
+PmVal
+summary_value(const void *stored)
+{
+	int32		tag;
+
+	memcpy(&tag, stored, sizeof(int32));
+	if (tag >= 0)
+	{
+		pm_dec		d;
+
+		memcpy(&d.coef, (const char *) stored + sizeof(int32), sizeof(pm_i128));
+		d.scale = tag;
+		return pmv_dec(d);
+	}
+	{
+		PmVal		v;
+
+		v.is_dec = false;
+		v.n = (Numeric) ((const char *) stored + sizeof(int32));
+		return v;
+	}
 }
 
 /*
@@ -100,140 +129,113 @@ margin_summary_build(MarginState *st)
 {
 	MarginAsset **sorted = margin_state_sorted(st);
 	DerivedAsset *d = palloc0(sizeof(DerivedAsset) * Max(st->nassets, 1));
-	Numeric		totals[PM_TOTAL_COUNT];
-	PmVal		account_equity = pmv_zero(),
-				actual_equity = pmv_zero(),
-				maint_margin = pmv_zero(),
-				initial_margin = pmv_zero(),
-				open_loss = pmv_zero(),
-				adjusted;
+	PmVal		totals[PM_TOTAL_COUNT];
+	bool		has_uni;
 	PmMarginSummary *s;
 	Size		size,
 				pos;
 	int			i,
-				t;
+				t,
+				f;
 
+	for (t = 0; t < PM_TOTAL_COUNT; t++)
+		totals[t] = pmv_zero();
 	for (i = 0; i < st->nassets; i++)
 	{
 		MarginAsset *a = sorted[i];
-		DerivedAsset *x = &d[i];
-		PmVal		price = pmv_numeric(a->price);
-		PmVal		equity = acc_val(&a->equity);
-		PmVal		mm = acc_val(&a->maint_margin);
-		PmVal		im = acc_val(&a->initial_margin);
-		PmVal		ol = acc_val(&a->open_loss);
-		PmVal		value = pmv_mul(equity, price);
-		PmVal		cv = pm_collateral_of(value, a->collateral);
-		PmVal		mm_usd = pmv_mul(mm, price);
-		PmVal		im_usd = pmv_mul(im, price);
+		PmVal	   *v = d[i].v;
 
-		x->a = a;
-		x->equity = pmv_to_numeric(equity);
-		x->maint_margin = pmv_to_numeric(mm);
-		x->initial_margin = pmv_to_numeric(im);
-		x->open_loss = pmv_to_numeric(ol);
-		x->value_usd = pmv_to_numeric(value);
-		x->collateral_value_usd = pmv_to_numeric(cv);
-		x->maint_margin_usd = pmv_to_numeric(mm_usd);
-		x->initial_margin_usd = pmv_to_numeric(im_usd);
+		d[i].a = a;
+		v[PM_FIELD_PRICE] = pmv_numeric(a->price);
+		v[PM_FIELD_EQUITY] = acc_val(&a->equity);
+		v[PM_FIELD_MAINT_MARGIN] = acc_val(&a->maint_margin);
+		v[PM_FIELD_INITIAL_MARGIN] = acc_val(&a->initial_margin);
+		v[PM_FIELD_OPEN_LOSS] = acc_val(&a->open_loss);
+		v[PM_FIELD_VALUE_USD] = pmv_mul(v[PM_FIELD_EQUITY], v[PM_FIELD_PRICE]);
+		v[PM_FIELD_COLLATERAL_VALUE_USD] = pm_collateral_of(v[PM_FIELD_VALUE_USD], a->collateral);
+		v[PM_FIELD_MAINT_MARGIN_USD] = pmv_mul(v[PM_FIELD_MAINT_MARGIN], v[PM_FIELD_PRICE]);
+		v[PM_FIELD_INITIAL_MARGIN_USD] = pmv_mul(v[PM_FIELD_INITIAL_MARGIN], v[PM_FIELD_PRICE]);
 
-		account_equity = pmv_add(account_equity, cv);
-		actual_equity = pmv_add(actual_equity, value);
-		maint_margin = pmv_add(maint_margin, mm_usd);
-		initial_margin = pmv_add(initial_margin, im_usd);
-		open_loss = pmv_add(open_loss, ol);
+		totals[PM_TOTAL_ACCOUNT_EQUITY] = pmv_add(totals[PM_TOTAL_ACCOUNT_EQUITY], v[PM_FIELD_COLLATERAL_VALUE_USD]);
+		totals[PM_TOTAL_ACTUAL_EQUITY] = pmv_add(totals[PM_TOTAL_ACTUAL_EQUITY], v[PM_FIELD_VALUE_USD]);
+		totals[PM_TOTAL_MAINT_MARGIN] = pmv_add(totals[PM_TOTAL_MAINT_MARGIN], v[PM_FIELD_MAINT_MARGIN_USD]);
+		totals[PM_TOTAL_INITIAL_MARGIN] = pmv_add(totals[PM_TOTAL_INITIAL_MARGIN], v[PM_FIELD_INITIAL_MARGIN_USD]);
+		totals[PM_TOTAL_OPEN_LOSS] = pmv_add(totals[PM_TOTAL_OPEN_LOSS], v[PM_FIELD_OPEN_LOSS]);
 	}
-	adjusted = pmv_sub(account_equity, open_loss);
-	totals[PM_TOTAL_ACCOUNT_EQUITY] = pmv_to_numeric(account_equity);
-	totals[PM_TOTAL_ACTUAL_EQUITY] = pmv_to_numeric(actual_equity);
-	totals[PM_TOTAL_MAINT_MARGIN] = pmv_to_numeric(maint_margin);
-	totals[PM_TOTAL_INITIAL_MARGIN] = pmv_to_numeric(initial_margin);
-	totals[PM_TOTAL_OPEN_LOSS] = pmv_to_numeric(open_loss);
-	totals[PM_TOTAL_ADJUSTED_EQUITY] = pmv_to_numeric(adjusted);
-	totals[PM_TOTAL_UNI_MMR] = pmv_sign(maint_margin) > 0
-		? pmv_to_numeric(pmv_div(adjusted, maint_margin))
-		: NULL;
+	totals[PM_TOTAL_ADJUSTED_EQUITY] = pmv_sub(totals[PM_TOTAL_ACCOUNT_EQUITY],
+											   totals[PM_TOTAL_OPEN_LOSS]);
+	has_uni = pmv_sign(totals[PM_TOTAL_MAINT_MARGIN]) > 0;
+	if (has_uni)
+		totals[PM_TOTAL_UNI_MMR] = pmv_div(totals[PM_TOTAL_ADJUSTED_EQUITY],
+										   totals[PM_TOTAL_MAINT_MARGIN]);
 
 	/* size: header, offsets, then every value int-aligned */
 	size = offsetof(PmMarginSummary, fields) +
 		sizeof(uint32) * PM_FIELD_COUNT * (Size) st->nassets;
 	for (t = 0; t < PM_TOTAL_COUNT; t++)
-		if (totals[t] != NULL)
-			size = INTALIGN(size) + numeric_size(totals[t]);
+		if (t != PM_TOTAL_UNI_MMR || has_uni)
+			size = INTALIGN(size) + stored_size(totals[t]);
 	for (i = 0; i < st->nassets; i++)
 	{
-		DerivedAsset *x = &d[i];
-		Numeric		nums[] = {x->a->price, x->equity, x->maint_margin, x->initial_margin,
-			x->open_loss, x->value_usd, x->collateral_value_usd,
-		x->maint_margin_usd, x->initial_margin_usd};
-		int			k;
-
-		size = INTALIGN(size) + x->a->name_len + 1;
-		if (x->a->collateral != NULL)
-			size = INTALIGN(size) + VARSIZE(x->a->collateral);
-		for (k = 0; k < lengthof(nums); k++)
-			size = INTALIGN(size) + numeric_size(nums[k]);
+		size = INTALIGN(size) + d[i].a->name_len + 1;
+		if (d[i].a->collateral != NULL)
+			size = INTALIGN(size) + VARSIZE(d[i].a->collateral);
+		for (f = PM_FIELD_PRICE; f < PM_FIELD_COUNT; f++)
+			if (f != PM_FIELD_COLLATERAL)
+				size = INTALIGN(size) + stored_size(d[i].v[f]);
 	}
 
 	s = palloc0(size);
 	SET_VARSIZE(s, size);
 	s->version = PM_SUMMARY_VERSION;
 	s->nassets = st->nassets;
+	if (has_uni)
+		s->flags |= PM_SUMMARY_HAS_UNI_MMR;
 	pos = offsetof(PmMarginSummary, fields) +
 		sizeof(uint32) * PM_FIELD_COUNT * (Size) st->nassets;
 	for (t = 0; t < PM_TOTAL_COUNT; t++)
 	{
-		if (totals[t] == NULL)
+		if (t == PM_TOTAL_UNI_MMR && !has_uni)
 			continue;
 		pos = INTALIGN(pos);
 		s->totals[t] = pos;
-		pos += put_numeric((char *) s + pos, totals[t]);
+		pos += stored_put((char *) s + pos, totals[t]);
 	}
-	if (totals[PM_TOTAL_UNI_MMR] != NULL)
-		s->flags |= PM_SUMMARY_HAS_UNI_MMR;
-
 	for (i = 0; i < st->nassets; i++)
 	{
-		DerivedAsset *x = &d[i];
-		struct
-		{
-			PmSummaryField f;
-			Numeric		n;
-		}			nums[] = {
-			{PM_FIELD_PRICE, x->a->price},
-			{PM_FIELD_EQUITY, x->equity},
-			{PM_FIELD_MAINT_MARGIN, x->maint_margin},
-			{PM_FIELD_INITIAL_MARGIN, x->initial_margin},
-			{PM_FIELD_OPEN_LOSS, x->open_loss},
-			{PM_FIELD_VALUE_USD, x->value_usd},
-			{PM_FIELD_COLLATERAL_VALUE_USD, x->collateral_value_usd},
-			{PM_FIELD_MAINT_MARGIN_USD, x->maint_margin_usd},
-			{PM_FIELD_INITIAL_MARGIN_USD, x->initial_margin_usd},
-		};
-		int			k;
+		MarginAsset *a = d[i].a;
 
 		pos = INTALIGN(pos);
 		PM_SUMMARY_OFFSET(s, i, PM_FIELD_NAME) = pos;
-		memcpy((char *) s + pos, x->a->name, x->a->name_len + 1);
-		pos += x->a->name_len + 1;
-		if (x->a->collateral != NULL)
+		memcpy((char *) s + pos, a->name, a->name_len + 1);
+		pos += a->name_len + 1;
+		if (a->collateral != NULL)
 		{
 			pos = INTALIGN(pos);
 			PM_SUMMARY_OFFSET(s, i, PM_FIELD_COLLATERAL) = pos;
-			memcpy((char *) s + pos, x->a->collateral, VARSIZE(x->a->collateral));
-			pos += VARSIZE(x->a->collateral);
+			memcpy((char *) s + pos, a->collateral, VARSIZE(a->collateral));
+			pos += VARSIZE(a->collateral);
 		}
-		for (k = 0; k < lengthof(nums); k++)
+		for (f = PM_FIELD_PRICE; f < PM_FIELD_COUNT; f++)
 		{
+			if (f == PM_FIELD_COLLATERAL)
+				continue;
 			pos = INTALIGN(pos);
-			PM_SUMMARY_OFFSET(s, i, nums[k].f) = pos;
-			pos += put_numeric((char *) s + pos, nums[k].n);
+			PM_SUMMARY_OFFSET(s, i, f) = pos;
+			pos += stored_put((char *) s + pos, d[i].v[f]);
 		}
 	}
 	Assert(pos == size);
 	pfree(sorted);
 	pfree(d);
 	return s;
+}
+
+/* A stored value as a numeric of its own (for results and the state). */
+static Numeric
+value_numeric(PmVal v)
+{
+	return v.is_dec ? pm_dec_to_numeric(v.d) : pm_numeric_copy_plain(v.n);
 }
 
 /* Add a summary's accumulated assets to a state (pm.rollup, send). */
@@ -245,14 +247,17 @@ margin_summary_add_to_state(MarginState *st, PmMarginSummary *s)
 	for (i = 0; i < s->nassets; i++)
 	{
 		char	   *name = PM_SUMMARY_NAME(s, i);
+		PmVal		v[4] = {
+			PM_SUMMARY_VALUE(s, i, PM_FIELD_EQUITY),
+			PM_SUMMARY_VALUE(s, i, PM_FIELD_MAINT_MARGIN),
+			PM_SUMMARY_VALUE(s, i, PM_FIELD_INITIAL_MARGIN),
+			PM_SUMMARY_VALUE(s, i, PM_FIELD_OPEN_LOSS),
+		};
 
 		margin_state_add(st, name, strlen(name),
-						 PM_SUMMARY_NUMERIC(s, i, PM_FIELD_PRICE),
+						 value_numeric(PM_SUMMARY_VALUE(s, i, PM_FIELD_PRICE)),
 						 PM_SUMMARY_COLLATERAL(s, i),
-						 PM_SUMMARY_NUMERIC(s, i, PM_FIELD_EQUITY),
-						 PM_SUMMARY_NUMERIC(s, i, PM_FIELD_MAINT_MARGIN),
-						 PM_SUMMARY_NUMERIC(s, i, PM_FIELD_INITIAL_MARGIN),
-						 PM_SUMMARY_NUMERIC(s, i, PM_FIELD_OPEN_LOSS));
+						 &v[0], &v[1], &v[2], &v[3]);
 	}
 }
 
@@ -399,9 +404,17 @@ pm_margin_summary_in(PG_FUNCTION_ARGS)
 		margin_check_price(asset, strlen(asset), price);
 		margin_check_amounts(asset, strlen(asset), equity, mm, im, ol);
 		before = st->nassets;
-		margin_state_add(st, asset, strlen(asset), price, collateral,
-						 equity, mm ? mm : pm_const_zero(), im ? im : pm_const_zero(),
-						 ol ? ol : pm_const_zero());
+		{
+			PmVal		v[4] = {
+				pmv_numeric(equity),
+				pmv_numeric(mm ? mm : pm_const_zero()),
+				pmv_numeric(im ? im : pm_const_zero()),
+				pmv_numeric(ol ? ol : pm_const_zero()),
+			};
+
+			margin_state_add(st, asset, strlen(asset), price, collateral,
+							 &v[0], &v[1], &v[2], &v[3]);
+		}
 		if (st->nassets == before)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
@@ -409,6 +422,21 @@ pm_margin_summary_in(PG_FUNCTION_ARGS)
 					 errdetail("Asset %s appears twice.", asset)));
 	}
 	PG_RETURN_POINTER(margin_summary_build(st));
+}
+
+/* A stored value as text, as numeric_out would print it. */
+static void
+append_value(StringInfo buf, PmVal v)
+{
+	if (v.is_dec)
+	{
+		char		text[64];
+
+		pm_dec_to_string(v.d, text, sizeof(text));
+		appendStringInfoString(buf, text);
+	}
+	else
+		appendStringInfoString(buf, pm_numeric_out(v.n));
 }
 
 /* pm.margin_summary text output: canonical JSON, assets in name order. */
@@ -429,18 +457,22 @@ pm_margin_summary_out(PG_FUNCTION_ARGS)
 			appendStringInfoString(&buf, ", ");
 		appendStringInfoString(&buf, "{\"asset\": ");
 		escape_json(&buf, PM_SUMMARY_NAME(s, i));
-		appendStringInfo(&buf, ", \"index_price\": %s",
-						 pm_numeric_out(PM_SUMMARY_NUMERIC(s, i, PM_FIELD_PRICE)));
+		appendStringInfoString(&buf, ", \"index_price\": ");
+		append_value(&buf, PM_SUMMARY_VALUE(s, i, PM_FIELD_PRICE));
 		appendStringInfoString(&buf, ", \"collateral\": ");
 		if (collateral != NULL)
 			escape_json(&buf, pm_tiers_to_cstring(collateral));
 		else
 			appendStringInfoString(&buf, "null");
-		appendStringInfo(&buf, ", \"equity\": %s, \"maint_margin\": %s, \"initial_margin\": %s, \"open_loss\": %s}",
-						 pm_numeric_out(PM_SUMMARY_NUMERIC(s, i, PM_FIELD_EQUITY)),
-						 pm_numeric_out(PM_SUMMARY_NUMERIC(s, i, PM_FIELD_MAINT_MARGIN)),
-						 pm_numeric_out(PM_SUMMARY_NUMERIC(s, i, PM_FIELD_INITIAL_MARGIN)),
-						 pm_numeric_out(PM_SUMMARY_NUMERIC(s, i, PM_FIELD_OPEN_LOSS)));
+		appendStringInfoString(&buf, ", \"equity\": ");
+		append_value(&buf, PM_SUMMARY_VALUE(s, i, PM_FIELD_EQUITY));
+		appendStringInfoString(&buf, ", \"maint_margin\": ");
+		append_value(&buf, PM_SUMMARY_VALUE(s, i, PM_FIELD_MAINT_MARGIN));
+		appendStringInfoString(&buf, ", \"initial_margin\": ");
+		append_value(&buf, PM_SUMMARY_VALUE(s, i, PM_FIELD_INITIAL_MARGIN));
+		appendStringInfoString(&buf, ", \"open_loss\": ");
+		append_value(&buf, PM_SUMMARY_VALUE(s, i, PM_FIELD_OPEN_LOSS));
+		appendStringInfoChar(&buf, '}');
 	}
 	appendStringInfoChar(&buf, ']');
 	PG_RETURN_CSTRING(buf.data);
@@ -475,15 +507,11 @@ pm_margin_summary_send(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
-/* A fresh copy of a stored total (results never point into arguments). */
+/* A stored total as a numeric of its own (never pointing into arguments). */
 static Datum
 total_datum(PmMarginSummary *s, PmSummaryTotal t)
 {
-	Numeric		n = PM_SUMMARY_TOTAL(s, t);
-	Numeric		copy = palloc(VARSIZE(n));
-
-	memcpy(copy, n, VARSIZE(n));
-	return NumericGetDatum(copy);
+	return NumericGetDatum(value_numeric(PM_SUMMARY_TOTAL(s, t)));
 }
 
 /* pm.uni_mmr(s): adjusted equity / maintenance margin; NULL without margin. */
@@ -582,7 +610,7 @@ pm_summary_assets(PG_FUNCTION_ARGS)
 
 		values[0] = CStringGetTextDatum(PM_SUMMARY_NAME(s, i));
 		for (k = 0; k < lengthof(cols); k++)
-			values[1 + k] = NumericGetDatum(PM_SUMMARY_NUMERIC(s, i, cols[k]));
+			values[1 + k] = NumericGetDatum(value_numeric(PM_SUMMARY_VALUE(s, i, cols[k])));
 		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc,
 																	values, nulls)));
 	}

@@ -13,8 +13,11 @@
  *	             open_loss, adjusted_equity, uni_mmr (absent when MM is 0)
  *
  * Layout: a header, offsets of the totals, PM_FIELD_COUNT offsets per asset,
- * then the values (numerics and schedules with 4-byte headers, the names
- * NUL-terminated), all int-aligned.  Assets are in byte order of their names.
+ * then the values, all int-aligned: names NUL-terminated, schedules as
+ * pm.tiers, numbers as stored values -- an int32 scale and the 128-bit
+ * coefficient when the number fits the fast path (most do), else -1 and
+ * the numeric -- so building a summary makes no numerics at all; accessors
+ * make the one they return.  Assets are in byte order of their names.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,7 +30,7 @@
 #include "margin_state.h"
 #include "tiers.h"
 
-#define PM_SUMMARY_VERSION		1
+#define PM_SUMMARY_VERSION		2
 #define PM_SUMMARY_HAS_UNI_MMR	0x01
 
 typedef enum PmSummaryTotal
@@ -70,9 +73,9 @@ typedef struct PmMarginSummary
 } PmMarginSummary;
 
 #define PM_SUMMARY_PTR(s, off)		((void *) ((char *) (s) + (off)))
-#define PM_SUMMARY_TOTAL(s, t)		((Numeric) PM_SUMMARY_PTR(s, (s)->totals[t]))
 #define PM_SUMMARY_OFFSET(s, i, f)	((s)->fields[(i) * PM_FIELD_COUNT + (f)])
-#define PM_SUMMARY_NUMERIC(s, i, f) ((Numeric) PM_SUMMARY_PTR(s, PM_SUMMARY_OFFSET(s, i, f)))
+#define PM_SUMMARY_TOTAL(s, t)		summary_value(PM_SUMMARY_PTR(s, (s)->totals[t]))
+#define PM_SUMMARY_VALUE(s, i, f)	summary_value(PM_SUMMARY_PTR(s, PM_SUMMARY_OFFSET(s, i, f)))
 #define PM_SUMMARY_NAME(s, i)		((char *) PM_SUMMARY_PTR(s, PM_SUMMARY_OFFSET(s, i, PM_FIELD_NAME)))
 #define PM_SUMMARY_COLLATERAL(s, i) \
 	(PM_SUMMARY_OFFSET(s, i, PM_FIELD_COLLATERAL) == 0 ? NULL : \
@@ -81,6 +84,8 @@ typedef struct PmMarginSummary
 #define DatumGetPmMarginSummary(d)	((PmMarginSummary *) PG_DETOAST_DATUM(d))
 #define PG_GETARG_PMSUMMARY(n)		DatumGetPmMarginSummary(PG_GETARG_DATUM(n))
 
+struct PmVal;
+extern struct PmVal summary_value(const void *stored);
 extern PmMarginSummary *margin_summary_build(MarginState *st);
 extern void margin_summary_add_to_state(MarginState *st, PmMarginSummary *s);
 

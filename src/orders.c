@@ -24,6 +24,21 @@
 
 PG_FUNCTION_INFO_V1(pm_order_open_loss);
 
+/*
+ * An order's open loss needs both index prices; a missing one is an error
+ * naming the asset.  verb is "sells" or "buys".
+ */
+void
+pm_check_order_price(const char *asset, int len, Numeric price, const char *verb)
+{
+	if (price == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("missing index price for asset %.*s", len, asset),
+				 errdetail("An open order %s %.*s, and its open loss needs the price.",
+						   verb, len, asset)));
+}
+
 /* One side of the order: quantity, price and schedule, checked. */
 static void
 order_side(FunctionCallInfo fcinfo, int first, const char *side,
@@ -36,11 +51,8 @@ order_side(FunctionCallInfo fcinfo, int first, const char *side,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("the %s quantity of an order in %s is missing", side, asset)));
 	if (PG_ARGISNULL(first + 2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("missing index price for asset %s", asset),
-				 errdetail("An open order %s %s, and its open loss needs the price.",
-						   strcmp(side, "sell") == 0 ? "sells" : "buys", asset)));
+		pm_check_order_price(asset, strlen(asset), NULL,
+							 strcmp(side, "sell") == 0 ? "sells" : "buys");
 	*qty = pm_arg_positive(fcinfo, first + 1, psprintf("%s_qty", side));
 	*price = pm_arg_positive(fcinfo, first + 2, psprintf("%s_price", side));
 	*schedule = PG_ARGISNULL(first + 3) ? NULL : PG_GETARG_PMTIERS(first + 3);

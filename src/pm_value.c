@@ -33,17 +33,6 @@ pmv_numeric(Numeric n)
 }
 
 PmVal
-pmv_dec(pm_dec d)
-{
-	PmVal		v;
-
-	v.is_dec = true;
-	v.d = d;
-	v.n = NULL;
-	return v;
-}
-
-PmVal
 pmv_int(int64 i)
 {
 	pm_dec		d;
@@ -85,92 +74,88 @@ num(Numeric n)
 }
 
 PmVal
-pmv_add(PmVal a, PmVal b)
+pmv_add_numeric(PmVal a, PmVal b)
 {
-	pm_dec		r;
-
-	if (a.is_dec && b.is_dec && pm_dec_add(a.d, b.d, &r))
-		return pmv_dec(r);
 	return num(pm_add(pmv_to_numeric(a), pmv_to_numeric(b)));
 }
 
 PmVal
-pmv_sub(PmVal a, PmVal b)
+pmv_sub_numeric(PmVal a, PmVal b)
 {
-	pm_dec		r;
-
-	if (a.is_dec && b.is_dec && pm_dec_sub(a.d, b.d, &r))
-		return pmv_dec(r);
 	return num(pm_sub(pmv_to_numeric(a), pmv_to_numeric(b)));
 }
 
 PmVal
-pmv_mul(PmVal a, PmVal b)
+pmv_mul_numeric(PmVal a, PmVal b)
 {
-	pm_dec		r;
-
-	if (a.is_dec && b.is_dec && pm_dec_mul(a.d, b.d, &r))
-		return pmv_dec(r);
 	return num(pm_mul(pmv_to_numeric(a), pmv_to_numeric(b)));
 }
 
-/* The engine's one division rule, both ways (pm_div, pm_dec_div). */
 PmVal
-pmv_div(PmVal a, PmVal b)
+pmv_div_numeric(PmVal a, PmVal b)
 {
-	pm_dec		r;
-
-	if (a.is_dec && b.is_dec && pm_dec_div(a.d, b.d, &r))
-		return pmv_dec(r);
 	return num(pm_div(pmv_to_numeric(a), pmv_to_numeric(b)));
 }
 
 PmVal
-pmv_abs(PmVal a)
+pmv_abs_numeric(PmVal a)
 {
-	if (a.is_dec)
-		return pmv_dec(pm_dec_abs(a.d));
 	return num(pm_abs(a.n));
 }
 
 PmVal
-pmv_neg(PmVal a)
+pmv_neg_numeric(PmVal a)
 {
-	if (a.is_dec)
-		return pmv_dec(pm_dec_neg(a.d));
 	return num(pm_neg(a.n));
 }
 
 int
-pmv_cmp(PmVal a, PmVal b)
+pmv_cmp_numeric(PmVal a, PmVal b)
 {
-	if (a.is_dec && b.is_dec)
-		return pm_dec_cmp(a.d, b.d);
 	return pm_cmp(pmv_to_numeric(a), pmv_to_numeric(b));
 }
 
 int
-pmv_sign(PmVal a)
+pmv_sign_numeric(PmVal a)
 {
-	return a.is_dec ? pm_dec_sign(a.d) : pm_numeric_sign(a.n);
+	return pm_numeric_sign(a.n);
+}
+
+/* Part k (3 * tier + 0 floor, 1 rate, 2 cum) of a schedule, pre-decoded. */
+static PmVal
+tier_part(PmTiers *t, int k)
+{
+	const PmTierFast *fast = PM_TIERS_FAST(t, k);
+	int32		scale;
+
+	memcpy(&scale, &fast->scale, sizeof(int32));
+	if (scale >= 0 && pm_fast_path)
+	{
+		pm_dec		d;
+
+		memcpy(&d.coef, fast->coef, sizeof(d.coef));
+		d.scale = scale;
+		return pmv_dec(d);
+	}
+	return pmv_numeric((Numeric) ((char *) t + t->offsets[k]));
 }
 
 PmVal
 pmv_tier_floor(PmTiers *t, int i)
 {
-	return pmv_numeric(PM_TIERS_FLOOR(t, i));
+	return tier_part(t, 3 * i);
 }
 
 PmVal
 pmv_tier_rate(PmTiers *t, int i)
 {
-	return pmv_numeric(PM_TIERS_RATE(t, i));
+	return tier_part(t, 3 * i + 1);
 }
 
 PmVal
 pmv_tier_cum(PmTiers *t, int i)
 {
-	return pmv_numeric(PM_TIERS_CUM(t, i));
+	return tier_part(t, 3 * i + 2);
 }
 
 /*

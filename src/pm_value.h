@@ -27,19 +27,104 @@ typedef struct PmVal
 } PmVal;
 
 extern PmVal pmv_numeric(Numeric n);
-extern PmVal pmv_dec(pm_dec d);
 extern PmVal pmv_zero(void);
 extern PmVal pmv_int(int64 i);
 extern Numeric pmv_to_numeric(PmVal v);
 
-extern PmVal pmv_add(PmVal a, PmVal b);
-extern PmVal pmv_sub(PmVal a, PmVal b);
-extern PmVal pmv_mul(PmVal a, PmVal b);
-extern PmVal pmv_div(PmVal a, PmVal b);
-extern PmVal pmv_abs(PmVal a);
-extern PmVal pmv_neg(PmVal a);
-extern int	pmv_cmp(PmVal a, PmVal b);
-extern int	pmv_sign(PmVal a);
+/* numeric fallbacks of the operations below */
+extern PmVal pmv_add_numeric(PmVal a, PmVal b);
+extern PmVal pmv_sub_numeric(PmVal a, PmVal b);
+extern PmVal pmv_mul_numeric(PmVal a, PmVal b);
+extern PmVal pmv_div_numeric(PmVal a, PmVal b);
+extern PmVal pmv_abs_numeric(PmVal a);
+extern PmVal pmv_neg_numeric(PmVal a);
+extern int	pmv_cmp_numeric(PmVal a, PmVal b);
+extern int	pmv_sign_numeric(PmVal a);
+
+static inline PmVal
+pmv_dec(pm_dec d)
+{
+	PmVal		v;
+
+	v.is_dec = true;
+	v.d = d;
+	v.n = NULL;
+	return v;
+}
+
+/* The operations: fast path inline, numeric out of line. */
+static inline PmVal
+pmv_add(PmVal a, PmVal b)
+{
+	pm_dec		r;
+
+	if (likely(a.is_dec && b.is_dec) && pm_dec_add(a.d, b.d, &r))
+		return pmv_dec(r);
+	return pmv_add_numeric(a, b);
+}
+
+static inline PmVal
+pmv_sub(PmVal a, PmVal b)
+{
+	pm_dec		r;
+
+	if (likely(a.is_dec && b.is_dec) && pm_dec_sub(a.d, b.d, &r))
+		return pmv_dec(r);
+	return pmv_sub_numeric(a, b);
+}
+
+static inline PmVal
+pmv_mul(PmVal a, PmVal b)
+{
+	pm_dec		r;
+
+	if (likely(a.is_dec && b.is_dec) && pm_dec_mul(a.d, b.d, &r))
+		return pmv_dec(r);
+	return pmv_mul_numeric(a, b);
+}
+
+/* The engine's one division rule, both ways (pm_div, pm_dec_div). */
+static inline PmVal
+pmv_div(PmVal a, PmVal b)
+{
+	pm_dec		r;
+
+	if (likely(a.is_dec && b.is_dec) && pm_dec_div(a.d, b.d, &r))
+		return pmv_dec(r);
+	return pmv_div_numeric(a, b);
+}
+
+static inline PmVal
+pmv_abs(PmVal a)
+{
+	if (likely(a.is_dec))
+		return pmv_dec(pm_dec_abs(a.d));
+	return pmv_abs_numeric(a);
+}
+
+static inline PmVal
+pmv_neg(PmVal a)
+{
+	if (likely(a.is_dec))
+		return pmv_dec(pm_dec_neg(a.d));
+	return pmv_neg_numeric(a);
+}
+
+static inline int
+pmv_cmp(PmVal a, PmVal b)
+{
+	if (likely(a.is_dec && b.is_dec))
+		return pm_dec_cmp(a.d, b.d);
+	return pmv_cmp_numeric(a, b);
+}
+
+static inline int
+pmv_sign(PmVal a)
+{
+	if (likely(a.is_dec))
+		return pm_dec_sign(a.d);
+	return pmv_sign_numeric(a);
+}
 
 extern int	pmv_tiers_find(PmTiers *t, PmVal x, const PmVal *scale);
 extern PmVal pmv_tiers_eval(PmTiers *t, PmVal x);

@@ -26,6 +26,7 @@
 #include "margin_summary.h"
 #include "numeric_raw.h"
 #include "pm_numeric.h"
+#include "pm_value.h"
 
 PG_FUNCTION_INFO_V1(pm_summary_status);
 
@@ -121,17 +122,17 @@ load_ladder(const char *program, MemoryContext mcxt)
 
 /* The status for a uniMMR (NULL when there is no margin) and adjusted equity. */
 static const char *
-ladder_status(StatusLadder *ladder, Numeric uni_mmr, Numeric adjusted_equity)
+ladder_status(StatusLadder *ladder, const PmVal *uni_mmr, PmVal adjusted_equity)
 {
 	int			b;
 
 	if (uni_mmr == NULL)
-		return pm_numeric_sign(adjusted_equity) < 0 ? "ACTIVE_LIQUIDATION" : "NORMAL";
+		return pmv_sign(adjusted_equity) < 0 ? "ACTIVE_LIQUIDATION" : "NORMAL";
 	for (b = 0; b < ladder->nbands; b++)
 	{
 		StatusBand *band = &ladder->bands[b];
 
-		if (band->above == NULL || pm_cmp(uni_mmr, band->above) > 0)
+		if (band->above == NULL || pmv_cmp(*uni_mmr, pmv_numeric(band->above)) > 0)
 			return band->status;
 	}
 	return ladder->bands[ladder->nbands - 1].status;	/* not reached */
@@ -165,8 +166,14 @@ pm_summary_status(PG_FUNCTION_ARGS)
 		if (i < 8)
 			cache[i] = ladder;
 	}
-	PG_RETURN_TEXT_P(cstring_to_text(
-		ladder_status(ladder,
-					  (s->flags & PM_SUMMARY_HAS_UNI_MMR) ? PM_SUMMARY_TOTAL(s, PM_TOTAL_UNI_MMR) : NULL,
-					  PM_SUMMARY_TOTAL(s, PM_TOTAL_ADJUSTED_EQUITY))));
+	{
+		PmVal		uni;
+		bool		has_uni = (s->flags & PM_SUMMARY_HAS_UNI_MMR) != 0;
+
+		if (has_uni)
+			uni = PM_SUMMARY_TOTAL(s, PM_TOTAL_UNI_MMR);
+		PG_RETURN_TEXT_P(cstring_to_text(
+			ladder_status(ladder, has_uni ? &uni : NULL,
+						  PM_SUMMARY_TOTAL(s, PM_TOTAL_ADJUSTED_EQUITY))));
+	}
 }

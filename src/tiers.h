@@ -17,8 +17,12 @@
  *	  uint8   flags			  PM_TIERS_* summary bits
  *	  uint16  reserved		  0
  *	  int32   ntiers
+ *	  uint32  fast_off		  offset of the fast-path copies below
  *	  uint32  offsets[3 * ntiers]	 floor, rate, cum of each tier
  *	  ...     numerics, each with a 4-byte header, at int-aligned offsets
+ *	  ...     at fast_off, 3 * ntiers PmTierFast: each value's scale and
+ *			  128-bit coefficient, or scale -1 when it does not fit, so
+ *			  evaluation never decodes a numeric
  *
  *-------------------------------------------------------------------------
  */
@@ -44,8 +48,18 @@ typedef struct PmTiers
 	uint8		flags;
 	uint16		reserved;
 	int32		ntiers;
+	uint32		fast_off;
 	uint32		offsets[FLEXIBLE_ARRAY_MEMBER];
 } PmTiers;
+
+/* A value's fast-path form, unaligned-safe (read with memcpy). */
+typedef struct PmTierFast
+{
+	int32		scale;			/* -1: use the numeric */
+	char		coef[16];
+} PmTierFast;
+
+#define PM_TIERS_FAST(t, k)	((const PmTierFast *) ((const char *) (t) + (t)->fast_off) + (k))
 
 #define PM_TIERS_FLOOR(t, i)	((Numeric) ((char *) (t) + (t)->offsets[3 * (i)]))
 #define PM_TIERS_RATE(t, i)		((Numeric) ((char *) (t) + (t)->offsets[3 * (i) + 1]))

@@ -14,6 +14,7 @@
 
 #include "compat.h"
 #include "numeric_raw.h"
+#include "dec_numeric.h"
 #include "pm_numeric.h"
 #include "tiers.h"
 
@@ -131,6 +132,7 @@ pm_tiers_build(Numeric *floors, Numeric *rates, int ntiers)
 		size = INTALIGN(size) + VARSIZE_ANY(rates[i]);
 		size = INTALIGN(size) + VARSIZE_ANY(cums[i]);
 	}
+	size = INTALIGN(size) + sizeof(PmTierFast) * 3 * (Size) ntiers;
 	if (size > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -156,6 +158,23 @@ pm_tiers_build(Numeric *floors, Numeric *rates, int ntiers)
 			result->offsets[3 * i + k] = (uint32) pos;
 			pos += put_numeric((char *) result + pos, parts[k]);
 		}
+	}
+	pos = INTALIGN(pos);
+	result->fast_off = (uint32) pos;
+	for (i = 0; i < 3 * ntiers; i++)
+	{
+		PmTierFast	fast;
+		pm_dec		d;
+
+		memset(&fast, 0, sizeof(fast));
+		fast.scale = -1;
+		if (pm_dec_from_digits_of((Numeric) ((char *) result + result->offsets[i]), &d))
+		{
+			fast.scale = d.scale;
+			memcpy(fast.coef, &d.coef, sizeof(d.coef));
+		}
+		memcpy((char *) result + pos, &fast, sizeof(fast));
+		pos += sizeof(fast);
 	}
 	Assert(pos == size);
 	pfree(cums);

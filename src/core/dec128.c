@@ -91,11 +91,20 @@ bool
 pm_dec_rescale(pm_dec a, int32_t scale, pm_dec *out)
 {
 	pm_i128		c;
+	int			k = scale - a.scale;
 
-	if (scale < a.scale || scale > PM_DEC_MAX_SCALE)
+	if (k == 0)
+	{
+		*out = a;
+		return true;
+	}
+	if (k < 0 || scale > PM_DEC_MAX_SCALE)
 		return false;
-	if (__builtin_mul_overflow(a.coef, (pm_i128) pow10_table[scale - a.scale], &c) ||
-		c == -PM_I128_MAX - 1)
+	/* both factors in 64 bits: the product always fits in 127 */
+	if (a.coef >= INT64_MIN + 1 && a.coef <= INT64_MAX && k <= 19)
+		c = (pm_i128) (int64_t) a.coef * (pm_i128) (uint64_t) pow10_table[k];
+	else if (__builtin_mul_overflow(a.coef, (pm_i128) pow10_table[k], &c) ||
+			 c == -PM_I128_MAX - 1)
 		return false;
 	out->coef = c;
 	out->scale = scale;
@@ -130,7 +139,10 @@ pm_dec_mul(pm_dec a, pm_dec b, pm_dec *out)
 
 	if (a.scale + b.scale > PM_DEC_MAX_SCALE)
 		return false;
-	if (__builtin_mul_overflow(a.coef, b.coef, &c) || c == -PM_I128_MAX - 1)
+	/* both in 64 bits (not INT64_MIN): the product always fits in 127 */
+	if (a.coef > INT64_MIN && a.coef <= INT64_MAX && b.coef > INT64_MIN && b.coef <= INT64_MAX)
+		c = (pm_i128) (int64_t) a.coef * (int64_t) b.coef;
+	else if (__builtin_mul_overflow(a.coef, b.coef, &c) || c == -PM_I128_MAX - 1)
 		return false;
 	out->coef = c;
 	out->scale = a.scale + b.scale;
@@ -467,55 +479,70 @@ pm_dec_from_digits(int sign, int weight, int dscale, int ndigits,
 	return true;
 }
 
-/* Decimal digit of |coef| at decimal exponent e (value's, not coef's). */
-static int
-digit_at(pm_u128 mag, int scale, int e)
-{
-	int			pos = e + scale;	/* position in the coefficient */
-
-	if (pos < 0 || pos > 38)
-		return 0;
-	return (int) ((mag / pow10_table[pos]) % 10);
-}
-
-static int
-floordiv4(int x)
-{
-	return x >= 0 ? x / 4 : -((-x + 3) / 4);
-}
-
 /* Numeric's canonical base-10000 form of a. */
 void
 pm_dec_to_digits(pm_dec a, pm_dec_digits *out)
 {
 	pm_u128		mag = uabs(a.coef);
-	int			top,
-				gmax,
-				gmin,
-				g,
-				n = 0;
+	int16_t		rev[12];		/* groups, least significant first */
+	int			n = 0,
+				part,
+				i;
 
 	memset(out, 0, sizeof(*out));
 	out->dscale = a.scale;
 	if (mag == 0)
 		return;
 	out->sign = a.coef < 0 ? -1 : 1;
-	top = digits10(mag) - 1 - a.scale;	/* exponent of the leading digit */
-	gmax = floordiv4(top);
-	gmin = floordiv4(-a.scale);
-	for (g = gmax; g >= gmin; g--)
-	{
-		int			d = digit_at(mag, a.scale, 4 * g)
-			+ 10 * digit_at(mag, a.scale, 4 * g + 1)
-			+ 100 * digit_at(mag, a.scale, 4 * g + 2)
-			+ 1000 * digit_at(mag, a.scale, 4 * g + 3);
 
-		out->digits[n++] = (int16_t) d;
+	/*
+	 * Groups are aligned on the decimal point: when the scale is not a
+	 * multiple of 4, the lowest group holds the last (scale % 4) digits,
+	 * shifted left.
+	 */
+	part = a.scale % 4;
+	if (part != 0)
+	{
+		uint32_t	low = (uint32_t) (mag % (uint32_t) pow10_table[part]);
+
+		mag /= (uint32_t) pow10_table[part];
+		rev[n++] = (int16_t) (low * (uint32_t) pow10_table[4 - part]);
 	}
-	while (n > 0 && out->digits[n - 1] == 0)
+	/* 16 digits at a time while the value is wide, then 64-bit steps */
+	while (mag > (pm_u128) UINT64_MAX)
+	{
+		uint64_t	chunk = (uint64_t) (mag % (pm_u128) 10000000000000000ULL);
+
+		mag /= (pm_u128) 10000000000000000ULL;
+		for (i = 0; i < 4; i++)
+		{
+			rev[n++] = (int16_t) (chunk % 10000);
+			chunk /= 10000;
+		}
+	}
+	{
+		uint64_t	m = (uint64_t) mag;
+
+		while (m != 0)
+		{
+			rev[n++] = (int16_t) (m % 10000);
+			m /= 10000;
+		}
+	}
+	/* drop leading zero groups (from the 16-digit chunks) */
+	while (n > 0 && rev[n - 1] == 0)
 		n--;
-	out->ndigits = n;
-	out->weight = gmax;
+	/* weight of the top group: groups below the point are ceil(scale / 4) */
+	out->weight = n - 1 - (a.scale + 3) / 4;
+	/* most significant first, trailing zero groups stripped */
+	{
+		int			lo = 0;
+
+		while (lo < n && rev[lo] == 0)
+			lo++;
+		for (i = n - 1; i >= lo; i--)
+			out->digits[out->ndigits++] = rev[i];
+	}
 }
 
 /* Plain decimal text of a (no exponent); returns the length written. */

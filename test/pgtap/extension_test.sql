@@ -23,7 +23,9 @@ SELECT isnt((SELECT typreceive FROM pg_type WHERE oid = 'pm.tiers'::regtype), 0:
             'pm.tiers has binary receive');
 
 -- Functions depend only on their arguments (IMMUTABLE), but pm.status,
--- which reads the editable ladder (STABLE); all may run in parallel workers;
+-- which reads the editable ladder, and the account ledger's support
+-- functions, which read the reference tables (STABLE); all may run in
+-- parallel workers;
 -- all are STRICT but those that must see NULLs (aggregate transitions, and
 -- pm.order_open_loss, which reports a missing price as an error).
 SELECT is_empty($$
@@ -35,14 +37,16 @@ SELECT is(ARRAY(
   SELECT p.oid::regprocedure::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
      AND p.provolatile <> 'i' ORDER BY 1),
-  ARRAY['pm.status(pm.margin_summary,text)'],
-  'every pm function is IMMUTABLE but pm.status, which is STABLE');
+  ARRAY['pm.ledger_deserialize(bytea,internal)', 'pm.ledger_final(internal)',
+        'pm.ledger_sfunc(internal,"char",text,text,numeric,numeric,numeric,numeric,numeric,numeric,integer)',
+        'pm.status(pm.margin_summary,text)'],
+  'every pm function is IMMUTABLE but pm.status and the ledger''s, which read tables (STABLE)');
 SELECT is(ARRAY(
   SELECT p.proname::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prokind = 'f'
      AND p.prorettype <> 'trigger'::regtype AND NOT p.proisstrict
    GROUP BY p.proname ORDER BY 1),
-  ARRAY['margin_combine', 'margin_sfunc', 'order_open_loss', 'rollup_sfunc'],
+  ARRAY['ledger_combine', 'ledger_sfunc', 'margin_combine', 'margin_sfunc', 'order_open_loss', 'rollup_sfunc'],
   'every pm function is STRICT but aggregate transitions and pm.order_open_loss');
 -- Trigger functions pin their search_path.
 SELECT is_empty($$
@@ -59,7 +63,7 @@ SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace
      AND p.proname !~ '^(tiers_(in|out|recv|send|cmp|eq|ne|lt|le|gt|ge|hash)|margin_summary_(in|out|recv|send))$'
-     AND p.proname !~ '^(margin_(sfunc|combine|serialize|deserialize|final)|rollup_sfunc)$'
+     AND p.proname !~ '^((margin|ledger)_(sfunc|combine|serialize|deserialize|final)|rollup_sfunc)$'
      AND p.prorettype <> 'trigger'::regtype
      AND obj_description(p.oid, 'pg_proc') IS NULL$$,
   'every user-facing function has a comment');

@@ -330,6 +330,16 @@ def main():
     check(sums_num == sums_off and rows_num == rows_off,
           "the int128 fast path and numeric give identical summaries and rows")
     check(len(rows_off) == len(ex["account"]), f"one row per account ({len(ex['account'])})")
+    generic = psql(PARALLEL_OFF + """
+SELECT l.account_id, pm.margin(l.asset, l.equity, l.maint_margin, l.initial_margin, l.open_loss,
+                               l.index_price, l.collateral)
+  FROM (SELECT m.account_id, m.asset, m.equity, m.maint_margin, m.initial_margin, m.open_loss,
+               m.index_price, m.collateral FROM pm.margin_line m
+        UNION ALL SELECT a.account_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM pm.account a) l
+ GROUP BY l.account_id ORDER BY l.account_id;
+""")
+    check(generic == sums_off,
+          "pm.account_margin (raw rows, pm.account_ledger) equals pm.margin over pm.margin_line")
 
     bad_accounts, borderline = [], 0
     counts = {}

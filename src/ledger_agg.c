@@ -1,0 +1,538 @@
+/*-------------------------------------------------------------------------
+ *
+ * ledger_agg.c
+ *	  pm.account_ledger: an account's summary straight from its raw rows.
+ *
+ *	  pm.account_ledger(kind "char", key text, key2 text,
+ *						a numeric, b numeric, c numeric, d numeric,
+ *						e numeric, f numeric, n int4)
+ *
+ * Rows of one account, by kind (what pm.account_margin feeds it):
+ *
+ *	  'a'  the account:  key = program, n = loan leverage
+ *	  'b'  a balance:    key = asset, a..f = cross free, locked, borrowed,
+ *						 interest, UM wallet, CM wallet
+ *	  'p'  a position:   key = symbol, a = qty, b = entry price, n = leverage
+ *	  'o'  an order:     key = sell asset, key2 = buy asset, a = sell qty,
+ *						 b = buy qty
+ *
+ * It gives exactly the summary pm.margin gives over the account's rows of
+ * pm.margin_line -- same lines, same rules (margin_add_line), same digits --
+ * but reads no joins: prices, symbols, schedules and loan MMRs come from a
+ * per-query cache (lookup.c), and what depends on the account's program or
+ * leverage (loan margin, collateral schedules, PM open loss) is settled in
+ * the final function, whatever order the rows arrive in.
+ *
+ * Balances are kept as (asset, equity, borrowed, interest) until then; the
+ * schema's primary key gives one balance per asset, so each is one line,
+ * as in pm.margin_line.  Positions become lines at once.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+
+#include "compat.h"
+#include "line_math.h"
+#include "lookup.h"
+#include "margin_state.h"
+#include "margin_summary.h"
+#include "numeric_raw.h"
+#include "pm_numeric.h"
+#include "pm_value.h"
+
+PG_FUNCTION_INFO_V1(pm_ledger_sfunc);
+PG_FUNCTION_INFO_V1(pm_ledger_combine);
+PG_FUNCTION_INFO_V1(pm_ledger_serialize);
+PG_FUNCTION_INFO_V1(pm_ledger_deserialize);
+PG_FUNCTION_INFO_V1(pm_ledger_final);
+
+#define PM_LEDGER_BINARY_VERSION 1
+
+typedef struct LedgerBalance
+{
+	AssetInfo  *asset;
+	PmVal		equity;
+	PmVal		borrowed;
+	PmVal		interest;
+} LedgerBalance;
+
+typedef struct LedgerOrder
+{
+	AssetInfo  *sell;
+	AssetInfo  *buy;
+	PmVal		sell_qty;
+	PmVal		buy_qty;
+} LedgerOrder;
+
+typedef struct LedgerState
+{
+	MarginState *ms;			/* positions, then everything at the end */
+	bool		has_account;
+	bool		is_pm;
+	int32		leverage;
+	int			nbal,
+				capbal;
+	LedgerBalance *bal;
+	int			nord,
+				capord;
+	LedgerOrder *ord;
+} LedgerState;
+
+static MemoryContext
+ledger_context(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("pm.account_ledger called in non-aggregate context")));
+	return aggcontext;
+}
+
+static LedgerState *
+ledger_create(MemoryContext mcxt)
+{
+	LedgerState *ls = MemoryContextAllocZero(mcxt, sizeof(LedgerState));
+
+	ls->ms = margin_state_create(mcxt);
+	return ls;
+}
+
+/* A value kept in the state: numerics are copied into its context. */
+static PmVal
+keep(MemoryContext mcxt, PmVal v)
+{
+	if (!v.is_dec)
+	{
+		MemoryContext old = MemoryContextSwitchTo(mcxt);
+
+		v.n = pm_numeric_copy_plain(v.n);
+		MemoryContextSwitchTo(old);
+	}
+	return v;
+}
+
+static PmVal
+arg_value(FunctionCallInfo fcinfo, int n)
+{
+	if (PG_ARGISNULL(n))
+		elog(ERROR, "pm.account_ledger: argument %d is NULL", n);
+	return pmv_numeric((Numeric) DatumGetPointer(PG_GETARG_DATUM(n)));
+}
+
+static AssetInfo *
+arg_asset(LookupCache *cache, FunctionCallInfo fcinfo, int n)
+{
+	text	   *t = PG_GETARG_TEXT_PP(n);
+	AssetInfo  *a = lookup_asset(cache, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+
+	if (a == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("asset %s is not in pm.asset", text_to_cstring(t))));
+	return a;
+}
+
+static void
+add_balance(LedgerState *ls, LedgerBalance b)
+{
+	if (ls->nbal == ls->capbal)
+	{
+		ls->capbal = ls->capbal ? ls->capbal * 2 : 8;
+		ls->bal = ls->bal
+			? repalloc(ls->bal, sizeof(LedgerBalance) * ls->capbal)
+			: MemoryContextAlloc(ls->ms->mcxt, sizeof(LedgerBalance) * ls->capbal);
+	}
+	ls->bal[ls->nbal++] = b;
+}
+
+static void
+add_order(LedgerState *ls, LedgerOrder o)
+{
+	if (ls->nord == ls->capord)
+	{
+		ls->capord = ls->capord ? ls->capord * 2 : 4;
+		ls->ord = ls->ord
+			? repalloc(ls->ord, sizeof(LedgerOrder) * ls->capord)
+			: MemoryContextAlloc(ls->ms->mcxt, sizeof(LedgerOrder) * ls->capord);
+	}
+	ls->ord[ls->nord++] = o;
+}
+
+static void
+set_account(LedgerState *ls, const char *program, int len, int32 leverage)
+{
+	if (ls->has_account)
+		ereport(ERROR,
+				(errcode(ERRCODE_CARDINALITY_VIOLATION),
+				 errmsg("an account ledger has two account rows")));
+	ls->has_account = true;
+	ls->is_pm = len == 2 && memcmp(program, "PM", 2) == 0;
+	ls->leverage = leverage;
+}
+
+/* A position becomes its line at once: nothing in it depends on the account. */
+static void
+add_position(LedgerState *ls, SymbolInfo *s, PmVal qty, PmVal entry, int32 leverage)
+{
+	PmVal		pnl,
+				mm,
+				im,
+				ol = pmv_zero();
+
+	if (s->is_cm)
+	{
+		pnl = pm_cm_pnl(qty, s->contract_size, entry, s->mark);
+		mm = pm_cm_mm(qty, s->contract_size, s->mark, s->brackets);
+		im = pm_cm_im(qty, s->contract_size, s->mark, leverage);
+	}
+	else
+	{
+		pnl = pm_um_pnl(qty, entry, s->mark);
+		mm = pm_um_mm(qty, s->mark, s->brackets);
+		im = pm_um_im(qty, s->mark, leverage);
+	}
+	margin_add_line(ls->ms, s->settle->name, s->settle->len, &pnl, &mm, &im, &ol,
+					s->settle->price, NULL);
+}
+
+/* Transition: one raw row of the account. */
+Datum
+pm_ledger_sfunc(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = ledger_context(fcinfo);
+	LedgerState *ls = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
+	LookupCache *cache = lookup_cache_get(fcinfo->flinfo);
+	char		kind;
+
+	if (ls == NULL)
+		ls = ledger_create(aggcontext);
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		elog(ERROR, "pm.account_ledger: kind and key must not be NULL");
+	kind = PG_GETARG_CHAR(1);
+
+	switch (kind)
+	{
+		case 'a':
+			{
+				text	   *program = PG_GETARG_TEXT_PP(2);
+
+				set_account(ls, VARDATA_ANY(program), VARSIZE_ANY_EXHDR(program),
+							PG_GETARG_INT32(10));
+				break;
+			}
+		case 'b':
+			{
+				LedgerBalance b;
+				PmVal		f = arg_value(fcinfo, 4),
+							l = arg_value(fcinfo, 5),
+							u = arg_value(fcinfo, 8),
+							c = arg_value(fcinfo, 9);
+
+				b.asset = arg_asset(cache, fcinfo, 2);
+				b.borrowed = arg_value(fcinfo, 6);
+				b.interest = arg_value(fcinfo, 7);
+				/* as pm.margin_line writes it: free + locked - borrowed - interest + um + cm */
+				b.equity = pmv_add(pmv_add(pmv_sub(pmv_sub(pmv_add(f, l), b.borrowed),
+												   b.interest), u), c);
+				b.equity = keep(aggcontext, b.equity);
+				b.borrowed = keep(aggcontext, b.borrowed);
+				b.interest = keep(aggcontext, b.interest);
+				add_balance(ls, b);
+				break;
+			}
+		case 'p':
+			{
+				text	   *name = PG_GETARG_TEXT_PP(2);
+				SymbolInfo *s = lookup_symbol(cache, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+
+				if (s == NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+							 errmsg("symbol %s is not in pm.symbol", text_to_cstring(name))));
+				add_position(ls, s, arg_value(fcinfo, 4), arg_value(fcinfo, 5),
+							 PG_GETARG_INT32(10));
+				break;
+			}
+		case 'o':
+			{
+				LedgerOrder o;
+
+				o.sell = arg_asset(cache, fcinfo, 2);
+				o.buy = arg_asset(cache, fcinfo, 3);
+				o.sell_qty = keep(aggcontext, arg_value(fcinfo, 4));
+				o.buy_qty = keep(aggcontext, arg_value(fcinfo, 5));
+				add_order(ls, o);
+				break;
+			}
+		default:
+			elog(ERROR, "pm.account_ledger: unknown row kind '%c'", kind);
+	}
+	PG_RETURN_POINTER(ls);
+}
+
+/* dst += src.  Balances and orders are lists; positions are already summed. */
+static void
+ledger_merge(LedgerState *dst, LedgerState *src)
+{
+	MemoryContext mcxt = dst->ms->mcxt;
+	int			i;
+
+	margin_state_merge(dst->ms, src->ms);
+	if (src->has_account)
+		set_account(dst, src->is_pm ? "PM" : "PM_PRO", src->is_pm ? 2 : 6, src->leverage);
+	for (i = 0; i < src->nbal; i++)
+	{
+		LedgerBalance b = src->bal[i];
+
+		b.equity = keep(mcxt, b.equity);
+		b.borrowed = keep(mcxt, b.borrowed);
+		b.interest = keep(mcxt, b.interest);
+		add_balance(dst, b);
+	}
+	for (i = 0; i < src->nord; i++)
+	{
+		LedgerOrder o = src->ord[i];
+
+		o.sell_qty = keep(mcxt, o.sell_qty);
+		o.buy_qty = keep(mcxt, o.buy_qty);
+		add_order(dst, o);
+	}
+}
+
+Datum
+pm_ledger_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = ledger_context(fcinfo);
+	LedgerState *a = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
+	LedgerState *b = PG_ARGISNULL(1) ? NULL : (LedgerState *) PG_GETARG_POINTER(1);
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	if (a == NULL)
+		a = ledger_create(aggcontext);
+	ledger_merge(a, b);
+	PG_RETURN_POINTER(a);
+}
+
+static void
+send_name(StringInfo buf, AssetInfo *a)
+{
+	pq_sendint32(buf, a->len);
+	pq_sendbytes(buf, a->name, a->len);
+}
+
+static AssetInfo *
+recv_name(StringInfo buf, LookupCache *cache)
+{
+	int			len = pq_getmsgint(buf, 4);
+	AssetInfo  *a;
+
+	if (len < 0 || len > buf->len - buf->cursor)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external pm.account_ledger state value"),
+				 errdetail("An asset name claims %d bytes, but %d remain.", len, buf->len - buf->cursor)));
+	a = lookup_asset(cache, pq_getmsgbytes(buf, len), len);
+	if (a == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external pm.account_ledger state value"),
+				 errdetail("It names an asset that is not in pm.asset.")));
+	return a;
+}
+
+static PmVal
+recv_value(StringInfo buf, const char *what)
+{
+	Numeric		n = pm_recv_numeric(buf, "pm.account_ledger state", what);
+
+	pm_check_finite(n, what);
+	return pmv_numeric(n);
+}
+
+/*
+ * State to bytes for parallel workers: the margin state's binary form,
+ * then the account, the pending balances and the orders.
+ */
+Datum
+pm_ledger_serialize(PG_FUNCTION_ARGS)
+{
+	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	int			i;
+
+	ledger_context(fcinfo);
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, PM_LEDGER_BINARY_VERSION);
+	margin_state_send(&buf, ls->ms);
+	pq_sendbyte(&buf, ls->has_account ? (ls->is_pm ? 2 : 1) : 0);
+	pq_sendint32(&buf, ls->leverage);
+	pq_sendint32(&buf, ls->nbal);
+	for (i = 0; i < ls->nbal; i++)
+	{
+		send_name(&buf, ls->bal[i].asset);
+		pm_send_numeric(&buf, pmv_to_numeric(ls->bal[i].equity));
+		pm_send_numeric(&buf, pmv_to_numeric(ls->bal[i].borrowed));
+		pm_send_numeric(&buf, pmv_to_numeric(ls->bal[i].interest));
+	}
+	pq_sendint32(&buf, ls->nord);
+	for (i = 0; i < ls->nord; i++)
+	{
+		send_name(&buf, ls->ord[i].sell);
+		send_name(&buf, ls->ord[i].buy);
+		pm_send_numeric(&buf, pmv_to_numeric(ls->ord[i].sell_qty));
+		pm_send_numeric(&buf, pmv_to_numeric(ls->ord[i].buy_qty));
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* Bytes to state, checking every byte. */
+Datum
+pm_ledger_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
+	LookupCache *cache = lookup_cache_get(fcinfo->flinfo);
+	StringInfoData buf;
+	LedgerState *ls;
+	int			version,
+				account,
+				n,
+				i;
+
+	ledger_context(fcinfo);
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
+	version = pq_getmsgbyte(&buf);
+	if (version != PM_LEDGER_BINARY_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external pm.account_ledger state value"),
+				 errdetail("Format version %d is not supported.", version)));
+	ls = palloc0(sizeof(LedgerState));
+	ls->ms = margin_state_recv(&buf, CurrentMemoryContext, "pm.account_ledger state");
+	account = pq_getmsgbyte(&buf);
+	if (account < 0 || account > 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external pm.account_ledger state value"),
+				 errdetail("The account flag is %d.", account)));
+	ls->has_account = account > 0;
+	ls->is_pm = account == 2;
+	ls->leverage = pq_getmsgint(&buf, 4);
+	n = pq_getmsgint(&buf, 4);
+	if (n < 0 || n > buf.len - buf.cursor)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external pm.account_ledger state value"),
+				 errdetail("It claims %d balances.", n)));
+	for (i = 0; i < n; i++)
+	{
+		LedgerBalance b;
+
+		b.asset = recv_name(&buf, cache);
+		b.equity = recv_value(&buf, "a balance's equity");
+		b.borrowed = recv_value(&buf, "a balance's loan");
+		b.interest = recv_value(&buf, "a balance's interest");
+		add_balance(ls, b);
+	}
+	n = pq_getmsgint(&buf, 4);
+	if (n < 0 || n > buf.len - buf.cursor)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external pm.account_ledger state value"),
+				 errdetail("It claims %d orders.", n)));
+	for (i = 0; i < n; i++)
+	{
+		LedgerOrder o;
+
+		o.sell = recv_name(&buf, cache);
+		o.buy = recv_name(&buf, cache);
+		o.sell_qty = recv_value(&buf, "an order's sell quantity");
+		o.buy_qty = recv_value(&buf, "an order's buy quantity");
+		add_order(ls, o);
+	}
+	if (buf.cursor != buf.len)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external pm.account_ledger state value"),
+				 errdetail("There are %d bytes left over.", buf.len - buf.cursor)));
+	PG_RETURN_POINTER(ls);
+}
+
+/*
+ * The account's summary.  Settles balances and orders into the state itself
+ * (the aggregate is declared FINALFUNC_MODIFY = READ_WRITE).
+ */
+Datum
+pm_ledger_final(PG_FUNCTION_ARGS)
+{
+	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
+	LookupCache *cache = lookup_cache_get(fcinfo->flinfo);
+	MarginState *ms;
+	PmVal		zero = pmv_zero();
+	PmVal		mmr;
+	Numeric		mmr_num;
+	int			i;
+
+	ledger_context(fcinfo);
+	if (!ls->has_account)
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("an account ledger has no account row")));
+	ms = ls->ms;
+
+	if (ls->nbal > 0)
+	{
+		mmr_num = lookup_loan_mmr(cache, ls->leverage);
+		if (mmr_num == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					 errmsg("loan leverage %d is not in pm.loan_mmr", ls->leverage)));
+		mmr = pmv_numeric(mmr_num);
+		for (i = 0; i < ls->nbal; i++)
+		{
+			LedgerBalance *b = &ls->bal[i];
+			PmVal		mm = pm_loan_mm(b->borrowed, b->interest, mmr);
+			PmVal		im = pm_loan_im(b->borrowed, ls->leverage);
+
+			margin_add_line(ms, b->asset->name, b->asset->len, &b->equity, &mm, &im, &zero,
+							b->asset->price, NULL);
+		}
+	}
+
+	/* open orders lose collateral value in PM only */
+	if (ls->is_pm)
+	{
+		for (i = 0; i < ls->nord; i++)
+		{
+			LedgerOrder *o = &ls->ord[i];
+			PmVal		ol;
+
+			pm_check_order_price(o->sell->name, o->sell->len, o->sell->price, "sells");
+			pm_check_order_price(o->buy->name, o->buy->len, o->buy->price, "buys");
+			ol = pm_open_loss_of(o->sell_qty, pmv_numeric(o->sell->price), o->sell->collateral_pm,
+								 o->buy_qty, pmv_numeric(o->buy->price), o->buy->collateral_pm);
+			margin_add_line(ms, o->sell->name, o->sell->len, &zero, &zero, &zero, &ol,
+							o->sell->price, NULL);
+		}
+	}
+
+	/* every asset's schedule in the account's program */
+	for (i = 0; i < ms->nassets; i++)
+	{
+		AssetInfo  *a = lookup_asset(cache, ms->assets[i].name, ms->assets[i].name_len);
+
+		ms->assets[i].collateral = a ? asset_collateral(a, ls->is_pm) : NULL;
+	}
+	PG_RETURN_POINTER(margin_summary_build(ms));
+}

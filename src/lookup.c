@@ -1,0 +1,233 @@
+/*-------------------------------------------------------------------------
+ *
+ * lookup.c
+ *	  Per-query cache of the reference tables (see lookup.h).
+ *
+ * The cache hangs off the calling function's FmgrInfo, so it lives exactly
+ * as long as the query (in each parallel worker, its own copy).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "compat.h"
+#include "lookup.h"
+#include "pm_numeric.h"
+
+static uint32
+name_hash(const char *name, int len)
+{
+	return DatumGetUInt32(hash_any((const unsigned char *) name, len));
+}
+
+/* Column n of the current SPI row as a copy in the cache, or NULL. */
+static Datum
+spi_copy(int row, int col, bool *isnull, bool byval, int typlen)
+{
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, isnull);
+
+	if (*isnull)
+		return (Datum) 0;
+	if (typlen == -1)
+		return PointerGetDatum(PG_DETOAST_DATUM_COPY(d));
+	return d;
+}
+
+static char *
+spi_text(int row, int col, int *len)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+	text	   *t;
+
+	Assert(!isnull);
+	t = DatumGetTextPP(d);
+	*len = VARSIZE_ANY_EXHDR(t);
+	return pnstrdup(VARDATA_ANY(t), *len);
+}
+
+/* Put entry i into an open-addressing index by hash. */
+static void
+index_put(int *slots, int nslots, uint32 hash, int i)
+{
+	int			s = hash & (nslots - 1);
+
+	while (slots[s] != 0)
+		s = (s + 1) & (nslots - 1);
+	slots[s] = i + 1;
+}
+
+/* Read every reference table once. */
+static LookupCache *
+lookup_cache_load(MemoryContext mcxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(mcxt);
+	LookupCache *c = palloc0(sizeof(LookupCache));
+	uint64		i;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	/* assets, with a room for each program's schedule */
+	if (SPI_execute("SELECT asset, index_price FROM pm.asset", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pm.asset");
+	MemoryContextSwitchTo(mcxt);
+	c->nassets = SPI_processed;
+	c->assets = palloc0(sizeof(AssetInfo) * Max(c->nassets, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		AssetInfo  *a = &c->assets[i];
+		bool		isnull;
+
+		a->name = spi_text(i, 1, &a->len);
+		a->hash = name_hash(a->name, a->len);
+		a->price = (Numeric) DatumGetPointer(spi_copy(i, 2, &isnull, false, -1));
+	}
+
+	/* symbols; the index size fits both tables */
+	if (SPI_execute("SELECT symbol, market, settle_asset, contract_size, mark_price, brackets FROM pm.symbol",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pm.symbol");
+	MemoryContextSwitchTo(mcxt);
+	c->nsymbols = SPI_processed;
+	c->nslots = 16;
+	while (c->nslots < 2 * Max(c->nassets, c->nsymbols))
+		c->nslots *= 2;
+	c->asset_slots = palloc0(sizeof(int) * c->nslots);
+	c->symbol_slots = palloc0(sizeof(int) * c->nslots);
+	for (i = 0; i < (uint64) c->nassets; i++)
+		index_put(c->asset_slots, c->nslots, c->assets[i].hash, i);
+	c->symbols = palloc0(sizeof(SymbolInfo) * Max(c->nsymbols, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		SymbolInfo *s = &c->symbols[i];
+		char	   *market;
+		char	   *settle;
+		int			len;
+		bool		isnull;
+
+		s->name = spi_text(i, 1, &s->len);
+		s->hash = name_hash(s->name, s->len);
+		market = spi_text(i, 2, &len);
+		s->is_cm = strcmp(market, "CM") == 0;
+		settle = spi_text(i, 3, &len);
+		s->settle = lookup_asset(c, settle, len);
+		if (s->settle == NULL)
+			elog(ERROR, "settle asset %s of symbol %s is not in pm.asset", settle, s->name);
+		if (s->is_cm)
+			s->contract_size = pmv_numeric((Numeric) DatumGetPointer(spi_copy(i, 4, &isnull, false, -1)));
+		s->mark = pmv_numeric((Numeric) DatumGetPointer(spi_copy(i, 5, &isnull, false, -1)));
+		s->brackets = (PmTiers *) DatumGetPointer(spi_copy(i, 6, &isnull, false, -1));
+		index_put(c->symbol_slots, c->nslots, s->hash, i);
+	}
+
+	/* collateral schedules by program */
+	if (SPI_execute("SELECT program, asset, schedule FROM pm.collateral", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pm.collateral");
+	MemoryContextSwitchTo(mcxt);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		int			plen,
+					alen;
+		char	   *program = spi_text(i, 1, &plen);
+		char	   *asset = spi_text(i, 2, &alen);
+		AssetInfo  *a = lookup_asset(c, asset, alen);
+		bool		isnull;
+		PmTiers    *t = (PmTiers *) DatumGetPointer(spi_copy(i, 3, &isnull, false, -1));
+
+		if (a == NULL)
+			continue;
+		if (strcmp(program, "PM") == 0)
+			a->collateral_pm = t;
+		else
+			a->collateral_pm_pro = t;
+	}
+
+	if (SPI_execute("SELECT leverage, mmr FROM pm.loan_mmr", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pm.loan_mmr");
+	MemoryContextSwitchTo(mcxt);
+	c->nloan = SPI_processed;
+	c->loan_leverage = palloc0(sizeof(int32) * Max(c->nloan, 1));
+	c->loan_mmr = palloc0(sizeof(Numeric) * Max(c->nloan, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		c->loan_leverage[i] = DatumGetInt32(spi_copy(i, 1, &isnull, true, 4));
+		c->loan_mmr[i] = (Numeric) DatumGetPointer(spi_copy(i, 2, &isnull, false, -1));
+	}
+
+	SPI_finish();
+	MemoryContextSwitchTo(old);
+	return c;
+}
+
+/* The query's cache, read on first use. */
+LookupCache *
+lookup_cache_get(FmgrInfo *flinfo)
+{
+	if (flinfo->fn_extra == NULL)
+		flinfo->fn_extra = lookup_cache_load(flinfo->fn_mcxt);
+	return (LookupCache *) flinfo->fn_extra;
+}
+
+static int
+find_slot(const int *slots, int nslots, uint32 hash, const char *name, int len,
+		  const void *base, size_t size, size_t name_off, size_t len_off, size_t hash_off)
+{
+	int			s;
+
+	for (s = hash & (nslots - 1); slots[s] != 0; s = (s + 1) & (nslots - 1))
+	{
+		const char *e = (const char *) base + (slots[s] - 1) * size;
+
+		if (*(const uint32 *) (e + hash_off) == hash &&
+			*(const int *) (e + len_off) == len &&
+			memcmp(*(char *const *) (e + name_off), name, len) == 0)
+			return slots[s] - 1;
+	}
+	return -1;
+}
+
+AssetInfo *
+lookup_asset(LookupCache *c, const char *name, int len)
+{
+	int			i = find_slot(c->asset_slots, c->nslots, name_hash(name, len), name, len,
+							  c->assets, sizeof(AssetInfo), offsetof(AssetInfo, name),
+							  offsetof(AssetInfo, len), offsetof(AssetInfo, hash));
+
+	return i < 0 ? NULL : &c->assets[i];
+}
+
+SymbolInfo *
+lookup_symbol(LookupCache *c, const char *name, int len)
+{
+	int			i = find_slot(c->symbol_slots, c->nslots, name_hash(name, len), name, len,
+							  c->symbols, sizeof(SymbolInfo), offsetof(SymbolInfo, name),
+							  offsetof(SymbolInfo, len), offsetof(SymbolInfo, hash));
+
+	return i < 0 ? NULL : &c->symbols[i];
+}
+
+/* The loan MMR of a leverage, or NULL when pm.loan_mmr has none. */
+Numeric
+lookup_loan_mmr(LookupCache *c, int32 leverage)
+{
+	int			i;
+
+	for (i = 0; i < c->nloan; i++)
+		if (c->loan_leverage[i] == leverage)
+			return c->loan_mmr[i];
+	return NULL;
+}
+
+PmTiers *
+asset_collateral(AssetInfo *a, bool pm_program)
+{
+	return pm_program ? a->collateral_pm : a->collateral_pm_pro;
+}

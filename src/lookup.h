@@ -1,0 +1,64 @@
+/*-------------------------------------------------------------------------
+ *
+ * lookup.h
+ *	  The small reference tables -- pm.asset, pm.collateral, pm.symbol,
+ *	  pm.loan_mmr -- read once per query into hash tables, so the account
+ *	  ledger aggregate needs no joins.
+ *
+ * Read with SPI under the query's snapshot and the caller's privileges, by
+ * plain scans (no operators, nothing the search_path could redirect).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PM_LOOKUP_H
+#define PM_LOOKUP_H
+
+#include "fmgr.h"
+#include "utils/numeric.h"
+
+#include "pm_value.h"
+#include "tiers.h"
+
+typedef struct AssetInfo
+{
+	char	   *name;
+	int			len;
+	uint32		hash;
+	Numeric		price;			/* NULL when pm.asset has none */
+	PmTiers    *collateral_pm;	/* NULL: not collateral in PM */
+	PmTiers    *collateral_pm_pro;	/* NULL: not collateral in PM_PRO */
+} AssetInfo;
+
+typedef struct SymbolInfo
+{
+	char	   *name;
+	int			len;
+	uint32		hash;
+	bool		is_cm;
+	AssetInfo  *settle;
+	PmVal		contract_size;	/* CM only */
+	PmVal		mark;
+	PmTiers    *brackets;
+} SymbolInfo;
+
+typedef struct LookupCache
+{
+	int			nassets;
+	AssetInfo  *assets;
+	int		   *asset_slots;
+	int			nsymbols;
+	SymbolInfo *symbols;
+	int		   *symbol_slots;
+	int			nslots;			/* slots in each index, power of two */
+	int			nloan;
+	int32	   *loan_leverage;
+	Numeric    *loan_mmr;
+} LookupCache;
+
+extern LookupCache *lookup_cache_get(FmgrInfo *flinfo);
+extern AssetInfo *lookup_asset(LookupCache *c, const char *name, int len);
+extern SymbolInfo *lookup_symbol(LookupCache *c, const char *name, int len);
+extern Numeric lookup_loan_mmr(LookupCache *c, int32 leverage);
+extern PmTiers *asset_collateral(AssetInfo *a, bool pm_program);
+
+#endif							/* PM_LOOKUP_H */
