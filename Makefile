@@ -29,8 +29,12 @@ OBJS = \
 DATA = $(wildcard sql/portfolio_margin--*.sql)
 
 REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors \
-	margin_aggregate margin_plans reference_schema spec_accounts
+	margin_aggregate margin_plans reference_schema spec_accounts account_state
 REGRESS_OPTS = --load-extension=portfolio_margin
+
+# Concurrency: pg_isolation_regress specs in test/isolation
+ISOLATION = state_concurrency
+ISOLATION_OPTS = --inputdir=test/isolation --load-extension=portfolio_margin
 
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers

@@ -9,6 +9,11 @@
  * An account without maintenance margin is NORMAL, unless its adjusted
  * equity is negative, which is ACTIVE_LIQUIDATION in both programs.
  *
+ * Hysteresis: given the status an account had, leaving that band for a
+ * safer one needs uniMMR above the band's upper threshold by the band's
+ * exit_buffer (pm.status_threshold, default 0), so a ratio hovering at a
+ * threshold does not flap.  Entering a riskier band is immediate.
+ *
  * The ladder is read once per query and call site (cached in fn_extra).
  * The read is a plain scan with no operators, so nothing in the caller's
  * search_path can change it; it runs with the caller's privileges.
@@ -29,6 +34,8 @@
 #include "pm_value.h"
 
 PG_FUNCTION_INFO_V1(pm_summary_status);
+PG_FUNCTION_INFO_V1(pm_summary_status_from);
+PG_FUNCTION_INFO_V1(pm_value_status);
 
 #define PM_MAX_BANDS 16
 
@@ -36,6 +43,7 @@ typedef struct StatusBand
 {
 	char	   *status;
 	Numeric		above;			/* NULL: the bottom band */
+	Numeric		exit_buffer;	/* NULL: none */
 } StatusBand;
 
 typedef struct StatusLadder
@@ -68,16 +76,21 @@ load_ladder(const char *program, MemoryContext mcxt)
 	ladder->program = MemoryContextStrdup(mcxt, program);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT program, status, uni_mmr_above, enabled FROM pm.status_threshold",
-					true, 0) != SPI_OK_SELECT)
+	/* every column by name: exit_buffer exists from version 0.4.0 on */
+	if (SPI_execute("SELECT * FROM pm.status_threshold", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pm.status_threshold");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		char	   *prog = SPI_getvalue(tup, desc, 1);
+		int			col_program = SPI_fnumber(desc, "program");
+		int			col_status = SPI_fnumber(desc, "status");
+		int			col_above = SPI_fnumber(desc, "uni_mmr_above");
+		int			col_enabled = SPI_fnumber(desc, "enabled");
+		int			col_buffer = SPI_fnumber(desc, "exit_buffer");
+		char	   *prog = SPI_getvalue(tup, desc, col_program);
 		bool		isnull;
-		Datum		enabled = SPI_getbinval(tup, desc, 4, &isnull);
+		Datum		enabled = SPI_getbinval(tup, desc, col_enabled, &isnull);
 		Datum		above;
 		StatusBand *band;
 		MemoryContext old;
@@ -90,11 +103,17 @@ load_ladder(const char *program, MemoryContext mcxt)
 					 errmsg("the status ladder of %s has too many bands", program)));
 		band = &ladder->bands[ladder->nbands++];
 		old = MemoryContextSwitchTo(mcxt);
-		band->status = pstrdup(SPI_getvalue(tup, desc, 2));
-		above = SPI_getbinval(tup, desc, 3, &isnull);
+		band->status = pstrdup(SPI_getvalue(tup, desc, col_status));
+		above = SPI_getbinval(tup, desc, col_above, &isnull);
 		band->above = isnull ? NULL : pm_numeric_copy_plain(DatumGetNumeric(above));
-		MemoryContextSwitchTo(old);
 		bottoms += isnull;
+		if (col_buffer > 0)
+		{
+			Datum		buffer = SPI_getbinval(tup, desc, col_buffer, &isnull);
+
+			band->exit_buffer = isnull ? NULL : pm_numeric_copy_plain(DatumGetNumeric(buffer));
+		}
+		MemoryContextSwitchTo(old);
 	}
 	SPI_finish();
 
@@ -120,35 +139,60 @@ load_ladder(const char *program, MemoryContext mcxt)
 	return ladder;
 }
 
-/* The status for a uniMMR (NULL when there is no margin) and adjusted equity. */
-static const char *
-ladder_status(StatusLadder *ladder, const PmVal *uni_mmr, PmVal adjusted_equity)
+/* Index of the band holding uni_mmr. */
+static int
+band_of(StatusLadder *ladder, PmVal uni_mmr)
 {
 	int			b;
 
-	if (uni_mmr == NULL)
-		return pmv_sign(adjusted_equity) < 0 ? "ACTIVE_LIQUIDATION" : "NORMAL";
-	for (b = 0; b < ladder->nbands; b++)
-	{
-		StatusBand *band = &ladder->bands[b];
-
-		if (band->above == NULL || pmv_cmp(*uni_mmr, pmv_numeric(band->above)) > 0)
-			return band->status;
-	}
-	return ladder->bands[ladder->nbands - 1].status;	/* not reached */
+	for (b = 0; b < ladder->nbands - 1; b++)
+		if (pmv_cmp(uni_mmr, pmv_numeric(ladder->bands[b].above)) > 0)
+			return b;
+	return ladder->nbands - 1;
 }
 
-/* pm.status(summary, program) */
-Datum
-pm_summary_status(PG_FUNCTION_ARGS)
+/* Index of a status in the ladder, or -1. */
+static int
+band_named(StatusLadder *ladder, const char *status)
 {
-	PmMarginSummary *s = PG_GETARG_PMSUMMARY(0);
-	char	   *program = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	int			b;
+
+	for (b = 0; b < ladder->nbands; b++)
+		if (strcmp(ladder->bands[b].status, status) == 0)
+			return b;
+	return -1;
+}
+
+/*
+ * The status for a uniMMR (NULL when there is no margin) and adjusted
+ * equity, given the previous status (NULL: none).  A move to a safer band
+ * than the previous one is measured at uniMMR - the previous band's
+ * exit_buffer, and happens only if that is still safer.
+ */
+static const char *
+ladder_status(StatusLadder *ladder, const PmVal *uni_mmr, PmVal adjusted_equity,
+			  const char *previous)
+{
+	int			b,
+				p;
+
+	if (uni_mmr == NULL)
+		return pmv_sign(adjusted_equity) < 0 ? "ACTIVE_LIQUIDATION" : "NORMAL";
+	b = band_of(ladder, *uni_mmr);
+	if (previous == NULL || (p = band_named(ladder, previous)) < 0 || b >= p ||
+		ladder->bands[p].exit_buffer == NULL || pm_numeric_sign(ladder->bands[p].exit_buffer) == 0)
+		return ladder->bands[b].status;
+	b = band_of(ladder, pmv_sub(*uni_mmr, pmv_numeric(ladder->bands[p].exit_buffer)));
+	return ladder->bands[Min(b, p)].status;
+}
+
+/* The program's ladder, cached for the query in fn_extra. */
+static StatusLadder *
+ladder_for(FunctionCallInfo fcinfo, const char *program)
+{
 	StatusLadder **cache = (StatusLadder **) fcinfo->flinfo->fn_extra;
-	StatusLadder *ladder = NULL;
 	int			i;
 
-	/* fn_extra holds one ladder per program seen, for this query */
 	if (cache == NULL)
 	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(StatusLadder *) * 8);
@@ -156,24 +200,64 @@ pm_summary_status(PG_FUNCTION_ARGS)
 	}
 	for (i = 0; i < 8 && cache[i] != NULL; i++)
 		if (strcmp(cache[i]->program, program) == 0)
-		{
-			ladder = cache[i];
-			break;
-		}
-	if (ladder == NULL)
-	{
-		ladder = load_ladder(program, fcinfo->flinfo->fn_mcxt);
-		if (i < 8)
-			cache[i] = ladder;
-	}
-	{
-		PmVal		uni;
-		bool		has_uni = (s->flags & PM_SUMMARY_HAS_UNI_MMR) != 0;
+			return cache[i];
+	if (i == 8)
+		return load_ladder(program, CurrentMemoryContext);
+	cache[i] = load_ladder(program, fcinfo->flinfo->fn_mcxt);
+	return cache[i];
+}
 
-		if (has_uni)
-			uni = PM_SUMMARY_TOTAL(s, PM_TOTAL_UNI_MMR);
-		PG_RETURN_TEXT_P(cstring_to_text(
-			ladder_status(ladder, has_uni ? &uni : NULL,
-						  PM_SUMMARY_TOTAL(s, PM_TOTAL_ADJUSTED_EQUITY))));
-	}
+/* Status of a summary, with hysteresis against previous (may be NULL). */
+static Datum
+summary_status(FunctionCallInfo fcinfo, const char *previous)
+{
+	PmMarginSummary *s = PG_GETARG_PMSUMMARY(0);
+	StatusLadder *ladder = ladder_for(fcinfo, text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	bool		has_uni = (s->flags & PM_SUMMARY_HAS_UNI_MMR) != 0;
+	PmVal		uni;
+
+	if (has_uni)
+		uni = PM_SUMMARY_TOTAL(s, PM_TOTAL_UNI_MMR);
+	PG_RETURN_TEXT_P(cstring_to_text(
+		ladder_status(ladder, has_uni ? &uni : NULL,
+					  PM_SUMMARY_TOTAL(s, PM_TOTAL_ADJUSTED_EQUITY), previous)));
+}
+
+/* pm.status(summary, program) */
+Datum
+pm_summary_status(PG_FUNCTION_ARGS)
+{
+	return summary_status(fcinfo, NULL);
+}
+
+/* pm.status(summary, program, previous): with hysteresis; not strict in previous. */
+Datum
+pm_summary_status_from(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	return summary_status(fcinfo, PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)));
+}
+
+/*
+ * pm.status(uni_mmr, adjusted_equity, program, previous): the same from
+ * stored values (uni_mmr NULL: no margin); NULL when adjusted_equity or
+ * program is NULL.  Re-grades statuses without re-aggregating.
+ */
+Datum
+pm_value_status(PG_FUNCTION_ARGS)
+{
+	StatusLadder *ladder;
+	PmVal		uni,
+				adjusted;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	ladder = ladder_for(fcinfo, text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	adjusted = pmv_numeric(PG_GETARG_NUMERIC(1));
+	if (!PG_ARGISNULL(0))
+		uni = pmv_numeric(PG_GETARG_NUMERIC(0));
+	PG_RETURN_TEXT_P(cstring_to_text(
+		ladder_status(ladder, PG_ARGISNULL(0) ? NULL : &uni, adjusted,
+					  PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3)))));
 }

@@ -22,32 +22,36 @@ SELECT isnt((SELECT typsend FROM pg_type WHERE oid = 'pm.tiers'::regtype), 0::re
 SELECT isnt((SELECT typreceive FROM pg_type WHERE oid = 'pm.tiers'::regtype), 0::regproc,
             'pm.tiers has binary receive');
 
--- Functions depend only on their arguments (IMMUTABLE), but pm.status,
--- which reads the editable ladder, and the account ledger's support
--- functions, which read the reference tables (STABLE); all may run in
--- parallel workers;
--- all are STRICT but those that must see NULLs (aggregate transitions, and
--- pm.order_open_loss, which reports a missing price as an error).
-SELECT is_empty($$
-  SELECT p.oid::regprocedure::text FROM pg_proc p
-   WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
-     AND p.proparallel <> 's'$$,
-  'every pm function is PARALLEL SAFE');
+-- Functions depend only on their arguments (IMMUTABLE), except those that
+-- read tables (STABLE: pm.status, the account ledger's support functions)
+-- and those that keep pm.account_state (VOLATILE: they write); all but the
+-- writers may run in parallel workers; all are STRICT but those that must
+-- see NULLs (aggregate transitions, pm.order_open_loss, the status forms
+-- with a previous status, the writers).
 SELECT is(ARRAY(
-  SELECT p.oid::regprocedure::text FROM pg_proc p
+  SELECT p.proname::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
-     AND p.provolatile <> 'i' ORDER BY 1),
-  ARRAY['pm.ledger_deserialize(bytea,internal)', 'pm.ledger_final(internal)',
-        'pm.ledger_sfunc(internal,"char",text,text,numeric,numeric,numeric,numeric,numeric,numeric,integer)',
-        'pm.status(pm.margin_summary,text)'],
-  'every pm function is IMMUTABLE but pm.status and the ledger''s, which read tables (STABLE)');
+     AND p.proparallel <> 's' GROUP BY 1 ORDER BY 1),
+  ARRAY['recompute_accounts', 'recompute_batch', 'refresh_account_state', 'restatus_accounts',
+        'state_collateral_changed'],
+  'every pm function is PARALLEL SAFE but the writers of pm.account_state');
+SELECT is(ARRAY(
+  SELECT p.proname || ' ' || p.provolatile::text FROM pg_proc p
+   WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
+     AND p.provolatile <> 'i' GROUP BY 1 ORDER BY 1),
+  ARRAY['ledger_deserialize s', 'ledger_final s', 'ledger_sfunc s', 'recompute_accounts v',
+        'recompute_batch v', 'refresh_account_state v', 'restatus_accounts v',
+        'state_collateral_changed v', 'status s'],
+  'every pm function is IMMUTABLE but those that read tables (STABLE) or write them (VOLATILE)');
 SELECT is(ARRAY(
   SELECT p.proname::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prokind = 'f'
      AND p.prorettype <> 'trigger'::regtype AND NOT p.proisstrict
    GROUP BY p.proname ORDER BY 1),
-  ARRAY['ledger_combine', 'ledger_sfunc', 'margin_combine', 'margin_sfunc', 'order_open_loss', 'rollup_sfunc'],
-  'every pm function is STRICT but aggregate transitions and pm.order_open_loss');
+  ARRAY['ledger_combine', 'ledger_sfunc', 'margin_combine', 'margin_sfunc', 'order_open_loss',
+        'recompute_accounts', 'recompute_batch', 'refresh_account_state', 'restatus_accounts',
+        'rollup_sfunc', 'state_collateral_changed', 'status'],
+  'every pm function is STRICT but those that must see NULLs');
 -- Trigger functions pin their search_path.
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p

@@ -1,0 +1,122 @@
+-- pm.account_state kept by triggers; pm.risk_event records every status
+-- change; hysteresis; pm.refresh_account_state() finds nothing to correct.
+
+INSERT INTO pm.asset VALUES ('USDT', 1), ('BTC', 40000), ('ETH', 3000);
+INSERT INTO pm.collateral VALUES
+  ('PM_PRO', 'USDT', '0:1'), ('PM_PRO', 'BTC', '0:1'), ('PM_PRO', 'ETH', '0:0.9'),
+  ('PM', 'USDT', '0:1'), ('PM', 'BTC', '0:0.95');
+INSERT INTO pm.symbol VALUES
+  ('BTCUSDT', 'UM', 'BTC', 'USDT', NULL, 40000, '0:0.005'),
+  ('ETHUSDT', 'UM', 'ETH', 'USDT', NULL, 3000, '0:0.01');
+
+-- A new account gets its state at once
+INSERT INTO pm.account VALUES (1, 'PM_PRO', 3);
+SELECT account_id, program, uni_mmr, account_equity, status FROM pm.account_state;
+
+-- Account 1 borrows 30,000 USDT (3x: MM 3,000) to hold 1 BTC at rate 1:
+-- uniMMR = (P - 30,000) / 3,000 moves with the BTC price P
+INSERT INTO pm.balance (account_id, asset, cross_free, cross_borrowed) VALUES
+  (1, 'USDT', 0, 30000), (1, 'BTC', 1, 0);
+SELECT account_id, uni_mmr, account_equity, adjusted_equity, maint_margin, status FROM pm.account_state;
+
+-- Down the ladder tick by tick: each band exactly once, one event per change
+CREATE TEMP TABLE ticks (n int, price numeric);
+INSERT INTO ticks VALUES (1, 36000), (2, 34500), (3, 34000), (4, 33600), (5, 33500),
+                         (6, 33150), (7, 33100), (8, 33000), (9, 32000), (10, 31000), (11, 40000);
+CREATE TEMP TABLE seen (n int, price numeric, uni_mmr numeric, status text, events bigint);
+DO $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN SELECT * FROM ticks ORDER BY n LOOP
+    UPDATE pm.asset SET index_price = t.price WHERE asset = 'BTC';
+    INSERT INTO seen SELECT t.n, t.price, s.uni_mmr, s.status, (SELECT count(*) FROM pm.risk_event)
+                       FROM pm.account_state s WHERE s.account_id = 1;
+  END LOOP;
+END $$;
+-- a ratio exactly on a threshold (34,500 -> 1.5; 33,600 -> 1.2; 33,150 ->
+-- 1.05; 33,000 -> 1.0) is in the riskier band
+SELECT * FROM seen ORDER BY n;
+SELECT event_id, account_id, old_status, new_status, uni_mmr, adjusted_equity, maint_margin
+  FROM pm.risk_event ORDER BY event_id;
+
+-- A rolled-back change leaves no state and no event behind
+BEGIN;
+UPDATE pm.asset SET index_price = 20000 WHERE asset = 'BTC';
+SELECT status FROM pm.account_state WHERE account_id = 1;
+ROLLBACK;
+SELECT status, (SELECT count(*) FROM pm.risk_event) AS events FROM pm.account_state WHERE account_id = 1;
+
+-- Hysteresis: with an exit buffer of 0.1 on MARGIN_CALL, an account in it
+-- needs uniMMR above 1.6 to be NORMAL again
+UPDATE pm.status_threshold SET exit_buffer = 0.1 WHERE program = 'PM_PRO' AND status = 'MARGIN_CALL';
+UPDATE pm.asset SET index_price = 34200 WHERE asset = 'BTC';   -- 1.4: MARGIN_CALL
+UPDATE pm.asset SET index_price = 34650 WHERE asset = 'BTC';   -- 1.55: stays
+SELECT uni_mmr, status FROM pm.account_state WHERE account_id = 1;
+UPDATE pm.asset SET index_price = 34800 WHERE asset = 'BTC';   -- 1.6 exactly: stays
+SELECT uni_mmr, status FROM pm.account_state WHERE account_id = 1;
+UPDATE pm.asset SET index_price = 34803 WHERE asset = 'BTC';   -- 1.601: NORMAL
+SELECT uni_mmr, status FROM pm.account_state WHERE account_id = 1;
+-- entering a riskier band is immediate whatever the buffers
+UPDATE pm.asset SET index_price = 34500 WHERE asset = 'BTC';
+SELECT uni_mmr, status FROM pm.account_state WHERE account_id = 1;
+UPDATE pm.status_threshold SET exit_buffer = 0 WHERE program = 'PM_PRO' AND status = 'MARGIN_CALL';
+UPDATE pm.asset SET index_price = 40000 WHERE asset = 'BTC';
+
+-- Every table that moves risk moves the state
+INSERT INTO pm.account VALUES (2, 'PM', 5);
+INSERT INTO pm.balance (account_id, asset, cross_free, um_wallet) VALUES (2, 'USDT', 1000, 500);
+INSERT INTO pm.position VALUES (2, 'BTCUSDT', 'BOTH', 0.5, 39000, 20);
+SELECT account_id, uni_mmr, maint_margin, status FROM pm.account_state WHERE account_id = 2;
+UPDATE pm.symbol SET mark_price = 38000 WHERE symbol = 'BTCUSDT';         -- mark
+SELECT account_id, uni_mmr, status FROM pm.account_state WHERE account_id = 2;
+UPDATE pm.symbol SET brackets = '0:0.05' WHERE symbol = 'BTCUSDT';       -- brackets
+SELECT account_id, uni_mmr, maint_margin, status FROM pm.account_state WHERE account_id = 2;
+INSERT INTO pm.open_order VALUES (2, 7, 'USDT', 600, 'BTC', 0.015);      -- PM open loss
+SELECT account_id, uni_mmr, adjusted_equity, status FROM pm.account_state WHERE account_id = 2;
+DELETE FROM pm.open_order WHERE account_id = 2;
+UPDATE pm.collateral SET schedule = '0:0.5' WHERE program = 'PM' AND asset = 'BTC';
+UPDATE pm.position SET qty = 0.9 WHERE account_id = 2;
+SELECT account_id, uni_mmr, status FROM pm.account_state WHERE account_id = 2;
+UPDATE pm.loan_mmr SET mmr = 0.2 WHERE leverage = 3;                    -- loan MMR at 3x
+SELECT account_id, uni_mmr, maint_margin, status FROM pm.account_state WHERE account_id = 1;
+UPDATE pm.loan_mmr SET mmr = 0.10 WHERE leverage = 3;
+UPDATE pm.account SET program = 'PM_PRO' WHERE account_id = 2;          -- program
+SELECT account_id, program, uni_mmr, status FROM pm.account_state WHERE account_id = 2;
+UPDATE pm.status_threshold SET uni_mmr_above = 3.5 WHERE program = 'PM_PRO' AND status = 'NORMAL';  -- ladder
+SELECT account_id, uni_mmr, status FROM pm.account_state ORDER BY account_id;
+UPDATE pm.status_threshold SET uni_mmr_above = 1.5 WHERE program = 'PM_PRO' AND status = 'NORMAL';
+SELECT account_id, status FROM pm.account_state ORDER BY account_id;
+DELETE FROM pm.position WHERE account_id = 2;
+SELECT account_id, uni_mmr, maint_margin, status FROM pm.account_state WHERE account_id = 2;
+
+-- One statement touching many rows of one account recomputes it once:
+-- one event for the whole statement
+SELECT count(*) AS events_before FROM pm.risk_event WHERE account_id = 1;
+UPDATE pm.balance SET cross_borrowed = cross_borrowed * 1.3 WHERE account_id = 1;
+SELECT e.old_status, e.new_status FROM pm.risk_event e WHERE e.account_id = 1
+ ORDER BY e.event_id DESC LIMIT 1;
+
+-- The triggers were right: a full recomputation corrects nothing...
+SELECT pm.refresh_account_state() AS corrected;
+-- ...and corrects a row that was wrong, with the event its status change needs
+UPDATE pm.account_state SET uni_mmr = 99, status = 'NORMAL' WHERE account_id = 1;
+SELECT pm.refresh_account_state() AS corrected;
+SELECT old_status, new_status FROM pm.risk_event ORDER BY event_id DESC LIMIT 1;
+
+-- Every status change has its event and every event is a change
+SELECT count(*) AS events_without_change
+  FROM pm.risk_event WHERE old_status IS NOT DISTINCT FROM new_status;
+
+-- An account that cannot be valued does not block writes: it keeps its last
+-- values and says why; a price clears it
+INSERT INTO pm.asset VALUES ('NEWCOIN', NULL);
+INSERT INTO pm.balance (account_id, asset, cross_free) VALUES (1, 'NEWCOIN', 10);
+SELECT account_id, uni_mmr, status, error FROM pm.account_state WHERE account_id = 1;
+UPDATE pm.asset SET index_price = 2 WHERE asset = 'NEWCOIN';
+SELECT account_id, uni_mmr, status, error FROM pm.account_state WHERE account_id = 1;
+DELETE FROM pm.balance WHERE asset = 'NEWCOIN';
+
+-- A deleted account takes its state along
+DELETE FROM pm.account WHERE account_id = 2;
+SELECT account_id FROM pm.account_state ORDER BY account_id;

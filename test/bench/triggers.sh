@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# What keeping pm.account_state current costs, in one run:
+#
+#   bash test/bench/triggers.sh [N]        default N: 200000 accounts
+#
+# 1. pgbench, single-row position updates on random accounts, 2 clients,
+#    PM_BENCH_SECONDS (default 20) per run: TPS with the triggers against
+#    TPS without them (ALTER TABLE ... DISABLE TRIGGER USER), alternating
+#    three times each so both see the same machine; medians and their ratio.
+# 2. A mark-price tick on a symbol 100,000 accounts hold: the time until
+#    pm.account_state and the events are current, against a pm.account_risk
+#    scan of the same accounts, and against recomputing them with
+#    pm.recompute_accounts() directly.
+#
+# Uses a throwaway cluster (pg_virtualenv) with default settings.
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+cd "$PM_ROOT"
+
+if [ "${1:-}" != --in-cluster ]; then
+  pm_install_packages
+  pm_build_install
+  exec pg_virtualenv -v "$PM_PG_VERSION" bash "$0" --in-cluster "$@"
+fi
+shift
+n=${1:-200000}
+secs=${PM_BENCH_SECONDS:-20}
+holders=100000
+[ "$holders" -le "$n" ] || holders=$n
+pgbench=$(dirname "$PM_PG_CONFIG")/pgbench
+
+echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+echo "# PostgreSQL $(psql -X -Atc 'show server_version'), default settings; $n accounts"
+
+psql -X -q -c 'CREATE EXTENSION portfolio_margin'
+# load without the triggers, then build the state once
+psql -X -q -c 'ALTER TABLE pm.balance DISABLE TRIGGER USER' -c 'ALTER TABLE pm.position DISABLE TRIGGER USER' \
+     -c 'ALTER TABLE pm.open_order DISABLE TRIGGER USER' -c 'ALTER TABLE pm.account DISABLE TRIGGER USER'
+psql -X -q -v accounts="$n" -f test/gen/exchange.sql
+# a symbol held by $holders accounts, for the tick
+psql -X -q <<SQL
+INSERT INTO pm.symbol VALUES ('TICKUSDT', 'UM', 'BTC', 'USDT', NULL, 95000,
+  '0:0.004, 300000:0.005, 800000:0.0065, 3000000:0.01, 12000000:0.02');
+INSERT INTO pm.position (account_id, symbol, side, qty, entry_price, leverage)
+SELECT account_id, 'TICKUSDT', 'BOTH', ((account_id % 7) - 3) * 0.001 + 0.0005, 94000 + account_id % 2000, 10
+  FROM pm.account ORDER BY account_id LIMIT $holders;
+SQL
+psql -X -q -c 'ALTER TABLE pm.balance ENABLE TRIGGER USER' -c 'ALTER TABLE pm.position ENABLE TRIGGER USER' \
+     -c 'ALTER TABLE pm.open_order ENABLE TRIGGER USER' -c 'ALTER TABLE pm.account ENABLE TRIGGER USER'
+start=$(date +%s.%N)
+psql -X -q -At -c 'SELECT pm.refresh_account_state()' >/dev/null
+echo "# initial state of $n accounts built in $(echo "$(date +%s.%N) - $start" | awk '{printf "%.1f", $1 - $3}') s"
+psql -X -q -c 'VACUUM ANALYZE'
+
+# 1. pgbench
+psql -X -q -c 'DROP TABLE IF EXISTS bench_pos' \
+     -c 'CREATE TABLE bench_pos AS SELECT row_number() OVER () AS n, account_id, symbol, side FROM pm.position' \
+     -c 'CREATE UNIQUE INDEX ON bench_pos (n)' -c 'ANALYZE bench_pos'
+npos=$(psql -X -Atc 'SELECT count(*) FROM bench_pos')
+script=$(mktemp)
+cat >"$script" <<'SQL'
+\set i random(1, :npos)
+UPDATE pm.position p SET entry_price = p.entry_price + 0.01
+  FROM bench_pos b
+ WHERE b.n = :i AND p.account_id = b.account_id AND p.symbol = b.symbol AND p.side = b.side;
+SQL
+tps() {
+  "$pgbench" -n -c 2 -j 2 -T "$secs" -D npos="$npos" -f "$script" 2>/dev/null |
+    awk '/^tps/ {printf "%.0f\n", $3}'
+}
+with=(); without=()
+for _ in 1 2 3; do
+  with+=("$(tps)")
+  psql -X -q -c 'ALTER TABLE pm.position DISABLE TRIGGER USER'
+  without+=("$(tps)")
+  psql -X -q -c 'ALTER TABLE pm.position ENABLE TRIGGER USER'
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+w=$(median "${with[@]}"); wo=$(median "${without[@]}")
+echo
+echo "## pgbench: single-row position updates on random accounts (2 clients, ${secs} s runs)"
+echo "with triggers:    ${with[*]} tps (median $w)"
+echo "without triggers: ${without[*]} tps (median $wo)"
+awk -v a="$w" -v b="$wo" 'BEGIN {printf "with / without: %.0f%%\n", 100 * a / b}'
+psql -X -q -At -c 'SELECT pm.refresh_account_state()' | sed 's/^/state rows corrected after pgbench: /'
+
+# 2. the tick
+ms() { psql -X -q -At -c "SET max_parallel_workers_per_gather = ${2:-0}" -c '\timing on' -c "$1" | awk '/^Time/ {print $2}'; }
+ids="SELECT account_id FROM pm.position WHERE symbol = 'TICKUSDT'"
+echo
+echo "## a mark-price tick on TICKUSDT, held by $(psql -X -Atc "SELECT count(DISTINCT account_id) FROM pm.position WHERE symbol = 'TICKUSDT'") accounts"
+for price in 94900 94800 94700; do
+  events0=$(psql -X -Atc 'SELECT count(*) FROM pm.risk_event')
+  t_tick=$(ms "UPDATE pm.symbol SET mark_price = $price WHERE symbol = 'TICKUSDT'")
+  events=$(( $(psql -X -Atc 'SELECT count(*) FROM pm.risk_event') - events0 ))
+  t_scan=$(ms "SELECT count(uni_mmr), count(account_status), sum(account_equity) FROM pm.account_risk WHERE account_id IN ($ids)")
+  t_scan_par=$(ms "SELECT count(uni_mmr), count(account_status), sum(account_equity) FROM pm.account_risk WHERE account_id IN ($ids)" 2)
+  t_recompute=$(ms "SELECT pm.recompute_accounts(ARRAY($ids))")
+  printf 'tick to %s: %8.0f ms (%s events); account_risk scan of the holders %8.0f ms (parallel %6.0f); recompute_accounts %8.0f ms; tick / scan %.2f\n' \
+    "$price" "$t_tick" "$events" "$t_scan" "$t_scan_par" "$t_recompute" "$(awk -v a="$t_tick" -v b="$t_scan" 'BEGIN {print a / b}')"
+done
+psql -X -q -At -c 'SELECT pm.refresh_account_state()' | sed 's/^/state rows corrected after the ticks: /'
+rm -f "$script"
