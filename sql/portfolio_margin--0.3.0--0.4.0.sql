@@ -118,12 +118,20 @@ CREATE INDEX open_order_buy_asset_idx ON pm.open_order (buy_asset);
 -- Recompute the given accounts from scratch (their state rows are locked):
 -- write what changed, and record and announce every status change.
 -- Returns the number of rows changed.
+-- For a few accounts a generic plan (index scans by account) is right and
+-- planning would cost more than running; for many, a plan made for the
+-- actual list is.  The function's SET restores the caller's setting.
 CREATE FUNCTION pm.recompute_batch(ids pg_catalog.int8[]) RETURNS pg_catalog.int4
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   changed int4;
 BEGIN
+  IF cardinality(ids) > 64 THEN
+    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
+  END IF;
   WITH fresh AS (
     SELECT m.account_id, m.program, m.summary
       FROM pm.account_margin m
@@ -137,7 +145,7 @@ BEGIN
            pm.status(f.summary, f.program, NULLIF(s.status, '')) AS status,
            NULLIF(s.status, '') AS old_status
       FROM fresh f
-      JOIN pm.account_state s ON s.account_id = f.account_id
+      JOIN pm.account_state s ON s.account_id = f.account_id AND s.account_id = ANY (ids)
   ), upd AS (
     UPDATE pm.account_state s
        SET program = c.program, uni_mmr = c.uni_mmr, account_equity = c.account_equity,
@@ -145,7 +153,7 @@ BEGIN
            status_since = CASE WHEN c.status IS DISTINCT FROM c.old_status THEN now() ELSE s.status_since END,
            updated_at = now(), error = NULL
       FROM calc c
-     WHERE s.account_id = c.account_id
+     WHERE s.account_id = c.account_id AND s.account_id = ANY (ids)
        AND (s.program, s.uni_mmr, s.account_equity, s.adjusted_equity, s.maint_margin, s.status, s.error)
            IS DISTINCT FROM (c.program, c.uni_mmr, c.account_equity, c.adjusted_equity, c.maint_margin, c.status, NULL)
     RETURNING c.account_id, c.old_status, c.status, c.uni_mmr, c.adjusted_equity, c.maint_margin
@@ -178,25 +186,38 @@ COMMENT ON FUNCTION pm.recompute_batch(pg_catalog.int8[]) IS
 -- values with the reason in error, and the others are still recomputed.
 -- Returns the number of rows changed.
 CREATE FUNCTION pm.recompute_accounts(ids pg_catalog.int8[]) RETURNS pg_catalog.int4
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   changed int4 := 0;
+  locked int4;
   id int8;
 BEGIN
   IF ids IS NULL OR cardinality(ids) = 0 THEN
     RETURN 0;
   END IF;
+  IF cardinality(ids) > 64 THEN
+    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
+  END IF;
 
-  -- accounts seen for the first time get a row to lock
-  INSERT INTO pm.account_state AS s (account_id, program, uni_mmr, account_equity, adjusted_equity,
-                                     maint_margin, status, status_since, updated_at)
-  SELECT a.account_id, a.program, NULL, 0, 0, 0, '', now(), now()
-    FROM pm.account a
-   WHERE a.account_id = ANY (ids)
-  ON CONFLICT (account_id) DO NOTHING;
-
-  PERFORM 1 FROM pm.account_state s WHERE s.account_id = ANY (ids) ORDER BY s.account_id FOR UPDATE;
+  SELECT count(*) INTO locked
+    FROM (SELECT 1 FROM pm.account_state s WHERE s.account_id = ANY (ids)
+           ORDER BY s.account_id FOR UPDATE) l;
+  IF locked < cardinality(ids) THEN
+    -- accounts seen for the first time get a row to lock; accounts deleted
+    -- in the meantime lose theirs
+    INSERT INTO pm.account_state AS s (account_id, program, uni_mmr, account_equity, adjusted_equity,
+                                       maint_margin, status, status_since, updated_at)
+    SELECT a.account_id, a.program, NULL, 0, 0, 0, '', now(), now()
+      FROM pm.account a
+     WHERE a.account_id = ANY (ids)
+    ON CONFLICT (account_id) DO NOTHING;
+    PERFORM 1 FROM pm.account_state s WHERE s.account_id = ANY (ids) ORDER BY s.account_id FOR UPDATE;
+    DELETE FROM pm.account_state s
+     WHERE s.account_id = ANY (ids) AND NOT EXISTS (SELECT 1 FROM pm.account a WHERE a.account_id = s.account_id);
+  END IF;
 
   BEGIN
     changed := pm.recompute_batch(ids);
@@ -213,10 +234,6 @@ BEGIN
       END;
     END LOOP;
   END;
-
-  -- the state of an account that was deleted in the meantime goes with it
-  DELETE FROM pm.account_state s
-   WHERE s.account_id = ANY (ids) AND NOT EXISTS (SELECT 1 FROM pm.account a WHERE a.account_id = s.account_id);
   RETURN changed;
 END
 $$;

@@ -62,6 +62,29 @@ index_put(int *slots, int nslots, uint32 hash, int i)
 	slots[s] = i + 1;
 }
 
+/*
+ * Run one of our reference-table reads.  The plans are prepared once per
+ * backend and kept (they are plain scans, so nothing invalidates them but
+ * DDL, which replans them transparently); every execution reads under the
+ * current snapshot, so the data is always the query's own.
+ */
+static void
+run_read(int which, const char *sql)
+{
+	static SPIPlanPtr plans[8];
+
+	if (plans[which] == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, 0, NULL);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+		plans[which] = plan;
+	}
+	if (SPI_execute_plan(plans[which], NULL, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not run \"%s\"", sql);
+}
+
 /* Read every reference table once. */
 static LookupCache *
 lookup_cache_load(MemoryContext mcxt)
@@ -74,8 +97,7 @@ lookup_cache_load(MemoryContext mcxt)
 		elog(ERROR, "SPI_connect failed");
 
 	/* assets, with a room for each program's schedule */
-	if (SPI_execute("SELECT asset, index_price FROM pm.asset", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pm.asset");
+	run_read(0, "SELECT asset, index_price FROM pm.asset");
 	MemoryContextSwitchTo(mcxt);
 	c->nassets = SPI_processed;
 	c->assets = palloc0(sizeof(AssetInfo) * Max(c->nassets, 1));
@@ -90,9 +112,7 @@ lookup_cache_load(MemoryContext mcxt)
 	}
 
 	/* symbols; the index size fits both tables */
-	if (SPI_execute("SELECT symbol, market, settle_asset, contract_size, mark_price, brackets FROM pm.symbol",
-					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pm.symbol");
+	run_read(1, "SELECT symbol, market, settle_asset, contract_size, mark_price, brackets FROM pm.symbol");
 	MemoryContextSwitchTo(mcxt);
 	c->nsymbols = SPI_processed;
 	c->nslots = 16;
@@ -127,8 +147,7 @@ lookup_cache_load(MemoryContext mcxt)
 	}
 
 	/* collateral schedules by program */
-	if (SPI_execute("SELECT program, asset, schedule FROM pm.collateral", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pm.collateral");
+	run_read(2, "SELECT program, asset, schedule FROM pm.collateral");
 	MemoryContextSwitchTo(mcxt);
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -148,8 +167,7 @@ lookup_cache_load(MemoryContext mcxt)
 			a->collateral_pm_pro = t;
 	}
 
-	if (SPI_execute("SELECT leverage, mmr FROM pm.loan_mmr", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pm.loan_mmr");
+	run_read(3, "SELECT leverage, mmr FROM pm.loan_mmr");
 	MemoryContextSwitchTo(mcxt);
 	c->nloan = SPI_processed;
 	c->loan_leverage = palloc0(sizeof(int32) * Max(c->nloan, 1));

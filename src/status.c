@@ -76,9 +76,25 @@ load_ladder(const char *program, MemoryContext mcxt)
 	ladder->program = MemoryContextStrdup(mcxt, program);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	/* every column by name: exit_buffer exists from version 0.4.0 on */
-	if (SPI_execute("SELECT * FROM pm.status_threshold", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pm.status_threshold");
+	/*
+	 * Every column by name: exit_buffer exists from version 0.4.0 on.  The
+	 * plan is prepared once per backend; each execution reads under the
+	 * current snapshot.
+	 */
+	{
+		static SPIPlanPtr plan = NULL;
+
+		if (plan == NULL)
+		{
+			SPIPlanPtr	p = SPI_prepare("SELECT * FROM pm.status_threshold", 0, NULL);
+
+			if (p == NULL || SPI_keepplan(p) != 0)
+				elog(ERROR, "could not prepare the read of pm.status_threshold");
+			plan = p;
+		}
+		if (SPI_execute_plan(plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read pm.status_threshold");
+	}
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
