@@ -194,6 +194,17 @@ SELECT symbol, qty, entry_price, mark_price, round(unrealized_pnl, 8) AS pnl_aft
   FROM pm.position_risk WHERE account_id = :basis_account ORDER BY symbol;
 
 \echo
+\echo 'Meanwhile the triggers kept pm.account_state current: the two UPDATEs above recomputed exactly the'
+\echo 'accounts holding BTC or a BTC contract, and every status change is a row of pm.risk_event (and a'
+\echo 'notification on channel pm_risk, for applications that LISTEN):'
+SELECT old_status, new_status, count(*) AS events, min(uni_mmr) AS lowest_uni_mmr
+  FROM pm.risk_event GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 12;
+SELECT count(*) AS accounts_in_state,
+       count(*) FILTER (WHERE status IN ('ACTIVE_LIQUIDATION', 'FORCE_LIQUIDATION')) AS in_liquidation,
+       pm.refresh_account_state() AS rows_a_full_recomputation_corrects
+  FROM pm.account_state;
+
+\echo
 \echo '== 5. A real Binance answer: GET /fapi/v1/leverageBracket for BTCUSDT (2023) =='
 \echo 'pm.tiers_from_binance reads it and checks Binance''s own cum against the floors and rates;'
 \echo 'maintenance margin then and with the 2025-08-19 brackets the exchange above uses:'
