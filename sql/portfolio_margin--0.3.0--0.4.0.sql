@@ -92,6 +92,24 @@ CREATE TABLE pm.risk_event (
   at pg_catalog.timestamptz NOT NULL
 );
 CREATE INDEX risk_event_account_idx ON pm.risk_event (account_id, event_id);
+
+-- Every event is announced on channel pm_risk; NOTIFY delivers at commit, so
+-- a rolled-back change notifies nobody.
+CREATE FUNCTION pm.risk_event_notify() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM pg_notify('pm_risk', json_build_object(
+            'event_id', e.event_id, 'account_id', e.account_id, 'old_status', e.old_status,
+            'new_status', e.new_status, 'uni_mmr', e.uni_mmr, 'adjusted_equity', e.adjusted_equity,
+            'maint_margin', e.maint_margin)::text)
+     FROM new_rows e
+    ORDER BY e.event_id;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER risk_event_notify AFTER INSERT ON pm.risk_event
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pm.risk_event_notify();
 COMMENT ON TABLE pm.risk_event IS
   'one row per change of an account''s status, in commit order of the changes; also sent on channel pm_risk';
 COMMENT ON COLUMN pm.risk_event.event_id IS 'event, increasing';
@@ -163,15 +181,8 @@ BEGIN
     SELECT u.account_id, u.old_status, u.status, u.uni_mmr, u.adjusted_equity, u.maint_margin, now()
       FROM upd u
      WHERE u.status IS DISTINCT FROM u.old_status AND (u.old_status IS NOT NULL OR u.status <> 'NORMAL')
-    RETURNING *
-  ), note AS (
-    SELECT pg_notify('pm_risk', json_build_object(
-             'event_id', e.event_id, 'account_id', e.account_id, 'old_status', e.old_status,
-             'new_status', e.new_status, 'uni_mmr', e.uni_mmr, 'adjusted_equity', e.adjusted_equity,
-             'maint_margin', e.maint_margin)::text)
-      FROM ev e
   )
-  SELECT (SELECT count(*) FROM upd) + 0 * (SELECT count(*) FROM note) INTO changed;
+  SELECT count(*) INTO changed FROM upd;
   RETURN changed;
 END
 $$;
@@ -262,15 +273,8 @@ BEGIN
     INSERT INTO pm.risk_event (account_id, old_status, new_status, uni_mmr, adjusted_equity, maint_margin, at)
     SELECT u.account_id, u.old_status, u.status, u.uni_mmr, u.adjusted_equity, u.maint_margin, now()
       FROM upd u
-    RETURNING *
-  ), note AS (
-    SELECT pg_notify('pm_risk', json_build_object(
-             'event_id', e.event_id, 'account_id', e.account_id, 'old_status', e.old_status,
-             'new_status', e.new_status, 'uni_mmr', e.uni_mmr, 'adjusted_equity', e.adjusted_equity,
-             'maint_margin', e.maint_margin)::text)
-      FROM ev e
   )
-  SELECT (SELECT count(*) FROM upd) + 0 * (SELECT count(*) FROM note) INTO changed;
+  SELECT count(*) INTO changed FROM upd;
   RETURN changed;
 END
 $$;

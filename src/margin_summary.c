@@ -26,7 +26,6 @@
 #include "utils/jsonb.h"
 
 #include "compat.h"
-#include "core/tiers_lex.h"
 #include "margin_summary.h"
 #include "numeric_raw.h"
 #include "line_math.h"
@@ -277,16 +276,10 @@ summary_in_context(void *arg)
 static Numeric
 json_numeric(JsonbValue *v, const char *str, const char *asset, const char *key)
 {
-	if (v->type == jbvNumeric)
-		return pm_numeric_copy_plain(v->val.numeric);
-	if (v->type == jbvString)
-	{
-		pm_lex_status st;
-		size_t		n = pm_lex_number(v->val.string.val, v->val.string.len, &st);
+	Numeric		n = pm_numeric_from_json(v);
 
-		if (n > 0 && n == (size_t) v->val.string.len)
-			return pm_numeric_in(pnstrdup(v->val.string.val, n));
-	}
+	if (n != NULL)
+		return n;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),

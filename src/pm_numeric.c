@@ -16,9 +16,11 @@
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
 #include "utils/memutils.h"
 
 #include "compat.h"
+#include "core/tiers_lex.h"
 #include "numeric_raw.h"
 #include "pm_numeric.h"
 
@@ -302,4 +304,24 @@ Datum
 pm_finite(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(!pm_numeric_is_special(PG_GETARG_NUMERIC(0)));
+}
+
+/*
+ * A number given in JSON as a number or as a string holding a plain decimal
+ * (Binance writes both), or NULL when the value is neither.
+ */
+Numeric
+pm_numeric_from_json(const JsonbValue *v)
+{
+	if (v->type == jbvNumeric)
+		return pm_numeric_copy_plain(v->val.numeric);
+	if (v->type == jbvString)
+	{
+		pm_lex_status st;
+		size_t		n = pm_lex_number(v->val.string.val, v->val.string.len, &st);
+
+		if (n > 0 && n == (size_t) v->val.string.len)
+			return pm_numeric_in(pnstrdup(v->val.string.val, n));
+	}
+	return NULL;
 }

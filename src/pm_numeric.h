@@ -33,6 +33,8 @@ extern Numeric pm_const_zero(void);
 extern Numeric pm_numeric_in(const char *str);
 extern char *pm_numeric_out(Numeric a);
 extern Numeric pm_numeric_copy_plain(Numeric a);
+struct JsonbValue;
+extern Numeric pm_numeric_from_json(const struct JsonbValue *v);
 
 /* Smallest binary numeric: ndigits, weight, sign, dscale (int16 each). */
 #define PM_NUMERIC_SEND_MIN		8

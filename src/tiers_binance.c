@@ -25,7 +25,6 @@
 #include "utils/jsonb.h"
 
 #include "compat.h"
-#include "core/tiers_lex.h"
 #include "pm_numeric.h"
 #include "tiers.h"
 
@@ -79,16 +78,10 @@ answer_name(JsonbContainer *obj)
 static Numeric
 json_number(JsonbValue *v, const char *label, const char *name, const char *key)
 {
-	if (v->type == jbvNumeric)
-		return pm_numeric_copy_plain(v->val.numeric);
-	if (v->type == jbvString)
-	{
-		pm_lex_status st;
-		size_t		n = pm_lex_number(v->val.string.val, v->val.string.len, &st);
+	Numeric		n = pm_numeric_from_json(v);
 
-		if (n > 0 && n == (size_t) v->val.string.len)
-			return pm_numeric_in(pnstrdup(v->val.string.val, n));
-	}
+	if (n != NULL)
+		return n;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("%s%s has a \"%s\" that is not a finite number", label, name, key),

@@ -36,3 +36,15 @@ pm_build_install() {
   make -C "$PM_ROOT" -s PG_CONFIG="$PM_PG_CONFIG" &&
     pm_as_root make -C "$PM_ROOT" -s PG_CONFIG="$PM_PG_CONFIG" install
 }
+
+# Benchmarks: install and build, then run this script again, as
+# "$0 --in-cluster ARGS", inside a throwaway cluster.  Call as
+#   pm_in_cluster "$@" && shift
+pm_in_cluster() {
+  if [ "${1:-}" = --in-cluster ]; then
+    return 0
+  fi
+  pm_install_packages
+  pm_build_install
+  exec pg_virtualenv -v "$PM_PG_VERSION" bash "$0" --in-cluster "$@"
+}

@@ -23,12 +23,7 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 cd "$PM_ROOT"
 
-if [ "${1:-}" != --in-cluster ]; then
-  pm_install_packages
-  pm_build_install
-  exec pg_virtualenv -v "$PM_PG_VERSION" bash "$0" --in-cluster "$@"
-fi
-shift
+pm_in_cluster "$@" && shift
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000 200000 1000000)
 

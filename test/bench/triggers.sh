@@ -19,12 +19,7 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 cd "$PM_ROOT"
 
-if [ "${1:-}" != --in-cluster ]; then
-  pm_install_packages
-  pm_build_install
-  exec pg_virtualenv -v "$PM_PG_VERSION" bash "$0" --in-cluster "$@"
-fi
-shift
+pm_in_cluster "$@" && shift
 n=${1:-200000}
 secs=${PM_BENCH_SECONDS:-20}
 holders=100000
