@@ -3,7 +3,7 @@
 EXTENSION = portfolio_margin
 MODULE_big = portfolio_margin
 
-CORE_OBJS = src/core/tiers_lex.o src/core/dec128.o
+CORE_OBJS = src/core/tiers_lex.o src/core/dec128.o src/core/wire.o
 OBJS = \
 	src/portfolio_margin.o \
 	src/pm_numeric.o \
@@ -24,12 +24,15 @@ OBJS = \
 	src/line_math.o \
 	src/lookup.o \
 	src/ledger_agg.o \
+	src/wire_pg.o \
+	src/json_keys.o \
 	$(CORE_OBJS)
 
 DATA = $(wildcard sql/portfolio_margin--*.sql)
 
 REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors \
-	margin_aggregate margin_plans reference_schema spec_accounts account_state
+	margin_aggregate margin_plans reference_schema spec_accounts account_state \
+	hostile_input
 REGRESS_OPTS = --load-extension=portfolio_margin
 
 # Concurrency: pg_isolation_regress specs in test/isolation
@@ -48,14 +51,41 @@ include $(PGXS)
 $(OBJS): $(wildcard src/*.h src/core/*.h)
 
 # C unit tests of the pure-C core (src/core), no server needed.
-UNIT_TESTS = test/unit/test_tiers_lex test/unit/test_dec128
+UNIT_TESTS = test/unit/test_tiers_lex test/unit/test_dec128 test/unit/test_wire
 UNIT_CFLAGS = -std=c99 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -Isrc
 
-test/unit/%: test/unit/%.c src/core/*.c src/core/*.h test/unit/unit.h
+test/unit/%: test/unit/%.c src/core/*.c src/core/*.h test/unit/unit.h test/unit/dec_ref.h
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(filter %.c,$(wordlist 2,99,$^))
 
 .PHONY: unitcheck
 unitcheck: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do ./$$t || exit 1; done
 
-EXTRA_CLEAN = $(UNIT_TESTS)
+# Fuzzing the pure-C core.  fuzzcheck (run by test/run.sh) replays the seed
+# corpus in test/fuzz/corpus with gcc and ASan/UBSan; `make fuzz
+# FUZZ_SECONDS=1800` runs libFuzzer (clang) on every target, growing the
+# corpus in test/fuzz/work/ (not committed).
+FUZZ_TARGETS = tiers_lex dec128 wire
+FUZZ_CLANG ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -Isrc -Itest/unit
+
+test/fuzz/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c src/core/*.c src/core/*.h test/unit/dec_ref.h
+	$(CC) -std=c99 $(FUZZ_FLAGS) -o $@ test/fuzz/fuzz_$*.c test/fuzz/replay.c $(wildcard src/core/*.c)
+
+test/fuzz/libfuzzer_%: test/fuzz/fuzz_%.c src/core/*.c src/core/*.h test/unit/dec_ref.h
+	$(FUZZ_CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ test/fuzz/fuzz_$*.c $(wildcard src/core/*.c)
+
+.PHONY: fuzzcheck fuzz
+fuzzcheck: $(addprefix test/fuzz/replay_,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do ./test/fuzz/replay_$$t $$t test/fuzz/corpus/$$t || exit 1; done
+
+fuzz: $(addprefix test/fuzz/libfuzzer_,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p test/fuzz/work/$$t; \
+	  ./test/fuzz/libfuzzer_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    test/fuzz/work/$$t test/fuzz/corpus/$$t || exit 1; \
+	done
+
+EXTRA_CLEAN = $(UNIT_TESTS) $(addprefix test/fuzz/replay_,$(FUZZ_TARGETS)) \
+	$(addprefix test/fuzz/libfuzzer_,$(FUZZ_TARGETS))

@@ -28,4 +28,27 @@
  * includes on every version we support: nothing to do.
  */
 
+/*
+ * The JSON parser's API (common/jsonapi.h): PostgreSQL 16 made semantic
+ * actions return an error code; 17 made the caller own the lexer.
+ */
+#if PG_VERSION_NUM >= 160000
+#define PM_JSON_ACTION JsonParseErrorType
+#define PM_JSON_ACTION_DONE return JSON_SUCCESS
+#else
+#define PM_JSON_ACTION void
+#define PM_JSON_ACTION_DONE return
+#endif
+
+#if PG_VERSION_NUM >= 170000
+#define PM_JSON_LEX_DECLARE(lex, json, len) \
+	JsonLexContext lex##_data; \
+	JsonLexContext *lex = makeJsonLexContextCstringLen(&lex##_data, (char *) (json), (len), \
+													   GetDatabaseEncoding(), true)
+#else
+#define PM_JSON_LEX_DECLARE(lex, json, len) \
+	JsonLexContext *lex = makeJsonLexContextCstringLen((char *) (json), (len), \
+													   GetDatabaseEncoding(), true)
+#endif
+
 #endif							/* PM_COMPAT_H */

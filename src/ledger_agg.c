@@ -121,7 +121,10 @@ static PmVal
 arg_value(FunctionCallInfo fcinfo, int n)
 {
 	if (PG_ARGISNULL(n))
-		elog(ERROR, "pm.account_ledger: argument %d is NULL", n);
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("pm.account_ledger amount %d of a row is NULL", n - 3),
+				 errdetail("Balance, position and order rows need every amount of their kind.")));
 	return pmv_numeric((Numeric) DatumGetPointer(PG_GETARG_DATUM(n)));
 }
 
@@ -213,7 +216,9 @@ pm_ledger_sfunc(PG_FUNCTION_ARGS)
 	if (ls == NULL)
 		ls = ledger_create(aggcontext);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		elog(ERROR, "pm.account_ledger: kind and key must not be NULL");
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("pm.account_ledger row kind and key must not be NULL")));
 	kind = PG_GETARG_CHAR(1);
 
 	switch (kind)
@@ -271,7 +276,10 @@ pm_ledger_sfunc(PG_FUNCTION_ARGS)
 				break;
 			}
 		default:
-			elog(ERROR, "pm.account_ledger: unknown row kind '%c'", kind);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown pm.account_ledger row kind \"%c\"", kind),
+					 errhint("The kinds are a (account), b (balance), p (position) and o (order).")));
 	}
 	PG_RETURN_POINTER(ls);
 }

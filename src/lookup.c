@@ -138,7 +138,9 @@ lookup_cache_load(MemoryContext mcxt)
 		settle = spi_text(i, 3, &len);
 		s->settle = lookup_asset(c, settle, len);
 		if (s->settle == NULL)
-			elog(ERROR, "settle asset %s of symbol %s is not in pm.asset", settle, s->name);
+			ereport(ERROR,
+					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					 errmsg("settle asset %s of symbol %s is not in pm.asset", settle, s->name)));
 		if (s->is_cm)
 			s->contract_size = pmv_numeric((Numeric) DatumGetPointer(spi_copy(i, 4, &isnull, false, -1)));
 		s->mark = pmv_numeric((Numeric) DatumGetPointer(spi_copy(i, 5, &isnull, false, -1)));

@@ -25,12 +25,10 @@
 #include "pm_numeric.h"
 #include "pm_value.h"
 #include "tiers.h"
+#include "wire_pg.h"
 
 /* Linear search is faster than hashing up to this many assets. */
 #define PM_LINEAR_MAX	8
-
-/* Smallest binary asset: name length + 1 byte, 5 numerics, collateral flag. */
-#define PM_ASSET_BINARY_MIN (4 + 1 + 5 * (4 + PM_NUMERIC_SEND_MIN) + 1)
 
 MarginState *
 margin_state_create(MemoryContext mcxt)
@@ -458,7 +456,7 @@ margin_state_send(StringInfo buf, MarginState *st)
 	MarginAsset **sorted = margin_state_sorted(st);
 	int			i;
 
-	pq_sendbyte(buf, PM_MARGIN_BINARY_VERSION);
+	pq_sendbyte(buf, PM_WIRE_MARGIN_VERSION);
 	pq_sendint32(buf, st->nassets);
 	for (i = 0; i < st->nassets; i++)
 	{
@@ -478,85 +476,70 @@ margin_state_send(StringInfo buf, MarginState *st)
 	pfree(sorted);
 }
 
+/* What the reader's visitor needs to build a state. */
+typedef struct MarginRecv
+{
+	MarginState *st;
+	TiersRecv	tiers;			/* the schedule of the asset being read */
+} MarginRecv;
+
+static int
+margin_recv_tiers_begin(void *ctx, int32_t ntiers)
+{
+	return pm_tiers_recv_begin(&((MarginRecv *) ctx)->tiers, ntiers);
+}
+
+static int
+margin_recv_tier(void *ctx, int32_t i, const pm_wire_numeric *floor,
+				 const pm_wire_numeric *rate)
+{
+	return pm_tiers_recv_tier(&((MarginRecv *) ctx)->tiers, i, floor, rate);
+}
+
+/* One asset, its bytes checked: check its values and add it to the state. */
+static int
+margin_recv_asset(void *ctx, int32_t index, const pm_wire_asset *a)
+{
+	MarginRecv *mr = ctx;
+	Numeric		price = pm_wire_numeric_value(&a->values[PM_WIRE_PRICE]);
+	Numeric		n[4];
+	PmVal		v[4];
+	PmTiers    *collateral = NULL;
+	int			k;
+
+	margin_check_asset_name(a->name, (int) a->name_len);
+	margin_check_price(a->name, (int) a->name_len, price);
+	for (k = 0; k < 4; k++)
+		n[k] = pm_wire_numeric_value(&a->values[PM_WIRE_EQUITY + k]);
+	margin_check_amounts(a->name, (int) a->name_len, n[0], n[1], n[2], n[3]);
+	for (k = 0; k < 4; k++)
+		v[k] = pmv_numeric(n[k]);
+	if (a->has_collateral)
+		collateral = pm_tiers_build(mr->tiers.floors, mr->tiers.rates, mr->tiers.ntiers);
+	margin_state_add(mr->st, pnstrdup(a->name, a->name_len), (int) a->name_len,
+					 price, collateral, &v[0], &v[1], &v[2], &v[3]);
+	return 0;
+}
+
 /*
- * Read the binary form into a new state in mcxt, trusting nothing: every
- * length is checked against what remains, every value against the rules a
- * line must satisfy, and names must be strictly increasing (so no asset
- * appears twice).
+ * Read the binary form (see margin_state_send) into a new state in mcxt,
+ * advancing buf's cursor past it.  src/core/wire.c checks every length
+ * against what remains and that names are unique and in order; the visitor
+ * checks every value against the rules a line must satisfy.
  */
 MarginState *
 margin_state_recv(StringInfo buf, MemoryContext mcxt, const char *type_name)
 {
-	int			version = pq_getmsgbyte(buf);
-	int			nassets;
-	MarginState *st;
-	char	   *prev = NULL;
-	int			i;
+	MarginRecv	mr = {0};
+	pm_wire_visitor v = {margin_recv_tiers_begin, margin_recv_tier, NULL,
+	margin_recv_asset, &mr};
+	pm_wire_error err;
+	size_t		used;
 
-	if (version != PM_MARGIN_BINARY_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid external %s value", type_name),
-				 errdetail("Format version %d is not supported; this build reads version %d.",
-						   version, PM_MARGIN_BINARY_VERSION)));
-	nassets = pq_getmsgint(buf, 4);
-	if (nassets < 0 || nassets > PM_MARGIN_MAX_ASSETS ||
-		(int64) nassets * PM_ASSET_BINARY_MIN > buf->len - buf->cursor)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid external %s value", type_name),
-				 errdetail("It claims %d assets but holds only %d bytes.",
-						   nassets, buf->len - buf->cursor)));
-
-	st = margin_state_create(mcxt);
-	for (i = 0; i < nassets; i++)
-	{
-		int			len = pq_getmsgint(buf, 4);
-		char	   *name;
-		Numeric		price,
-					equity,
-					mm,
-					im,
-					ol;
-		PmTiers    *collateral = NULL;
-		int			flag;
-
-		if (len < 0 || len > buf->len - buf->cursor)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid external %s value", type_name),
-					 errdetail("Asset %d claims a name of %d bytes, but %d remain.",
-							   i + 1, len, buf->len - buf->cursor)));
-		name = pnstrdup(pq_getmsgbytes(buf, len), len);
-		margin_check_asset_name(name, len);
-		if (prev != NULL && strcmp(prev, name) >= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid external %s value", type_name),
-					 errdetail("Asset \"%s\" follows \"%s\"; assets must be unique and in order.",
-							   name, prev)));
-		prev = name;
-
-		price = pm_recv_numeric(buf, type_name, psprintf("the index price of %s", name));
-		equity = pm_recv_numeric(buf, type_name, psprintf("the equity of %s", name));
-		mm = pm_recv_numeric(buf, type_name, psprintf("the maintenance margin of %s", name));
-		im = pm_recv_numeric(buf, type_name, psprintf("the initial margin of %s", name));
-		ol = pm_recv_numeric(buf, type_name, psprintf("the open loss of %s", name));
-		margin_check_price(name, len, price);
-		margin_check_amounts(name, len, equity, mm, im, ol);
-		flag = pq_getmsgbyte(buf);
-		if (flag == 1)
-			collateral = pm_tiers_recv_internal(buf);
-		else if (flag != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid external %s value", type_name),
-					 errdetail("The collateral flag of %s is %d; it must be 0 or 1.", name, flag)));
-		{
-			PmVal		v[4] = {pmv_numeric(equity), pmv_numeric(mm), pmv_numeric(im), pmv_numeric(ol)};
-
-			margin_state_add(st, name, len, price, collateral, &v[0], &v[1], &v[2], &v[3]);
-		}
-	}
-	return st;
+	mr.st = margin_state_create(mcxt);
+	if (pm_wire_read_margin(PM_WIRE_UNREAD(buf), PM_WIRE_UNREAD_LEN(buf),
+							&used, &v, &err) != PM_WIRE_OK)
+		pm_wire_raise(&err, type_name, NULL);
+	buf->cursor += (int) used;
+	return mr.st;
 }

@@ -23,14 +23,11 @@
 #include "dec_numeric.h"
 #include "tiers.h"
 
-/* Longest asset name accepted, in bytes. */
-#define PM_ASSET_NAME_MAX	255
+/* Longest asset name accepted, in bytes (the binary reader's limit too). */
+#define PM_ASSET_NAME_MAX	PM_WIRE_NAME_MAX
 
 /* Most assets in one state; far beyond any exchange's list. */
-#define PM_MARGIN_MAX_ASSETS	1000000
-
-/* Format version of the binary form (send/recv, serialize/deserialize). */
-#define PM_MARGIN_BINARY_VERSION	1
+#define PM_MARGIN_MAX_ASSETS	PM_WIRE_ASSETS_MAX
 
 typedef struct MarginAsset
 {

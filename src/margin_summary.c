@@ -26,6 +26,7 @@
 #include "utils/jsonb.h"
 
 #include "compat.h"
+#include "json_keys.h"
 #include "margin_summary.h"
 #include "numeric_raw.h"
 #include "line_math.h"
@@ -304,6 +305,7 @@ pm_margin_summary_in(PG_FUNCTION_ARGS)
 	error_context_stack = &errcallback;
 	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
 	error_context_stack = errcallback.previous;
+	pm_json_check_unique_keys(str, strlen(str), "type pm.margin_summary");
 
 	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
 		ereport(ERROR,

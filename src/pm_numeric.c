@@ -23,6 +23,7 @@
 #include "core/tiers_lex.h"
 #include "numeric_raw.h"
 #include "pm_numeric.h"
+#include "wire_pg.h"
 
 PG_FUNCTION_INFO_V1(pm_finite);
 
@@ -45,9 +46,32 @@ pm_sub(Numeric a, Numeric b)
 											   NumericGetDatum(b)));
 }
 
+/*
+ * a * b, exactly.  numeric_mul rounds a product whose scale would pass
+ * numeric's largest (16383 decimal places); that rounding would be a silent
+ * wrong number, so it is an error here.  Only operands carrying thousands
+ * of decimal places get past the first test.
+ */
 Numeric
 pm_mul(Numeric a, Numeric b)
 {
+	if (pm_numeric_dscale(a) + pm_numeric_dscale(b) > PM_NUMERIC_DSCALE_MAX &&
+		!pm_numeric_is_special(a) && !pm_numeric_is_special(b))
+	{
+		Numeric		ta = pm_trim_scale(a),
+					tb = pm_trim_scale(b);
+
+		if (pm_numeric_sign(ta) != 0 && pm_numeric_sign(tb) != 0 &&
+			pm_numeric_dscale(ta) + pm_numeric_dscale(tb) > PM_NUMERIC_DSCALE_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("product has too many decimal places to represent exactly"),
+					 errdetail("Its exact value needs %d decimal places; numeric holds at most %d.",
+							   pm_numeric_dscale(ta) + pm_numeric_dscale(tb),
+							   PM_NUMERIC_DSCALE_MAX)));
+		a = ta;
+		b = tb;
+	}
 	return DatumGetNumeric(DirectFunctionCall2(numeric_mul,
 											   NumericGetDatum(a),
 											   NumericGetDatum(b)));
@@ -183,7 +207,8 @@ pm_pow10(int k)
  * exp(b), so rounding at 10^-(PM_DIV_SIG_DIGITS - e) keeps at least
  * PM_DIV_SIG_DIGITS digits.  The rounding itself is exact integer division
  * with a remainder test, so the result is the correctly rounded value and
- * never depends on numeric_div's own scale heuristics.
+ * never depends on numeric_div's own scale heuristics.  A quotient whose
+ * digits lie beyond numeric's largest scale is an error, unless exact.
  */
 Numeric
 pm_div(Numeric a, Numeric b)
@@ -191,6 +216,7 @@ pm_div(Numeric a, Numeric b)
 	int			sa,
 				sb,
 				rscale;
+	bool		clamped;
 	Numeric		num,
 				den,
 				q,
@@ -207,6 +233,7 @@ pm_div(Numeric a, Numeric b)
 
 	rscale = PM_DIV_SIG_DIGITS - (pm_numeric_exponent10(a) - pm_numeric_exponent10(b));
 	rscale = Max(rscale, 0);
+	clamped = rscale > PM_NUMERIC_DSCALE_MAX;
 	rscale = Min(rscale, PM_NUMERIC_DSCALE_MAX);
 
 	num = pm_mul(pm_abs(a), pm_pow10(rscale));
@@ -215,6 +242,18 @@ pm_div(Numeric a, Numeric b)
 											NumericGetDatum(num),
 											NumericGetDatum(den)));
 	rem = pm_sub(num, pm_mul(q, den));
+
+	/*
+	 * A quotient so small that numeric's largest scale cannot hold 20 of its
+	 * digits is an error unless it is exact there: rounding it would be a
+	 * silent wrong number (often zero).
+	 */
+	if (clamped && pm_numeric_sign(rem) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("quotient is too small to represent"),
+				 errdetail("Its first significant digit lies beyond numeric's largest scale of %d decimal places.",
+						   PM_NUMERIC_DSCALE_MAX)));
 	if (pm_cmp(pm_add(rem, rem), den) >= 0)
 		q = pm_add(q, pm_numeric_in("1"));
 	if (sa != sb)
@@ -260,43 +299,22 @@ pm_send_numeric(StringInfo buf, Numeric n)
 }
 
 /*
- * Read a numeric framed by pm_send_numeric, validated by numeric_recv, and
- * check that its length was exactly used.  type_name and what ("the floor of
- * tier 2") make the error say where the bad bytes were.
+ * Read a numeric framed by pm_send_numeric; the reader in src/core/wire.c
+ * checks the frame and the digits.  type_name and what ("a balance's
+ * equity") make the error say where the bad bytes were.
  */
 Numeric
 pm_recv_numeric(StringInfo buf, const char *type_name, const char *what)
 {
-	int			len = pq_getmsgint(buf, 4);
-	StringInfoData sub;
-	Numeric		result;
+	pm_wire_numeric n;
+	pm_wire_error err;
+	size_t		used;
 
-	if (len < PM_NUMERIC_SEND_MIN)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid external %s value", type_name),
-				 errdetail("The length of %s is %d bytes, too short for a numeric.",
-						   what, len)));
-	if (len > buf->len - buf->cursor)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid external %s value", type_name),
-				 errdetail("The length of %s is %d bytes, but only %d remain.",
-						   what, len, buf->len - buf->cursor)));
-	initStringInfo(&sub);
-	appendBinaryStringInfo(&sub, pq_getmsgbytes(buf, len), len);
-	result = DatumGetNumeric(DirectFunctionCall3(numeric_recv,
-												 PointerGetDatum(&sub),
-												 ObjectIdGetDatum(InvalidOid),
-												 Int32GetDatum(-1)));
-	if (sub.cursor != sub.len)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid external %s value", type_name),
-				 errdetail("There are %d bytes left over in %s.",
-						   sub.len - sub.cursor, what)));
-	pfree(sub.data);
-	return result;
+	if (pm_wire_read_numeric(PM_WIRE_UNREAD(buf), PM_WIRE_UNREAD_LEN(buf),
+							 &used, &n, &err) != PM_WIRE_OK)
+		pm_wire_raise(&err, type_name, what);
+	buf->cursor += (int) used;
+	return pm_wire_numeric_value(&n);
 }
 
 /* pm.finite(numeric): neither NaN nor infinite; for CHECK constraints. */

@@ -36,9 +36,6 @@ extern Numeric pm_numeric_copy_plain(Numeric a);
 struct JsonbValue;
 extern Numeric pm_numeric_from_json(const struct JsonbValue *v);
 
-/* Smallest binary numeric: ndigits, weight, sign, dscale (int16 each). */
-#define PM_NUMERIC_SEND_MIN		8
-
 extern void pm_send_numeric(StringInfo buf, Numeric n);
 extern Numeric pm_recv_numeric(StringInfo buf, const char *type_name, const char *what);
 

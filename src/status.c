@@ -270,9 +270,13 @@ pm_value_status(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
 	ladder = ladder_for(fcinfo, text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	pm_check_finite(PG_GETARG_NUMERIC(1), "adjusted_equity");
 	adjusted = pmv_numeric(PG_GETARG_NUMERIC(1));
 	if (!PG_ARGISNULL(0))
+	{
+		pm_check_finite(PG_GETARG_NUMERIC(0), "uni_mmr");
 		uni = pmv_numeric(PG_GETARG_NUMERIC(0));
+	}
 	PG_RETURN_TEXT_P(cstring_to_text(
 		ladder_status(ladder, PG_ARGISNULL(0) ? NULL : &uni, adjusted,
 					  PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3)))));

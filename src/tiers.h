@@ -33,10 +33,12 @@
 #include "lib/stringinfo.h"
 #include "utils/numeric.h"
 
+#include "core/wire.h"
+
 #define PM_TIERS_VERSION		1
 
-/* Largest schedule we accept; Binance's longest has about 20 tiers. */
-#define PM_TIERS_MAX			100000
+/* Largest schedule we accept (the binary reader's limit too). */
+#define PM_TIERS_MAX			PM_WIRE_TIERS_MAX
 
 /* flags */
 #define PM_TIERS_RATE_ABOVE_ONE 0x01	/* some rate > 1: not a collateral schedule */
@@ -77,6 +79,17 @@ extern void pm_tiers_check_count(int64 ntiers);
 extern PmTiers *pm_tiers_from_cstring(const char *str);
 extern char *pm_tiers_to_cstring(PmTiers *t);
 extern PmTiers *pm_tiers_recv_internal(StringInfo buf);
+
+/* Collects a schedule from the binary reader (src/core/wire.h's visitor). */
+typedef struct TiersRecv
+{
+	Numeric    *floors;
+	Numeric    *rates;
+	int			ntiers;
+} TiersRecv;
+extern int	pm_tiers_recv_begin(void *ctx, int32_t ntiers);
+extern int	pm_tiers_recv_tier(void *ctx, int32_t i, const pm_wire_numeric *floor,
+							   const pm_wire_numeric *rate);
 extern void pm_tiers_send_internal(StringInfo buf, PmTiers *t);
 
 /* tiers_sql.c */

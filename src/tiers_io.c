@@ -25,6 +25,7 @@
 #include "core/tiers_lex.h"
 #include "pm_numeric.h"
 #include "tiers.h"
+#include "wire_pg.h"
 
 PG_FUNCTION_INFO_V1(pm_tiers_in);
 PG_FUNCTION_INFO_V1(pm_tiers_out);
@@ -125,42 +126,48 @@ pm_tiers_out(PG_FUNCTION_ARGS)
 }
 
 /*
- * Read a schedule in pm.tiers' binary form from buf, validated as strictly
- * as text input.  Also used by pm.margin_summary, which embeds schedules.
+ * Visitor callbacks that collect a schedule's floors and rates as the
+ * binary reader reports them (also used for pm.margin_summary's schedules).
+ */
+int
+pm_tiers_recv_begin(void *ctx, int32_t ntiers)
+{
+	TiersRecv  *tr = ctx;
+
+	tr->floors = palloc(sizeof(Numeric) * ntiers);
+	tr->rates = palloc(sizeof(Numeric) * ntiers);
+	tr->ntiers = ntiers;
+	return 0;
+}
+
+int
+pm_tiers_recv_tier(void *ctx, int32_t i, const pm_wire_numeric *floor,
+				   const pm_wire_numeric *rate)
+{
+	TiersRecv  *tr = ctx;
+
+	tr->floors[i] = pm_wire_numeric_value(floor);
+	tr->rates[i] = pm_wire_numeric_value(rate);
+	return 0;
+}
+
+/*
+ * Read a schedule in pm.tiers' binary form at buf's cursor and advance past
+ * it: src/core/wire.c checks the framing, pm_tiers_build the values.
  */
 PmTiers *
 pm_tiers_recv_internal(StringInfo buf)
 {
-	int			version = pq_getmsgbyte(buf);
-	int			ntiers;
-	Numeric    *floors;
-	Numeric    *rates;
-	int			i;
+	TiersRecv	tr = {0};
+	pm_wire_visitor v = {pm_tiers_recv_begin, pm_tiers_recv_tier, NULL, NULL, &tr};
+	pm_wire_error err;
+	size_t		used;
 
-	if (version != PM_TIERS_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid external pm.tiers value"),
-				 errdetail("Format version %d is not supported; this build reads version %d.",
-						   version, PM_TIERS_VERSION)));
-	ntiers = pq_getmsgint(buf, 4);
-	pm_tiers_check_count(ntiers);
-	/* each tier needs two length words and two numerics */
-	if ((int64) ntiers * 2 * (4 + PM_NUMERIC_SEND_MIN) > buf->len - buf->cursor)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid external pm.tiers value"),
-				 errdetail("It claims %d tiers but holds only %d bytes.",
-						   ntiers, buf->len - buf->cursor)));
-
-	floors = palloc(sizeof(Numeric) * ntiers);
-	rates = palloc(sizeof(Numeric) * ntiers);
-	for (i = 0; i < ntiers; i++)
-	{
-		floors[i] = pm_recv_numeric(buf, "pm.tiers", psprintf("the floor of tier %d", i + 1));
-		rates[i] = pm_recv_numeric(buf, "pm.tiers", psprintf("the rate of tier %d", i + 1));
-	}
-	return pm_tiers_build(floors, rates, ntiers);
+	if (pm_wire_read_tiers(PM_WIRE_UNREAD(buf), PM_WIRE_UNREAD_LEN(buf),
+						   &used, &v, &err) != PM_WIRE_OK)
+		pm_wire_raise(&err, "pm.tiers", NULL);
+	buf->cursor += (int) used;
+	return pm_tiers_build(tr.floors, tr.rates, tr.ntiers);
 }
 
 /* pm.tiers binary input. */
@@ -176,7 +183,7 @@ pm_tiers_send_internal(StringInfo buf, PmTiers *t)
 {
 	int			i;
 
-	pq_sendbyte(buf, PM_TIERS_VERSION);
+	pq_sendbyte(buf, PM_WIRE_TIERS_VERSION);
 	pq_sendint32(buf, t->ntiers);
 	for (i = 0; i < t->ntiers; i++)
 	{

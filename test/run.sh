@@ -42,6 +42,7 @@ suite() {
 
 # Output converters to TAP lines.
 tap_lines() { grep -E '^(not )?ok [0-9]+' || true; }
+fuzz_lines() { grep -E '^(not )?ok - ' || true; }
 regress_tap() {
   # PostgreSQL 13-15: "test name ... ok"; 16+: "ok 1 - name" / "not ok 1 - name"
   sed -nE \
@@ -82,6 +83,7 @@ if grep -q '^not ok' "$RESULTS/packages.tap" "$RESULTS/build.tap"; then
   :
 else
   suite unit tap_lines make -s PG_CONFIG="$PM_PG_CONFIG" unitcheck
+  suite fuzzcheck fuzz_lines make -s PG_CONFIG="$PM_PG_CONFIG" fuzzcheck
   # the cluster's own suites report as they go; this only catches a cluster
   # that could not start
   if ! pg_virtualenv -v "$PM_PG_VERSION" bash "$0" --in-cluster "$RESULTS"; then
