@@ -31,6 +31,7 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
@@ -298,6 +299,7 @@ ledger_merge(LedgerState *dst, LedgerState *src)
 	{
 		LedgerBalance b = src->bal[i];
 
+		CHECK_FOR_INTERRUPTS();
 		b.equity = keep(mcxt, b.equity);
 		b.borrowed = keep(mcxt, b.borrowed);
 		b.interest = keep(mcxt, b.interest);
@@ -307,6 +309,7 @@ ledger_merge(LedgerState *dst, LedgerState *src)
 	{
 		LedgerOrder o = src->ord[i];
 
+		CHECK_FOR_INTERRUPTS();
 		o.sell_qty = keep(mcxt, o.sell_qty);
 		o.buy_qty = keep(mcxt, o.buy_qty);
 		add_order(dst, o);
@@ -494,6 +497,7 @@ recv_assets(StringInfo buf, MarginState *ms, LookupCache *cache)
 		MarginAsset *a;
 		int			before = ms->nassets;
 
+		CHECK_FOR_INTERRUPTS();
 		if (info->price == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -543,6 +547,7 @@ pm_ledger_serialize(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, ls->nbal);
 	for (i = 0; i < ls->nbal; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		send_name(&buf, ls->bal[i].asset);
 		send_value(&buf, ls->bal[i].equity);
 		send_value(&buf, ls->bal[i].borrowed);
@@ -551,6 +556,7 @@ pm_ledger_serialize(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, ls->nord);
 	for (i = 0; i < ls->nord; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		send_name(&buf, ls->ord[i].sell);
 		send_name(&buf, ls->ord[i].buy);
 		send_value(&buf, ls->ord[i].sell_qty);
@@ -602,6 +608,7 @@ pm_ledger_deserialize(PG_FUNCTION_ARGS)
 	{
 		LedgerBalance b;
 
+		CHECK_FOR_INTERRUPTS();
 		b.asset = recv_name(&buf, cache);
 		b.equity = recv_value(&buf, "a balance's equity");
 		b.borrowed = recv_value(&buf, "a balance's loan");
@@ -618,6 +625,7 @@ pm_ledger_deserialize(PG_FUNCTION_ARGS)
 	{
 		LedgerOrder o;
 
+		CHECK_FOR_INTERRUPTS();
 		o.sell = recv_name(&buf, cache);
 		o.buy = recv_name(&buf, cache);
 		o.sell_qty = recv_value(&buf, "an order's sell quantity");
@@ -668,6 +676,7 @@ pm_ledger_final(PG_FUNCTION_ARGS)
 			PmVal		mm = pm_loan_mm(b->borrowed, b->interest, mmr);
 			PmVal		im = pm_loan_im(b->borrowed, ls->leverage);
 
+			CHECK_FOR_INTERRUPTS();
 			margin_add_line(ms, b->asset->name, b->asset->len, &b->equity, &mm, &im, &zero,
 							b->asset->price, NULL);
 		}
@@ -681,6 +690,7 @@ pm_ledger_final(PG_FUNCTION_ARGS)
 			LedgerOrder *o = &ls->ord[i];
 			PmVal		ol;
 
+			CHECK_FOR_INTERRUPTS();
 			pm_check_order_price(o->sell->name, o->sell->len, o->sell->price, "sells");
 			pm_check_order_price(o->buy->name, o->buy->len, o->buy->price, "buys");
 			ol = pm_open_loss_of(o->sell_qty, pmv_numeric(o->sell->price), o->sell->collateral_pm,
@@ -695,6 +705,7 @@ pm_ledger_final(PG_FUNCTION_ARGS)
 	{
 		AssetInfo  *a = lookup_asset(cache, ms->assets[i].name, ms->assets[i].name_len);
 
+		CHECK_FOR_INTERRUPTS();
 		ms->assets[i].collateral = a ? asset_collateral(a, ls->is_pm) : NULL;
 	}
 	PG_RETURN_POINTER(margin_summary_build(ms));

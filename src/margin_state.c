@@ -14,6 +14,7 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "common/hashfn.h"
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
@@ -411,6 +412,7 @@ margin_state_merge(MarginState *dst, MarginState *src)
 		MarginAsset *a = &src->assets[i];
 		MarginAsset *d = margin_state_asset(dst, a->name, a->name_len, a->price, a->collateral);
 
+		CHECK_FOR_INTERRUPTS();
 		pm_acc_merge(dst->mcxt, &d->equity, &a->equity);
 		pm_acc_merge(dst->mcxt, &d->maint_margin, &a->maint_margin);
 		pm_acc_merge(dst->mcxt, &d->initial_margin, &a->initial_margin);
@@ -462,6 +464,7 @@ margin_state_send(StringInfo buf, MarginState *st)
 	{
 		MarginAsset *a = sorted[i];
 
+		CHECK_FOR_INTERRUPTS();
 		pq_sendint32(buf, a->name_len);
 		pq_sendbytes(buf, a->name, a->name_len);
 		pm_send_numeric(buf, a->price);

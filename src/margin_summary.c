@@ -17,6 +17,7 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "access/htup_details.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
@@ -145,6 +146,7 @@ margin_summary_build(MarginState *st)
 		MarginAsset *a = sorted[i];
 		PmVal	   *v = d[i].v;
 
+		CHECK_FOR_INTERRUPTS();
 		d[i].a = a;
 		v[PM_FIELD_PRICE] = pmv_numeric(a->price);
 		v[PM_FIELD_EQUITY] = acc_val(&a->equity);
@@ -177,6 +179,7 @@ margin_summary_build(MarginState *st)
 			size = INTALIGN(size) + stored_size(totals[t]);
 	for (i = 0; i < st->nassets; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		size = INTALIGN(size) + d[i].a->name_len + 1;
 		if (d[i].a->collateral != NULL)
 			size = INTALIGN(size) + VARSIZE(d[i].a->collateral);
@@ -205,6 +208,7 @@ margin_summary_build(MarginState *st)
 	{
 		MarginAsset *a = d[i].a;
 
+		CHECK_FOR_INTERRUPTS();
 		pos = INTALIGN(pos);
 		PM_SUMMARY_OFFSET(s, i, PM_FIELD_NAME) = pos;
 		memcpy((char *) s + pos, a->name, a->name_len + 1);
@@ -330,6 +334,7 @@ pm_margin_summary_in(PG_FUNCTION_ARGS)
 		PmTiers    *collateral = NULL;
 		int			before;
 
+		CHECK_FOR_INTERRUPTS();
 		if (elem->type != jbvBinary || !JsonContainerIsObject(elem->val.binary.data))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
@@ -448,6 +453,7 @@ pm_margin_summary_out(PG_FUNCTION_ARGS)
 	{
 		PmTiers    *collateral = PM_SUMMARY_COLLATERAL(s, i);
 
+		CHECK_FOR_INTERRUPTS();
 		if (i > 0)
 			appendStringInfoString(&buf, ", ");
 		appendStringInfoString(&buf, "{\"asset\": ");

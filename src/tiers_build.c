@@ -10,6 +10,7 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "utils/memutils.h"
 
 #include "compat.h"
@@ -128,6 +129,7 @@ pm_tiers_build(Numeric *floors, Numeric *rates, int ntiers)
 	size = offsetof(PmTiers, offsets) + sizeof(uint32) * 3 * (Size) ntiers;
 	for (i = 0; i < ntiers; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		size = INTALIGN(size) + VARSIZE_ANY(floors[i]);
 		size = INTALIGN(size) + VARSIZE_ANY(rates[i]);
 		size = INTALIGN(size) + VARSIZE_ANY(cums[i]);
@@ -152,6 +154,7 @@ pm_tiers_build(Numeric *floors, Numeric *rates, int ntiers)
 		Numeric		parts[3] = {floors[i], rates[i], cums[i]};
 		int			k;
 
+		CHECK_FOR_INTERRUPTS();
 		for (k = 0; k < 3; k++)
 		{
 			pos = INTALIGN(pos);

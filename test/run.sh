@@ -64,6 +64,7 @@ in_cluster() {
   createdb pm_accounts && psql -X -q -d pm_accounts -c 'CREATE EXTENSION portfolio_margin' &&
     PGDATABASE=pm_accounts suite accounts tap_lines python3 test/reference/account_differential.py
   suite upgrade tap_lines bash test/upgrade_check.sh
+  suite dump tap_lines bash test/dump_restore.sh
 }
 
 if [ "${1:-}" = --in-cluster ]; then

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Upgrade paths: install the oldest released version, update through every
-# upgrade script to the current one, and check the result has exactly the
-# objects (and definitions) of a fresh install.  Prints TAP lines.
+# upgrade script to the current one -- with user data loaded along the way
+# (test/upgrade/data-V.sql, run once version V is reached) -- and check the
+# result has exactly the objects, definitions, privileges, policies,
+# triggers and constraints of a fresh install given the same data, and
+# answers test/upgrade/compare.sql the same.  Prints TAP lines.
 # Needs a server (PG* environment) with the extension files installed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -19,20 +22,39 @@ describe() {
 SELECT pg_describe_object(d.classid, d.objid, 0) || ' | ' || coalesce(
          CASE d.classid
            WHEN 'pg_proc'::regclass THEN
-             (SELECT pg_get_functiondef(p.oid) || p.provolatile || p.proparallel
-                     || p.proisstrict || coalesce(array_to_string(p.proconfig, ','), '')
+             (SELECT pg_get_functiondef(p.oid) || p.provolatile::text || p.proparallel::text
+                     || p.proisstrict::text || coalesce(array_to_string(p.proconfig, ','), '')
+                     || coalesce(p.proacl::text, '')
                 FROM pg_proc p WHERE p.oid = d.objid AND p.prokind <> 'a')
            WHEN 'pg_class'::regclass THEN
              (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
-                                || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END, ', '
+                                || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+                                || coalesce(' default ' || pg_get_expr(ad.adbin, ad.adrelid), ''), ', '
                                 ORDER BY a.attnum)
-                FROM pg_attribute a WHERE a.attrelid = d.objid AND a.attnum > 0
-                 AND NOT a.attisdropped)
+                FROM pg_attribute a
+                LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+               WHERE a.attrelid = d.objid AND a.attnum > 0 AND NOT a.attisdropped)
              || coalesce(pg_get_viewdef(d.objid), '')
+             || (SELECT ' acl ' || coalesce(c.relacl::text, '') || ' rls ' || c.relrowsecurity
+                        || coalesce(' options ' || c.reloptions::text, '')
+                   FROM pg_class c WHERE c.oid = d.objid)
+             || coalesce((SELECT ' constraints ' || string_agg(co.conname || ' ' || pg_get_constraintdef(co.oid), '; ' ORDER BY co.conname)
+                            FROM pg_constraint co WHERE co.conrelid = d.objid), '')
+             || coalesce((SELECT ' indexes ' || string_agg(pg_get_indexdef(i.indexrelid), '; ' ORDER BY 1)
+                            FROM pg_index i WHERE i.indrelid = d.objid), '')
+             || coalesce((SELECT ' triggers ' || string_agg(pg_get_triggerdef(t.oid), '; ' ORDER BY t.tgname)
+                            FROM pg_trigger t WHERE t.tgrelid = d.objid AND NOT t.tgisinternal), '')
+             || coalesce((SELECT ' policies ' || string_agg(po.policyname || ' ' || po.cmd || ' ' || po.roles::text
+                                                            || ' ' || coalesce(po.qual, '') || ' ' || coalesce(po.with_check, ''),
+                                                            '; ' ORDER BY po.policyname)
+                            FROM pg_policies po
+                           WHERE (po.schemaname || '.' || po.tablename)::regclass = d.objid), '')
            WHEN 'pg_type'::regclass THEN
              (SELECT t.typinput || ' ' || t.typoutput || ' ' || t.typreceive || ' '
-                     || t.typsend || ' ' || t.typalign || t.typstorage
+                     || t.typsend || ' ' || t.typalign::text || t.typstorage::text
                 FROM pg_type t WHERE t.oid = d.objid)
+           WHEN 'pg_namespace'::regclass THEN
+             (SELECT coalesce(n.nspacl::text, '') FROM pg_namespace n WHERE n.oid = d.objid)
          END, '')
        || ' | ' || coalesce(obj_description(d.objid, d.classid::regclass::name), '')
   FROM pg_depend d
@@ -60,6 +82,18 @@ else
   not_ok "install of the oldest version, $oldest"
 fi
 
+# The user data written once version $1 is installed, if any.
+load_data() {
+  local f=test/upgrade/data-$2.sql
+  [ -f "$f" ] || return 0
+  if psql -X -q -d "$1" -v ON_ERROR_STOP=1 -f "$f" >/dev/null; then
+    ok "user data of $2 loaded into $1"
+  else
+    not_ok "user data of $2 loaded into $1"
+  fi
+}
+load_data pm_up_path "$oldest"
+
 # Walk the chain of upgrade scripts one step at a time.
 v=$oldest
 path=$v
@@ -74,6 +108,12 @@ while next=$(ls sql/portfolio_margin--"$v"--*.sql 2>/dev/null |
   fi
   v=$next
   path="$path -> $v"
+  load_data pm_up_path "$v"
+done
+
+# The fresh install gets the same data, in the same order.
+for f in $(ls test/upgrade/data-*.sql | sort -V); do
+  load_data pm_up_fresh "$(basename "$f" .sql | sed 's/^data-//')"
 done
 
 got=$(psql -X -A -t -d pm_up_path -c "SELECT extversion FROM pg_extension WHERE extname = 'portfolio_margin'")
@@ -83,11 +123,21 @@ else
   not_ok "the update path $path ends at $got, not at $current"
 fi
 
-if diff <(describe pm_up_fresh) <(describe pm_up_path) >/tmp/pm_upgrade.diff; then
-  ok "updated and fresh installs have identical objects ($(describe pm_up_fresh | wc -l) objects)"
+# describe must work on both, and find something, for the comparison to mean anything
+fresh_objects=$(describe pm_up_fresh) && path_objects=$(describe pm_up_path) && [ -n "$fresh_objects" ] ||
+  not_ok "the catalog query describing the extension's objects failed"
+if diff <(echo "$fresh_objects") <(echo "$path_objects") >/tmp/pm_upgrade.diff; then
+  ok "updated and fresh installs have identical objects ($(echo "$fresh_objects" | wc -l) objects)"
 else
   not_ok "updated and fresh installs differ"
   sed 's/^/#   /' /tmp/pm_upgrade.diff | head -n 40
+fi
+compare() { psql -X -A -d "$1" -v ON_ERROR_STOP=1 -f test/upgrade/compare.sql 2>&1; }
+if diff <(compare pm_up_fresh) <(compare pm_up_path) >/tmp/pm_upgrade_data.diff; then
+  ok "updated and fresh installs give the same answers on the same data ($(compare pm_up_fresh | wc -l) lines)"
+else
+  not_ok "updated and fresh installs answer differently"
+  sed 's/^/#   /' /tmp/pm_upgrade_data.diff | head -n 40
 fi
 dropdb pm_up_fresh
 dropdb pm_up_path

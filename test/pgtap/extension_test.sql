@@ -2,7 +2,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION portfolio_margin;
-SELECT plan(21);
+SELECT plan(22);
 
 SELECT has_schema('pm', 'CREATE EXTENSION creates schema pm');
 SELECT is((SELECT count(*)::int FROM pg_depend
@@ -39,7 +39,7 @@ SELECT is(ARRAY(
   SELECT p.proname || ' ' || p.provolatile::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
      AND p.provolatile <> 'i' GROUP BY 1 ORDER BY 1),
-  ARRAY['ledger_deserialize s', 'ledger_final s', 'ledger_sfunc s', 'recompute_accounts v',
+  ARRAY['account_visible s', 'ledger_deserialize s', 'ledger_final s', 'ledger_sfunc s', 'recompute_accounts v',
         'recompute_batch v', 'refresh_account_state v', 'restatus_accounts v',
         'state_collateral_changed v', 'status s'],
   'every pm function is IMMUTABLE but those that read tables (STABLE) or write them (VOLATILE)');
@@ -48,7 +48,7 @@ SELECT is(ARRAY(
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prokind = 'f'
      AND p.prorettype <> 'trigger'::regtype AND NOT p.proisstrict
    GROUP BY p.proname ORDER BY 1),
-  ARRAY['ledger_combine', 'ledger_sfunc', 'margin_combine', 'margin_sfunc', 'order_open_loss',
+  ARRAY['account_visible', 'ledger_combine', 'ledger_sfunc', 'margin_combine', 'margin_sfunc', 'order_open_loss',
         'recompute_accounts', 'recompute_batch', 'refresh_account_state', 'restatus_accounts',
         'rollup_sfunc', 'state_collateral_changed', 'status'],
   'every pm function is STRICT but those that must see NULLs');
@@ -58,10 +58,20 @@ SELECT is_empty($$
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype = 'trigger'::regtype
      AND NOT coalesce(p.proconfig, '{}') @> '{"search_path=pg_catalog, pg_temp"}'$$,
   'trigger functions run with search_path pinned to pg_catalog, pg_temp');
--- No SECURITY DEFINER anywhere.
+-- SECURITY DEFINER only for the triggers that keep pm.account_state, each
+-- with its search_path pinned, and none callable by PUBLIC.
+SELECT is(ARRAY(SELECT p.proname::text FROM pg_proc p
+                 WHERE p.pronamespace = 'pm'::regnamespace AND p.prosecdef ORDER BY 1),
+          ARRAY['state_after_asset_update', 'state_after_collateral_delete',
+                'state_after_collateral_insert', 'state_after_collateral_update', 'state_after_delete',
+                'state_after_insert', 'state_after_ladder_change', 'state_after_loan_mmr_change',
+                'state_after_symbol_update', 'state_after_truncate', 'state_after_update'],
+          'SECURITY DEFINER only for the state triggers');
 SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
-                   WHERE p.pronamespace = 'pm'::regnamespace AND p.prosecdef$$,
-                'no SECURITY DEFINER function');
+                   WHERE p.pronamespace = 'pm'::regnamespace AND p.prosecdef
+                     AND (NOT coalesce(p.proconfig, '{}') @> '{"search_path=pg_catalog, pg_temp"}'
+                          OR has_function_privilege('public', p.oid, 'EXECUTE'))$$,
+                'every SECURITY DEFINER function pins its search_path and is not executable by PUBLIC');
 -- Every function users call has a comment (type support functions excepted).
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p

@@ -1,0 +1,224 @@
+-- Privileges and isolation: what pm_reader and pm_writer may do, that
+-- row-level security on balances and positions splits every view and the
+-- event log, and that a hostile search_path changes no result and runs no
+-- code as another user.  Roles are created inside the transaction, so the
+-- ROLLBACK at the end removes them.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION portfolio_margin;
+SELECT plan(33);
+
+------------------------------------------------------------------------------
+-- The roles and what they are granted
+------------------------------------------------------------------------------
+SELECT has_role('pm_reader', 'role pm_reader exists');
+SELECT has_role('pm_writer', 'role pm_writer exists');
+SELECT ok(pg_has_role('pm_writer', 'pm_reader', 'MEMBER'), 'pm_writer is a pm_reader');
+SELECT ok(has_table_privilege('pm_reader', 'pm.account_risk', 'SELECT')
+          AND has_table_privilege('pm_reader', 'pm.risk_event', 'SELECT'),
+          'pm_reader reads the views and the event log');
+SELECT is_empty($$
+  SELECT c.relname || ' ' || p.priv FROM pg_class c,
+         unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p(priv)
+   WHERE c.relnamespace = 'pm'::regnamespace AND c.relkind = 'r'
+     AND has_table_privilege('pm_reader', c.oid, p.priv)$$,
+  'pm_reader writes no table');
+SELECT is(ARRAY(
+  SELECT c.relname || ' ' || p.priv FROM pg_class c,
+         unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p(priv)
+   WHERE c.relnamespace = 'pm'::regnamespace AND c.relkind = 'r'
+     AND has_table_privilege('pm_writer', c.oid, p.priv) ORDER BY 1),
+  ARRAY['account DELETE', 'account INSERT', 'account UPDATE', 'asset INSERT', 'asset UPDATE',
+        'balance DELETE', 'balance INSERT', 'balance UPDATE',
+        'open_order DELETE', 'open_order INSERT', 'open_order UPDATE',
+        'position DELETE', 'position INSERT', 'position UPDATE', 'symbol INSERT', 'symbol UPDATE'],
+  'pm_writer writes accounts, balances, positions, orders and prices, and nothing else');
+SELECT is_empty($$
+  SELECT c.relname FROM pg_class c
+   WHERE c.relnamespace = 'pm'::regnamespace AND c.relkind IN ('r', 'v', 'S')
+     AND (has_table_privilege('public', c.oid, 'SELECT') OR has_table_privilege('public', c.oid, 'INSERT')
+          OR has_table_privilege('public', c.oid, 'UPDATE') OR has_table_privilege('public', c.oid, 'DELETE'))$$,
+  'PUBLIC has no right on any table, view or sequence');
+SELECT is_empty($$
+  SELECT p.oid::regprocedure::text FROM pg_proc p
+   WHERE p.pronamespace = 'pm'::regnamespace AND p.provolatile = 'v'
+     AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
+  'PUBLIC can call no function that writes');
+SELECT ok(NOT has_schema_privilege('public', 'pm', 'CREATE') AND NOT has_schema_privilege('pm_writer', 'pm', 'CREATE'),
+          'nobody but the owner creates objects in schema pm');
+
+------------------------------------------------------------------------------
+-- Data: four accounts; analysts see the odd or the even ones
+------------------------------------------------------------------------------
+INSERT INTO pm.asset VALUES ('USDT', 1), ('BTC', 40000);
+INSERT INTO pm.collateral VALUES ('PM_PRO', 'USDT', '0:1'), ('PM_PRO', 'BTC', '0:1');
+INSERT INTO pm.symbol VALUES ('BTCUSDT', 'UM', 'BTC', 'USDT', NULL, 40000, '0:0.005');
+INSERT INTO pm.account SELECT i, 'PM_PRO', 3 FROM generate_series(1, 4) i;
+-- each account borrows to hold BTC: uniMMR = (P - loan) / (loan / 10)
+INSERT INTO pm.balance (account_id, asset, cross_free, cross_borrowed)
+  SELECT i, 'USDT', 0, 30000 + 500 * i FROM generate_series(1, 4) i
+  UNION ALL SELECT i, 'BTC', 1, 0 FROM generate_series(1, 4) i;
+INSERT INTO pm.position (account_id, symbol, qty, entry_price, leverage)
+  VALUES (1, 'BTCUSDT', 0.1, 40000, 10), (2, 'BTCUSDT', -0.1, 40000, 10);
+INSERT INTO pm.open_order (account_id, order_id, sell_asset, buy_asset, sell_qty, buy_qty)
+  VALUES (3, 1, 'USDT', 'BTC', 100, 0.0025), (4, 1, 'USDT', 'BTC', 100, 0.0025);
+-- a fall of BTC puts every account in a riskier band: events for all four
+UPDATE pm.asset SET index_price = 34000 WHERE asset = 'BTC';
+
+CREATE TABLE public.analyst_account (analyst name, account_id int8);
+INSERT INTO public.analyst_account VALUES ('analyst_odd', 1), ('analyst_odd', 3),
+                                          ('analyst_even', 2), ('analyst_even', 4);
+GRANT SELECT ON public.analyst_account TO pm_reader;
+ALTER TABLE pm.balance ENABLE ROW LEVEL SECURITY;
+ALTER TABLE pm.position ENABLE ROW LEVEL SECURITY;
+CREATE POLICY by_analyst ON pm.balance USING (account_id IN
+  (SELECT a.account_id FROM public.analyst_account a WHERE a.analyst = current_user));
+CREATE POLICY by_analyst ON pm.position USING (account_id IN
+  (SELECT a.account_id FROM public.analyst_account a WHERE a.analyst = current_user));
+CREATE ROLE analyst_odd IN ROLE pm_reader;
+CREATE ROLE analyst_even IN ROLE pm_reader;
+
+CREATE TEMP TABLE everything AS SELECT * FROM pm.account_risk;
+CREATE TEMP TABLE seen (analyst name, what text, account_id int8);
+GRANT INSERT ON seen TO pm_reader;
+SELECT is((SELECT count(DISTINCT account_id)::int FROM pm.risk_event), 4,
+          'as the owner: events for all four accounts');
+
+-- What each analyst sees, through each view and the event log
+CREATE FUNCTION pg_temp.look() RETURNS void LANGUAGE sql AS $$
+  INSERT INTO seen SELECT current_user, 'account_risk', account_id FROM pm.account_risk;
+  INSERT INTO seen SELECT current_user, 'account_margin', account_id FROM pm.account_margin;
+  INSERT INTO seen SELECT current_user, 'position_risk', account_id FROM pm.position_risk;
+  INSERT INTO seen SELECT current_user, 'margin_line', account_id FROM pm.margin_line;
+  INSERT INTO seen SELECT current_user, 'account_state', account_id FROM pm.account_state;
+  INSERT INTO seen SELECT current_user, 'risk_event', account_id FROM pm.risk_event;
+  INSERT INTO seen SELECT current_user, 'open_order', account_id FROM pm.open_order;
+  INSERT INTO seen SELECT current_user, 'account', account_id FROM pm.account;
+$$;
+SET LOCAL ROLE analyst_odd;
+SELECT pg_temp.look();
+RESET ROLE;
+SET LOCAL ROLE analyst_even;
+SELECT pg_temp.look();
+RESET ROLE;
+
+SELECT is(ARRAY(SELECT DISTINCT account_id FROM seen WHERE analyst = 'analyst_odd' ORDER BY 1),
+          ARRAY[1, 3]::int8[], 'the odd analyst sees accounts 1 and 3 everywhere');
+SELECT is(ARRAY(SELECT DISTINCT account_id FROM seen WHERE analyst = 'analyst_even' ORDER BY 1),
+          ARRAY[2, 4]::int8[], 'the even analyst sees accounts 2 and 4 everywhere');
+SELECT is(ARRAY(SELECT what FROM seen WHERE analyst = 'analyst_odd' GROUP BY what
+                HAVING array_agg(DISTINCT account_id ORDER BY account_id) = ARRAY[1, 3]::int8[]
+                ORDER BY 1),
+          ARRAY['account', 'account_margin', 'account_risk', 'account_state', 'margin_line',
+                'risk_event'],
+          'every view, the state and the event log show the odd analyst both their accounts');
+SELECT is(ARRAY(SELECT account_id FROM seen WHERE what = 'open_order' ORDER BY 1),
+          ARRAY[3, 4]::int8[], 'each analyst sees the open order of their own account only');
+SELECT is_empty($$SELECT o.what, o.account_id FROM seen o JOIN seen e USING (what, account_id)
+                   WHERE o.analyst = 'analyst_odd' AND e.analyst = 'analyst_even'$$,
+                'the two analysts see disjoint accounts');
+SELECT results_eq($$SELECT * FROM everything WHERE account_id IN (1, 3) ORDER BY account_id$$,
+                  $$SELECT e.* FROM everything e JOIN seen s USING (account_id)
+                     WHERE s.analyst = 'analyst_odd' AND s.what = 'account_risk' ORDER BY account_id$$,
+                  'an analyst''s accounts have the same risk as the owner sees');
+
+-- A reader cannot write, not even the state
+SET LOCAL ROLE analyst_odd;
+SELECT throws_ok($$UPDATE pm.balance SET cross_free = 1 WHERE account_id = 1$$, '42501', NULL,
+                 'a reader cannot change a balance');
+SELECT throws_ok($$INSERT INTO pm.risk_event (account_id, new_status, at) VALUES (1, 'NORMAL', now())$$,
+                 '42501', NULL, 'a reader cannot forge a risk event');
+SELECT throws_ok($$SELECT pm.refresh_account_state()$$, '42501', NULL,
+                 'a reader cannot run the state refresh');
+RESET ROLE;
+
+------------------------------------------------------------------------------
+-- A writer: writes data, and the state follows through the owner's triggers
+------------------------------------------------------------------------------
+CREATE ROLE desk IN ROLE pm_writer;
+INSERT INTO public.analyst_account VALUES ('desk', 1), ('desk', 2), ('desk', 3), ('desk', 4);
+SET LOCAL ROLE desk;
+SELECT lives_ok($$UPDATE pm.asset SET index_price = 40000 WHERE asset = 'BTC'$$,
+                'a writer updates a price');
+SELECT lives_ok($$UPDATE pm.balance SET cross_borrowed = 38000 WHERE account_id = 4 AND asset = 'USDT'$$,
+                'a writer updates a balance');
+SELECT throws_ok($$UPDATE pm.account_state SET status = 'NORMAL' WHERE account_id = 4$$, '42501', NULL,
+                 'a writer cannot set a status');
+SELECT throws_ok($$INSERT INTO pm.risk_event (account_id, new_status, at) VALUES (4, 'NORMAL', now())$$,
+                 '42501', NULL, 'a writer cannot forge a risk event');
+SELECT throws_ok($$UPDATE pm.collateral SET schedule = '0:1' WHERE asset = 'BTC'$$, '42501', NULL,
+                 'a writer cannot change a collateral schedule');
+SELECT throws_ok($$CREATE TRIGGER t AFTER INSERT ON public.analyst_account
+                   FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_insert()$$, '42501', NULL,
+                 'nobody else can attach the owner''s trigger functions');
+RESET ROLE;
+SELECT is((SELECT uni_mmr FROM pm.account_state WHERE account_id = 4), 0.52631578947368421053,
+          'the writer''s change reached pm.account_state: uniMMR (40,000 - 38,000) / 3,800');
+SELECT is((SELECT pm.refresh_account_state()), 0::int8,
+          'and pm.refresh_account_state finds nothing to correct');
+
+------------------------------------------------------------------------------
+-- A hostile search_path: shadowing functions, operators and tables change
+-- no result and run nothing, for a reader or for the owner's triggers
+------------------------------------------------------------------------------
+CREATE SCHEMA evil;
+GRANT USAGE ON SCHEMA evil TO PUBLIC;
+CREATE TABLE evil.trap_log (who name, what text);
+GRANT INSERT ON evil.trap_log TO PUBLIC;
+CREATE FUNCTION evil.sprung(what text) RETURNS void LANGUAGE sql
+  AS $$ INSERT INTO evil.trap_log VALUES (current_user, what) $$;
+CREATE FUNCTION evil.round(numeric, integer) RETURNS numeric LANGUAGE sql
+  AS $$ SELECT evil.sprung('round'); SELECT 0::numeric $$;
+CREATE FUNCTION evil.abs(numeric) RETURNS numeric LANGUAGE sql
+  AS $$ SELECT evil.sprung('abs'); SELECT 0::numeric $$;
+CREATE FUNCTION evil.greatest_lie(numeric, numeric) RETURNS numeric LANGUAGE sql
+  AS $$ SELECT evil.sprung('-'); SELECT 0::numeric $$;
+CREATE OPERATOR evil.- (LEFTARG = numeric, RIGHTARG = numeric, FUNCTION = evil.greatest_lie);
+CREATE FUNCTION evil.int8_eq_lie(int8, int8) RETURNS boolean LANGUAGE sql
+  AS $$ SELECT evil.sprung('='); SELECT true $$;
+CREATE OPERATOR evil.= (LEFTARG = int8, RIGHTARG = int8, FUNCTION = evil.int8_eq_lie);
+CREATE FUNCTION evil.text_eq_lie(text, text) RETURNS boolean LANGUAGE sql
+  AS $$ SELECT evil.sprung('text ='); SELECT true $$;
+CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.text_eq_lie);
+CREATE TABLE evil.balance (LIKE pm.balance);
+CREATE TABLE evil.asset (asset text, index_price numeric);
+INSERT INTO evil.asset VALUES ('BTC', 1);
+GRANT SELECT ON evil.balance, evil.asset TO PUBLIC;
+CREATE TEMP TABLE before AS SELECT * FROM pm.account_risk;
+CREATE TEMP TABLE reader_saw (account_id int8, uni_mmr numeric);
+GRANT INSERT ON reader_saw TO pm_reader;
+SET LOCAL search_path = evil, pg_catalog, public;
+CREATE TEMP TABLE live AS SELECT 1::int8 = 2::int8 AS lie;
+SET LOCAL search_path TO DEFAULT;
+SELECT ok((SELECT lie FROM live) AND (SELECT count(*) FROM evil.trap_log) = 1,
+          'the traps are live for unqualified SQL');
+DELETE FROM evil.trap_log;
+
+-- Only the statements under test run with the hostile search_path (pgTAP's
+-- own functions are not hardened against it); their own comparisons are
+-- written OPERATOR(pg_catalog.=) so that any trap that springs is ours.
+SET LOCAL search_path = evil, pg_catalog, public;
+CREATE TEMP TABLE owner_saw AS SELECT * FROM pm.account_risk;
+SET LOCAL ROLE analyst_odd;
+INSERT INTO reader_saw SELECT account_id, uni_mmr FROM pm.account_risk;
+RESET ROLE;
+SET LOCAL ROLE desk;
+UPDATE pm.asset SET index_price = 36000 WHERE asset OPERATOR(pg_catalog.=) 'BTC';
+UPDATE pm.balance SET cross_free = 5 WHERE account_id OPERATOR(pg_catalog.=) 1 AND asset OPERATOR(pg_catalog.=) 'USDT';
+RESET ROLE;
+SET LOCAL search_path TO DEFAULT;
+
+SELECT results_eq($$SELECT * FROM owner_saw ORDER BY account_id$$,
+                  $$SELECT * FROM before ORDER BY account_id$$,
+                  'pm.account_risk is unchanged under a hostile search_path');
+SELECT results_eq($$SELECT * FROM reader_saw ORDER BY account_id$$,
+                  $$SELECT account_id, uni_mmr FROM before WHERE account_id IN (1, 3) ORDER BY account_id$$,
+                  'and for a reader under row-level security');
+SELECT is((SELECT index_price FROM pm.asset WHERE asset = 'BTC'), 36000::numeric,
+          'a writer with a hostile search_path updated a price');
+SELECT is_empty($$SELECT * FROM evil.trap_log$$, 'no trap ran, in any view, policy or trigger');
+SELECT is((SELECT pm.refresh_account_state()), 0::int8,
+          'the state the triggers wrote under the hostile search_path is right');
+
+SELECT * FROM finish();
+ROLLBACK;
