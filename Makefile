@@ -32,7 +32,7 @@ DATA = $(wildcard sql/portfolio_margin--*.sql)
 
 REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors \
 	margin_aggregate margin_plans reference_schema spec_accounts account_state \
-	hostile_input
+	hostile_input beyond
 REGRESS_OPTS = --load-extension=portfolio_margin
 
 # Concurrency: pg_isolation_regress specs in test/isolation

@@ -15,7 +15,18 @@
  *	  'p'  a position:   key = symbol, a = qty, b = entry price, n = leverage
  *	  'o'  an order:     key = sell asset, key2 = buy asset, a = sell qty,
  *						 b = buy qty
+ *	  's'  a scenario's move of one asset (pm.stress and friends):
+ *						 key = asset, or '*' for every asset not listed;
+ *						 a = relative price shock (> -1); key2 = a collateral
+ *						 schedule replacing the asset's, or NULL
  *
+ * A scenario multiplies the asset's index price, and the mark of every
+ * symbol based on it, by 1 + shock; everything downstream (PnL, brackets,
+ * collateral tiers, open loss) is evaluated at the moved prices, not
+ * linearised.  Scenario rows must come before position rows (positions are
+ * valued as they arrive): pm.stress orders them so, which also keeps such
+ * aggregates serial -- a state holding a scenario refuses to be combined
+ * or serialized, so no plan can mix moved and unmoved prices.
  * It gives exactly the summary pm.margin gives over the account's rows of
  * pm.margin_line -- same lines, same rules (margin_add_line), same digits --
  * but reads no joins: prices, symbols, schedules and loan MMRs come from a
@@ -69,6 +80,13 @@ typedef struct LedgerOrder
 	PmVal		buy_qty;
 } LedgerOrder;
 
+typedef struct LedgerShock
+{
+	AssetInfo  *asset;			/* NULL for the default ('*') */
+	PmVal		factor;			/* 1 + shock, > 0 */
+	PmTiers    *collateral;		/* replaces the asset's schedule, or NULL */
+} LedgerShock;
+
 typedef struct LedgerState
 {
 	MarginState *ms;			/* positions, then everything at the end */
@@ -81,6 +99,18 @@ typedef struct LedgerState
 	int			nord,
 				capord;
 	LedgerOrder *ord;
+	/* a scenario, if any: its moves, and the moved prices used so far */
+	bool		has_scenario;
+	bool		priced;			/* a position is valued: too late for a scenario */
+	int			nshock,
+				capshock;
+	LedgerShock *shock;
+	bool		has_default;
+	LedgerShock default_shock;
+	int			nmoved,
+				capmoved;
+	AssetInfo **moved_asset;
+	Numeric    *moved_price;
 } LedgerState;
 
 static MemoryContext
@@ -180,6 +210,164 @@ set_account(LedgerState *ls, const char *program, int len, int32 leverage)
 	ls->leverage = leverage;
 }
 
+/*
+ * Whether two AssetInfos are one asset.  By name: the transition and final
+ * functions each have their own lookup cache, so pointers may differ.
+ */
+static bool
+same_asset(const AssetInfo *a, const AssetInfo *b)
+{
+	return a == b || (a->hash == b->hash && a->len == b->len &&
+					  memcmp(a->name, b->name, a->len) == 0);
+}
+
+/* The scenario's move of asset a, or NULL when it does not move. */
+static LedgerShock *
+shock_for(LedgerState *ls, AssetInfo *a)
+{
+	int			i;
+
+	for (i = 0; i < ls->nshock; i++)
+		if (same_asset(ls->shock[i].asset, a))
+			return &ls->shock[i];
+	return ls->has_default ? &ls->default_shock : NULL;
+}
+
+/* Asset a's index price under the scenario (NULL when it has none). */
+static Numeric
+ledger_price(LedgerState *ls, AssetInfo *a)
+{
+	LedgerShock *sh;
+	Numeric		p;
+	MemoryContext old;
+	int			i;
+
+	if (!ls->has_scenario || a->price == NULL)
+		return a->price;
+	for (i = 0; i < ls->nmoved; i++)
+		if (same_asset(ls->moved_asset[i], a))
+			return ls->moved_price[i];
+	sh = shock_for(ls, a);
+	if (sh == NULL)
+		return a->price;
+	old = MemoryContextSwitchTo(ls->ms->mcxt);
+	p = pm_numeric_copy_plain(pmv_to_numeric(pmv_mul(pmv_numeric(a->price), sh->factor)));
+	if (ls->nmoved == ls->capmoved)
+	{
+		ls->capmoved = ls->capmoved ? ls->capmoved * 2 : 8;
+		ls->moved_asset = ls->moved_asset
+			? repalloc(ls->moved_asset, sizeof(AssetInfo *) * ls->capmoved)
+			: palloc(sizeof(AssetInfo *) * ls->capmoved);
+		ls->moved_price = ls->moved_price
+			? repalloc(ls->moved_price, sizeof(Numeric) * ls->capmoved)
+			: palloc(sizeof(Numeric) * ls->capmoved);
+	}
+	ls->moved_asset[ls->nmoved] = a;
+	ls->moved_price[ls->nmoved++] = p;
+	MemoryContextSwitchTo(old);
+	return p;
+}
+
+/* Symbol s's mark under the scenario: it moves with its base asset. */
+static PmVal
+ledger_mark(LedgerState *ls, SymbolInfo *s)
+{
+	LedgerShock *sh;
+
+	if (!ls->has_scenario || s->base == NULL)
+		return s->mark;
+	sh = shock_for(ls, s->base);
+	return sh ? pmv_mul(s->mark, sh->factor) : s->mark;
+}
+
+/* Asset a's collateral schedule in the account's program, or the scenario's. */
+static PmTiers *
+ledger_collateral(LedgerState *ls, AssetInfo *a)
+{
+	LedgerShock *sh = ls->has_scenario ? shock_for(ls, a) : NULL;
+
+	if (sh != NULL && sh->collateral != NULL)
+		return sh->collateral;
+	return asset_collateral(a, ls->is_pm);
+}
+
+/* A row of kind 's': one move of the scenario. */
+static void
+add_shock(LedgerState *ls, LookupCache *cache, FunctionCallInfo fcinfo)
+{
+	text	   *key = PG_GETARG_TEXT_PP(2);
+	int			len = VARSIZE_ANY_EXHDR(key);
+	bool		is_default = len == 1 && VARDATA_ANY(key)[0] == '*';
+	AssetInfo  *a = is_default ? NULL : lookup_asset(cache, VARDATA_ANY(key), len);
+	PmVal		shock = arg_value(fcinfo, 4);
+	LedgerShock sh;
+	MemoryContext old;
+
+	if (ls->priced)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a scenario row of pm.account_ledger came after a position row"),
+				 errdetail("Positions are valued as they arrive, so the scenario must be known first."),
+				 errhint("Aggregate with ORDER BY so that rows of kind s come first, as pm.stress does.")));
+	if (!shock.is_dec)
+		pm_check_finite(shock.n, "price_shock");
+	if (pmv_cmp(shock, pmv_int(-1)) <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("price_shock of %s must be above -1", text_to_cstring(key)),
+				 errdetail("The shock given is %s; a price cannot fall to zero or below.",
+						   pm_numeric_out(pmv_to_numeric(shock)))));
+	ls->has_scenario = true;
+	/* a move of an asset nobody prices changes nothing */
+	if (!is_default && a == NULL)
+		return;
+	if (is_default ? ls->has_default
+		: shock_for(ls, a) != NULL && shock_for(ls, a)->asset != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("a scenario moves %s twice", text_to_cstring(key))));
+
+	old = MemoryContextSwitchTo(ls->ms->mcxt);
+	sh.asset = a;
+	sh.factor = pmv_add(pmv_int(1), shock);
+	if (!sh.factor.is_dec)
+		sh.factor.n = pm_numeric_copy_plain(sh.factor.n);
+	sh.collateral = NULL;
+	if (!PG_ARGISNULL(3))
+	{
+		sh.collateral = pm_tiers_from_cstring(text_to_cstring(PG_GETARG_TEXT_PP(3)));
+		pm_check_collateral_schedule(sh.collateral);
+	}
+	if (is_default)
+	{
+		ls->default_shock = sh;
+		ls->has_default = true;
+	}
+	else
+	{
+		if (ls->nshock == ls->capshock)
+		{
+			ls->capshock = ls->capshock ? ls->capshock * 2 : 8;
+			ls->shock = ls->shock
+				? repalloc(ls->shock, sizeof(LedgerShock) * ls->capshock)
+				: palloc(sizeof(LedgerShock) * ls->capshock);
+		}
+		ls->shock[ls->nshock++] = sh;
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/* Scenarios are valued in one pass only (see the header comment). */
+static void
+ledger_check_unshared(LedgerState *ls)
+{
+	if (ls != NULL && ls->has_scenario)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("pm.account_ledger with scenario rows cannot run in partial aggregation"),
+				 errhint("Aggregate with ORDER BY so that rows of kind s come first, as pm.stress does.")));
+}
+
 /* A position becomes its line at once: nothing in it depends on the account. */
 static void
 add_position(LedgerState *ls, SymbolInfo *s, PmVal qty, PmVal entry, int32 leverage)
@@ -187,22 +375,24 @@ add_position(LedgerState *ls, SymbolInfo *s, PmVal qty, PmVal entry, int32 lever
 	PmVal		pnl,
 				mm,
 				im,
-				ol = pmv_zero();
+				ol = pmv_zero(),
+				mark = ledger_mark(ls, s);
 
+	ls->priced = true;
 	if (s->is_cm)
 	{
-		pnl = pm_cm_pnl(qty, s->contract_size, entry, s->mark);
-		mm = pm_cm_mm(qty, s->contract_size, s->mark, s->brackets);
-		im = pm_cm_im(qty, s->contract_size, s->mark, leverage);
+		pnl = pm_cm_pnl(qty, s->contract_size, entry, mark);
+		mm = pm_cm_mm(qty, s->contract_size, mark, s->brackets);
+		im = pm_cm_im(qty, s->contract_size, mark, leverage);
 	}
 	else
 	{
-		pnl = pm_um_pnl(qty, entry, s->mark);
-		mm = pm_um_mm(qty, s->mark, s->brackets);
-		im = pm_um_im(qty, s->mark, leverage);
+		pnl = pm_um_pnl(qty, entry, mark);
+		mm = pm_um_mm(qty, mark, s->brackets);
+		im = pm_um_im(qty, mark, leverage);
 	}
 	margin_add_line(ls->ms, s->settle->name, s->settle->len, &pnl, &mm, &im, &ol,
-					s->settle->price, NULL);
+					ledger_price(ls, s->settle), NULL);
 }
 
 /* Transition: one raw row of the account. */
@@ -276,11 +466,14 @@ pm_ledger_sfunc(PG_FUNCTION_ARGS)
 				add_order(ls, o);
 				break;
 			}
+		case 's':
+			add_shock(ls, cache, fcinfo);
+			break;
 		default:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown pm.account_ledger row kind \"%c\"", kind),
-					 errhint("The kinds are a (account), b (balance), p (position) and o (order).")));
+					 errhint("The kinds are a (account), b (balance), p (position), o (order) and s (scenario).")));
 	}
 	PG_RETURN_POINTER(ls);
 }
@@ -323,6 +516,8 @@ pm_ledger_combine(PG_FUNCTION_ARGS)
 	LedgerState *a = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
 	LedgerState *b = PG_ARGISNULL(1) ? NULL : (LedgerState *) PG_GETARG_POINTER(1);
 
+	ledger_check_unshared(a);
+	ledger_check_unshared(b);
 	if (b == NULL)
 	{
 		if (a == NULL)
@@ -539,6 +734,7 @@ pm_ledger_serialize(PG_FUNCTION_ARGS)
 	int			i;
 
 	ledger_context(fcinfo);
+	ledger_check_unshared(ls);
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, PM_LEDGER_BINARY_VERSION);
 	send_assets(&buf, ls->ms);
@@ -678,7 +874,7 @@ pm_ledger_final(PG_FUNCTION_ARGS)
 
 			CHECK_FOR_INTERRUPTS();
 			margin_add_line(ms, b->asset->name, b->asset->len, &b->equity, &mm, &im, &zero,
-							b->asset->price, NULL);
+							ledger_price(ls, b->asset), NULL);
 		}
 	}
 
@@ -688,15 +884,17 @@ pm_ledger_final(PG_FUNCTION_ARGS)
 		for (i = 0; i < ls->nord; i++)
 		{
 			LedgerOrder *o = &ls->ord[i];
+			Numeric		sell_price = ledger_price(ls, o->sell),
+						buy_price = ledger_price(ls, o->buy);
 			PmVal		ol;
 
 			CHECK_FOR_INTERRUPTS();
-			pm_check_order_price(o->sell->name, o->sell->len, o->sell->price, "sells");
-			pm_check_order_price(o->buy->name, o->buy->len, o->buy->price, "buys");
-			ol = pm_open_loss_of(o->sell_qty, pmv_numeric(o->sell->price), o->sell->collateral_pm,
-								 o->buy_qty, pmv_numeric(o->buy->price), o->buy->collateral_pm);
+			pm_check_order_price(o->sell->name, o->sell->len, sell_price, "sells");
+			pm_check_order_price(o->buy->name, o->buy->len, buy_price, "buys");
+			ol = pm_open_loss_of(o->sell_qty, pmv_numeric(sell_price), ledger_collateral(ls, o->sell),
+								 o->buy_qty, pmv_numeric(buy_price), ledger_collateral(ls, o->buy));
 			margin_add_line(ms, o->sell->name, o->sell->len, &zero, &zero, &zero, &ol,
-							o->sell->price, NULL);
+							sell_price, NULL);
 		}
 	}
 
@@ -706,7 +904,7 @@ pm_ledger_final(PG_FUNCTION_ARGS)
 		AssetInfo  *a = lookup_asset(cache, ms->assets[i].name, ms->assets[i].name_len);
 
 		CHECK_FOR_INTERRUPTS();
-		ms->assets[i].collateral = a ? asset_collateral(a, ls->is_pm) : NULL;
+		ms->assets[i].collateral = a ? ledger_collateral(ls, a) : NULL;
 	}
 	PG_RETURN_POINTER(margin_summary_build(ms));
 }

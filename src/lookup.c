@@ -112,7 +112,7 @@ lookup_cache_load(MemoryContext mcxt)
 	}
 
 	/* symbols; the index size fits both tables */
-	run_read(1, "SELECT symbol, market, settle_asset, contract_size, mark_price, brackets FROM pm.symbol");
+	run_read(1, "SELECT symbol, market, settle_asset, contract_size, mark_price, brackets, base_asset FROM pm.symbol");
 	MemoryContextSwitchTo(mcxt);
 	c->nsymbols = SPI_processed;
 	c->nslots = 16;
@@ -141,6 +141,8 @@ lookup_cache_load(MemoryContext mcxt)
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 					 errmsg("settle asset %s of symbol %s is not in pm.asset", settle, s->name)));
+		settle = spi_text(i, 7, &len);
+		s->base = lookup_asset(c, settle, len);
 		if (s->is_cm)
 			s->contract_size = pmv_numeric((Numeric) DatumGetPointer(spi_copy(i, 4, &isnull, false, -1)));
 		s->mark = pmv_numeric((Numeric) DatumGetPointer(spi_copy(i, 5, &isnull, false, -1)));

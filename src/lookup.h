@@ -35,6 +35,7 @@ typedef struct SymbolInfo
 	int			len;
 	uint32		hash;
 	bool		is_cm;
+	AssetInfo  *base;			/* its mark moves with this asset's index */
 	AssetInfo  *settle;
 	PmVal		contract_size;	/* CM only */
 	PmVal		mark;

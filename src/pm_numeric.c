@@ -26,6 +26,7 @@
 #include "wire_pg.h"
 
 PG_FUNCTION_INFO_V1(pm_finite);
+PG_FUNCTION_INFO_V1(pm_div_sql);
 
 /* Largest display scale a numeric can carry (numeric.c's NUMERIC_DSCALE_MAX). */
 #define PM_NUMERIC_DSCALE_MAX	0x3FFF
@@ -315,6 +316,21 @@ pm_recv_numeric(StringInfo buf, const char *type_name, const char *what)
 		pm_wire_raise(&err, type_name, what);
 	buf->cursor += (int) used;
 	return pm_wire_numeric_value(&n);
+}
+
+/*
+ * pm.div(a, b): a / b by the extension's one division rule (pm_div), so SQL
+ * built on the extension (stress, liquidation prices) rounds as it does.
+ */
+Datum
+pm_div_sql(PG_FUNCTION_ARGS)
+{
+	Numeric		a = PG_GETARG_NUMERIC(0);
+	Numeric		b = PG_GETARG_NUMERIC(1);
+
+	pm_check_finite(a, "dividend");
+	pm_check_finite(b, "divisor");
+	PG_RETURN_NUMERIC(pm_div(a, b));
 }
 
 /* pm.finite(numeric): neither NaN nor infinite; for CHECK constraints. */

@@ -100,6 +100,29 @@ SELECT r.rank AS "#", p.account_id, p.symbol, p.qty, p.entry_price, p.mark_price
  ORDER BY r.rank, p.maint_margin * p.mark_price DESC;
 
 \echo
+\echo '== 3b. Where they break: account-level liquidation prices and the worst stress scenario =='
+\echo 'pm.liquidation_price: the BTC and ETH prices (index and marks moving together, all else fixed)'
+\echo 'at which each account reaches its liquidation threshold (uniMMR 1.05), nearest below and above;'
+\echo 'pm.stress_result: every built-in scenario re-evaluated (brackets and tiers, not linearised).'
+SELECT r.rank AS "#", r.account_id, r.uni_mmr,
+       round(btc.below) AS btc_below, round(btc.above) AS btc_above,
+       round(eth.below, 2) AS eth_below, round(eth.above, 2) AS eth_above,
+       w.scenario AS worst_scenario, w.uni_mmr AS worst_uni_mmr, w.account_status AS worst_status
+  FROM riskiest r
+  CROSS JOIN LATERAL pm.liquidation_price(r.account_id, 'BTC') btc
+  CROSS JOIN LATERAL pm.liquidation_price(r.account_id, 'ETH') eth
+  LEFT JOIN LATERAL (SELECT s.scenario, s.uni_mmr, s.account_status FROM pm.stress_result s
+                      WHERE s.account_id = r.account_id
+                      ORDER BY s.uni_mmr NULLS LAST, s.scenario LIMIT 1) w ON true
+ ORDER BY r.rank;
+\echo 'What to reduce first in the riskiest account (pm.position_impact: margin each position adds,'
+\echo 'collateral-weighted equity it adds, uniMMR without it), and the most BTC it could still take out:'
+SELECT i.* FROM riskiest r CROSS JOIN LATERAL pm.position_impact(r.account_id) i WHERE r.rank = 1;
+SELECT r.account_id, pm.max_withdraw(r.account_id, 'USDT') AS max_usdt_out,
+       pm.max_withdraw(r.account_id, 'BTC') AS max_btc_out
+  FROM riskiest r WHERE r.rank <= 3 ORDER BY r.rank;
+
+\echo
 \echo '== 4. BTC falls 15%: index and marks of every BTC contract x 0.85 =='
 -- Before the fall: each account's BTC futures in USD at entry (BTCUSDT
 -- qty x entry price, BTCUSD_PERP contracts x 100 USD; long > 0).  A basis

@@ -63,6 +63,8 @@ in_cluster() {
     PGDATABASE=pm_diff suite differential tap_lines python3 test/reference/differential.py
   createdb pm_accounts && psql -X -q -d pm_accounts -c 'CREATE EXTENSION portfolio_margin' &&
     PGDATABASE=pm_accounts suite accounts tap_lines python3 test/reference/account_differential.py
+  createdb pm_beyond && psql -X -q -d pm_beyond -c 'CREATE EXTENSION portfolio_margin' &&
+    PGDATABASE=pm_beyond suite beyond tap_lines python3 test/reference/beyond_differential.py
   suite upgrade tap_lines bash test/upgrade_check.sh
   suite dump tap_lines bash test/dump_restore.sh
 }

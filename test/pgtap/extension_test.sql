@@ -39,18 +39,21 @@ SELECT is(ARRAY(
   SELECT p.proname || ' ' || p.provolatile::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
      AND p.provolatile <> 'i' GROUP BY 1 ORDER BY 1),
-  ARRAY['account_visible s', 'ledger_deserialize s', 'ledger_final s', 'ledger_sfunc s', 'recompute_accounts v',
-        'recompute_batch v', 'refresh_account_state v', 'restatus_accounts v',
-        'state_collateral_changed v', 'status s'],
+  ARRAY['account_visible s', 'ledger_deserialize s', 'ledger_final s', 'ledger_sfunc s',
+        'liquidation_gap s', 'liquidation_price s', 'liquidation_threshold s', 'margin_call_threshold s',
+        'max_withdraw s', 'order_side_gap s', 'position_impact s', 'recompute_accounts v',
+        'recompute_batch v', 'refresh_account_state v', 'restatus_accounts v', 'risk_of s',
+        'state_collateral_changed v', 'status s', 'stress s', 'summary_under s', 'whatif s'],
   'every pm function is IMMUTABLE but those that read tables (STABLE) or write them (VOLATILE)');
 SELECT is(ARRAY(
   SELECT p.proname::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prokind = 'f'
      AND p.prorettype <> 'trigger'::regtype AND NOT p.proisstrict
    GROUP BY p.proname ORDER BY 1),
-  ARRAY['account_visible', 'ledger_combine', 'ledger_sfunc', 'margin_combine', 'margin_sfunc', 'order_open_loss',
-        'recompute_accounts', 'recompute_batch', 'refresh_account_state', 'restatus_accounts',
-        'rollup_sfunc', 'state_collateral_changed', 'status'],
+  ARRAY['account_visible', 'ledger_combine', 'ledger_sfunc', 'margin_combine', 'margin_sfunc',
+        'max_withdraw', 'order_open_loss', 'recompute_accounts', 'recompute_batch',
+        'refresh_account_state', 'restatus_accounts', 'risk_of', 'rollup_sfunc',
+        'state_collateral_changed', 'status', 'summary_under'],
   'every pm function is STRICT but those that must see NULLs');
 -- Trigger functions pin their search_path.
 SELECT is_empty($$

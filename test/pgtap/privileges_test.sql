@@ -31,8 +31,9 @@ SELECT is(ARRAY(
   ARRAY['account DELETE', 'account INSERT', 'account UPDATE', 'asset INSERT', 'asset UPDATE',
         'balance DELETE', 'balance INSERT', 'balance UPDATE',
         'open_order DELETE', 'open_order INSERT', 'open_order UPDATE',
-        'position DELETE', 'position INSERT', 'position UPDATE', 'symbol INSERT', 'symbol UPDATE'],
-  'pm_writer writes accounts, balances, positions, orders and prices, and nothing else');
+        'position DELETE', 'position INSERT', 'position UPDATE',
+        'scenario DELETE', 'scenario INSERT', 'scenario UPDATE', 'symbol INSERT', 'symbol UPDATE'],
+  'pm_writer writes accounts, balances, positions, orders, prices and scenarios, and nothing else');
 SELECT is_empty($$
   SELECT c.relname FROM pg_class c
    WHERE c.relnamespace = 'pm'::regnamespace AND c.relkind IN ('r', 'v', 'S')

@@ -238,8 +238,12 @@ def psql(sql):
         f.write(sql)
         path = f.name
     try:
-        return subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
-                               "-f", path], check=True, capture_output=True, text=True).stdout
+        done = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+                               "-f", path], capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.stderr.write(done.stderr)
+            raise RuntimeError(f"psql failed: {done.stderr.strip()[:500]}")
+        return done.stdout
     finally:
         os.unlink(path)
 
