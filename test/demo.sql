@@ -102,7 +102,8 @@ SELECT r.rank AS "#", p.account_id, p.symbol, p.qty, p.entry_price, p.mark_price
 \echo
 \echo '== 3b. Where they break: account-level liquidation prices and the worst stress scenario =='
 \echo 'pm.liquidation_price: the BTC and ETH prices (index and marks moving together, all else fixed)'
-\echo 'at which each account reaches its liquidation threshold (uniMMR 1.05), nearest below and above;'
+\echo 'at which each account reaches its liquidation threshold (uniMMR 1.05), nearest below and above'
+\echo '(for an account already past it: the prices at which it would get back above it);'
 \echo 'pm.stress_result: every built-in scenario re-evaluated (brackets and tiers, not linearised).'
 SELECT r.rank AS "#", r.account_id, r.uni_mmr,
        round(btc.below) AS btc_below, round(btc.above) AS btc_above,
