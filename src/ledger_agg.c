@@ -90,6 +90,7 @@ typedef struct LedgerShock
 typedef struct LedgerState
 {
 	MarginState *ms;			/* positions, then everything at the end */
+	LookupCache *cache;			/* the query's reference tables, read once */
 	bool		has_account;
 	bool		is_pm;
 	int32		leverage;
@@ -406,6 +407,7 @@ pm_ledger_sfunc(PG_FUNCTION_ARGS)
 
 	if (ls == NULL)
 		ls = ledger_create(aggcontext);
+	ls->cache = cache;
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -527,6 +529,8 @@ pm_ledger_combine(PG_FUNCTION_ARGS)
 	if (a == NULL)
 		a = ledger_create(aggcontext);
 	ledger_merge(a, b);
+	if (a->cache == NULL)
+		a->cache = b->cache;
 	PG_RETURN_POINTER(a);
 }
 
@@ -784,6 +788,7 @@ pm_ledger_deserialize(PG_FUNCTION_ARGS)
 				 errmsg("invalid external pm.account_ledger state value"),
 				 errdetail("Format version %d is not supported.", version)));
 	ls = ledger_create(CurrentMemoryContext);
+	ls->cache = cache;
 	recv_assets(&buf, ls->ms, cache);
 	account = pq_getmsgbyte(&buf);
 	if (account < 0 || account > 2)
@@ -844,7 +849,8 @@ Datum
 pm_ledger_final(PG_FUNCTION_ARGS)
 {
 	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
-	LookupCache *cache = lookup_cache_get(fcinfo->flinfo);
+	/* the transition's cache, when this query filled one: read it once */
+	LookupCache *cache = ls->cache ? ls->cache : lookup_cache_get(fcinfo->flinfo);
 	MarginState *ms;
 	PmVal		zero = pmv_zero();
 	PmVal		mmr;
