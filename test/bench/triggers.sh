@@ -80,6 +80,25 @@ echo "without triggers: ${without[*]} tps (median $wo)"
 awk -v a="$w" -v b="$wo" 'BEGIN {printf "with / without: %.0f%%\n", 100 * a / b}'
 echo "state rows pm.refresh_account_state() corrected after each run with triggers: ${corrected[*]}"
 
+# The throwaway cluster runs with fsync = off (pg_virtualenv's default),
+# where a commit costs almost nothing; a server keeps fsync on.  The same
+# pair of runs with fsync on, in the same run:
+psql -X -q -c 'ALTER SYSTEM SET fsync = on' -c 'SELECT pg_reload_conf()' >/dev/null
+sleep 1
+with=(); without=()
+for _ in 1 2 3; do
+  with+=("$(tps)")
+  psql -X -q -c 'ALTER TABLE pm.position DISABLE TRIGGER USER'
+  without+=("$(tps)")
+  psql -X -q -c 'ALTER TABLE pm.position ENABLE TRIGGER USER'
+  psql -X -q -At -c 'SELECT pm.refresh_account_state()' >/dev/null
+done
+w=$(median "${with[@]}"); wo=$(median "${without[@]}")
+echo "fsync on, with triggers:    ${with[*]} tps (median $w)"
+echo "fsync on, without triggers: ${without[*]} tps (median $wo)"
+awk -v a="$w" -v b="$wo" 'BEGIN {printf "fsync on, with / without: %.0f%%\n", 100 * a / b}'
+psql -X -q -c 'ALTER SYSTEM RESET fsync' -c 'SELECT pg_reload_conf()' >/dev/null
+
 # 2. the tick
 ms() { psql -X -q -At -c "SET max_parallel_workers_per_gather = ${2:-0}" -c '\timing on' -c "$1" | awk '/^Time/ {print $2}'; }
 ids="SELECT account_id FROM pm.position WHERE symbol = 'TICKUSDT'"
