@@ -501,12 +501,17 @@ BEGIN
     RETURN held;
   END IF;
   -- rounding may have gone a hair too far: step down at the 20th digit
+  -- (at most a few steps: the quotients carry 20 digits)
   step := pm.div(1, 10 ^ (19 - floor(log(w))));
-  WHILE (CASE WHEN v - w * price <= 0 OR sched IS NULL THEN least(v - w * price, 0)
-              ELSE pm.tiered(v - w * price, sched) END) < need LOOP
+  FOR i IN 1 .. 10 LOOP
+    IF (CASE WHEN v - w * price <= 0 OR sched IS NULL THEN least(v - w * price, 0)
+             ELSE pm.tiered(v - w * price, sched) END) >= need THEN
+      RETURN greatest(w, 0);
+    END IF;
     w := w - step;
   END LOOP;
-  RETURN greatest(w, 0);
+  RAISE EXCEPTION 'pm.max_withdraw could not settle on a withdrawal for account % and %', account_id, asset
+    USING ERRCODE = 'internal_error';
 END
 $$;
 COMMENT ON FUNCTION pm.max_withdraw(pg_catalog.int8, pg_catalog.text, pg_catalog.numeric) IS
