@@ -632,23 +632,26 @@ BEGIN
    WHERE k.m > 0;
 
   -- open-order loss bends where an order's two sides are worth the same:
-  -- between consecutive kinks each side is linear, so find those zeros too
+  -- between consecutive kinks (and past the last one) each side is linear,
+  -- so each such zero is found on its piece
   IF prog = 'PM' AND EXISTS (SELECT FROM pm.open_order o WHERE o.account_id = acct
                                                             AND x IN (o.sell_asset, o.buy_asset)) THEN
     pts := array_prepend(0::numeric, coalesce(kinks, '{}'));
-    pts := array_append(pts, greatest(2 * coalesce(pts[array_length(pts, 1)], 1), 2));
+    pts := array_append(pts, greatest(2 * pts[array_length(pts, 1)], 1));
     SELECT array_agg(DISTINCT z.m ORDER BY z.m) INTO kinks
       FROM (SELECT unnest(kinks) AS m
             UNION ALL
             SELECT d.m0 + pm.div((d.m1 - d.m0) * d.d0, d.d0 - d.d1)
-              FROM (SELECT seg.m0, seg.m1,
+              FROM (SELECT seg.m0, seg.m1, seg.last,
                            pm.order_side_gap(o.sell_asset, o.sell_qty, o.buy_asset, o.buy_qty, x, seg.m0) AS d0,
                            pm.order_side_gap(o.sell_asset, o.sell_qty, o.buy_asset, o.buy_qty, x, seg.m1) AS d1
                       FROM pm.open_order o,
-                           LATERAL (SELECT pts[j] AS m0, pts[j + 1] AS m1
+                           LATERAL (SELECT pts[j] AS m0, pts[j + 1] AS m1,
+                                           j = array_length(pts, 1) - 1 AS last
                                       FROM generate_series(1, array_length(pts, 1) - 1) j) seg
                      WHERE o.account_id = acct AND x IN (o.sell_asset, o.buy_asset)) d
-             WHERE sign(d.d0) * sign(d.d1) < 0) z
+             WHERE sign(d.d0) * sign(d.d1) < 0
+                OR (d.last AND d.d0 <> d.d1 AND sign(d.d0) = sign(d.d0 - d.d1))) z
      WHERE z.m > 0;
   END IF;
 

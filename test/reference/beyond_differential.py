@@ -160,7 +160,7 @@ def add_floor_accounts(ex, rng):
         ex["account"].append(acct)
         ex["balance"].append(bal)
         ex["position"].append(pos)
-        made.append((aid, "FLOOR", m_exact, "bracket floor"))
+        made.append((aid, "FLOOR", m_exact, "bracket floor", 0))
     for floor in (Fraction(5000), Fraction(20000)):
         aid += 1
         acct = dict(account_id=aid, program="PM_PRO", loan_leverage=3)
@@ -178,7 +178,23 @@ def add_floor_accounts(ex, rng):
         usdt["cross_free"] = loan - gap(acct, trial, "FLOOR", m_exact)
         ex["account"].append(acct)
         ex["balance"].extend([coin, usdt])
-        made.append((aid, "FLOOR", m_exact, "collateral tier floor"))
+        made.append((aid, "FLOOR", m_exact, "collateral tier floor", 0))
+    # PM: an open order selling ETH for USDT starts to lose collateral value
+    # above m = 3 and the account crosses later still, past every other kink
+    aid += 1
+    acct = dict(account_id=aid, program="PM", loan_leverage=3)
+    rate = ex["collateral"][("PM", "ETH")][0][1]
+    q = Fraction(2)
+    usdt_in = Fraction(round(q * ex["asset"]["ETH"] * rate * 3 * 10 ** 8), 10 ** 8)
+    loan = Fraction(10000)
+    cushion = loan * Fraction(105, 1000) + 500
+    ex["account"].append(acct)
+    ex["balance"].append(dict(account_id=aid, asset="USDT", cross_free=loan + cushion,
+                              cross_locked=Fraction(0), cross_borrowed=loan, cross_interest=Fraction(0),
+                              um_wallet=Fraction(0), cm_wallet=Fraction(0)))
+    ex["open_order"].append(dict(account_id=aid, order_id=10 ** 6 + aid, sell_asset="ETH", sell_qty=q,
+                                 buy_asset="USDT", buy_qty=usdt_in))
+    made.append((aid, "ETH", (500 + usdt_in) / (q * ex["asset"]["ETH"] * rate), "open-order loss kink", 1))
     return made
 
 
@@ -231,7 +247,7 @@ def main():
     floor_cases = add_floor_accounts(ex, rng)
     withdraw_cases = add_withdraw_accounts(ex, rng)
     print(f"# beyond-the-exchange test: seed {seed} (rerun with PM_SEED={seed}), "
-          f"{len(ex['account'])} accounts, {len(floor_cases)} with a crossing on a floor")
+          f"{len(ex['account'])} accounts, {len(floor_cases)} with a crossing on a floor or past a kink")
     psql(load_sql(ex))
     rows = []
     for name, moves in SCENARIOS.items():
@@ -293,7 +309,7 @@ def main():
     # -- liquidation prices ---------------------------------------------------
     pairs = [(aid, asset) for aid in sorted(accounts) for asset in ("BTC", "ETH", "SOL")]
     pairs = rng.sample(pairs, min(n_pairs, len(pairs)))
-    pairs += [(aid, asset) for aid, asset, _, _ in floor_cases]
+    pairs += [(aid, asset) for aid, asset, _, _, _ in floor_cases]
     out = psql("".join(f"SELECT {a}, '{x}', below, above FROM pm.liquidation_price({a}, '{x}');\n"
                        for a, x in pairs))
     ours = {}
@@ -318,13 +334,14 @@ def main():
                 bad.append(f"account {aid} {asset} {side}: got {g and float(g)}, brute force {float(w * p0)}")
     check(not bad, f"pm.liquidation_price equals brute force within 1e-8 relative "
           f"({len(pairs)} account-asset pairs, {found} crossings)", bad)
-    floor_bad = [f"account {a} ({what}): got {ours[(a, x)][0] and float(ours[(a, x)][0])}, "
+    floor_bad = [f"account {a} ({what}): got {ours[(a, x)][side] and float(ours[(a, x)][side])}, "
                  f"exact {float(m * ex['asset'][x])}"
-                 for a, x, m, what in floor_cases
-                 if ours[(a, x)][0] is None
-                 or abs(ours[(a, x)][0] - m * ex["asset"][x]) > TOL * m * ex["asset"][x]]
-    check(not floor_bad and len(floor_cases) == 4,
-          f"crossings exactly on a bracket or tier floor are found ({len(floor_cases)} accounts)", floor_bad)
+                 for a, x, m, what, side in floor_cases
+                 if ours[(a, x)][side] is None
+                 or abs(ours[(a, x)][side] - m * ex["asset"][x]) > TOL * m * ex["asset"][x]]
+    check(not floor_bad and len(floor_cases) == 5,
+          f"crossings exactly on a bracket or tier floor, and past an open-order loss kink, are found "
+          f"({len(floor_cases)} accounts)", floor_bad)
 
     # -- withdrawal limits ----------------------------------------------------
     wpairs = [(b["account_id"], b["asset"]) for b in ex["balance"]
