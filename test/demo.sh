@@ -16,5 +16,5 @@ set -euo pipefail
 cd "$PM_ROOT"
 pm_install_packages
 pm_build_install
-pg_virtualenv -v "$PM_PG_VERSION" \
+pm_virtualenv \
   psql -X -q -v ON_ERROR_STOP=1 -v accounts="${PM_DEMO_ACCOUNTS:-10000}" -P pager=off -f test/demo.sql

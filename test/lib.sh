@@ -37,6 +37,23 @@ pm_build_install() {
     pm_as_root make -C "$PM_ROOT" -s PG_CONFIG="$PM_PG_CONFIG" install
 }
 
+# pg_virtualenv, run as root, names its cluster "regress" in /etc/postgresql
+# and refuses to start when one exists.  A run that was killed (machine
+# restart, kill -9) leaves its cluster behind, marked .by_pg_virtualenv; a
+# stopped one of those is garbage and is dropped here.  A running one belongs
+# to a run still in progress and is left alone: pg_virtualenv then says so.
+pm_virtualenv() {
+  local conf=/etc/postgresql/$PM_PG_VERSION/regress
+  if [ "$(id -u)" -eq 0 ] && [ -f "$conf/.by_pg_virtualenv" ] &&
+     ! pg_ctlcluster "$PM_PG_VERSION" regress status >/dev/null 2>&1; then
+    echo "dropping cluster $PM_PG_VERSION/regress left behind by an interrupted pg_virtualenv"
+    rm -f "$conf/.by_pg_virtualenv"   # as pg_virtualenv's own cleanup does
+    pg_dropcluster "$PM_PG_VERSION" regress 2>/dev/null || true
+    rmdir "$conf" 2>/dev/null || true
+  fi
+  pg_virtualenv -v "$PM_PG_VERSION" "$@"
+}
+
 # Benchmarks: install and build, then run this script again, as
 # "$0 --in-cluster ARGS", inside a throwaway cluster.  Call as
 #   pm_in_cluster "$@" && shift
@@ -46,5 +63,6 @@ pm_in_cluster() {
   fi
   pm_install_packages
   pm_build_install
-  exec pg_virtualenv -v "$PM_PG_VERSION" bash "$0" --in-cluster "$@"
+  pm_virtualenv bash "$0" --in-cluster "$@"
+  exit $?
 }

@@ -89,7 +89,7 @@ else
   suite fuzzcheck fuzz_lines make -s PG_CONFIG="$PM_PG_CONFIG" fuzzcheck
   # the cluster's own suites report as they go; this only catches a cluster
   # that could not start
-  if ! pg_virtualenv -v "$PM_PG_VERSION" bash "$0" --in-cluster "$RESULTS"; then
+  if ! pm_virtualenv bash "$0" --in-cluster "$RESULTS"; then
     echo "not ok - throwaway cluster (pg_virtualenv) failed" >"$RESULTS/cluster.tap"
   fi
 fi
