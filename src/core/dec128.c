@@ -13,8 +13,9 @@
 #include <string.h>
 
 #define U64(x)	((uint64_t) (x))
+#define pow10_table pm_dec_pow10
 
-static const pm_u128 pow10_table[39] = {
+const pm_u128 pm_dec_pow10[39] = {
 	(pm_u128) 1ULL,
 	(pm_u128) 10ULL,
 	(pm_u128) 100ULL,
@@ -56,8 +57,6 @@ static const pm_u128 pow10_table[39] = {
 	(pm_u128) 10000000000000000000ULL * 10000000000000000000ULL,
 };
 
-/* Largest coefficient magnitude: 2^127 - 1 (so -coef always fits). */
-#define PM_I128_MAX ((pm_i128) (((pm_u128) 1 << 127) - 1))
 
 static pm_u128
 uabs(pm_i128 x)
@@ -84,110 +83,6 @@ digits10(pm_u128 x)
 	while (n < 39 && x >= pow10_table[n])
 		n++;
 	return n;
-}
-
-/* a at a larger (or equal) scale, exactly. */
-bool
-pm_dec_rescale(pm_dec a, int32_t scale, pm_dec *out)
-{
-	pm_i128		c;
-	int			k = scale - a.scale;
-
-	if (k == 0)
-	{
-		*out = a;
-		return true;
-	}
-	if (k < 0 || scale > PM_DEC_MAX_SCALE)
-		return false;
-	/* both factors in 64 bits: the product always fits in 127 */
-	if (a.coef >= INT64_MIN + 1 && a.coef <= INT64_MAX && k <= 19)
-		c = (pm_i128) (int64_t) a.coef * (pm_i128) (uint64_t) pow10_table[k];
-	else if (__builtin_mul_overflow(a.coef, (pm_i128) pow10_table[k], &c) ||
-			 c == -PM_I128_MAX - 1)
-		return false;
-	out->coef = c;
-	out->scale = scale;
-	return true;
-}
-
-bool
-pm_dec_add(pm_dec a, pm_dec b, pm_dec *out)
-{
-	int32_t		s = a.scale > b.scale ? a.scale : b.scale;
-	pm_i128		c;
-
-	if (!pm_dec_rescale(a, s, &a) || !pm_dec_rescale(b, s, &b))
-		return false;
-	if (__builtin_add_overflow(a.coef, b.coef, &c) || c == -PM_I128_MAX - 1)
-		return false;
-	out->coef = c;
-	out->scale = s;
-	return true;
-}
-
-bool
-pm_dec_sub(pm_dec a, pm_dec b, pm_dec *out)
-{
-	return pm_dec_add(a, pm_dec_neg(b), out);
-}
-
-bool
-pm_dec_mul(pm_dec a, pm_dec b, pm_dec *out)
-{
-	pm_i128		c;
-
-	if (a.scale + b.scale > PM_DEC_MAX_SCALE)
-		return false;
-	/* both in 64 bits (not INT64_MIN): the product always fits in 127 */
-	if (a.coef > INT64_MIN && a.coef <= INT64_MAX && b.coef > INT64_MIN && b.coef <= INT64_MAX)
-		c = (pm_i128) (int64_t) a.coef * (int64_t) b.coef;
-	else if (__builtin_mul_overflow(a.coef, b.coef, &c) || c == -PM_I128_MAX - 1)
-		return false;
-	out->coef = c;
-	out->scale = a.scale + b.scale;
-	return true;
-}
-
-int
-pm_dec_sign(pm_dec a)
-{
-	return (a.coef > 0) - (a.coef < 0);
-}
-
-pm_dec
-pm_dec_abs(pm_dec a)
-{
-	if (a.coef < 0)
-		a.coef = -a.coef;
-	return a;
-}
-
-pm_dec
-pm_dec_neg(pm_dec a)
-{
-	a.coef = -a.coef;
-	return a;
-}
-
-/*
- * Compare by value.  When one side cannot be brought to the other's scale,
- * its magnitude is the larger one, so its sign decides.
- */
-int
-pm_dec_cmp(pm_dec a, pm_dec b)
-{
-	int32_t		s = a.scale > b.scale ? a.scale : b.scale;
-	pm_dec		x,
-				y;
-	bool		okx = pm_dec_rescale(a, s, &x);
-	bool		oky = pm_dec_rescale(b, s, &y);
-
-	if (okx && oky)
-		return (x.coef > y.coef) - (x.coef < y.coef);
-	if (!okx)
-		return pm_dec_sign(a);
-	return -pm_dec_sign(b);
 }
 
 /* Decimal exponent of the leading digit of a non-zero value. */
@@ -457,21 +352,24 @@ pm_dec_from_digits(int sign, int weight, int dscale, int ndigits,
 		if (i == ndigits - 1 && shift < 0)
 		{
 			/* numeric keeps only zeros beyond dscale; drop them */
-			if (shift < -3 || d % pow10_table[-shift] != 0)
+			uint32_t	div = (uint32_t) pow10_table[-shift < 4 ? -shift : 0];
+
+			if (shift < -3 || (uint32_t) d % div != 0)
 				return false;
-			d /= pow10_table[-shift];
+			d = (uint32_t) d / div;
 			width = 4 + shift;
 		}
-		if (acc > (((pm_u128) PM_I128_MAX) - d) / pow10_table[width])
+		/* acc * 10^width + d must stay within PM_I128_MAX (no u128 division) */
+		if (__builtin_mul_overflow(acc, pow10_table[width], &acc) ||
+			__builtin_add_overflow(acc, d, &acc) || acc > (pm_u128) PM_I128_MAX)
 			return false;
-		acc = acc * pow10_table[width] + d;
 	}
 	/* acc now holds value * 10^min(dscale, 4 * (ndigits - 1 - weight)) */
 	if (shift > 0)
 	{
-		if (shift > 38 || acc > ((pm_u128) PM_I128_MAX) / pow10_table[shift])
+		if (shift > 38 || __builtin_mul_overflow(acc, pow10_table[shift], &acc) ||
+			acc > (pm_u128) PM_I128_MAX)
 			return false;
-		acc *= pow10_table[shift];
 	}
 	if (!make_coef(acc, sign < 0, &out->coef))
 		return false;

@@ -37,16 +37,123 @@ typedef struct pm_dec
 /* Significant digits every quotient carries (see pm_div in pm_numeric.c). */
 #define PM_DEC_DIV_DIGITS	20
 
-extern bool pm_dec_rescale(pm_dec a, int32_t scale, pm_dec *out);
-extern bool pm_dec_add(pm_dec a, pm_dec b, pm_dec *out);
-extern bool pm_dec_sub(pm_dec a, pm_dec b, pm_dec *out);
-extern bool pm_dec_mul(pm_dec a, pm_dec b, pm_dec *out);
+/* Largest coefficient magnitude: 2^127 - 1 (so -coef always fits). */
+#define PM_I128_MAX ((pm_i128) (((unsigned __int128) 1 << 127) - 1))
+
+/* 10^0 .. 10^38 */
+extern const pm_u128 pm_dec_pow10[39];
+
 extern bool pm_dec_div(pm_dec a, pm_dec b, pm_dec *out);
-extern int	pm_dec_cmp(pm_dec a, pm_dec b);
-extern int	pm_dec_sign(pm_dec a);
-extern pm_dec pm_dec_abs(pm_dec a);
-extern pm_dec pm_dec_neg(pm_dec a);
 extern int	pm_dec_exponent10(pm_dec a);
+
+/*
+ * The operations every line of every account runs are inline: called out of
+ * line, passing two 32-byte structs cost more than the arithmetic.
+ */
+
+/* a at a larger (or equal) scale, exactly. */
+static inline bool
+pm_dec_rescale(pm_dec a, int32_t scale, pm_dec *out)
+{
+	pm_i128		c;
+	int			k = scale - a.scale;
+
+	if (k == 0)
+	{
+		*out = a;
+		return true;
+	}
+	if (k < 0 || scale > PM_DEC_MAX_SCALE)
+		return false;
+	/* both factors in 64 bits: the product always fits in 127 */
+	if (a.coef >= INT64_MIN + 1 && a.coef <= INT64_MAX && k <= 19)
+		c = (pm_i128) (int64_t) a.coef * (pm_i128) (uint64_t) pm_dec_pow10[k];
+	else if (__builtin_mul_overflow(a.coef, (pm_i128) pm_dec_pow10[k], &c) ||
+			 c == -PM_I128_MAX - 1)
+		return false;
+	out->coef = c;
+	out->scale = scale;
+	return true;
+}
+
+static inline bool
+pm_dec_add(pm_dec a, pm_dec b, pm_dec *out)
+{
+	int32_t		s = a.scale > b.scale ? a.scale : b.scale;
+	pm_i128		c;
+
+	if (!pm_dec_rescale(a, s, &a) || !pm_dec_rescale(b, s, &b))
+		return false;
+	if (__builtin_add_overflow(a.coef, b.coef, &c) || c == -PM_I128_MAX - 1)
+		return false;
+	out->coef = c;
+	out->scale = s;
+	return true;
+}
+
+static inline pm_dec
+pm_dec_neg(pm_dec a)
+{
+	a.coef = -a.coef;
+	return a;
+}
+
+static inline bool
+pm_dec_sub(pm_dec a, pm_dec b, pm_dec *out)
+{
+	return pm_dec_add(a, pm_dec_neg(b), out);
+}
+
+static inline bool
+pm_dec_mul(pm_dec a, pm_dec b, pm_dec *out)
+{
+	pm_i128		c;
+
+	if (a.scale + b.scale > PM_DEC_MAX_SCALE)
+		return false;
+	/* both in 64 bits (not INT64_MIN): the product always fits in 127 */
+	if (a.coef > INT64_MIN && a.coef <= INT64_MAX && b.coef > INT64_MIN && b.coef <= INT64_MAX)
+		c = (pm_i128) (int64_t) a.coef * (int64_t) b.coef;
+	else if (__builtin_mul_overflow(a.coef, b.coef, &c) || c == -PM_I128_MAX - 1)
+		return false;
+	out->coef = c;
+	out->scale = a.scale + b.scale;
+	return true;
+}
+
+static inline int
+pm_dec_sign(pm_dec a)
+{
+	return (a.coef > 0) - (a.coef < 0);
+}
+
+static inline pm_dec
+pm_dec_abs(pm_dec a)
+{
+	if (a.coef < 0)
+		a.coef = -a.coef;
+	return a;
+}
+
+/*
+ * Compare by value.  When one side cannot be brought to the other's scale,
+ * its magnitude is the larger one, so its sign decides.
+ */
+static inline int
+pm_dec_cmp(pm_dec a, pm_dec b)
+{
+	int32_t		s = a.scale > b.scale ? a.scale : b.scale;
+	pm_dec		x,
+				y;
+	bool		okx = pm_dec_rescale(a, s, &x);
+	bool		oky = pm_dec_rescale(b, s, &y);
+
+	if (okx && oky)
+		return (x.coef > y.coef) - (x.coef < y.coef);
+	if (!okx)
+		return pm_dec_sign(a);
+	return -pm_dec_sign(b);
+}
 
 /* Base-10000 digits, as numeric stores them. */
 typedef struct pm_dec_digits
