@@ -64,3 +64,13 @@ SELECT account_id, uni_mmr, account_equity, account_maint_margin, account_status
 -- Accounts with no lines at all are NORMAL with zero equity
 INSERT INTO pm.account VALUES (7, 'PM', 10);
 SELECT * FROM pm.account_risk WHERE account_id = 7;
+
+-- pm.account_risk groups a UNION ALL view, whose accounts the planner cannot
+-- count; the aggregate's declared state size makes it cost a hash table's
+-- spill and choose the sorted plan, one account in memory at a time.  (With
+-- work_mem this small, a state size of 0 -- the default -- gives HashAggregate.)
+ANALYZE pm.account, pm.balance, pm.position, pm.open_order;
+SELECT aggtransspace FROM pg_aggregate WHERE aggfnoid = 'pm.account_ledger'::regproc;
+SET work_mem = '64kB';
+EXPLAIN (COSTS OFF) SELECT * FROM pm.account_risk;
+RESET work_mem;
