@@ -307,15 +307,31 @@ pm_dec_div(pm_dec a, pm_dec b, pm_dec *out)
 			return false;
 		quot++;
 	}
+	/*
+	 * trailing zeros removed, as numeric's trim_scale does: a quotient
+	 * carries 20 digits, so most end in many zeros; strip them by powers of
+	 * ten (a few 128-bit divisions) rather than one at a time (up to 38)
+	 */
+	if (quot != 0)
+	{
+		static const int steps[] = {16, 8, 4, 2, 1};
+		int			i;
+
+		for (i = 0; i < (int) (sizeof(steps) / sizeof(steps[0])); i++)
+		{
+			pm_u128		p = pow10_table[steps[i]];
+
+			while (rscale >= steps[i] && quot % p == 0)
+			{
+				quot /= p;
+				rscale -= steps[i];
+			}
+		}
+	}
+	else
+		rscale = 0;
 	if (!make_coef(quot, (a.coef < 0) != (b.coef < 0), &coef))
 		return false;
-
-	/* trailing zeros removed, as numeric's trim_scale does */
-	while (rscale > 0 && coef % 10 == 0)
-	{
-		coef /= 10;
-		rscale--;
-	}
 	out->coef = coef;
 	out->scale = rscale;
 	return true;
