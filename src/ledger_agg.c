@@ -269,6 +269,23 @@ ledger_price(LedgerState *ls, AssetInfo *a)
 	return p;
 }
 
+/* Asset a as the state takes it, at its price under the scenario. */
+static MarginAssetRef
+asset_ref(LedgerState *ls, AssetInfo *a)
+{
+	MarginAssetRef ref;
+
+	ref.name = a->name;
+	ref.len = a->len;
+	ref.hash = a->hash;
+	ref.price = ledger_price(ls, a);
+	if (ref.price == a->price)
+		ref.price_val = a->price_val;
+	else
+		ref.price_val = ref.price ? pmv_numeric(ref.price) : pmv_zero();
+	return ref;
+}
+
 /* Symbol s's mark under the scenario: it moves with its base asset. */
 static PmVal
 ledger_mark(LedgerState *ls, SymbolInfo *s)
@@ -392,8 +409,11 @@ add_position(LedgerState *ls, SymbolInfo *s, PmVal qty, PmVal entry, int32 lever
 		mm = pm_um_mm(qty, mark, s->brackets);
 		im = pm_um_im(qty, mark, leverage);
 	}
-	margin_add_line(ls->ms, s->settle->name, s->settle->len, &pnl, &mm, &im, &ol,
-					ledger_price(ls, s->settle), NULL);
+	{
+		MarginAssetRef settle = asset_ref(ls, s->settle);
+
+		margin_add_line_ref(ls->ms, &settle, &pnl, &mm, &im, &ol);
+	}
 }
 
 /* Transition: one raw row of the account. */
@@ -877,10 +897,10 @@ pm_ledger_final(PG_FUNCTION_ARGS)
 			LedgerBalance *b = &ls->bal[i];
 			PmVal		mm = pm_loan_mm(b->borrowed, b->interest, mmr);
 			PmVal		im = pm_loan_im(b->borrowed, ls->leverage);
+			MarginAssetRef asset = asset_ref(ls, b->asset);
 
 			CHECK_FOR_INTERRUPTS();
-			margin_add_line(ms, b->asset->name, b->asset->len, &b->equity, &mm, &im, &zero,
-							ledger_price(ls, b->asset), NULL);
+			margin_add_line_ref(ms, &asset, &b->equity, &mm, &im, &zero);
 		}
 	}
 
@@ -890,17 +910,16 @@ pm_ledger_final(PG_FUNCTION_ARGS)
 		for (i = 0; i < ls->nord; i++)
 		{
 			LedgerOrder *o = &ls->ord[i];
-			Numeric		sell_price = ledger_price(ls, o->sell),
-						buy_price = ledger_price(ls, o->buy);
+			MarginAssetRef sell = asset_ref(ls, o->sell),
+						buy = asset_ref(ls, o->buy);
 			PmVal		ol;
 
 			CHECK_FOR_INTERRUPTS();
-			pm_check_order_price(o->sell->name, o->sell->len, sell_price, "sells");
-			pm_check_order_price(o->buy->name, o->buy->len, buy_price, "buys");
-			ol = pm_open_loss_of(o->sell_qty, pmv_numeric(sell_price), ledger_collateral(ls, o->sell),
-								 o->buy_qty, pmv_numeric(buy_price), ledger_collateral(ls, o->buy));
-			margin_add_line(ms, o->sell->name, o->sell->len, &zero, &zero, &zero, &ol,
-							sell_price, NULL);
+			pm_check_order_price(o->sell->name, o->sell->len, sell.price, "sells");
+			pm_check_order_price(o->buy->name, o->buy->len, buy.price, "buys");
+			ol = pm_open_loss_of(o->sell_qty, sell.price_val, ledger_collateral(ls, o->sell),
+								 o->buy_qty, buy.price_val, ledger_collateral(ls, o->buy));
+			margin_add_line_ref(ms, &sell, &zero, &zero, &zero, &ol);
 		}
 	}
 

@@ -109,6 +109,7 @@ lookup_cache_load(MemoryContext mcxt)
 		a->name = spi_text(i, 1, &a->len);
 		a->hash = name_hash(a->name, a->len);
 		a->price = (Numeric) DatumGetPointer(spi_copy(i, 2, &isnull, false, -1));
+		a->price_val = a->price ? pmv_numeric(a->price) : pmv_zero();
 	}
 
 	/* symbols; the index size fits both tables */

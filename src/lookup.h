@@ -25,6 +25,7 @@ typedef struct AssetInfo
 	int			len;
 	uint32		hash;
 	Numeric		price;			/* NULL when pm.asset has none */
+	PmVal		price_val;		/* price decoded, when there is one */
 	PmTiers    *collateral_pm;	/* NULL: not collateral in PM */
 	PmTiers    *collateral_pm_pro;	/* NULL: not collateral in PM_PRO */
 } AssetInfo;

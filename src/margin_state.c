@@ -196,10 +196,13 @@ find_asset(MarginState *st, const char *name, int len, uint32 hash)
 	}
 }
 
-/* A new, empty entry for an asset known not to be in the state. */
+/*
+ * A new, empty entry for an asset known not to be in the state.  With ref,
+ * the name and price are the caller's (see MarginAssetRef); else copied.
+ */
 static MarginAsset *
 new_asset(MarginState *st, const char *name, int len, uint32 hash,
-		  Numeric price, PmTiers *collateral)
+		  Numeric price, PmTiers *collateral, const MarginAssetRef *ref)
 {
 	MarginAsset *a;
 
@@ -217,12 +220,23 @@ new_asset(MarginState *st, const char *name, int len, uint32 hash,
 	}
 	a = &st->assets[st->nassets++];
 	memset(a, 0, sizeof(MarginAsset));
-	a->name = MemoryContextAlloc(st->mcxt, len + 1);
-	memcpy(a->name, name, len);
-	a->name[len] = '\0';
 	a->name_len = len;
 	a->hash = hash;
-	a->price = numeric_copy_to(st->mcxt, price);
+	if (ref != NULL)
+	{
+		a->name = (char *) ref->name;
+		a->price = ref->price;
+		a->price_val = ref->price_val;
+		a->price_borrowed = true;
+	}
+	else
+	{
+		a->name = MemoryContextAlloc(st->mcxt, len + 1);
+		memcpy(a->name, name, len);
+		a->name[len] = '\0';
+		a->price = numeric_copy_to(st->mcxt, price);
+		a->price_val = pmv_numeric(a->price);
+	}
 	if (collateral != NULL)
 	{
 		pm_check_collateral_schedule(collateral);
@@ -248,8 +262,10 @@ new_asset(MarginState *st, const char *name, int len, uint32 hash,
  * does not depend on which line came first.
  */
 static void
-reconcile_price(MarginState *st, MarginAsset *a, Numeric price)
+reconcile_price(MarginState *st, MarginAsset *a, Numeric price, const MarginAssetRef *ref)
 {
+	if (a->price == price)
+		return;
 	if (VARSIZE(a->price) == VARSIZE_ANY(price) &&
 		memcmp(VARDATA(a->price), VARDATA_ANY(price), VARSIZE_ANY_EXHDR(price)) == 0)
 		return;
@@ -262,8 +278,20 @@ reconcile_price(MarginState *st, MarginAsset *a, Numeric price)
 				 errhint("All lines of an asset within one account must carry the same index price; check the join that supplies prices.")));
 	if (pm_numeric_dscale(price) > pm_numeric_dscale(a->price))
 	{
-		pfree(a->price);
-		a->price = numeric_copy_to(st->mcxt, price);
+		if (!a->price_borrowed)
+			pfree(a->price);
+		if (ref != NULL)
+		{
+			a->price = ref->price;
+			a->price_val = ref->price_val;
+			a->price_borrowed = true;
+		}
+		else
+		{
+			a->price = numeric_copy_to(st->mcxt, price);
+			a->price_val = pmv_numeric(a->price);
+			a->price_borrowed = false;
+		}
 	}
 }
 
@@ -306,18 +334,26 @@ reconcile_collateral(MarginState *st, MarginAsset *a, PmTiers *collateral)
  * price and schedule every line of the asset must agree on.  The caller has
  * checked the name and the price.
  */
+static MarginAsset *
+state_asset(MarginState *st, const char *name, int name_len, uint32 hash,
+			Numeric price, PmTiers *collateral, const MarginAssetRef *ref)
+{
+	MarginAsset *a = find_asset(st, name, name_len, hash);
+
+	if (a == NULL)
+		return new_asset(st, name, name_len, hash, price, collateral, ref);
+	reconcile_price(st, a, price, ref);
+	reconcile_collateral(st, a, collateral);
+	return a;
+}
+
 MarginAsset *
 margin_state_asset(MarginState *st, const char *name, int name_len,
 				   Numeric price, PmTiers *collateral)
 {
-	uint32		hash = DatumGetUInt32(hash_any((const unsigned char *) name, name_len));
-	MarginAsset *a = find_asset(st, name, name_len, hash);
-
-	if (a == NULL)
-		return new_asset(st, name, name_len, hash, price, collateral);
-	reconcile_price(st, a, price);
-	reconcile_collateral(st, a, collateral);
-	return a;
+	return state_asset(st, name, name_len,
+					   DatumGetUInt32(hash_any((const unsigned char *) name, name_len)),
+					   price, collateral, NULL);
 }
 
 /*
@@ -361,11 +397,36 @@ is_zero(const PmVal *v)
  * price, and agreement with the asset's other lines on price and schedule.
  * name may be NULL (no asset).
  */
+static void add_line(MarginState *st, const char *name, int name_len,
+					 const PmVal *equity, const PmVal *maint_margin,
+					 const PmVal *initial_margin, const PmVal *open_loss,
+					 Numeric price, PmTiers *collateral, const MarginAssetRef *ref);
+
 void
 margin_add_line(MarginState *st, const char *name, int name_len,
 				const PmVal *equity, const PmVal *maint_margin,
 				const PmVal *initial_margin, const PmVal *open_loss,
 				Numeric price, PmTiers *collateral)
+{
+	add_line(st, name, name_len, equity, maint_margin, initial_margin, open_loss,
+			 price, collateral, NULL);
+}
+
+/* The same for an asset the caller's cache holds (no collateral: settled later). */
+void
+margin_add_line_ref(MarginState *st, const MarginAssetRef *ref,
+					const PmVal *equity, const PmVal *maint_margin,
+					const PmVal *initial_margin, const PmVal *open_loss)
+{
+	add_line(st, ref->name, ref->len, equity, maint_margin, initial_margin, open_loss,
+			 ref->price, NULL, ref);
+}
+
+static void
+add_line(MarginState *st, const char *name, int name_len,
+		 const PmVal *equity, const PmVal *maint_margin,
+		 const PmVal *initial_margin, const PmVal *open_loss,
+		 Numeric price, PmTiers *collateral, const MarginAssetRef *ref)
 {
 	const PmVal *const amounts[4] = {equity, maint_margin, initial_margin, open_loss};
 	MarginAsset *a;
@@ -394,7 +455,9 @@ margin_add_line(MarginState *st, const char *name, int name_len,
 				 errhint("Every asset an account holds, owes or settles in needs an index price.")));
 	margin_check_price(name, name_len, price);
 
-	a = margin_state_asset(st, name, name_len, price, collateral);
+	a = ref != NULL
+		? state_asset(st, name, name_len, ref->hash, price, collateral, ref)
+		: margin_state_asset(st, name, name_len, price, collateral);
 	for (i = 0; i < 4; i++)
 		if (amounts[i] != NULL)
 			pm_acc_add_val(st->mcxt, i == 0 ? &a->equity : i == 1 ? &a->maint_margin :

@@ -21,6 +21,7 @@
 #include "utils/numeric.h"
 
 #include "dec_numeric.h"
+#include "pm_value.h"
 #include "tiers.h"
 
 /* Longest asset name accepted, in bytes (the binary reader's limit too). */
@@ -35,6 +36,8 @@ typedef struct MarginAsset
 	int			name_len;
 	uint32		hash;
 	Numeric		price;			/* index price in USD, > 0 */
+	PmVal		price_val;		/* the same as a value, decoded once */
+	bool		price_borrowed; /* price belongs to the caller (MarginAssetRef) */
 	PmTiers    *collateral;		/* NULL: not accepted as collateral */
 	PmAcc		equity;			/* asset units */
 	PmAcc		maint_margin;	/* asset units, >= 0 */
@@ -52,6 +55,20 @@ typedef struct MarginState
 	int			nslots;			/* power of two, 0 while there is no index */
 } MarginState;
 
+/*
+ * An asset as a caller that outlives the state knows it -- the ledger's
+ * per-query cache: its name, hash and price are used in place, never copied
+ * or hashed again, and the price is decoded once per query, not per account.
+ */
+typedef struct MarginAssetRef
+{
+	const char *name;			/* NUL-terminated */
+	int			len;
+	uint32		hash;			/* hash_any of the name, as the state hashes */
+	Numeric		price;			/* NULL: none */
+	PmVal		price_val;		/* price as a value, when there is one */
+} MarginAssetRef;
+
 extern MarginState *margin_state_create(MemoryContext mcxt);
 extern MarginAsset *margin_state_asset(MarginState *st, const char *name, int name_len,
 									   Numeric price, PmTiers *collateral);
@@ -64,6 +81,9 @@ extern void margin_add_line(MarginState *st, const char *name, int name_len,
 							const struct PmVal *equity, const struct PmVal *maint_margin,
 							const struct PmVal *initial_margin, const struct PmVal *open_loss,
 							Numeric price, PmTiers *collateral);
+extern void margin_add_line_ref(MarginState *st, const MarginAssetRef *ref,
+								const struct PmVal *equity, const struct PmVal *maint_margin,
+								const struct PmVal *initial_margin, const struct PmVal *open_loss);
 extern void margin_state_merge(MarginState *dst, MarginState *src);
 extern MarginAsset **margin_state_sorted(MarginState *st);
 extern void margin_state_send(StringInfo buf, MarginState *st);

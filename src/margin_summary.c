@@ -71,28 +71,29 @@ acc_val(const PmAcc *acc)
  */
 #define PM_STORED_DEC_SIZE (sizeof(int32) + sizeof(pm_i128))
 
-static Size
-stored_size(PmVal v)
+static inline Size
+stored_size(const PmVal *v)
 {
-	if (v.is_dec)
+	if (v->is_dec)
 		return PM_STORED_DEC_SIZE;
-	return sizeof(int32) + VARSIZE_ANY_EXHDR(v.n) + VARHDRSZ;
+	return sizeof(int32) + VARSIZE_ANY_EXHDR(v->n) + VARHDRSZ;
 }
 
-static Size
-stored_put(char *dest, PmVal v)
+/* Write a stored value; by pointer, as a summary writes about 50 of them. */
+static inline Size
+stored_put(char *dest, const PmVal *v)
 {
-	int32		tag = v.is_dec ? v.d.scale : -1;
+	int32		tag = v->is_dec ? v->d.scale : -1;
 
 	memcpy(dest, &tag, sizeof(int32));
-	if (v.is_dec)
+	if (v->is_dec)
 	{
-		memcpy(dest + sizeof(int32), &v.d.coef, sizeof(pm_i128));
+		memcpy(dest + sizeof(int32), &v->d.coef, sizeof(pm_i128));
 		return PM_STORED_DEC_SIZE;
 	}
-	SET_VARSIZE(dest + sizeof(int32), VARSIZE_ANY_EXHDR(v.n) + VARHDRSZ);
-	memcpy(VARDATA(dest + sizeof(int32)), VARDATA_ANY(v.n), VARSIZE_ANY_EXHDR(v.n));
-	return sizeof(int32) + VARSIZE_ANY_EXHDR(v.n) + VARHDRSZ;
+	SET_VARSIZE(dest + sizeof(int32), VARSIZE_ANY_EXHDR(v->n) + VARHDRSZ);
+	memcpy(VARDATA(dest + sizeof(int32)), VARDATA_ANY(v->n), VARSIZE_ANY_EXHDR(v->n));
+	return sizeof(int32) + VARSIZE_ANY_EXHDR(v->n) + VARHDRSZ;
 }
 
 /* A stored value, read in place (a numeric points into the summary). */
@@ -148,7 +149,7 @@ margin_summary_build(MarginState *st)
 
 		CHECK_FOR_INTERRUPTS();
 		d[i].a = a;
-		v[PM_FIELD_PRICE] = pmv_numeric(a->price);
+		v[PM_FIELD_PRICE] = a->price_val;
 		v[PM_FIELD_EQUITY] = acc_val(&a->equity);
 		v[PM_FIELD_MAINT_MARGIN] = acc_val(&a->maint_margin);
 		v[PM_FIELD_INITIAL_MARGIN] = acc_val(&a->initial_margin);
@@ -176,7 +177,7 @@ margin_summary_build(MarginState *st)
 		sizeof(uint32) * PM_FIELD_COUNT * (Size) st->nassets;
 	for (t = 0; t < PM_TOTAL_COUNT; t++)
 		if (t != PM_TOTAL_UNI_MMR || has_uni)
-			size = INTALIGN(size) + stored_size(totals[t]);
+			size = INTALIGN(size) + stored_size(&totals[t]);
 	for (i = 0; i < st->nassets; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -185,7 +186,7 @@ margin_summary_build(MarginState *st)
 			size = INTALIGN(size) + VARSIZE(d[i].a->collateral);
 		for (f = PM_FIELD_PRICE; f < PM_FIELD_COUNT; f++)
 			if (f != PM_FIELD_COLLATERAL)
-				size = INTALIGN(size) + stored_size(d[i].v[f]);
+				size = INTALIGN(size) + stored_size(&d[i].v[f]);
 	}
 
 	s = palloc0(size);
@@ -202,7 +203,7 @@ margin_summary_build(MarginState *st)
 			continue;
 		pos = INTALIGN(pos);
 		s->totals[t] = pos;
-		pos += stored_put((char *) s + pos, totals[t]);
+		pos += stored_put((char *) s + pos, &totals[t]);
 	}
 	for (i = 0; i < st->nassets; i++)
 	{
@@ -226,7 +227,7 @@ margin_summary_build(MarginState *st)
 				continue;
 			pos = INTALIGN(pos);
 			PM_SUMMARY_OFFSET(s, i, f) = pos;
-			pos += stored_put((char *) s + pos, d[i].v[f]);
+			pos += stored_put((char *) s + pos, &d[i].v[f]);
 		}
 	}
 	Assert(pos == size);
