@@ -12,17 +12,21 @@
 -- rows together and keeps one account's state in memory at a time.
 --
 -- An account's state is about 4 kB (measured: a hash table of 200,000
--- states, work_mem 2 GB, takes 766 MB -- and is slower than the sorted plan).  The declared transition space is 64 kB so that the
--- planner's estimate for those 200 assumed groups (12.5 MB) exceeds the
--- default hash memory (work_mem 4 MB x hash_mem_multiplier 2) and it costs
--- the hash aggregate's spill, as it would if it could count the accounts.
+-- states, work_mem 2 GB, takes 766 MB -- and is slower than the sorted plan).
+-- The declared transition space is 1 MB, a planner hint rather than a size:
+-- for the 200 groups it assumes, the planner then expects 200 MB of hash
+-- table, more than the hash memory of any work_mem up to 64 MB (times the
+-- default hash_mem_multiplier 2), and costs the spill, as it would if it
+-- could count the accounts.  (64 kB, tried first, held only at the default
+-- 4 MB.)  Where the planner can count groups, a large state only steers it
+-- to the sorted plan, which keeps one account in memory.
 -- ALTER AGGREGATE cannot change SSPACE, and recreating the aggregate would
 -- drop the views built on it, so the catalog row is updated in place.
 
 \echo Use "ALTER EXTENSION portfolio_margin UPDATE TO '0.7.0'" to load this file. \quit
 
 UPDATE pg_catalog.pg_aggregate
-   SET aggtransspace = 65536
+   SET aggtransspace = 1048576
  WHERE aggfnoid OPERATOR(pg_catalog.=)
        'pm.account_ledger(pg_catalog."char", pg_catalog.text, pg_catalog.text, pg_catalog.numeric, '
        'pg_catalog.numeric, pg_catalog.numeric, pg_catalog.numeric, pg_catalog.numeric, pg_catalog.numeric, '
