@@ -68,9 +68,12 @@ SELECT * FROM pm.account_risk WHERE account_id = 7;
 -- pm.account_risk groups a UNION ALL view, whose accounts the planner cannot
 -- count; the aggregate's declared state size makes it cost a hash table's
 -- spill and choose the sorted plan, one account in memory at a time.  (With
--- work_mem this small, a state size of 0 -- the default -- gives HashAggregate.)
+-- work_mem this small, a state size of 0 -- the default -- gives HashAggregate;
+-- serial, as parallel costs are the server's choice.)
 ANALYZE pm.account, pm.balance, pm.position, pm.open_order;
 SELECT aggtransspace FROM pg_aggregate WHERE aggfnoid = 'pm.account_ledger'::regproc;
 SET work_mem = '64kB';
+SET max_parallel_workers_per_gather = 0;
 EXPLAIN (COSTS OFF) SELECT * FROM pm.account_risk;
+RESET max_parallel_workers_per_gather;
 RESET work_mem;
