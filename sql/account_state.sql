@@ -120,3 +120,15 @@ DELETE FROM pm.balance WHERE asset = 'NEWCOIN';
 -- A deleted account takes its state along
 DELETE FROM pm.account WHERE account_id = 2;
 SELECT account_id FROM pm.account_state ORDER BY account_id;
+
+-- Statements that touch more than 64 accounts take the batch path (custom
+-- plans, no nested loops); its planner settings end with the batch
+INSERT INTO pm.account SELECT g, 'PM', 10 FROM generate_series(1001, 1070) g;
+INSERT INTO pm.balance (account_id, asset, cross_free)
+SELECT g, 'USDT', g FROM generate_series(1001, 1070) g;
+SELECT count(*) AS accounts, sum(account_equity) AS equity, min(status) AS status
+  FROM pm.account_state WHERE account_id BETWEEN 1001 AND 1070;
+SELECT current_setting('enable_nestloop') AS enable_nestloop,
+       current_setting('plan_cache_mode') AS plan_cache_mode;
+DELETE FROM pm.account WHERE account_id BETWEEN 1001 AND 1070;
+SELECT count(*) AS states_left FROM pm.account_state WHERE account_id BETWEEN 1001 AND 1070;
