@@ -397,31 +397,6 @@ is_zero(const PmVal *v)
  * price, and agreement with the asset's other lines on price and schedule.
  * name may be NULL (no asset).
  */
-static void add_line(MarginState *st, const char *name, int name_len,
-					 const PmVal *equity, const PmVal *maint_margin,
-					 const PmVal *initial_margin, const PmVal *open_loss,
-					 Numeric price, PmTiers *collateral, const MarginAssetRef *ref);
-
-void
-margin_add_line(MarginState *st, const char *name, int name_len,
-				const PmVal *equity, const PmVal *maint_margin,
-				const PmVal *initial_margin, const PmVal *open_loss,
-				Numeric price, PmTiers *collateral)
-{
-	add_line(st, name, name_len, equity, maint_margin, initial_margin, open_loss,
-			 price, collateral, NULL);
-}
-
-/* The same for an asset the caller's cache holds (no collateral: settled later). */
-void
-margin_add_line_ref(MarginState *st, const MarginAssetRef *ref,
-					const PmVal *equity, const PmVal *maint_margin,
-					const PmVal *initial_margin, const PmVal *open_loss)
-{
-	add_line(st, ref->name, ref->len, equity, maint_margin, initial_margin, open_loss,
-			 ref->price, NULL, ref);
-}
-
 static void
 add_line(MarginState *st, const char *name, int name_len,
 		 const PmVal *equity, const PmVal *maint_margin,
@@ -462,6 +437,27 @@ add_line(MarginState *st, const char *name, int name_len,
 		if (amounts[i] != NULL)
 			pm_acc_add_val(st->mcxt, i == 0 ? &a->equity : i == 1 ? &a->maint_margin :
 						   i == 2 ? &a->initial_margin : &a->open_loss, amounts[i]);
+}
+
+/* A line whose asset name and price the state copies (pm.margin's rows). */
+void
+margin_add_line(MarginState *st, const char *name, int name_len,
+				const PmVal *equity, const PmVal *maint_margin,
+				const PmVal *initial_margin, const PmVal *open_loss,
+				Numeric price, PmTiers *collateral)
+{
+	add_line(st, name, name_len, equity, maint_margin, initial_margin, open_loss,
+			 price, collateral, NULL);
+}
+
+/* The same for an asset the caller's cache holds (no collateral: settled later). */
+void
+margin_add_line_ref(MarginState *st, const MarginAssetRef *ref,
+					const PmVal *equity, const PmVal *maint_margin,
+					const PmVal *initial_margin, const PmVal *open_loss)
+{
+	add_line(st, ref->name, ref->len, equity, maint_margin, initial_margin, open_loss,
+			 ref->price, NULL, ref);
 }
 
 /* dst += src, asset by asset, as if src's lines had been added to dst. */
