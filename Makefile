@@ -22,6 +22,7 @@ OBJS = \
 	src/dec_numeric.o \
 	src/pm_value.o \
 	src/line_math.o \
+	src/refcache.o \
 	src/lookup.o \
 	src/ledger_agg.o \
 	src/wire_pg.o \
@@ -32,11 +33,11 @@ DATA = $(wildcard sql/portfolio_margin--*.sql)
 
 REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors \
 	margin_aggregate margin_plans reference_schema spec_accounts account_state \
-	hostile_input beyond
+	hostile_input beyond reference_cache
 REGRESS_OPTS = --load-extension=portfolio_margin
 
 # Concurrency: pg_isolation_regress specs in test/isolation
-ISOLATION = state_concurrency
+ISOLATION = state_concurrency reference_cache
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=portfolio_margin
 
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -51,4 +51,14 @@
 													   GetDatabaseEncoding(), true)
 #endif
 
+/*
+ * The relation's file number: PostgreSQL 16 renamed RelFileNode to
+ * RelFileLocator.
+ */
+#if PG_VERSION_NUM >= 160000
+#define PM_REL_FILENUMBER(rel) ((uint32) (rel)->rd_locator.relNumber)
+#else
+#define PM_REL_FILENUMBER(rel) ((uint32) (rel)->rd_node.relNode)
+#endif
+
 #endif							/* PM_COMPAT_H */

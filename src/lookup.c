@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * lookup.c
- *	  Per-query cache of the reference tables (see lookup.h).
+ *	  The reference tables, read once per query (see lookup.h).
  *
- * The cache hangs off the calling function's FmgrInfo, so it lives exactly
- * as long as the query (in each parallel worker, its own copy).
+ * The decoded tables hang off the calling function's FmgrInfo for the
+ * query (in each parallel worker, its own copy).  The read itself is the
+ * session's when the tables have not changed since (refcache.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -18,6 +19,7 @@
 #include "compat.h"
 #include "lookup.h"
 #include "pm_numeric.h"
+#include "refcache.h"
 
 static uint32
 name_hash(const char *name, int len)
@@ -86,7 +88,7 @@ run_read(int which, const char *sql)
 }
 
 /* Read every reference table once. */
-static LookupCache *
+static void *
 lookup_cache_load(MemoryContext mcxt)
 {
 	MemoryContext old = MemoryContextSwitchTo(mcxt);
@@ -190,12 +192,12 @@ lookup_cache_load(MemoryContext mcxt)
 	return c;
 }
 
-/* The query's cache, read on first use. */
+/* The query's reference data, found on first use. */
 LookupCache *
 lookup_cache_get(FmgrInfo *flinfo)
 {
 	if (flinfo->fn_extra == NULL)
-		flinfo->fn_extra = lookup_cache_load(flinfo->fn_mcxt);
+		flinfo->fn_extra = refcache_get(REFCACHE_LOOKUP, flinfo->fn_mcxt, lookup_cache_load);
 	return (LookupCache *) flinfo->fn_extra;
 }
 

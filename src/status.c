@@ -14,9 +14,11 @@
  * exit_buffer (pm.status_threshold, default 0), so a ratio hovering at a
  * threshold does not flap.  Entering a riskier band is immediate.
  *
- * The ladder is read once per query and call site (cached in fn_extra).
- * The read is a plain scan with no operators, so nothing in the caller's
- * search_path can change it; it runs with the caller's privileges.
+ * The ladder is checked once per query and call site (kept in fn_extra).
+ * The read of pm.status_threshold is a plain scan with no operators, so
+ * nothing in the caller's search_path can change it; it runs with the
+ * caller's privileges, and is the session's while the table does not
+ * change (refcache.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -32,6 +34,7 @@
 #include "numeric_raw.h"
 #include "pm_numeric.h"
 #include "pm_value.h"
+#include "refcache.h"
 
 PG_FUNCTION_INFO_V1(pm_summary_status);
 PG_FUNCTION_INFO_V1(pm_summary_status_from);
@@ -64,74 +67,106 @@ band_cmp(const void *x, const void *y)
 	return -pm_cmp(a->above, b->above);
 }
 
-/* Read and check the program's ladder into mcxt. */
-static StatusLadder *
-load_ladder(const char *program, MemoryContext mcxt)
+/* One row of pm.status_threshold, as read. */
+typedef struct ThresholdRow
 {
-	StatusLadder *ladder = MemoryContextAllocZero(mcxt, sizeof(StatusLadder));
-	uint64		i;
-	int			bottoms = 0;
-	int			b;
+	char	   *program;		/* NULL when NULL */
+	char	   *status;
+	Numeric		above;			/* NULL when NULL */
+	bool		enabled;		/* false when NULL */
+	Numeric		exit_buffer;	/* NULL when NULL or no such column */
+} ThresholdRow;
 
-	ladder->program = MemoryContextStrdup(mcxt, program);
+typedef struct ThresholdRows
+{
+	int			n;
+	ThresholdRow *rows;
+} ThresholdRows;
+
+/*
+ * Read pm.status_threshold into mcxt (a refcache loader).  Every column by
+ * name: exit_buffer exists from version 0.4.0 on.  The plan is prepared
+ * once per backend; each execution reads under the current snapshot.
+ */
+static void *
+read_thresholds(MemoryContext mcxt)
+{
+	static SPIPlanPtr plan = NULL;
+	ThresholdRows *t = MemoryContextAllocZero(mcxt, sizeof(ThresholdRows));
+	uint64		i;
+
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	/*
-	 * Every column by name: exit_buffer exists from version 0.4.0 on.  The
-	 * plan is prepared once per backend; each execution reads under the
-	 * current snapshot.
-	 */
+	if (plan == NULL)
 	{
-		static SPIPlanPtr plan = NULL;
+		SPIPlanPtr	p = SPI_prepare("SELECT * FROM pm.status_threshold", 0, NULL);
 
-		if (plan == NULL)
-		{
-			SPIPlanPtr	p = SPI_prepare("SELECT * FROM pm.status_threshold", 0, NULL);
-
-			if (p == NULL || SPI_keepplan(p) != 0)
-				elog(ERROR, "could not prepare the read of pm.status_threshold");
-			plan = p;
-		}
-		if (SPI_execute_plan(plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read pm.status_threshold");
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "could not prepare the read of pm.status_threshold");
+		plan = p;
 	}
+	if (SPI_execute_plan(plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pm.status_threshold");
+	t->rows = MemoryContextAllocZero(mcxt, sizeof(ThresholdRow) * Max(SPI_processed, 1));
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		int			col_program = SPI_fnumber(desc, "program");
-		int			col_status = SPI_fnumber(desc, "status");
-		int			col_above = SPI_fnumber(desc, "uni_mmr_above");
-		int			col_enabled = SPI_fnumber(desc, "enabled");
 		int			col_buffer = SPI_fnumber(desc, "exit_buffer");
-		char	   *prog = SPI_getvalue(tup, desc, col_program);
+		ThresholdRow *row = &t->rows[t->n++];
+		char	   *program = SPI_getvalue(tup, desc, SPI_fnumber(desc, "program"));
+		char	   *status = SPI_getvalue(tup, desc, SPI_fnumber(desc, "status"));
 		bool		isnull;
-		Datum		enabled = SPI_getbinval(tup, desc, col_enabled, &isnull);
-		Datum		above;
-		StatusBand *band;
-		MemoryContext old;
+		Datum		d;
+		MemoryContext old = MemoryContextSwitchTo(mcxt);
 
-		if (prog == NULL || strcmp(prog, program) != 0 || isnull || !DatumGetBool(enabled))
+		row->program = program ? pstrdup(program) : NULL;
+		row->status = status ? pstrdup(status) : NULL;
+		d = SPI_getbinval(tup, desc, SPI_fnumber(desc, "uni_mmr_above"), &isnull);
+		row->above = isnull ? NULL : pm_numeric_copy_plain(DatumGetNumeric(d));
+		d = SPI_getbinval(tup, desc, SPI_fnumber(desc, "enabled"), &isnull);
+		row->enabled = !isnull && DatumGetBool(d);
+		if (col_buffer > 0)
+		{
+			d = SPI_getbinval(tup, desc, col_buffer, &isnull);
+			row->exit_buffer = isnull ? NULL : pm_numeric_copy_plain(DatumGetNumeric(d));
+		}
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return t;
+}
+
+/*
+ * Check and order the program's ladder, from the rows as read, into mcxt.
+ * The ladder points into the rows.
+ */
+static StatusLadder *
+load_ladder(const ThresholdRows *t, const char *program, MemoryContext mcxt)
+{
+	StatusLadder *ladder = MemoryContextAllocZero(mcxt, sizeof(StatusLadder));
+	int			i;
+	int			bottoms = 0;
+	int			b;
+
+	ladder->program = MemoryContextStrdup(mcxt, program);
+	for (i = 0; i < t->n; i++)
+	{
+		const ThresholdRow *row = &t->rows[i];
+		StatusBand *band;
+
+		if (row->program == NULL || strcmp(row->program, program) != 0 || !row->enabled)
 			continue;
 		if (ladder->nbands == PM_MAX_BANDS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("the status ladder of %s has too many bands", program)));
 		band = &ladder->bands[ladder->nbands++];
-		old = MemoryContextSwitchTo(mcxt);
-		band->status = pstrdup(SPI_getvalue(tup, desc, col_status));
-		above = SPI_getbinval(tup, desc, col_above, &isnull);
-		band->above = isnull ? NULL : pm_numeric_copy_plain(DatumGetNumeric(above));
-		bottoms += isnull;
-		if (col_buffer > 0)
-		{
-			Datum		buffer = SPI_getbinval(tup, desc, col_buffer, &isnull);
-
-			band->exit_buffer = isnull ? NULL : pm_numeric_copy_plain(DatumGetNumeric(buffer));
-		}
-		MemoryContextSwitchTo(old);
+		band->status = row->status;
+		band->above = row->above;
+		bottoms += row->above == NULL;
+		band->exit_buffer = row->exit_buffer;
 	}
-	SPI_finish();
 
 	if (ladder->nbands == 0)
 		ereport(ERROR,
@@ -202,25 +237,33 @@ ladder_status(StatusLadder *ladder, const PmVal *uni_mmr, PmVal adjusted_equity,
 	return ladder->bands[Min(b, p)].status;
 }
 
-/* The program's ladder, cached for the query in fn_extra. */
+/* What a call site keeps for the query in fn_extra. */
+typedef struct LadderCache
+{
+	ThresholdRows *rows;		/* the session's read (refcache.c) */
+	StatusLadder *ladders[8];	/* checked, by program */
+} LadderCache;
+
+/* The program's ladder, read and checked once per query and call site. */
 static StatusLadder *
 ladder_for(FunctionCallInfo fcinfo, const char *program)
 {
-	StatusLadder **cache = (StatusLadder **) fcinfo->flinfo->fn_extra;
+	LadderCache *cache = (LadderCache *) fcinfo->flinfo->fn_extra;
 	int			i;
 
 	if (cache == NULL)
 	{
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(StatusLadder *) * 8);
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(LadderCache));
+		cache->rows = refcache_get(REFCACHE_LADDER, fcinfo->flinfo->fn_mcxt, read_thresholds);
 		fcinfo->flinfo->fn_extra = cache;
 	}
-	for (i = 0; i < 8 && cache[i] != NULL; i++)
-		if (strcmp(cache[i]->program, program) == 0)
-			return cache[i];
+	for (i = 0; i < 8 && cache->ladders[i] != NULL; i++)
+		if (strcmp(cache->ladders[i]->program, program) == 0)
+			return cache->ladders[i];
 	if (i == 8)
-		return load_ladder(program, CurrentMemoryContext);
-	cache[i] = load_ladder(program, fcinfo->flinfo->fn_mcxt);
-	return cache[i];
+		return load_ladder(cache->rows, program, CurrentMemoryContext);
+	cache->ladders[i] = load_ladder(cache->rows, program, fcinfo->flinfo->fn_mcxt);
+	return cache->ladders[i];
 }
 
 /* Status of a summary, with hysteresis against previous (may be NULL). */
