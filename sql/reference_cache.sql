@@ -119,6 +119,17 @@ SELECT pm.status(1.4, 100, 'PM_PRO', NULL);
 -- what the triggers kept matches a recomputation from scratch
 SELECT pm.refresh_account_state();
 
+-- without the cache, the same answers
+CREATE TEMP TABLE cached AS SELECT * FROM pm.account_risk;
+SET portfolio_margin.reference_cache = off;
+SELECT count(*) AS same_rows FROM pm.account_risk r JOIN cached c USING (account_id)
+ WHERE (r.*)::text = (c.*)::text;
+UPDATE pm.asset SET index_price = 41000 WHERE asset = 'BTC';
+SELECT * FROM risk;
+RESET portfolio_margin.reference_cache;
+SELECT * FROM risk;
+UPDATE pm.asset SET index_price = 40000 WHERE asset = 'BTC';
+
 DROP VIEW risk;
 DROP FUNCTION equity_at(numeric[]);
 REVOKE ALL ON pm.account, pm.balance, pm.position, pm.open_order, pm.symbol, pm.collateral,

@@ -17,6 +17,7 @@
  *	  tiered.c			marginal sums and collateral value
  *	  futures.c			UM/CM unrealized PnL and maintenance margin
  *	  loans.c			cross-margin loan maintenance margin
+ *	  refcache.c		session caches of the reference tables
  *	  core/				pure C, no PostgreSQL headers (unit-tested alone)
  *
  *-------------------------------------------------------------------------
@@ -26,6 +27,7 @@
 #include "fmgr.h"
 
 #include "dec_numeric.h"
+#include "refcache.h"
 
 PG_MODULE_MAGIC;
 
@@ -36,4 +38,5 @@ void
 _PG_init(void)
 {
 	pm_define_gucs();
+	refcache_define_guc();
 }

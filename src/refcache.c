@@ -27,6 +27,9 @@
  * the query, through SPI, as if there were no cache, so the same rows and
  * the same errors come out.
  *
+ * SET portfolio_margin.reference_cache = off reads the tables for every
+ * query; results are identical either way.
+ *
  * Lifetime: a query gets the cache pinned until its memory context goes
  * (reset or deleted, also on error).  A cache that stops being current
  * while pinned is freed when the last query using it ends.
@@ -43,6 +46,7 @@
 #include "catalog/pg_am_d.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -81,6 +85,7 @@ typedef struct RefCacheEntry
 	void	   *payload;
 } RefCacheEntry;
 
+static bool refcache_enabled = true;
 static RefCacheEntry *current[REFCACHE_NKINDS];
 static uint64 invalidation_count = 0;
 static bool callback_registered = false;
@@ -89,6 +94,20 @@ static bool callback_registered = false;
 #define MAX_WATCHED 16
 static Oid	watched[MAX_WATCHED];
 static int	nwatched = 0;
+
+/* Register portfolio_margin.reference_cache (called from _PG_init). */
+void
+refcache_define_guc(void)
+{
+	DefineCustomBoolVariable("portfolio_margin.reference_cache",
+							 "Keeps the reference tables read for the session while they do not change.",
+							 "Off reads them for every query; results are identical either way.",
+							 &refcache_enabled,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+}
 
 /* A relcache invalidation of one of our tables (or of all) retires the caches. */
 static void
@@ -232,7 +251,7 @@ refcache_get(RefCacheKind kind, MemoryContext query_cxt, RefCacheLoader load)
 		callback_registered = true;
 	}
 
-	if (!take_marks(kind, &marks))
+	if (!refcache_enabled || !take_marks(kind, &marks))
 		return load(query_cxt);
 
 	entry = current[kind];

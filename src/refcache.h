@@ -27,6 +27,7 @@ typedef enum RefCacheKind
 /* Reads the tables into mcxt and returns what it built. */
 typedef void *(*RefCacheLoader) (MemoryContext mcxt);
 
+extern void refcache_define_guc(void);
 extern void *refcache_get(RefCacheKind kind, MemoryContext query_cxt, RefCacheLoader load);
 
 #endif							/* PM_REFCACHE_H */

@@ -13,6 +13,8 @@
 #    pm.account_state and the events are current, against a pm.account_risk
 #    scan of the same accounts, and against recomputing them with
 #    pm.recompute_accounts() directly.
+# 1b (between them). pgbench point reads of one account's pm.account_risk,
+#    with the session's reference cache and without it.
 #
 # Uses a throwaway cluster (pg_virtualenv) with default settings.
 set -euo pipefail
@@ -98,6 +100,33 @@ echo "fsync on, with triggers:    ${with[*]} tps (median $w)"
 echo "fsync on, without triggers: ${without[*]} tps (median $wo)"
 awk -v a="$w" -v b="$wo" 'BEGIN {printf "fsync on, with / without: %.0f%%\n", 100 * a / b}'
 psql -X -q -c 'ALTER SYSTEM RESET fsync' -c 'SELECT pg_reload_conf()' >/dev/null
+
+# 1b. One account's risk on demand (what an API or a dashboard asks): pgbench
+#     point reads of pm.account_risk, with the session's reference cache
+#     (src/refcache.c) and without it (portfolio_margin.reference_cache = off),
+#     alternating three times each.
+point=$(mktemp)
+cat >"$point" <<'SQL'
+\set a random(1, :accounts)
+SELECT uni_mmr, account_status FROM pm.account_risk WHERE account_id = :a;
+SQL
+reads() {
+  PGOPTIONS="-c portfolio_margin.reference_cache=$1" \
+    "$pgbench" -n -c 2 -j 2 -T "$secs" -D accounts="$n" -f "$point" 2>/dev/null |
+    awk '/^tps/ {printf "%.0f\n", $3}'
+}
+on=(); off=()
+for _ in 1 2 3; do
+  on+=("$(reads on)")
+  off+=("$(reads off)")
+done
+c_on=$(median "${on[@]}"); c_off=$(median "${off[@]}")
+echo
+echo "## pgbench: one account's pm.account_risk by id (2 clients, ${secs} s runs)"
+echo "reference cache on:  ${on[*]} reads/s (median $c_on)"
+echo "reference cache off: ${off[*]} reads/s (median $c_off)"
+awk -v a="$c_on" -v b="$c_off" 'BEGIN {printf "on / off: %.2fx\n", a / b}'
+rm -f "$point"
 
 # 2. the tick
 ms() { psql -X -q -At -c "SET max_parallel_workers_per_gather = ${2:-0}" -c '\timing on' -c "$1" | awk '/^Time/ {print $2}'; }
