@@ -64,3 +64,29 @@ BEGIN
   RETURN changed;
 END
 $$;
+
+------------------------------------------------------------------------------
+-- Notifications fire per event, not per statement.
+--
+-- The notify trigger on pm.risk_event was a statement trigger, and a
+-- statement trigger fires even when the statement inserts nothing: every
+-- recomputation (a single-row position update, say) ran it for an empty
+-- transition table -- ~2% of such a transaction.  A row trigger fires only
+-- for events, in the order they were inserted (event_id order), still at
+-- commit for the listener.
+------------------------------------------------------------------------------
+
+DROP TRIGGER risk_event_notify ON pm.risk_event;
+CREATE OR REPLACE FUNCTION pm.risk_event_notify() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM pg_notify('pm_risk', json_build_object(
+            'event_id', NEW.event_id, 'account_id', NEW.account_id, 'old_status', NEW.old_status,
+            'new_status', NEW.new_status, 'uni_mmr', NEW.uni_mmr, 'adjusted_equity', NEW.adjusted_equity,
+            'maint_margin', NEW.maint_margin)::text);
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER risk_event_notify AFTER INSERT ON pm.risk_event
+  FOR EACH ROW EXECUTE FUNCTION pm.risk_event_notify();
