@@ -130,6 +130,32 @@ RESET portfolio_margin.reference_cache;
 SELECT * FROM risk;
 UPDATE pm.asset SET index_price = 40000 WHERE asset = 'BTC';
 
+-- memory: a cache that stops being current goes as soon as no query uses
+-- it (one per kind is left: prices and schedules, and the ladder); an open
+-- cursor keeps the one it read until it is closed
+CREATE FUNCTION caches() RETURNS bigint LANGUAGE sql AS
+  $$ SELECT count(*) FROM pg_catalog.pg_backend_memory_contexts WHERE name = 'pm reference cache' $$;
+DO $$
+BEGIN
+  FOR i IN 1..200 LOOP
+    UPDATE pm.asset SET index_price = 40000 + i WHERE asset = 'BTC';
+    PERFORM * FROM pm.account_risk;
+  END LOOP;
+END $$;
+SELECT caches();
+BEGIN;
+DECLARE c CURSOR FOR SELECT account_id, account_equity FROM pm.account_risk;
+FETCH 1 FROM c;
+UPDATE pm.asset SET index_price = 30000 WHERE asset = 'BTC';
+SELECT account_id, account_equity FROM pm.account_risk;
+SELECT caches();
+CLOSE c;
+SELECT caches();
+ROLLBACK;
+SELECT caches();
+UPDATE pm.asset SET index_price = 40000 WHERE asset = 'BTC';
+
+DROP FUNCTION caches();
 DROP VIEW risk;
 DROP FUNCTION equity_at(numeric[]);
 REVOKE ALL ON pm.account, pm.balance, pm.position, pm.open_order, pm.symbol, pm.collateral,
