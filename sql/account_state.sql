@@ -132,3 +132,23 @@ SELECT current_setting('enable_nestloop') AS enable_nestloop,
        current_setting('plan_cache_mode') AS plan_cache_mode;
 DELETE FROM pm.account WHERE account_id BETWEEN 1001 AND 1070;
 SELECT count(*) AS states_left FROM pm.account_state WHERE account_id BETWEEN 1001 AND 1070;
+
+-- A single-row change reads its account's state row by index, not the whole
+-- state table, on an exchange of a few thousand accounts too (the generic
+-- plan the triggers use once sequentially scanned pm.account_state per update)
+INSERT INTO pm.account SELECT g, 'PM', 10 FROM generate_series(10001, 13000) g;
+INSERT INTO pm.balance (account_id, asset, cross_free, cross_borrowed)
+SELECT g, a, g % 97, CASE a WHEN 'USDT' THEN g % 13 ELSE 0 END
+  FROM generate_series(10001, 13000) g, (VALUES ('USDT'), ('BTC')) v(a);
+INSERT INTO pm.position (account_id, symbol, side, qty, entry_price, leverage)
+SELECT g, 'BTCUSDT', 'BOTH', (g % 5 - 2) * 0.01, 40000, 10 FROM generate_series(10001, 13000) g;
+ANALYZE pm.account, pm.balance, pm.position, pm.account_state;
+SELECT pg_stat_force_next_flush();  -- this transaction's counts start at 0
+BEGIN;
+UPDATE pm.position SET qty = qty + 0.001 WHERE account_id = 12345;
+UPDATE pm.balance SET cross_free = cross_free + 1 WHERE account_id = 11111 AND asset = 'USDT';
+SELECT seq_scan AS state_seq_scans, idx_scan > 0 AS state_read_by_index
+  FROM pg_stat_xact_user_tables WHERE relid = 'pm.account_state'::regclass;
+COMMIT;
+SELECT pm.refresh_account_state() AS corrected;
+DELETE FROM pm.account WHERE account_id BETWEEN 10001 AND 13000;

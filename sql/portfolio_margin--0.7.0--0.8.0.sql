@@ -1,17 +1,14 @@
 ------------------------------------------------------------------------------
--- portfolio_margin 0.7.0 -> 0.8.0: a mark-price tick on a symbol 100,000
--- accounts hold recomputes them ~12% faster.
+-- portfolio_margin 0.7.0 -> 0.8.0: recomputing an account computes its
+-- values once; notifications fire per event.
 --
--- pm.recompute_batch named the batch's accounts three times: to find their
--- ledger rows, and again on each of its two reads of pm.account_state.  For
--- a batch of 100,000 accounts each mention is a 100,000-element constant the
--- planner estimates element by element, and the two state reads were hashed
--- and joined to each other.  The ledger rows alone decide which accounts are
--- recomputed: the state rows follow by join (merge or hash for a batch, an
--- index lookup for one account).  The values are computed once per account
--- (calc is materialized) rather than once for the change test and again for
--- the new row.  Same rows, same events (the regress and isolation tests, and
--- pm.refresh_account_state() finding nothing to correct).
+-- pm.recompute_batch's calc was inlined into the UPDATE, so every account's
+-- uni_mmr, equity, adjusted equity, maintenance margin and status were
+-- computed twice: once to test whether the state changed, again for the new
+-- row.  calc is now materialized.  Every read of pm.account_state keeps its
+-- own "account_id = ANY (ids)": without it the generic plan that serves
+-- single accounts (the triggers) scanned the whole state table on a small
+-- exchange (3,000 accounts: a hash join over a sequential scan per update).
 ------------------------------------------------------------------------------
 
 \echo Use "ALTER EXTENSION portfolio_margin UPDATE TO '0.8.0'" to load this file. \quit
@@ -41,7 +38,7 @@ BEGIN
            pm.status(f.summary, f.program, NULLIF(s.status, '')) AS status,
            NULLIF(s.status, '') AS old_status
       FROM fresh f
-      JOIN pm.account_state s ON s.account_id = f.account_id
+      JOIN pm.account_state s ON s.account_id = f.account_id AND s.account_id = ANY (ids)
   ), upd AS (
     UPDATE pm.account_state s
        SET program = c.program, uni_mmr = c.uni_mmr, account_equity = c.account_equity,
@@ -49,7 +46,7 @@ BEGIN
            status_since = CASE WHEN c.status IS DISTINCT FROM c.old_status THEN now() ELSE s.status_since END,
            updated_at = now(), error = NULL
       FROM calc c
-     WHERE s.account_id = c.account_id
+     WHERE s.account_id = c.account_id AND s.account_id = ANY (ids)
        AND (s.program, s.uni_mmr, s.account_equity, s.adjusted_equity, s.maint_margin, s.status, s.error)
            IS DISTINCT FROM (c.program, c.uni_mmr, c.account_equity, c.adjusted_equity, c.maint_margin, c.status, NULL)
     RETURNING c.account_id, c.old_status, c.status, c.uni_mmr, c.adjusted_equity, c.maint_margin

@@ -60,9 +60,25 @@ UPDATE pm.position p SET entry_price = p.entry_price + 0.01
   FROM bench_pos b
  WHERE b.n = :i AND p.account_id = b.account_id AND p.symbol = b.symbol AND p.side = b.side;
 SQL
-tps() {
-  "$pgbench" -n -c 2 -j 2 -T "$secs" -D npos="$npos" -f "$script" 2>/dev/null |
+# pgbench SCRIPT [pgbench options]: 2 clients for $secs seconds; prints TPS
+run_pgbench() {
+  local file=$1
+  shift
+  "$pgbench" -n -c 2 -j 2 -T "$secs" "$@" -f "$file" 2>/dev/null |
     awk '/^tps/ {printf "%.0f\n", $3}'
+}
+tps() { run_pgbench "$script" -D npos="$npos"; }
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# compare ARRAY_A ARRAY_B LABEL_A LABEL_B UNIT RATIO_LABEL pct|x: both
+# series with their medians, then the ratio of the medians
+compare() {
+  local -n xs=$1 ys=$2
+  local mx my
+  mx=$(median "${xs[@]}"); my=$(median "${ys[@]}")
+  echo "$3 ${xs[*]} $5 (median $mx)"
+  echo "$4 ${ys[*]} $5 (median $my)"
+  awk -v a="$mx" -v b="$my" -v l="$6" -v k="$7" \
+    'BEGIN {if (k == "pct") printf "%s: %.0f%%\n", l, 100 * a / b; else printf "%s: %.2fx\n", l, a / b}'
 }
 with=(); without=(); corrected=()
 for _ in 1 2 3; do
@@ -73,13 +89,9 @@ for _ in 1 2 3; do
   psql -X -q -c 'ALTER TABLE pm.position ENABLE TRIGGER USER'
   psql -X -q -At -c 'SELECT pm.refresh_account_state()' >/dev/null
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-w=$(median "${with[@]}"); wo=$(median "${without[@]}")
 echo
 echo "## pgbench: single-row position updates on random accounts (2 clients, ${secs} s runs)"
-echo "with triggers:    ${with[*]} tps (median $w)"
-echo "without triggers: ${without[*]} tps (median $wo)"
-awk -v a="$w" -v b="$wo" 'BEGIN {printf "with / without: %.0f%%\n", 100 * a / b}'
+compare with without "with triggers:   " "without triggers:" tps "with / without" pct
 echo "state rows pm.refresh_account_state() corrected after each run with triggers: ${corrected[*]}"
 
 # The throwaway cluster runs with fsync = off (pg_virtualenv's default),
@@ -95,10 +107,8 @@ for _ in 1 2 3; do
   psql -X -q -c 'ALTER TABLE pm.position ENABLE TRIGGER USER'
   psql -X -q -At -c 'SELECT pm.refresh_account_state()' >/dev/null
 done
-w=$(median "${with[@]}"); wo=$(median "${without[@]}")
-echo "fsync on, with triggers:    ${with[*]} tps (median $w)"
-echo "fsync on, without triggers: ${without[*]} tps (median $wo)"
-awk -v a="$w" -v b="$wo" 'BEGIN {printf "fsync on, with / without: %.0f%%\n", 100 * a / b}'
+compare with without "fsync on, with triggers:   " "fsync on, without triggers:" tps \
+  "fsync on, with / without" pct
 psql -X -q -c 'ALTER SYSTEM RESET fsync' -c 'SELECT pg_reload_conf()' >/dev/null
 
 # 1b. One account's risk on demand (what an API or a dashboard asks): pgbench
@@ -110,22 +120,15 @@ cat >"$point" <<'SQL'
 \set a random(1, :accounts)
 SELECT uni_mmr, account_status FROM pm.account_risk WHERE account_id = :a;
 SQL
-reads() {
-  PGOPTIONS="-c portfolio_margin.reference_cache=$1" \
-    "$pgbench" -n -c 2 -j 2 -T "$secs" -D accounts="$n" -f "$point" 2>/dev/null |
-    awk '/^tps/ {printf "%.0f\n", $3}'
-}
+reads() { PGOPTIONS="-c portfolio_margin.reference_cache=$1" run_pgbench "$point" -D accounts="$n"; }
 on=(); off=()
 for _ in 1 2 3; do
   on+=("$(reads on)")
   off+=("$(reads off)")
 done
-c_on=$(median "${on[@]}"); c_off=$(median "${off[@]}")
 echo
 echo "## pgbench: one account's pm.account_risk by id (2 clients, ${secs} s runs)"
-echo "reference cache on:  ${on[*]} reads/s (median $c_on)"
-echo "reference cache off: ${off[*]} reads/s (median $c_off)"
-awk -v a="$c_on" -v b="$c_off" 'BEGIN {printf "on / off: %.2fx\n", a / b}'
+compare on off "reference cache on: " "reference cache off:" reads/s "on / off" x
 rm -f "$point"
 
 # 2. the tick
