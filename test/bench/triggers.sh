@@ -80,15 +80,21 @@ compare() {
   awk -v a="$mx" -v b="$my" -v l="$6" -v k="$7" \
     'BEGIN {if (k == "pct") printf "%s: %.0f%%\n", l, 100 * a / b; else printf "%s: %.2fx\n", l, a / b}'
 }
-with=(); without=(); corrected=()
-for _ in 1 2 3; do
-  with+=("$(tps)")
-  corrected+=("$(psql -X -q -At -c 'SELECT pm.refresh_account_state()')")
-  psql -X -q -c 'ALTER TABLE pm.position DISABLE TRIGGER USER'
-  without+=("$(tps)")
-  psql -X -q -c 'ALTER TABLE pm.position ENABLE TRIGGER USER'
-  psql -X -q -At -c 'SELECT pm.refresh_account_state()' >/dev/null
-done
+# Three rounds of pgbench with the triggers, then without them; after each
+# run with them, what a full recomputation corrects (expected 0), after each
+# run without them the state is rebuilt (not timed).
+alternate() {
+  with=(); without=(); corrected=()
+  for _ in 1 2 3; do
+    with+=("$(tps)")
+    corrected+=("$(psql -X -q -At -c 'SELECT pm.refresh_account_state()')")
+    psql -X -q -c 'ALTER TABLE pm.position DISABLE TRIGGER USER'
+    without+=("$(tps)")
+    psql -X -q -c 'ALTER TABLE pm.position ENABLE TRIGGER USER'
+    psql -X -q -At -c 'SELECT pm.refresh_account_state()' >/dev/null
+  done
+}
+alternate
 echo
 echo "## pgbench: single-row position updates on random accounts (2 clients, ${secs} s runs)"
 compare with without "with triggers:   " "without triggers:" tps "with / without" pct
@@ -99,16 +105,10 @@ echo "state rows pm.refresh_account_state() corrected after each run with trigge
 # pair of runs with fsync on, in the same run:
 psql -X -q -c 'ALTER SYSTEM SET fsync = on' -c 'SELECT pg_reload_conf()' >/dev/null
 sleep 1
-with=(); without=()
-for _ in 1 2 3; do
-  with+=("$(tps)")
-  psql -X -q -c 'ALTER TABLE pm.position DISABLE TRIGGER USER'
-  without+=("$(tps)")
-  psql -X -q -c 'ALTER TABLE pm.position ENABLE TRIGGER USER'
-  psql -X -q -At -c 'SELECT pm.refresh_account_state()' >/dev/null
-done
+alternate
 compare with without "fsync on, with triggers:   " "fsync on, without triggers:" tps \
   "fsync on, with / without" pct
+echo "state rows corrected after each run with triggers: ${corrected[*]}"
 psql -X -q -c 'ALTER SYSTEM RESET fsync' -c 'SELECT pg_reload_conf()' >/dev/null
 
 # 1b. One account's risk on demand (what an API or a dashboard asks): pgbench
