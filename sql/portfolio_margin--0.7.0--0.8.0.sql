@@ -87,3 +87,19 @@ END
 $$;
 CREATE TRIGGER risk_event_notify AFTER INSERT ON pm.risk_event
   FOR EACH ROW EXECUTE FUNCTION pm.risk_event_notify();
+
+------------------------------------------------------------------------------
+-- pm.account_state leaves room on its pages for the next version of a row.
+--
+-- Every recomputation rewrites an account's state row.  An update can stay
+-- on its page (a HOT update: no new index entries) only if the page has
+-- room; at the default fillfactor a freshly loaded or refreshed state table
+-- has none, so the first price tick after a load wrote 100,000 new index
+-- entries into both of its indexes.  Measured at 200,000 accounts: ticks on
+-- a symbol 100,000 accounts hold 2.9 / 2.5 s -> 2.4 / 2.2 s, and 100% of
+-- the updates HOT (95% before, once pruning had made room).  The table is
+-- ~40% larger.  New pages get the room at once; existing ones after
+-- VACUUM FULL pm.account_state (not done here: it locks the table).
+------------------------------------------------------------------------------
+
+ALTER TABLE pm.account_state SET (fillfactor = 70);
