@@ -13,8 +13,11 @@ collateral tier floor is loaded into the reference schema; then:
   * pm.liquidation_price equals, within 1e-8 relative, the crossing found by
     a dense scan of the exact gap adjusted equity - 1.05 x maintenance
     margin over the price multiplier, refined by bisection on Fractions;
-  * pm.max_withdraw keeps the account at its margin-call threshold exactly,
-    and is within 1e-8 of the supremum found by bisection;
+  * pm.max_withdraw keeps the account at its margin-call threshold -- in
+    exact arithmetic to the spec's 1e-12 USD (CM PnL and notional are
+    divisions, rounded at 20 digits), and exactly as the extension itself
+    values the account after the withdrawal -- and is within 1e-8 of the
+    supremum found by bisection;
   * pm.whatif equals the reference on the changed rows.
 
 Prints TAP and the seed (PM_SEED); PM_ACCOUNTS (default 300) and PM_PAIRS
@@ -38,6 +41,9 @@ from randgen import frac_str  # noqa: E402
 LIQ = Fraction("1.05")                         # liquidation threshold, both programs
 MARGIN_CALL = {"PM_PRO": Fraction("1.5"), "PM": Fraction("1.2")}
 TOL = Fraction(1, 10 ** 8)
+# Spec section 4: divisions (CM PnL and notional) round at 20 significant
+# digits, so USD amounts agree with exact arithmetic to 1e-12.
+USD_EXACT = Fraction(1, 10 ** 12)
 
 
 def moved(ex, moves):
@@ -117,15 +123,17 @@ def scan_root(account, ex1, asset):
     return out
 
 
-def withdraw_ok(account, ex1, asset, w):
-    """Whether taking w of asset out keeps uniMMR at the margin-call threshold."""
+def withdraw_ok(account, ex1, asset, w, slack=Fraction(0)):
+    """Whether taking w of asset out keeps uniMMR at the margin-call
+    threshold: adjusted equity - threshold x maintenance margin >= -slack
+    (USD) in exact arithmetic."""
     ex2 = dict(ex1)
     ex2["balance"] = [dict(b, cross_free=b["cross_free"] - w) if b["asset"] == asset else b
                       for b in ex1["balance"]]
     r = ref.account_risk(account, ex2)
     if r["maint_margin"] > 0:
-        return r["adjusted_equity"] >= MARGIN_CALL[account["program"]] * r["maint_margin"]
-    return r["adjusted_equity"] >= 0
+        return r["adjusted_equity"] - MARGIN_CALL[account["program"]] * r["maint_margin"] >= -slack
+    return r["adjusted_equity"] >= -slack
 
 
 def add_floor_accounts(ex, rng):
@@ -349,10 +357,10 @@ def main():
               + max(b["cm_wallet"], 0) > 0 and b["cross_free"] > 0]
     wpairs = rng.sample(wpairs, min(n_pairs, len(wpairs))) + withdraw_cases
     out = psql("".join(f"SELECT {a}, '{x}', pm.max_withdraw({a}, '{x}');\n" for a, x in wpairs))
-    bad, interior = [], 0
+    bad, interior, limited = [], 0, []
     for line in out.splitlines():
-        a, x, w = line.split("\t")
-        aid, w = int(a), Fraction(w)
+        a, x, w_text = line.split("\t")
+        aid, w = int(a), Fraction(w_text)
         account, ex1 = accounts[aid], per_account[aid]
         b = next(b for b in ex1["balance"] if b["asset"] == x)
         held = max(b["cross_free"], 0) + max(b["um_wallet"], 0) + max(b["cm_wallet"], 0)
@@ -372,12 +380,31 @@ def main():
                 lo = mid
             else:
                 hi = mid
-        if not withdraw_ok(account, ex1, x, w) or abs(w - lo) > TOL * lo:
+        limited.append((aid, x, w_text))
+        if not withdraw_ok(account, ex1, x, w, USD_EXACT) or abs(w - lo) > TOL * lo:
             bad.append(f"account {aid} {x}: got {float(w)}, bisection {float(lo)}; "
-                       f"keeps the threshold: {withdraw_ok(account, ex1, x, w)}")
+                       f"keeps the threshold: {withdraw_ok(account, ex1, x, w, USD_EXACT)}")
     check(not bad and interior >= len(withdraw_cases),
-          f"pm.max_withdraw keeps the threshold and is within 1e-8 of the supremum "
-          f"({len(wpairs)} pairs, {interior} limited by the threshold)", bad)
+          f"pm.max_withdraw keeps the threshold (exact arithmetic, to 1e-12 USD) and is within 1e-8 "
+          f"of the supremum ({len(wpairs)} pairs, {interior} limited by the threshold)", bad)
+    # and as the extension itself values the account once it is taken out
+    # (from free cross margin first, then the UM and CM wallets; each rolled
+    # back): exactly at or above the threshold
+    out = psql("".join(
+        f"BEGIN;\nUPDATE pm.balance SET cross_free = cross_free - f.c, um_wallet = um_wallet - f.u, "
+        f"cm_wallet = cm_wallet - ({w} - f.c - f.u) FROM (SELECT least({w}, greatest(b.cross_free, 0)) AS c, "
+        f"least({w} - least({w}, greatest(b.cross_free, 0)), greatest(b.um_wallet, 0)) AS u "
+        f"FROM pm.balance b WHERE b.account_id = {a} AND b.asset = '{x}') f "
+        f"WHERE account_id = {a} AND asset = '{x}';\n"
+        f"SELECT m.account_id, '{x}', CASE WHEN pm.maint_margin(m.summary) > 0 "
+        f"THEN pm.adjusted_equity(m.summary) >= pm.margin_call_threshold(m.program) * pm.maint_margin(m.summary) "
+        f"ELSE pm.adjusted_equity(m.summary) >= 0 END FROM pm.account_margin m WHERE m.account_id = {a};\n"
+        f"ROLLBACK;\n" for a, x, w in limited))
+    db_bad = [f"account {a} {x}: after taking out pm.max_withdraw the extension's uniMMR is below the threshold"
+              for a, x, ok in (line.split("\t") for line in out.splitlines()) if ok != "t"]
+    check(not db_bad and len(out.splitlines()) == len(limited),
+          f"taking pm.max_withdraw out keeps the extension's own uniMMR at the threshold "
+          f"({len(limited)} withdrawals)", db_bad)
 
     # -- what-if --------------------------------------------------------------
     bad = []
