@@ -93,6 +93,12 @@ read_thresholds(MemoryContext mcxt)
 {
 	static SPIPlanPtr plan = NULL;
 	ThresholdRows *t = MemoryContextAllocZero(mcxt, sizeof(ThresholdRows));
+	TupleDesc	desc;
+	int			col_program,
+				col_status,
+				col_above,
+				col_enabled,
+				col_buffer;
 	uint64		i;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -108,23 +114,27 @@ read_thresholds(MemoryContext mcxt)
 	if (SPI_execute_plan(plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pm.status_threshold");
 	t->rows = MemoryContextAllocZero(mcxt, sizeof(ThresholdRow) * Max(SPI_processed, 1));
+	desc = SPI_tuptable->tupdesc;
+	col_program = SPI_fnumber(desc, "program");
+	col_status = SPI_fnumber(desc, "status");
+	col_above = SPI_fnumber(desc, "uni_mmr_above");
+	col_enabled = SPI_fnumber(desc, "enabled");
+	col_buffer = SPI_fnumber(desc, "exit_buffer");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		int			col_buffer = SPI_fnumber(desc, "exit_buffer");
 		ThresholdRow *row = &t->rows[t->n++];
-		char	   *program = SPI_getvalue(tup, desc, SPI_fnumber(desc, "program"));
-		char	   *status = SPI_getvalue(tup, desc, SPI_fnumber(desc, "status"));
+		char	   *program = SPI_getvalue(tup, desc, col_program);
+		char	   *status = SPI_getvalue(tup, desc, col_status);
 		bool		isnull;
 		Datum		d;
 		MemoryContext old = MemoryContextSwitchTo(mcxt);
 
 		row->program = program ? pstrdup(program) : NULL;
 		row->status = status ? pstrdup(status) : NULL;
-		d = SPI_getbinval(tup, desc, SPI_fnumber(desc, "uni_mmr_above"), &isnull);
+		d = SPI_getbinval(tup, desc, col_above, &isnull);
 		row->above = isnull ? NULL : pm_numeric_copy_plain(DatumGetNumeric(d));
-		d = SPI_getbinval(tup, desc, SPI_fnumber(desc, "enabled"), &isnull);
+		d = SPI_getbinval(tup, desc, col_enabled, &isnull);
 		row->enabled = !isnull && DatumGetBool(d);
 		if (col_buffer > 0)
 		{
