@@ -11,7 +11,8 @@
 #    each run with them, pm.refresh_account_state() must find nothing to fix.
 # 2. A mark-price tick on a symbol 100,000 accounts hold: the time until
 #    pm.account_state and the events are current, against a pm.account_risk
-#    scan of the same accounts, and against recomputing them with
+#    scan of the same accounts (as the server runs it, and with jit = off,
+#    as pm.recompute_batch runs), and against recomputing them with
 #    pm.recompute_accounts() directly.
 # 1b (between them). pgbench point reads of one account's pm.account_risk,
 #    with the session's reference cache and without it.
@@ -132,7 +133,7 @@ compare on off "reference cache on: " "reference cache off:" reads/s "on / off" 
 rm -f "$point"
 
 # 2. the tick
-ms() { psql -X -q -At -c "SET max_parallel_workers_per_gather = ${2:-0}" -c '\timing on' -c "$1" | awk '/^Time/ {print $2}'; }
+ms() { psql -X -q -At -c "SET max_parallel_workers_per_gather = ${2:-0}" -c "SET jit = ${3:-default}" -c '\timing on' -c "$1" | awk '/^Time/ {print $2}'; }
 ids="SELECT account_id FROM pm.position WHERE symbol = 'TICKUSDT'"
 echo
 echo "## a mark-price tick on TICKUSDT, held by $(psql -X -Atc "SELECT count(DISTINCT account_id) FROM pm.position WHERE symbol = 'TICKUSDT'") accounts"
@@ -142,9 +143,11 @@ for price in 94900 94800 94700; do
   events=$(( $(psql -X -Atc 'SELECT count(*) FROM pm.risk_event') - events0 ))
   t_scan=$(ms "SELECT count(uni_mmr), count(account_status), sum(account_equity) FROM pm.account_risk WHERE account_id IN ($ids)")
   t_scan_par=$(ms "SELECT count(uni_mmr), count(account_status), sum(account_equity) FROM pm.account_risk WHERE account_id IN ($ids)" 2)
+  t_scan_nojit=$(ms "SELECT count(uni_mmr), count(account_status), sum(account_equity) FROM pm.account_risk WHERE account_id IN ($ids)" 0 off)
   t_recompute=$(ms "SELECT pm.recompute_accounts(ARRAY($ids))")
-  printf 'tick to %s: %8.0f ms (%s events); account_risk scan of the holders %8.0f ms (parallel %6.0f); recompute_accounts %8.0f ms; tick / scan %.2f\n' \
-    "$price" "$t_tick" "$events" "$t_scan" "$t_scan_par" "$t_recompute" "$(awk -v a="$t_tick" -v b="$t_scan" 'BEGIN {print a / b}')"
+  printf 'tick to %s: %8.0f ms (%s events); account_risk scan of the holders %8.0f ms (parallel %6.0f, jit off %6.0f); recompute_accounts %8.0f ms; tick / scan %.2f (jit off %.2f)\n' \
+    "$price" "$t_tick" "$events" "$t_scan" "$t_scan_par" "$t_scan_nojit" "$t_recompute" \
+    "$(awk -v a="$t_tick" -v b="$t_scan" 'BEGIN {print a / b}')" "$(awk -v a="$t_tick" -v b="$t_scan_nojit" 'BEGIN {print a / b}')"
 done
 psql -X -q -At -c 'SELECT pm.refresh_account_state()' | sed 's/^/state rows corrected after the ticks: /'
 rm -f "$script"
