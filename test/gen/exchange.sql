@@ -203,7 +203,8 @@ WITH ladder (name, brackets) AS (VALUES
   (13, 'TON', 'mid'),  (14, 'BCH', 'mid'),   (15, 'DOT', 'mid'),   (16, 'WIF', 'small'),
   (17, 'NEAR', 'small'), (18, 'APT', 'small'), (19, 'ARB', 'small'), (20, 'OP', 'small'),
   (21, 'UNI', 'small'),  (22, 'FIL', 'small'), (23, 'ATOM', 'small'), (24, 'ETC', 'small'),
-  (25, 'TIA', 'small')
+  (25, 'TIA', 'small'),  (26, 'PEPE', 'small'), (27, 'SHIB', 'small'), (28, 'ZEC', 'small'),
+  (29, 'PNUT', 'small'), (30, 'MEME', 'small')
 ), cm (idx, base, contract_size, ladder) AS (VALUES
   (1, 'BTC', 100, 'cm_btc'), (2, 'ETH', 10, 'cm_eth'), (3, 'SOL', 10, NULL), (4, 'BNB', 10, NULL),
   (5, 'XRP', 10, NULL),      (6, 'DOGE', 10, NULL),    (7, 'ADA', 10, NULL), (8, 'LINK', 10, NULL),
@@ -326,7 +327,7 @@ WITH slot AS (
     FROM slot s
     JOIN gen_symbol y
       ON y.market = s.market
-     AND y.idx = 1 + floor(CASE s.market WHEN 'UM' THEN 25 ELSE 10 END
+     AND y.idx = 1 + floor(CASE s.market WHEN 'UM' THEN 30 ELSE 10 END
                            * power(pg_temp.gen_u(:seed, 63, s.k), 2.2))::int4
     JOIN pm.symbol m ON m.symbol = y.symbol
 ), moved AS (
