@@ -77,3 +77,15 @@ SET max_parallel_workers_per_gather = 0;
 EXPLAIN (COSTS OFF) SELECT * FROM pm.account_risk;
 RESET max_parallel_workers_per_gather;
 RESET work_mem;
+
+-- Choosing accounts (README): "= ANY (ARRAY(SELECT ...))" goes into the scan
+-- of every table, so only those accounts are valued; "IN (SELECT ...)" is a
+-- semi-join above the aggregate, which values every account first.
+SET enable_seqscan = off;
+SET max_parallel_workers_per_gather = 0;
+EXPLAIN (COSTS OFF) SELECT account_id, uni_mmr FROM pm.account_risk
+ WHERE account_id = ANY (ARRAY(SELECT b.account_id FROM pm.balance b WHERE b.asset = 'BTC'));
+EXPLAIN (COSTS OFF) SELECT account_id, uni_mmr FROM pm.account_risk
+ WHERE account_id IN (SELECT b.account_id FROM pm.balance b WHERE b.asset = 'BTC');
+RESET max_parallel_workers_per_gather;
+RESET enable_seqscan;
