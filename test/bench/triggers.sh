@@ -139,21 +139,22 @@ rm -f "$point"
 # 2. the tick
 ms() { psql -X -q -At -c "SET max_parallel_workers_per_gather = ${2:-0}" -c "SET jit = ${3:-default}" -c '\timing on' -c "$1" | awk '/^Time/ {print $2}'; }
 ids="SELECT account_id FROM pm.position WHERE symbol = 'TICKUSDT'"
+risk_of="SELECT count(uni_mmr), count(account_status), sum(account_equity) FROM pm.account_risk"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {print a / b}'; }
 echo
 echo "## a mark-price tick on TICKUSDT, held by $(psql -X -Atc "SELECT count(DISTINCT account_id) FROM pm.position WHERE symbol = 'TICKUSDT'") accounts"
 for price in 94900 94800 94700; do
   events0=$(psql -X -Atc 'SELECT count(*) FROM pm.risk_event')
   t_tick=$(ms "UPDATE pm.symbol SET mark_price = $price WHERE symbol = 'TICKUSDT'")
   events=$(( $(psql -X -Atc 'SELECT count(*) FROM pm.risk_event') - events0 ))
-  t_scan=$(ms "SELECT count(uni_mmr), count(account_status), sum(account_equity) FROM pm.account_risk WHERE account_id IN ($ids)")
-  t_scan_par=$(ms "SELECT count(uni_mmr), count(account_status), sum(account_equity) FROM pm.account_risk WHERE account_id IN ($ids)" 2)
-  t_scan_nojit=$(ms "SELECT count(uni_mmr), count(account_status), sum(account_equity) FROM pm.account_risk WHERE account_id IN ($ids)" 0 off)
-  t_only=$(ms "SELECT count(uni_mmr), count(account_status), sum(account_equity) FROM pm.account_risk WHERE account_id = ANY (ARRAY($ids))")
+  t_scan=$(ms "$risk_of WHERE account_id IN ($ids)")
+  t_scan_par=$(ms "$risk_of WHERE account_id IN ($ids)" 2)
+  t_scan_nojit=$(ms "$risk_of WHERE account_id IN ($ids)" 0 off)
+  t_only=$(ms "$risk_of WHERE account_id = ANY (ARRAY($ids))")
   t_recompute=$(ms "SELECT pm.recompute_accounts(ARRAY($ids))")
   printf 'tick to %s: %8.0f ms (%s events); account_risk scan of the holders %8.0f ms (parallel %6.0f, jit off %6.0f); account_risk of only the holders %6.0f ms; recompute_accounts %8.0f ms; tick / scan %.2f (jit off %.2f); tick / only the holders %.2f\n' \
     "$price" "$t_tick" "$events" "$t_scan" "$t_scan_par" "$t_scan_nojit" "$t_only" "$t_recompute" \
-    "$(awk -v a="$t_tick" -v b="$t_scan" 'BEGIN {print a / b}')" "$(awk -v a="$t_tick" -v b="$t_scan_nojit" 'BEGIN {print a / b}')" \
-    "$(awk -v a="$t_tick" -v b="$t_only" 'BEGIN {print a / b}')"
+    "$(ratio "$t_tick" "$t_scan")" "$(ratio "$t_tick" "$t_scan_nojit")" "$(ratio "$t_tick" "$t_only")"
 done
 psql -X -q -At -c 'SELECT pm.refresh_account_state()' | sed 's/^/state rows corrected after the ticks: /'
 rm -f "$script"
