@@ -25,6 +25,7 @@ OBJS = \
 	src/refcache.o \
 	src/lookup.o \
 	src/ledger_agg.o \
+	src/ledger_totals.o \
 	src/wire_pg.o \
 	src/json_keys.o \
 	$(CORE_OBJS)
@@ -32,7 +33,7 @@ OBJS = \
 DATA = $(wildcard sql/portfolio_margin--*.sql)
 
 REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors \
-	margin_aggregate margin_plans reference_schema spec_accounts account_state \
+	margin_aggregate margin_plans reference_schema spec_accounts account_state ledger_totals \
 	hostile_input beyond reference_cache
 REGRESS_OPTS = --load-extension=portfolio_margin
 

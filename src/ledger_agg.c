@@ -48,6 +48,7 @@
 #include "utils/builtins.h"
 
 #include "compat.h"
+#include "ledger_totals.h"
 #include "line_math.h"
 #include "lookup.h"
 #include "margin_state.h"
@@ -61,6 +62,9 @@ PG_FUNCTION_INFO_V1(pm_ledger_combine);
 PG_FUNCTION_INFO_V1(pm_ledger_serialize);
 PG_FUNCTION_INFO_V1(pm_ledger_deserialize);
 PG_FUNCTION_INFO_V1(pm_ledger_final);
+PG_FUNCTION_INFO_V1(pm_ledger_totals_sfunc);
+PG_FUNCTION_INFO_V1(pm_ledger_totals_deserialize);
+PG_FUNCTION_INFO_V1(pm_ledger_totals_final);
 
 #define PM_LEDGER_BINARY_VERSION 1
 
@@ -91,6 +95,8 @@ typedef struct LedgerState
 {
 	MarginState *ms;			/* positions, then everything at the end */
 	LookupCache *cache;			/* the query's reference tables, read once */
+	bool		keep;			/* pm.ledger_totals: positions kept as they are */
+	KeptPositions positions;	/* ... those, when keep */
 	bool		has_account;
 	bool		is_pm;
 	int32		leverage;
@@ -386,39 +392,47 @@ ledger_check_unshared(LedgerState *ls)
 				 errhint("Aggregate with ORDER BY so that rows of kind s come first, as pm.stress does.")));
 }
 
-/* A position becomes its line at once: nothing in it depends on the account. */
+/*
+ * A position becomes its line at once: nothing in it depends on the account.
+ * pm.ledger_totals keeps it as it is, to be valued at whatever marks come.
+ */
 static void
 add_position(LedgerState *ls, SymbolInfo *s, PmVal qty, PmVal entry, int32 leverage)
 {
 	PmVal		pnl,
 				mm,
 				im,
-				ol = pmv_zero(),
-				mark = ledger_mark(ls, s);
+				ol = pmv_zero();
+	MarginAssetRef settle;
 
 	ls->priced = true;
-	if (s->is_cm)
+	if (ls->keep)
 	{
-		pnl = pm_cm_pnl(qty, s->contract_size, entry, mark);
-		mm = pm_cm_mm(qty, s->contract_size, mark, s->brackets);
-		im = pm_cm_im(qty, s->contract_size, mark, leverage);
+		/* kept for later valuation: checked as pm.position checks them */
+		if (!qty.is_dec)
+			pm_check_finite(qty.n, "qty");
+		if (!entry.is_dec)
+			pm_check_finite(entry.n, "entry_price");
+		if (pmv_sign(entry) <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("entry_price of a %s position must be positive", s->name)));
+		if (leverage < 1 || leverage > 125)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("leverage of a %s position must be between 1 and 125", s->name),
+					 errdetail("The value given is %d.", leverage)));
+		kept_positions_add(ls->ms->mcxt, &ls->positions, s->name, s->len, qty, entry, leverage);
+		return;
 	}
-	else
-	{
-		pnl = pm_um_pnl(qty, entry, mark);
-		mm = pm_um_mm(qty, mark, s->brackets);
-		im = pm_um_im(qty, mark, leverage);
-	}
-	{
-		MarginAssetRef settle = asset_ref(ls, s->settle);
-
-		margin_add_line_ref(ls->ms, &settle, &pnl, &mm, &im, &ol);
-	}
+	position_line(s, ledger_mark(ls, s), qty, entry, leverage, &pnl, &mm, &im);
+	settle = asset_ref(ls, s->settle);
+	margin_add_line_ref(ls->ms, &settle, &pnl, &mm, &im, &ol);
 }
 
 /* Transition: one raw row of the account. */
-Datum
-pm_ledger_sfunc(PG_FUNCTION_ARGS)
+static LedgerState *
+ledger_transition(FunctionCallInfo fcinfo, bool totals)
 {
 	MemoryContext aggcontext = ledger_context(fcinfo);
 	LedgerState *ls = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
@@ -426,7 +440,10 @@ pm_ledger_sfunc(PG_FUNCTION_ARGS)
 	char		kind;
 
 	if (ls == NULL)
+	{
 		ls = ledger_create(aggcontext);
+		ls->keep = totals;
+	}
 	ls->cache = cache;
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -489,6 +506,11 @@ pm_ledger_sfunc(PG_FUNCTION_ARGS)
 				break;
 			}
 		case 's':
+			if (ls->keep)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("pm.ledger_totals takes no scenario rows"),
+						 errdetail("Ledger totals are kept at the current prices.")));
 			add_shock(ls, cache, fcinfo);
 			break;
 		default:
@@ -497,7 +519,20 @@ pm_ledger_sfunc(PG_FUNCTION_ARGS)
 					 errmsg("unknown pm.account_ledger row kind \"%c\"", kind),
 					 errhint("The kinds are a (account), b (balance), p (position), o (order) and s (scenario).")));
 	}
-	PG_RETURN_POINTER(ls);
+	return ls;
+}
+
+Datum
+pm_ledger_sfunc(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(ledger_transition(fcinfo, false));
+}
+
+/* The same rows for pm.ledger_totals, which keeps positions by symbol. */
+Datum
+pm_ledger_totals_sfunc(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(ledger_transition(fcinfo, true));
 }
 
 /* dst += src.  Balances and orders are lists; positions are already summed. */
@@ -508,6 +543,11 @@ ledger_merge(LedgerState *dst, LedgerState *src)
 	int			i;
 
 	margin_state_merge(dst->ms, src->ms);
+	if (src->keep != dst->keep)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine a ledger state with ledger totals")));
+	kept_positions_merge(mcxt, &dst->positions, &src->positions);
 	if (src->has_account)
 		set_account(dst, src->is_pm ? "PM" : "PM_PRO", src->is_pm ? 2 : 6, src->leverage);
 	for (i = 0; i < src->nbal; i++)
@@ -547,7 +587,10 @@ pm_ledger_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(a);
 	}
 	if (a == NULL)
+	{
 		a = ledger_create(aggcontext);
+		a->keep = b->keep;
+	}
 	ledger_merge(a, b);
 	if (a->cache == NULL)
 		a->cache = b->cache;
@@ -782,12 +825,14 @@ pm_ledger_serialize(PG_FUNCTION_ARGS)
 		send_value(&buf, ls->ord[i].sell_qty);
 		send_value(&buf, ls->ord[i].buy_qty);
 	}
+	if (ls->keep)
+		kept_positions_send(&buf, &ls->positions);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
 /* Bytes to state, checking every byte. */
-Datum
-pm_ledger_deserialize(PG_FUNCTION_ARGS)
+static LedgerState *
+ledger_deserialize(FunctionCallInfo fcinfo, bool totals)
 {
 	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
 	LookupCache *cache = lookup_cache_get(fcinfo->flinfo);
@@ -809,6 +854,7 @@ pm_ledger_deserialize(PG_FUNCTION_ARGS)
 				 errdetail("Format version %d is not supported.", version)));
 	ls = ledger_create(CurrentMemoryContext);
 	ls->cache = cache;
+	ls->keep = totals;
 	recv_assets(&buf, ls->ms, cache);
 	account = pq_getmsgbyte(&buf);
 	if (account < 0 || account > 2)
@@ -853,36 +899,45 @@ pm_ledger_deserialize(PG_FUNCTION_ARGS)
 		o.buy_qty = recv_value(&buf, "an order's buy quantity");
 		add_order(ls, o);
 	}
+	if (totals)
+		kept_positions_recv(&buf, ls->ms->mcxt, &ls->positions);
 	if (buf.cursor != buf.len)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid external pm.account_ledger state value"),
 				 errdetail("There are %d bytes left over.", buf.len - buf.cursor)));
-	PG_RETURN_POINTER(ls);
+	return ls;
+}
+
+Datum
+pm_ledger_deserialize(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(ledger_deserialize(fcinfo, false));
+}
+
+Datum
+pm_ledger_totals_deserialize(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(ledger_deserialize(fcinfo, true));
 }
 
 /*
- * The account's summary.  Settles balances and orders into the state itself
- * (the aggregate is declared FINALFUNC_MODIFY = READ_WRITE).
+ * Settle what waited for the account's program and leverage -- balances with
+ * their loans, open orders -- into the state's per-asset sums.
  */
-Datum
-pm_ledger_final(PG_FUNCTION_ARGS)
+static void
+ledger_settle(LedgerState *ls, LookupCache *cache)
 {
-	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
-	/* the transition's cache, when this query filled one: read it once */
-	LookupCache *cache = ls->cache ? ls->cache : lookup_cache_get(fcinfo->flinfo);
-	MarginState *ms;
+	MarginState *ms = ls->ms;
 	PmVal		zero = pmv_zero();
 	PmVal		mmr;
 	Numeric		mmr_num;
 	int			i;
 
-	ledger_context(fcinfo);
 	if (!ls->has_account)
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("an account ledger has no account row")));
-	ms = ls->ms;
 
 	if (ls->nbal > 0)
 	{
@@ -922,6 +977,29 @@ pm_ledger_final(PG_FUNCTION_ARGS)
 			margin_add_line_ref(ms, &sell, &zero, &zero, &zero, &ol);
 		}
 	}
+}
+
+/* the transition's cache, when this query filled one: read it once */
+static LookupCache *
+final_cache(LedgerState *ls, FunctionCallInfo fcinfo)
+{
+	return ls->cache ? ls->cache : lookup_cache_get(fcinfo->flinfo);
+}
+
+/*
+ * The account's summary.  Settles balances and orders into the state itself
+ * (the aggregate is declared FINALFUNC_MODIFY = READ_WRITE).
+ */
+Datum
+pm_ledger_final(PG_FUNCTION_ARGS)
+{
+	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
+	LookupCache *cache = final_cache(ls, fcinfo);
+	MarginState *ms = ls->ms;
+	int			i;
+
+	ledger_context(fcinfo);
+	ledger_settle(ls, cache);
 
 	/* every asset's schedule in the account's program */
 	for (i = 0; i < ms->nassets; i++)
@@ -932,4 +1010,18 @@ pm_ledger_final(PG_FUNCTION_ARGS)
 		ms->assets[i].collateral = a ? ledger_collateral(ls, a) : NULL;
 	}
 	PG_RETURN_POINTER(margin_summary_build(ms));
+}
+
+/*
+ * pm.ledger_totals' result: the settled sums of everything but positions,
+ * and the positions as they are (ledger_totals.c), as bytes.
+ */
+Datum
+pm_ledger_totals_final(PG_FUNCTION_ARGS)
+{
+	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
+
+	ledger_context(fcinfo);
+	ledger_settle(ls, final_cache(ls, fcinfo));
+	PG_RETURN_BYTEA_P(ledger_totals_encode(ls->is_pm, ls->ms, &ls->positions));
 }

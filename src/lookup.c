@@ -196,9 +196,16 @@ lookup_cache_load(MemoryContext mcxt)
 LookupCache *
 lookup_cache_get(FmgrInfo *flinfo)
 {
-	if (flinfo->fn_extra == NULL)
-		flinfo->fn_extra = refcache_get(REFCACHE_LOOKUP, flinfo->fn_mcxt, lookup_cache_load);
-	return (LookupCache *) flinfo->fn_extra;
+	return lookup_cache_get_in(&flinfo->fn_extra, flinfo->fn_mcxt);
+}
+
+/* The same kept in *slot, for a caller whose fn_extra holds more. */
+LookupCache *
+lookup_cache_get_in(void **slot, MemoryContext mcxt)
+{
+	if (*slot == NULL)
+		*slot = refcache_get(REFCACHE_LOOKUP, mcxt, lookup_cache_load);
+	return (LookupCache *) *slot;
 }
 
 static int

@@ -58,6 +58,7 @@ typedef struct LookupCache
 } LookupCache;
 
 extern LookupCache *lookup_cache_get(FmgrInfo *flinfo);
+extern LookupCache *lookup_cache_get_in(void **slot, MemoryContext mcxt);
 extern AssetInfo *lookup_asset(LookupCache *c, const char *name, int len);
 extern SymbolInfo *lookup_symbol(LookupCache *c, const char *name, int len);
 extern Numeric lookup_loan_mmr(LookupCache *c, int32 leverage);

@@ -121,11 +121,81 @@ summary_value(const void *stored)
 }
 
 /*
- * Lay out a summary of the state, computing every derived value (spec
- * section 2): V = E * P; CV = V when V <= 0, tiered(V) when the asset is
- * collateral, else 0; margins times P; uniMMR = (sum CV - open loss) /
- * sum MM, absent when sum MM is 0.  Exact but for the one division.
+ * An asset's derived values (spec section 2): V = E * P; CV = V when V <= 0,
+ * tiered(V) when the asset is collateral, else 0; margins times P.
  */
+static void
+derive_asset(MarginAsset *a, PmVal *v)
+{
+	v[PM_FIELD_PRICE] = a->price_val;
+	v[PM_FIELD_EQUITY] = acc_val(&a->equity);
+	v[PM_FIELD_MAINT_MARGIN] = acc_val(&a->maint_margin);
+	v[PM_FIELD_INITIAL_MARGIN] = acc_val(&a->initial_margin);
+	v[PM_FIELD_OPEN_LOSS] = acc_val(&a->open_loss);
+	v[PM_FIELD_VALUE_USD] = pmv_mul(v[PM_FIELD_EQUITY], v[PM_FIELD_PRICE]);
+	v[PM_FIELD_COLLATERAL_VALUE_USD] = pm_collateral_of(v[PM_FIELD_VALUE_USD], a->collateral);
+	v[PM_FIELD_MAINT_MARGIN_USD] = pmv_mul(v[PM_FIELD_MAINT_MARGIN], v[PM_FIELD_PRICE]);
+	v[PM_FIELD_INITIAL_MARGIN_USD] = pmv_mul(v[PM_FIELD_INITIAL_MARGIN], v[PM_FIELD_PRICE]);
+}
+
+static void
+add_to_totals(PmVal *totals, const PmVal *v)
+{
+	totals[PM_TOTAL_ACCOUNT_EQUITY] = pmv_add(totals[PM_TOTAL_ACCOUNT_EQUITY], v[PM_FIELD_COLLATERAL_VALUE_USD]);
+	totals[PM_TOTAL_ACTUAL_EQUITY] = pmv_add(totals[PM_TOTAL_ACTUAL_EQUITY], v[PM_FIELD_VALUE_USD]);
+	totals[PM_TOTAL_MAINT_MARGIN] = pmv_add(totals[PM_TOTAL_MAINT_MARGIN], v[PM_FIELD_MAINT_MARGIN_USD]);
+	totals[PM_TOTAL_INITIAL_MARGIN] = pmv_add(totals[PM_TOTAL_INITIAL_MARGIN], v[PM_FIELD_INITIAL_MARGIN_USD]);
+	totals[PM_TOTAL_OPEN_LOSS] = pmv_add(totals[PM_TOTAL_OPEN_LOSS], v[PM_FIELD_OPEN_LOSS]);
+}
+
+/*
+ * Adjusted equity and uniMMR = (sum CV - open loss) / sum MM, absent (false)
+ * when sum MM is 0.  Exact but for the one division.
+ */
+static bool
+finish_totals(PmVal *totals)
+{
+	bool		has_uni;
+
+	totals[PM_TOTAL_ADJUSTED_EQUITY] = pmv_sub(totals[PM_TOTAL_ACCOUNT_EQUITY],
+											   totals[PM_TOTAL_OPEN_LOSS]);
+	has_uni = pmv_sign(totals[PM_TOTAL_MAINT_MARGIN]) > 0;
+	if (has_uni)
+		totals[PM_TOTAL_UNI_MMR] = pmv_div(totals[PM_TOTAL_ADJUSTED_EQUITY],
+										   totals[PM_TOTAL_MAINT_MARGIN]);
+	return has_uni;
+}
+
+/*
+ * What an account's risk needs of a state whose assets carry their
+ * schedules -- account equity, open loss, maintenance margin, adjusted
+ * equity and uniMMR, by the formulas of derive_asset -- without laying out
+ * a summary or deriving the rest.  The sums are exact, so the order of the
+ * assets does not matter.  Returns whether there is a uniMMR.
+ */
+bool
+margin_state_risk(MarginState *st, PmVal *totals)
+{
+	int			i;
+
+	for (i = 0; i < PM_TOTAL_COUNT; i++)
+		totals[i] = pmv_zero();
+	for (i = 0; i < st->nassets; i++)
+	{
+		MarginAsset *a = &st->assets[i];
+		PmVal		value = pmv_mul(acc_val(&a->equity), a->price_val);
+
+		CHECK_FOR_INTERRUPTS();
+		totals[PM_TOTAL_ACCOUNT_EQUITY] = pmv_add(totals[PM_TOTAL_ACCOUNT_EQUITY],
+												  pm_collateral_of(value, a->collateral));
+		totals[PM_TOTAL_MAINT_MARGIN] = pmv_add(totals[PM_TOTAL_MAINT_MARGIN],
+												pmv_mul(acc_val(&a->maint_margin), a->price_val));
+		totals[PM_TOTAL_OPEN_LOSS] = pmv_add(totals[PM_TOTAL_OPEN_LOSS], acc_val(&a->open_loss));
+	}
+	return finish_totals(totals);
+}
+
+/* Lay out a summary of the state, computing every derived value. */
 PmMarginSummary *
 margin_summary_build(MarginState *st)
 {
@@ -144,33 +214,12 @@ margin_summary_build(MarginState *st)
 		totals[t] = pmv_zero();
 	for (i = 0; i < st->nassets; i++)
 	{
-		MarginAsset *a = sorted[i];
-		PmVal	   *v = d[i].v;
-
 		CHECK_FOR_INTERRUPTS();
-		d[i].a = a;
-		v[PM_FIELD_PRICE] = a->price_val;
-		v[PM_FIELD_EQUITY] = acc_val(&a->equity);
-		v[PM_FIELD_MAINT_MARGIN] = acc_val(&a->maint_margin);
-		v[PM_FIELD_INITIAL_MARGIN] = acc_val(&a->initial_margin);
-		v[PM_FIELD_OPEN_LOSS] = acc_val(&a->open_loss);
-		v[PM_FIELD_VALUE_USD] = pmv_mul(v[PM_FIELD_EQUITY], v[PM_FIELD_PRICE]);
-		v[PM_FIELD_COLLATERAL_VALUE_USD] = pm_collateral_of(v[PM_FIELD_VALUE_USD], a->collateral);
-		v[PM_FIELD_MAINT_MARGIN_USD] = pmv_mul(v[PM_FIELD_MAINT_MARGIN], v[PM_FIELD_PRICE]);
-		v[PM_FIELD_INITIAL_MARGIN_USD] = pmv_mul(v[PM_FIELD_INITIAL_MARGIN], v[PM_FIELD_PRICE]);
-
-		totals[PM_TOTAL_ACCOUNT_EQUITY] = pmv_add(totals[PM_TOTAL_ACCOUNT_EQUITY], v[PM_FIELD_COLLATERAL_VALUE_USD]);
-		totals[PM_TOTAL_ACTUAL_EQUITY] = pmv_add(totals[PM_TOTAL_ACTUAL_EQUITY], v[PM_FIELD_VALUE_USD]);
-		totals[PM_TOTAL_MAINT_MARGIN] = pmv_add(totals[PM_TOTAL_MAINT_MARGIN], v[PM_FIELD_MAINT_MARGIN_USD]);
-		totals[PM_TOTAL_INITIAL_MARGIN] = pmv_add(totals[PM_TOTAL_INITIAL_MARGIN], v[PM_FIELD_INITIAL_MARGIN_USD]);
-		totals[PM_TOTAL_OPEN_LOSS] = pmv_add(totals[PM_TOTAL_OPEN_LOSS], v[PM_FIELD_OPEN_LOSS]);
+		d[i].a = sorted[i];
+		derive_asset(sorted[i], d[i].v);
+		add_to_totals(totals, d[i].v);
 	}
-	totals[PM_TOTAL_ADJUSTED_EQUITY] = pmv_sub(totals[PM_TOTAL_ACCOUNT_EQUITY],
-											   totals[PM_TOTAL_OPEN_LOSS]);
-	has_uni = pmv_sign(totals[PM_TOTAL_MAINT_MARGIN]) > 0;
-	if (has_uni)
-		totals[PM_TOTAL_UNI_MMR] = pmv_div(totals[PM_TOTAL_ADJUSTED_EQUITY],
-										   totals[PM_TOTAL_MAINT_MARGIN]);
+	has_uni = finish_totals(totals);
 
 	/* size: header, offsets, then every value int-aligned */
 	size = offsetof(PmMarginSummary, fields) +

@@ -33,27 +33,28 @@ SELECT is(ARRAY(
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
      AND p.proparallel <> 's' GROUP BY 1 ORDER BY 1),
   ARRAY['recompute_accounts', 'recompute_batch', 'refresh_account_state', 'restatus_accounts',
-        'state_collateral_changed'],
+        'revalue_accounts', 'revalue_batch', 'state_collateral_changed'],
   'every pm function is PARALLEL SAFE but the writers of pm.account_state');
 SELECT is(ARRAY(
   SELECT p.proname || ' ' || p.provolatile::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
      AND p.provolatile <> 'i' GROUP BY 1 ORDER BY 1),
   ARRAY['account_visible s', 'ledger_deserialize s', 'ledger_final s', 'ledger_sfunc s',
-        'liquidation_gap s', 'liquidation_price s', 'liquidation_threshold s', 'margin_call_threshold s',
+        'ledger_totals_deserialize s', 'ledger_totals_final s', 'ledger_totals_sfunc s',
+        'ledger_totals_summary s', 'ledger_totals_values s', 'liquidation_gap s', 'liquidation_price s', 'liquidation_threshold s', 'margin_call_threshold s',
         'max_withdraw s', 'order_side_gap s', 'position_impact s', 'recompute_accounts v',
-        'recompute_batch v', 'refresh_account_state v', 'restatus_accounts v', 'risk_of s',
-        'state_collateral_changed v', 'status s', 'stress s', 'summary_under s', 'whatif s'],
+        'recompute_batch v', 'refresh_account_state v', 'restatus_accounts v', 'revalue_accounts v',
+        'revalue_batch v', 'risk_of s', 'state_collateral_changed v', 'status s', 'stress s', 'summary_under s', 'whatif s'],
   'every pm function is IMMUTABLE but those that read tables (STABLE) or write them (VOLATILE)');
 SELECT is(ARRAY(
   SELECT p.proname::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prokind = 'f'
      AND p.prorettype <> 'trigger'::regtype AND NOT p.proisstrict
    GROUP BY p.proname ORDER BY 1),
-  ARRAY['account_visible', 'ledger_combine', 'ledger_sfunc', 'margin_combine', 'margin_sfunc',
-        'max_withdraw', 'order_open_loss', 'recompute_accounts', 'recompute_batch',
-        'refresh_account_state', 'restatus_accounts', 'risk_of', 'rollup_sfunc',
-        'state_collateral_changed', 'status', 'summary_under'],
+  ARRAY['account_visible', 'ledger_combine', 'ledger_sfunc', 'ledger_totals_sfunc', 'margin_combine',
+        'margin_sfunc', 'max_withdraw', 'order_open_loss', 'recompute_accounts', 'recompute_batch',
+        'refresh_account_state', 'restatus_accounts', 'revalue_accounts', 'revalue_batch', 'risk_of',
+        'rollup_sfunc', 'state_collateral_changed', 'status', 'summary_under'],
   'every pm function is STRICT but those that must see NULLs');
 -- Trigger functions pin their search_path.
 SELECT is_empty($$
@@ -80,7 +81,7 @@ SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace
      AND p.proname !~ '^(tiers_(in|out|recv|send|cmp|eq|ne|lt|le|gt|ge|hash)|margin_summary_(in|out|recv|send))$'
-     AND p.proname !~ '^((margin|ledger)_(sfunc|combine|serialize|deserialize|final)|rollup_sfunc)$'
+     AND p.proname !~ '^((margin|ledger|ledger_totals)_(sfunc|combine|serialize|deserialize|final)|rollup_sfunc)$'
      AND p.prorettype <> 'trigger'::regtype
      AND obj_description(p.oid, 'pg_proc') IS NULL$$,
   'every user-facing function has a comment');

@@ -1,0 +1,181 @@
+-- Ledger totals: what pm.account_state keeps so that a mark-price tick
+-- revalues accounts without reading their rows; equal to a from-scratch
+-- pass in every digit; bytes checked on read.
+
+INSERT INTO pm.asset VALUES ('LTA', 10), ('LTB', 2.5) ON CONFLICT (asset) DO NOTHING;
+INSERT INTO pm.asset VALUES ('USDT', 1) ON CONFLICT (asset) DO NOTHING;
+INSERT INTO pm.collateral VALUES
+  ('PM_PRO', 'LTA', '0:0.9, 1000:0.5'), ('PM', 'LTA', '0:0.8'), ('PM', 'LTB', '0:0.7')
+  ON CONFLICT DO NOTHING;
+INSERT INTO pm.collateral VALUES ('PM_PRO', 'USDT', '0:1'), ('PM', 'USDT', '0:1') ON CONFLICT DO NOTHING;
+INSERT INTO pm.symbol VALUES
+  ('LTAUSDT', 'UM', 'LTA', 'USDT', NULL, 10.05, '0:0.01, 1000:0.02'),
+  ('LTAUSD_PERP', 'CM', 'LTA', 'LTA', 10, 10.1, '0:0.01, 50000:0.025'),
+  ('LTBUSDT', 'UM', 'LTB', 'USDT', NULL, 2.5, '0:0.02');
+INSERT INTO pm.account VALUES (20001, 'PM_PRO', 3), (20002, 'PM', 5), (20003, 'PM', 10), (20004, 'PM_PRO', 3);
+INSERT INTO pm.balance (account_id, asset, cross_free, cross_borrowed, cross_interest, um_wallet, cm_wallet) VALUES
+  (20001, 'USDT', 1000, 500, 0.25, 200, 0), (20001, 'LTA', 40, 0, 0, 0, 3.5),
+  (20002, 'USDT', 150.5, 0, 0, 10, 0), (20002, 'LTA', 2, 1, 0.001, 0, 1.25), (20002, 'LTB', 100, 0, 0, 0, 0),
+  (20003, 'USDT', 80, 40, 0, 0, 0), (20004, 'LTB', 10, 0, 0, 0, 0);
+INSERT INTO pm.position (account_id, symbol, side, qty, entry_price, leverage) VALUES
+  (20001, 'LTAUSDT', 'LONG', 120, 9.5, 10), (20001, 'LTAUSDT', 'SHORT', -20, 10.75, 5),
+  (20001, 'LTAUSD_PERP', 'BOTH', -30, 10.2, 20),
+  (20002, 'LTAUSDT', 'BOTH', -15.5, 10.1, 20), (20002, 'LTBUSDT', 'BOTH', 200, 2.4, 10),
+  (20003, 'LTAUSD_PERP', 'BOTH', 7, 9.9, 25), (20003, 'LTAUSDT', 'BOTH', 0, 10, 10);
+INSERT INTO pm.open_order (account_id, order_id, sell_asset, sell_qty, buy_asset, buy_qty) VALUES
+  (20002, 1, 'USDT', 50, 'LTA', 4.5), (20003, 1, 'USDT', 20, 'LTB', 9);
+
+-- The accounts' values, from scratch, against pm.account_state, as text
+CREATE TEMP VIEW state_vs_rows AS
+SELECT s.account_id,
+       s.uni_mmr::text IS NOT DISTINCT FROM pm.uni_mmr(m.summary)::text
+       AND s.account_equity::text = pm.account_equity(m.summary)::text
+       AND s.adjusted_equity::text = pm.adjusted_equity(m.summary)::text
+       AND s.maint_margin::text = pm.maint_margin(m.summary)::text
+       AND s.status = pm.status(m.summary, m.program) AS same_digits,
+       s.ledger_totals = t.totals AS same_totals
+  FROM pm.account_state s
+  JOIN pm.account_margin m ON m.account_id = s.account_id
+  JOIN (SELECT l.account_id, pm.ledger_totals(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS totals
+          FROM pm.ledger_row l GROUP BY l.account_id) t ON t.account_id = s.account_id
+ WHERE s.account_id BETWEEN 20001 AND 20004;
+SELECT * FROM state_vs_rows ORDER BY account_id;
+SELECT account_id, uni_mmr, account_equity, adjusted_equity, maint_margin, status,
+       octet_length(ledger_totals) AS totals_bytes
+  FROM pm.account_state WHERE account_id BETWEEN 20001 AND 20004 ORDER BY account_id;
+
+-- The summary of the totals is the summary of the rows, asset by asset
+SELECT m.account_id, pm.ledger_totals_summary(s.ledger_totals)::text = m.summary::text AS same_summary
+  FROM pm.account_margin m JOIN pm.account_state s USING (account_id)
+ WHERE m.account_id BETWEEN 20001 AND 20004 ORDER BY 1;
+SELECT (pm.ledger_totals_values(ledger_totals)).* FROM pm.account_state WHERE account_id = 20002;
+
+-- Ticks: marks, brackets, a COIN-M mark; each revalues the holders from their
+-- totals and leaves them equal to a from-scratch pass
+UPDATE pm.symbol SET mark_price = 11.375 WHERE symbol = 'LTAUSDT';
+SELECT * FROM state_vs_rows ORDER BY account_id;
+UPDATE pm.symbol SET brackets = '0:0.015, 500:0.03' WHERE symbol = 'LTAUSDT';
+UPDATE pm.symbol SET mark_price = 8.2 WHERE symbol IN ('LTAUSD_PERP', 'LTBUSDT');
+SELECT * FROM state_vs_rows ORDER BY account_id;
+SELECT account_id, uni_mmr, status FROM pm.account_state WHERE account_id BETWEEN 20001 AND 20004 ORDER BY 1;
+
+-- A tick reads the totals, not the rows: a position changed behind the
+-- triggers' back stays unseen by ticks until a from-scratch recompute
+ALTER TABLE pm.position DISABLE TRIGGER USER;
+UPDATE pm.position SET qty = 140 WHERE account_id = 20001 AND side = 'LONG';
+ALTER TABLE pm.position ENABLE TRIGGER USER;
+UPDATE pm.symbol SET mark_price = 11.5 WHERE symbol = 'LTAUSDT';
+SELECT * FROM state_vs_rows ORDER BY account_id;
+SELECT pm.refresh_account_state() AS corrected;
+SELECT * FROM state_vs_rows ORDER BY account_id;
+
+-- Accounts without totals (last recomputed before 0.10.0) or with totals
+-- that cannot be read are recomputed from scratch by the tick
+UPDATE pm.account_state SET ledger_totals = NULL WHERE account_id = 20002;
+UPDATE pm.account_state SET ledger_totals = '\x09' WHERE account_id = 20001;
+UPDATE pm.symbol SET mark_price = 11.25 WHERE symbol = 'LTAUSDT';
+SELECT * FROM state_vs_rows ORDER BY account_id;
+SELECT account_id, error FROM pm.account_state WHERE account_id BETWEEN 20001 AND 20004 ORDER BY 1;
+
+-- An account no tick can value keeps its error, and the others are revalued
+UPDATE pm.asset SET index_price = NULL WHERE asset = 'LTB';
+SELECT account_id, error FROM pm.account_state WHERE account_id BETWEEN 20001 AND 20004 ORDER BY 1;
+UPDATE pm.symbol SET mark_price = 11.125 WHERE symbol = 'LTAUSDT';
+SELECT account_id, error FROM pm.account_state WHERE account_id BETWEEN 20001 AND 20004 ORDER BY 1;
+UPDATE pm.asset SET index_price = 2.75 WHERE asset = 'LTB';
+SELECT * FROM state_vs_rows ORDER BY account_id;
+
+-- Partial aggregation: workers' states carry the kept positions
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET enable_indexscan = off;
+SET enable_bitmapscan = off;
+EXPLAIN (COSTS OFF)
+SELECT l.account_id, pm.ledger_totals(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n)
+  FROM pm.ledger_row l GROUP BY l.account_id;
+CREATE TEMP TABLE parallel_totals AS
+SELECT l.account_id, pm.ledger_totals(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS totals
+  FROM pm.ledger_row l GROUP BY l.account_id;
+RESET ALL;
+SELECT count(*) > 0 AS accounts, count(*) FILTER (WHERE p.totals IS DISTINCT FROM s.ledger_totals) AS differ
+  FROM parallel_totals p JOIN pm.account_state s USING (account_id);
+
+-- The aggregate keeps no scenario and checks what it keeps
+SELECT pm.ledger_totals(k, key, NULL, a, b, NULL, NULL, NULL, NULL, n)
+  FROM (VALUES ('a'::"char", 'PM', NULL::numeric, NULL::numeric, 3),
+               ('s', 'LTA', 0.1, NULL, NULL)) v(k, key, a, b, n);
+SELECT pm.ledger_totals(k, key, NULL, a, b, NULL, NULL, NULL, NULL, n)
+  FROM (VALUES ('a'::"char", 'PM', NULL::numeric, NULL::numeric, 3),
+               ('p', 'LTAUSDT', 1, 0, 10)) v(k, key, a, b, n);
+SELECT pm.ledger_totals(k, key, NULL, a, b, NULL, NULL, NULL, NULL, n)
+  FROM (VALUES ('a'::"char", 'PM', NULL::numeric, NULL::numeric, 3),
+               ('p', 'LTAUSDT', 1, 10, 126)) v(k, key, a, b, n);
+SELECT pm.ledger_totals(k, key, NULL, a, b, NULL, NULL, NULL, NULL, n)
+  FROM (VALUES ('a'::"char", 'PM', NULL::numeric, NULL::numeric, 3),
+               ('p', 'LTAUSDT', 'NaN', 10, 10)) v(k, key, a, b, n);
+-- rows in any order give the same bytes
+SELECT count(DISTINCT t) AS distinct_totals, min(octet_length(t)) AS bytes FROM (
+  SELECT pm.ledger_totals(k, key, NULL, a, b, 0, 0, 0, 0, n ORDER BY o * dir) AS t
+    FROM (VALUES (1, 'a'::"char", 'PM', NULL::numeric, NULL::numeric, 3),
+                 (2, 'p', 'LTAUSDT', 1.50, 10, 10), (3, 'p', 'LTAUSDT', -2, 9, 5),
+                 (4, 'p', 'LTBUSDT', 3, 2, 10), (5, 'b', 'USDT', 10, 0, NULL),
+                 (6, 'p', 'LTAUSDT', 1.5, 10, 10)) v(o, k, key, a, b, n),
+         (VALUES (1), (-1)) d(dir)
+   GROUP BY dir) x;
+
+-- Bytes are checked on read
+SELECT pm.ledger_totals_values('\x0101000000000000');  -- no assets, no positions
+SELECT pm.ledger_totals_values('\x');
+SELECT pm.ledger_totals_values('\x010100010141010005010203');  -- cut short
+SELECT pm.ledger_totals_values('\x0201000000000000');
+SELECT pm.ledger_totals_values('\x0103000000000000');
+SELECT pm.ledger_totals_values('\x010100000000000000');
+SELECT pm.ledger_totals_values('\x0101000100');
+SELECT pm.ledger_totals_values('\x010100010200410000000000000000');
+SELECT pm.ledger_totals_values('\x01010002014200000000014100000000' || '\x00000000'::bytea);
+SELECT pm.ledger_totals_values('\x0101000101410700000000000000');
+SELECT pm.ledger_totals_values('\x010100010141000100 01ff 0000 00000000'::bytea);
+SELECT pm.ledger_totals_values('\x010100010141012700000000 00000000'::bytea);
+SELECT pm.ledger_totals_values('\x010100010141010011000000 00000000'::bytea);
+-- a position of 1 X at entry 1, leverage 10, as the reference
+SELECT pm.ledger_totals_values('\x0101000000000001 074c544155534454 01000101 01000101 0a'::bytea);
+SELECT pm.ledger_totals_values('\x0101000000000001 0158 01000101 010000 0a'::bytea);
+SELECT pm.ledger_totals_values('\x0101000000000001 0158 01000101 01000101 00'::bytea);
+SELECT pm.ledger_totals_values('\x0101000000000001 0158 00 01000101 0a'::bytea);
+SELECT pm.ledger_totals_values('\x0101000000000002 0159 01000101 01000101 0a 0158 01000101 01000101 0a'::bytea);
+SELECT pm.ledger_totals_values('\x0101000000000001 015a 01000101 01000101 0a'::bytea);
+SELECT pm.ledger_totals_values('\x01010001035a5a5a0000000000000000'::bytea);
+
+-- Every byte flipped and every cut of real totals: a value or a clean
+-- error, never a crash (each refusal is one of the errors above)
+SELECT setseed(0.25);
+DO $$
+DECLARE
+  t bytea;
+  outcome text;
+  tally jsonb := '{}';
+BEGIN
+  FOR i IN 1..3000 LOOP
+    SELECT s.ledger_totals INTO t FROM pm.account_state s WHERE s.account_id = 20001 + i % 3;
+    IF i % 2 = 0 THEN
+      t := set_byte(t, (random() * (length(t) - 1))::int, (random() * 255)::int);
+    ELSE
+      t := substr(t, 1, i % length(t));
+    END IF;
+    BEGIN
+      PERFORM pm.ledger_totals_values(t);
+      outcome := 'valued';
+    EXCEPTION WHEN invalid_binary_representation OR protocol_violation OR foreign_key_violation
+                   OR data_exception OR program_limit_exceeded THEN
+      outcome := 'refused';
+    END;
+    tally := jsonb_set(tally, ARRAY[outcome], to_jsonb(coalesce((tally ->> outcome)::int, 0) + 1));
+  END LOOP;
+  RAISE NOTICE 'valued or refused: %', (SELECT sum(v::int) FROM jsonb_each_text(tally) AS e(k, v));
+END
+$$;
+
+DELETE FROM pm.account WHERE account_id BETWEEN 20001 AND 20004;
+DELETE FROM pm.symbol WHERE symbol IN ('LTAUSDT', 'LTAUSD_PERP', 'LTBUSDT');

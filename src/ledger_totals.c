@@ -1,0 +1,675 @@
+/*-------------------------------------------------------------------------
+ *
+ * ledger_totals.c
+ *	  The ledger totals pm.account_state keeps (see ledger_totals.h): their
+ *	  bytes, and the summary they give at the current reference data.
+ *
+ *	  pm.ledger_totals_summary(totals bytea) -> pm.margin_summary
+ *	  pm.ledger_totals_values(totals bytea) -> (uni_mmr, account_equity,
+ *												adjusted_equity, maint_margin)
+ *
+ * The bytes, all checked on read:
+ *
+ *	  version (1 byte, 1), program (1 byte: 1 PM_PRO, 2 PM),
+ *	  assets (uint16), then per asset in byte order of names: name length
+ *	  (1 byte, 1..255), name, equity, maintenance margin, initial margin,
+ *	  open loss -- each a sum, possibly absent;
+ *	  positions (uint32), then per position, in byte order of their
+ *	  encodings: symbol length (1 byte), symbol, quantity, entry price,
+ *	  leverage (1 byte, 1..125).
+ *
+ * A number is a tag byte: 0 none; 1 fast path: scale (1 byte, 0..38),
+ * length (1 byte, 0..16), the coefficient's shortest little-endian two's
+ * complement; 2 a framed numeric (pm_send_numeric) the fast path cannot
+ * hold.  Equal totals have equal bytes, so a from-scratch recompute rewrites
+ * the stored totals only when they were wrong.
+ *
+ * Prices, schedules and symbols are not stored: the summary is built at the
+ * reference tables' current rows, as a from-scratch pass builds it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+
+#include "dec_numeric.h"
+#include "ledger_totals.h"
+#include "line_math.h"
+#include "margin_summary.h"
+#include "pm_numeric.h"
+
+PG_FUNCTION_INFO_V1(pm_ledger_totals_summary);
+PG_FUNCTION_INFO_V1(pm_ledger_totals_values);
+
+#define TOTALS_VERSION		1
+#define TOTALS_PM_PRO		1
+#define TOTALS_PM			2
+#define TOTALS_MAX_ASSETS	65535
+#define TOTALS_NAME_MAX		255
+#define TOTALS_LEVERAGE_MAX 125
+#define TOTALS_MIN_SIZE		8	/* version, program, no assets, no positions */
+
+#define NUM_NONE	0
+#define NUM_DEC		1
+#define NUM_NUMERIC 2
+
+/* One asset's sums as the bytes hold them. */
+typedef struct TotalsAsset
+{
+	char	   *name;
+	int			len;
+	PmAcc		acc[4];			/* equity, maintenance, initial, open loss */
+} TotalsAsset;
+
+typedef struct LedgerTotals
+{
+	bool		is_pm;
+	int			nassets;
+	TotalsAsset *assets;
+	KeptPositions positions;
+} LedgerTotals;
+
+static void
+bad_totals(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid pm.account_state ledger totals"),
+			 errdetail_internal("%s", detail),
+			 errhint("pm.refresh_account_state() rewrites every account's totals from its rows.")));
+}
+
+/*
+ * A position's line in its settle asset: PnL, maintenance and initial
+ * margin at the given mark -- the one place positions are valued, for the
+ * account ledger and for ledger totals alike.
+ */
+void
+position_line(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry, int32 leverage,
+			  PmVal *pnl, PmVal *mm, PmVal *im)
+{
+	if (s->is_cm)
+	{
+		*pnl = pm_cm_pnl(qty, s->contract_size, entry, mark);
+		*mm = pm_cm_mm(qty, s->contract_size, mark, s->brackets);
+		*im = pm_cm_im(qty, s->contract_size, mark, leverage);
+	}
+	else
+	{
+		*pnl = pm_um_pnl(qty, entry, mark);
+		*mm = pm_um_mm(qty, mark, s->brackets);
+		*im = pm_um_im(qty, mark, leverage);
+	}
+}
+
+/* The same without initial margin, which an account's values do not need. */
+void
+position_values(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry, PmVal *pnl, PmVal *mm)
+{
+	if (s->is_cm)
+	{
+		*pnl = pm_cm_pnl(qty, s->contract_size, entry, mark);
+		*mm = pm_cm_mm(qty, s->contract_size, mark, s->brackets);
+	}
+	else
+	{
+		*pnl = pm_um_pnl(qty, entry, mark);
+		*mm = pm_um_mm(qty, mark, s->brackets);
+	}
+}
+
+/* A value kept in mcxt: numerics are copied there. */
+static PmVal
+kept_value(MemoryContext mcxt, PmVal v)
+{
+	if (!v.is_dec)
+	{
+		MemoryContext old = MemoryContextSwitchTo(mcxt);
+
+		v.n = pm_numeric_copy_plain(v.n);
+		MemoryContextSwitchTo(old);
+	}
+	return v;
+}
+
+void
+kept_positions_add(MemoryContext mcxt, KeptPositions *kp, const char *symbol, int len,
+				   PmVal qty, PmVal entry, int32 leverage)
+{
+	KeptPosition *p;
+
+	if (kp->n == kp->cap)
+	{
+		kp->cap = kp->cap ? kp->cap * 2 : 4;
+		kp->items = kp->items
+			? repalloc(kp->items, sizeof(KeptPosition) * kp->cap)
+			: MemoryContextAlloc(mcxt, sizeof(KeptPosition) * kp->cap);
+	}
+	p = &kp->items[kp->n++];
+	p->symbol = MemoryContextAlloc(mcxt, len + 1);
+	memcpy(p->symbol, symbol, len);
+	p->symbol[len] = '\0';
+	p->len = len;
+	p->qty = kept_value(mcxt, qty);
+	p->entry = kept_value(mcxt, entry);
+	p->leverage = leverage;
+}
+
+/* dst += src's positions. */
+void
+kept_positions_merge(MemoryContext mcxt, KeptPositions *dst, const KeptPositions *src)
+{
+	for (int i = 0; i < src->n; i++)
+	{
+		const KeptPosition *p = &src->items[i];
+
+		CHECK_FOR_INTERRUPTS();
+		kept_positions_add(mcxt, dst, p->symbol, p->len, p->qty, p->entry, p->leverage);
+	}
+}
+
+/* A number in its canonical bytes (see the header comment). */
+static void
+send_dec(StringInfo buf, pm_dec d)
+{
+	int			n = 0;
+
+	/* the fewest bytes that sign-extend back to the coefficient */
+	if (d.coef != 0)
+		for (n = 1; n < 16; n++)
+		{
+			int			shift = 128 - 8 * n;
+
+			if ((pm_i128) ((pm_u128) d.coef << shift) >> shift == d.coef)
+				break;
+		}
+	pq_sendbyte(buf, NUM_DEC);
+	pq_sendbyte(buf, d.scale);
+	pq_sendbyte(buf, n);
+	for (int i = 0; i < n; i++)
+		pq_sendbyte(buf, (uint8) ((pm_u128) d.coef >> (8 * i)));
+}
+
+static void
+send_numeric_value(StringInfo buf, Numeric num)
+{
+	pm_dec		d;
+
+	if (pm_dec_from_numeric(num, &d))
+		send_dec(buf, d);
+	else
+	{
+		pq_sendbyte(buf, NUM_NUMERIC);
+		pm_send_numeric(buf, num);
+	}
+}
+
+static void
+send_val(StringInfo buf, PmVal v)
+{
+	if (v.is_dec)
+		send_dec(buf, v.d);
+	else
+		send_numeric_value(buf, v.n);
+}
+
+static void
+send_sum(StringInfo buf, const PmAcc *acc)
+{
+	if (!acc->is_set)
+		pq_sendbyte(buf, NUM_NONE);
+	else if (!acc->is_numeric)
+		send_dec(buf, acc->dec);
+	else
+		send_numeric_value(buf, acc->num);
+}
+
+/*
+ * A number written by send_val or send_sum; *set is false for none.
+ * Numerics come back as PmVals on the fast path whenever they fit.
+ */
+static PmVal
+recv_val(StringInfo buf, const char *what, bool *set)
+{
+	int			tag = pq_getmsgbyte(buf);
+
+	*set = true;
+	if (tag == NUM_DEC)
+	{
+		int			scale = pq_getmsgbyte(buf);
+		int			n = pq_getmsgbyte(buf);
+		pm_u128		u = 0;
+		pm_dec		d;
+
+		if (scale > PM_DEC_MAX_SCALE || n > 16)
+			bad_totals(psprintf("The fast-path form of %s is out of range.", what));
+		for (int i = 0; i < n; i++)
+			u |= (pm_u128) (uint8) pq_getmsgbyte(buf) << (8 * i);
+		d.scale = scale;
+		if (n == 0)
+			d.coef = 0;
+		else if (n == 16)
+			d.coef = (pm_i128) u;
+		else
+			d.coef = (pm_i128) (u << (128 - 8 * n)) >> (128 - 8 * n);
+		if (d.coef == (pm_i128) (((pm_u128) 1) << 127))
+			bad_totals(psprintf("The fast-path form of %s is out of range.", what));
+		return pmv_dec(d);
+	}
+	if (tag == NUM_NUMERIC)
+	{
+		Numeric		num = pm_recv_numeric(buf, "pm.account_state ledger totals", what);
+
+		pm_check_finite(num, what);
+		return pmv_numeric(num);
+	}
+	if (tag != NUM_NONE)
+		bad_totals(psprintf("The tag of %s is %d.", what, tag));
+	*set = false;
+	return pmv_zero();
+}
+
+static PmVal
+recv_required(StringInfo buf, const char *what)
+{
+	bool		set;
+	PmVal		v = recv_val(buf, what, &set);
+
+	if (!set)
+		bad_totals(psprintf("A value is missing: %s.", what));
+	return v;
+}
+
+static void
+recv_sum(StringInfo buf, PmAcc *acc, const char *what, bool margin)
+{
+	bool		set;
+	PmVal		v = recv_val(buf, what, &set);
+
+	memset(acc, 0, sizeof(PmAcc));
+	if (!set)
+		return;
+	if (margin && pmv_sign(v) < 0)
+		bad_totals(psprintf("A %s is negative.", what));
+	pm_acc_add_val(CurrentMemoryContext, acc, &v);
+}
+
+static void
+send_name(StringInfo buf, const char *name, int len)
+{
+	if (len < 1 || len > TOTALS_NAME_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("name \"%.*s\" is too long for pm.account_state ledger totals", len, name),
+				 errdetail("Asset and symbol names of up to %d bytes are kept.", TOTALS_NAME_MAX)));
+	pq_sendbyte(buf, len);
+	pq_sendbytes(buf, name, len);
+}
+
+static char *
+recv_name(StringInfo buf, int *len)
+{
+	int			n = pq_getmsgbyte(buf);
+	char	   *name;
+
+	if (n < 1 || n > buf->len - buf->cursor)
+		bad_totals(psprintf("A name of %d bytes runs past the end or is empty.", n));
+	name = palloc(n + 1);
+	memcpy(name, pq_getmsgbytes(buf, n), n);
+	name[n] = '\0';
+	if ((int) strlen(name) != n)
+		bad_totals("A name holds a zero byte.");
+	*len = n;
+	return name;
+}
+
+static void
+send_position(StringInfo buf, const KeptPosition *p)
+{
+	if (p->leverage < 1 || p->leverage > TOTALS_LEVERAGE_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("position leverage %d is out of range", p->leverage),
+				 errdetail("Leverage runs from 1 to %d.", TOTALS_LEVERAGE_MAX)));
+	send_name(buf, p->symbol, p->len);
+	send_val(buf, p->qty);
+	send_val(buf, p->entry);
+	pq_sendbyte(buf, p->leverage);
+}
+
+/* One position, checked as pm.position's constraints check it. */
+static void
+recv_position(StringInfo buf, KeptPositions *kp)
+{
+	int			len;
+	char	   *symbol = recv_name(buf, &len);
+	PmVal		qty = recv_required(buf, "a position's quantity");
+	PmVal		entry = recv_required(buf, "a position's entry price");
+	int			leverage = pq_getmsgbyte(buf);
+
+	if (pmv_sign(entry) <= 0)
+		bad_totals(psprintf("The entry price of a %s position is not positive.", symbol));
+	if (leverage < 1 || leverage > TOTALS_LEVERAGE_MAX)
+		bad_totals(psprintf("The leverage of a %s position is %d.", symbol, leverage));
+	kept_positions_add(CurrentMemoryContext, kp, symbol, len, qty, entry, leverage);
+}
+
+/* Positions for a partial aggregate's state: a count, then each. */
+void
+kept_positions_send(StringInfo buf, const KeptPositions *kp)
+{
+	pq_sendint32(buf, kp->n);
+	for (int i = 0; i < kp->n; i++)
+		send_position(buf, &kp->items[i]);
+}
+
+void
+kept_positions_recv(StringInfo buf, MemoryContext mcxt, KeptPositions *kp)
+{
+	int			n = pq_getmsgint(buf, 4);
+	MemoryContext old = MemoryContextSwitchTo(mcxt);
+
+	if (n < 0 || n > buf->len - buf->cursor)
+		bad_totals(psprintf("It claims %d positions.", n));
+	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		recv_position(buf, kp);
+	}
+	MemoryContextSwitchTo(old);
+}
+
+typedef struct EncodedPosition
+{
+	char	   *data;
+	int			len;
+} EncodedPosition;
+
+static int
+encoded_cmp(const void *x, const void *y)
+{
+	const EncodedPosition *a = x;
+	const EncodedPosition *b = y;
+	int			c = memcmp(a->data, b->data, Min(a->len, b->len));
+
+	return c != 0 ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/*
+ * The totals of a settled ledger: base holds every line but the positions'
+ * (balances, loans, orders); positions are kept as they are.  Written in a
+ * canonical order, whatever order the rows came in.
+ */
+bytea *
+ledger_totals_encode(bool is_pm, MarginState *base, const KeptPositions *kp)
+{
+	MarginAsset **sorted = margin_state_sorted(base);
+	EncodedPosition *enc = palloc(sizeof(EncodedPosition) * Max(kp->n, 1));
+	StringInfoData buf;
+	int			i;
+
+	if (base->nassets > TOTALS_MAX_ASSETS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("an account has too many assets for pm.account_state ledger totals")));
+	for (i = 0; i < kp->n; i++)
+	{
+		StringInfoData one;
+
+		initStringInfo(&one);
+		send_position(&one, &kp->items[i]);
+		enc[i].data = one.data;
+		enc[i].len = one.len;
+	}
+	qsort(enc, kp->n, sizeof(EncodedPosition), encoded_cmp);
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, TOTALS_VERSION);
+	pq_sendbyte(&buf, is_pm ? TOTALS_PM : TOTALS_PM_PRO);
+	pq_sendint16(&buf, base->nassets);
+	for (i = 0; i < base->nassets; i++)
+	{
+		MarginAsset *a = sorted[i];
+
+		send_name(&buf, a->name, a->name_len);
+		send_sum(&buf, &a->equity);
+		send_sum(&buf, &a->maint_margin);
+		send_sum(&buf, &a->initial_margin);
+		send_sum(&buf, &a->open_loss);
+	}
+	pq_sendint32(&buf, kp->n);
+	for (i = 0; i < kp->n; i++)
+		pq_sendbytes(&buf, enc[i].data, enc[i].len);
+	return pq_endtypsend(&buf);
+}
+
+/* Read totals, checking every byte and the canonical order. */
+static void
+decode(bytea *b, LedgerTotals *t)
+{
+	StringInfoData buf;
+	int			version,
+				program,
+				n,
+				prev_start = -1,
+				prev_len = 0;
+
+	memset(t, 0, sizeof(LedgerTotals));
+	buf.data = VARDATA_ANY(b);
+	buf.len = VARSIZE_ANY_EXHDR(b);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	if (buf.len < TOTALS_MIN_SIZE)
+		bad_totals(psprintf("They are %d bytes long; the shortest totals take %d.",
+							buf.len, TOTALS_MIN_SIZE));
+	version = pq_getmsgbyte(&buf);
+	if (version != TOTALS_VERSION)
+		bad_totals(psprintf("Format version %d is not supported.", version));
+	program = pq_getmsgbyte(&buf);
+	if (program != TOTALS_PM && program != TOTALS_PM_PRO)
+		bad_totals(psprintf("The program flag is %d.", program));
+	t->is_pm = program == TOTALS_PM;
+
+	n = (uint16) pq_getmsgint(&buf, 2);
+	if (n > buf.len - buf.cursor)
+		bad_totals(psprintf("It claims %d assets.", n));
+	t->assets = palloc(sizeof(TotalsAsset) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		TotalsAsset *a = &t->assets[i];
+
+		CHECK_FOR_INTERRUPTS();
+		a->name = recv_name(&buf, &a->len);
+		if (i > 0 && strcmp(t->assets[i - 1].name, a->name) >= 0)
+			bad_totals(psprintf("Asset %s is out of order or appears twice.", a->name));
+		recv_sum(&buf, &a->acc[0], "equity", false);
+		recv_sum(&buf, &a->acc[1], "maintenance margin", true);
+		recv_sum(&buf, &a->acc[2], "initial margin", true);
+		recv_sum(&buf, &a->acc[3], "open loss", true);
+	}
+	t->nassets = n;
+
+	n = pq_getmsgint(&buf, 4);
+	if (n < 0 || n > buf.len - buf.cursor)
+		bad_totals(psprintf("It claims %d positions.", n));
+	for (int i = 0; i < n; i++)
+	{
+		int			start = buf.cursor;
+
+		CHECK_FOR_INTERRUPTS();
+		recv_position(&buf, &t->positions);
+		if (prev_start >= 0)
+		{
+			EncodedPosition a = {buf.data + prev_start, prev_len};
+			EncodedPosition b2 = {buf.data + start, buf.cursor - start};
+
+			if (encoded_cmp(&a, &b2) > 0)
+				bad_totals("The positions are out of order.");
+		}
+		prev_start = start;
+		prev_len = buf.cursor - start;
+	}
+	if (buf.cursor != buf.len)
+		bad_totals(psprintf("There are %d bytes left over.", buf.len - buf.cursor));
+}
+
+/* Asset a as the state takes it: in place, at its current index price. */
+static MarginAssetRef
+asset_ref(AssetInfo *a)
+{
+	MarginAssetRef ref;
+
+	ref.name = a->name;
+	ref.len = a->len;
+	ref.hash = a->hash;
+	ref.price = a->price;
+	ref.price_val = a->price ? a->price_val : pmv_zero();
+	return ref;
+}
+
+/*
+ * The account's state from its totals at the current prices, schedules,
+ * marks and brackets: the positions valued by the ledger's line functions,
+ * the other sums added as they are.
+ */
+static MarginState *
+totals_state(LookupCache *cache, bytea *bytes, bool need_im)
+{
+	LedgerTotals t;
+	MarginState *ms;
+	PmVal		zero = pmv_zero();
+	int			i;
+
+	decode(bytes, &t);
+	ms = margin_state_create(CurrentMemoryContext);
+	for (i = 0; i < t.positions.n; i++)
+	{
+		KeptPosition *p = &t.positions.items[i];
+		SymbolInfo *s = lookup_symbol(cache, p->symbol, p->len);
+		MarginAssetRef settle;
+		PmVal		pnl,
+					mm,
+					im;
+
+		CHECK_FOR_INTERRUPTS();
+		if (s == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					 errmsg("symbol %s is not in pm.symbol", p->symbol)));
+		settle = asset_ref(s->settle);
+		if (need_im)
+		{
+			position_line(s, s->mark, p->qty, p->entry, p->leverage, &pnl, &mm, &im);
+			margin_add_line_ref(ms, &settle, &pnl, &mm, &im, &zero);
+			continue;
+		}
+		/*
+		 * Values without initial margin: the line's margin is needed only to
+		 * tell whether the line is all zeros, which margin_add_line skips.
+		 */
+		position_values(s, s->mark, p->qty, p->entry, &pnl, &mm);
+		if (pmv_sign(pnl) == 0 && pmv_sign(mm) == 0)
+		{
+			position_line(s, s->mark, p->qty, p->entry, p->leverage, &pnl, &mm, &im);
+			margin_add_line_ref(ms, &settle, &pnl, &mm, &im, &zero);
+		}
+		else
+			margin_add_line_ref(ms, &settle, &pnl, &mm, NULL, &zero);
+	}
+	for (i = 0; i < t.nassets; i++)
+	{
+		TotalsAsset *ta = &t.assets[i];
+		AssetInfo  *a = lookup_asset(cache, ta->name, ta->len);
+		MarginAsset *m;
+
+		CHECK_FOR_INTERRUPTS();
+		if (a == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					 errmsg("asset %s is not in pm.asset", ta->name)));
+		if (a->price == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("missing index price for asset %s", a->name),
+					 errhint("Every asset an account holds, owes or settles in needs an index price.")));
+		margin_check_price(a->name, a->len, a->price);
+		m = margin_state_asset(ms, a->name, a->len, a->price, NULL);
+		for (int k = 0; k < 4; k++)
+			pm_acc_merge(ms->mcxt, k == 0 ? &m->equity : k == 1 ? &m->maint_margin :
+						 k == 2 ? &m->initial_margin : &m->open_loss, &ta->acc[k]);
+	}
+	for (i = 0; i < ms->nassets; i++)
+	{
+		AssetInfo  *a = lookup_asset(cache, ms->assets[i].name, ms->assets[i].name_len);
+
+		ms->assets[i].collateral = a ? asset_collateral(a, t.is_pm) : NULL;
+	}
+	return ms;
+}
+
+/*
+ * pm.ledger_totals_summary(totals): the account's summary -- what
+ * pm.account_margin gives for the rows the totals were made from.
+ */
+Datum
+pm_ledger_totals_summary(PG_FUNCTION_ARGS)
+{
+	LookupCache *cache = lookup_cache_get(fcinfo->flinfo);
+
+	PG_RETURN_POINTER(margin_summary_build(totals_state(cache, PG_GETARG_BYTEA_PP(0), true)));
+}
+
+/* What pm.ledger_totals_values keeps per call site (fn_extra). */
+typedef struct ValuesCache
+{
+	void	   *lookup;			/* the LookupCache, by lookup_cache_get_in */
+	TupleDesc	desc;			/* the result's row type, blessed */
+} ValuesCache;
+
+/*
+ * pm.ledger_totals_values(totals) -> (uni_mmr, account_equity,
+ * adjusted_equity, maint_margin): what pm.account_state stores, computed as
+ * the summary computes it but without laying one out.
+ */
+Datum
+pm_ledger_totals_values(PG_FUNCTION_ARGS)
+{
+	ValuesCache *vc = (ValuesCache *) fcinfo->flinfo->fn_extra;
+	MarginState *ms;
+	PmVal		totals[PM_TOTAL_COUNT];
+	bool		has_uni;
+	Datum		values[4];
+	bool		nulls[4];
+
+	if (vc == NULL)
+	{
+		TupleDesc	desc;
+		MemoryContext old;
+
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("pm.ledger_totals_values must return a record")));
+		old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		vc = palloc0(sizeof(ValuesCache));
+		vc->desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = vc;
+	}
+	ms = totals_state(lookup_cache_get_in(&vc->lookup, fcinfo->flinfo->fn_mcxt),
+					  PG_GETARG_BYTEA_PP(0), false);
+	has_uni = margin_state_risk(ms, totals);
+	nulls[0] = !has_uni;
+	nulls[1] = nulls[2] = nulls[3] = false;
+	values[0] = has_uni ? NumericGetDatum(pmv_to_numeric(totals[PM_TOTAL_UNI_MMR])) : (Datum) 0;
+	values[1] = NumericGetDatum(pmv_to_numeric(totals[PM_TOTAL_ACCOUNT_EQUITY]));
+	values[2] = NumericGetDatum(pmv_to_numeric(totals[PM_TOTAL_ADJUSTED_EQUITY]));
+	values[3] = NumericGetDatum(pmv_to_numeric(totals[PM_TOTAL_MAINT_MARGIN]));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(vc->desc, values, nulls)));
+}
