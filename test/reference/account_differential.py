@@ -363,6 +363,37 @@ SELECT l.account_id, pm.margin(l.asset, l.equity, l.maint_margin, l.initial_marg
           f"every field of {len(ex['account'])} accounts equals the exact reference at 8 decimals",
           bad_accounts)
     check(len(counts) >= 4, f"the accounts span {len(counts)} statuses (at least 4)")
+
+    # Ticks: marks (one symbol, then several in one statement) and brackets
+    # move; pm.account_state, revalued from the ledger totals it keeps, must
+    # equal a from-scratch pass digit for digit, totals and all.
+    symbols = sorted(ex["symbol"])
+    ticks = [f"UPDATE pm.symbol SET mark_price = round(mark_price * {rng.randint(70, 130)} / 100, 8) "
+             f"WHERE symbol = '{k}';" for k in rng.sample(symbols, min(4, len(symbols)))]
+    several = ", ".join(f"'{k}'" for k in rng.sample(symbols, min(3, len(symbols))))
+    ticks.append(f"UPDATE pm.symbol SET mark_price = round(mark_price * 1.0375, 6) WHERE symbol IN ({several});")
+    a, b = rng.sample(symbols, 2)
+    ticks.append(f"UPDATE pm.symbol SET brackets = (SELECT o.brackets FROM pm.symbol o WHERE o.symbol = '{a}') "
+                 f"WHERE symbol = '{b}';")
+    psql("\n".join(ticks) + "\n")
+    state = psql("""
+SELECT count(*),
+       count(*) FILTER (WHERE s.uni_mmr::text IS DISTINCT FROM pm.uni_mmr(m.summary)::text
+                           OR s.account_equity::text <> pm.account_equity(m.summary)::text
+                           OR s.adjusted_equity::text <> pm.adjusted_equity(m.summary)::text
+                           OR s.maint_margin::text <> pm.maint_margin(m.summary)::text
+                           OR s.status <> pm.status(m.summary, m.program)),
+       count(*) FILTER (WHERE s.ledger_totals IS DISTINCT FROM t.totals)
+  FROM pm.account_state s
+  JOIN pm.account_margin m USING (account_id)
+  JOIN (SELECT l.account_id, pm.ledger_totals(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS totals
+          FROM pm.ledger_row l GROUP BY l.account_id) t USING (account_id);
+""").split()
+    check(state == [str(len(ex["account"])), "0", "0"],
+          f"after {len(ticks)} ticks every pm.account_state row equals a from-scratch pass, as text "
+          "(rows, differing values, differing totals)", [" ".join(state)] + ticks)
+    corrected = psql("SELECT pm.refresh_account_state();\n").strip()
+    check(corrected == "0", f"and pm.refresh_account_state() corrects nothing ({corrected})")
     print(f"1..{n}")
     return 1 if failed else 0
 
