@@ -141,20 +141,6 @@ ledger_create(MemoryContext mcxt)
 	return ls;
 }
 
-/* A value kept in the state: numerics are copied into its context. */
-static PmVal
-keep(MemoryContext mcxt, PmVal v)
-{
-	if (!v.is_dec)
-	{
-		MemoryContext old = MemoryContextSwitchTo(mcxt);
-
-		v.n = pm_numeric_copy_plain(v.n);
-		MemoryContextSwitchTo(old);
-	}
-	return v;
-}
-
 static PmVal
 arg_value(FunctionCallInfo fcinfo, int n)
 {
@@ -408,20 +394,7 @@ add_position(LedgerState *ls, SymbolInfo *s, PmVal qty, PmVal entry, int32 lever
 	ls->priced = true;
 	if (ls->keep)
 	{
-		/* kept for later valuation: checked as pm.position checks them */
-		if (!qty.is_dec)
-			pm_check_finite(qty.n, "qty");
-		if (!entry.is_dec)
-			pm_check_finite(entry.n, "entry_price");
-		if (pmv_sign(entry) <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("entry_price of a %s position must be positive", s->name)));
-		if (leverage < 1 || leverage > 125)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("leverage of a %s position must be between 1 and 125", s->name),
-					 errdetail("The value given is %d.", leverage)));
+		kept_position_check(s->name, qty, entry, leverage);
 		kept_positions_add(ls->ms->mcxt, &ls->positions, s->name, s->len, qty, entry, leverage);
 		return;
 	}
@@ -475,9 +448,9 @@ ledger_transition(FunctionCallInfo fcinfo, bool totals)
 				/* as pm.margin_line writes it: free + locked - borrowed - interest + um + cm */
 				b.equity = pmv_add(pmv_add(pmv_sub(pmv_sub(pmv_add(f, l), b.borrowed),
 												   b.interest), u), c);
-				b.equity = keep(aggcontext, b.equity);
-				b.borrowed = keep(aggcontext, b.borrowed);
-				b.interest = keep(aggcontext, b.interest);
+				b.equity = pmv_copy_in(aggcontext, b.equity);
+				b.borrowed = pmv_copy_in(aggcontext, b.borrowed);
+				b.interest = pmv_copy_in(aggcontext, b.interest);
 				add_balance(ls, b);
 				break;
 			}
@@ -500,8 +473,8 @@ ledger_transition(FunctionCallInfo fcinfo, bool totals)
 
 				o.sell = arg_asset(cache, fcinfo, 2);
 				o.buy = arg_asset(cache, fcinfo, 3);
-				o.sell_qty = keep(aggcontext, arg_value(fcinfo, 4));
-				o.buy_qty = keep(aggcontext, arg_value(fcinfo, 5));
+				o.sell_qty = pmv_copy_in(aggcontext, arg_value(fcinfo, 4));
+				o.buy_qty = pmv_copy_in(aggcontext, arg_value(fcinfo, 5));
 				add_order(ls, o);
 				break;
 			}
@@ -555,9 +528,9 @@ ledger_merge(LedgerState *dst, LedgerState *src)
 		LedgerBalance b = src->bal[i];
 
 		CHECK_FOR_INTERRUPTS();
-		b.equity = keep(mcxt, b.equity);
-		b.borrowed = keep(mcxt, b.borrowed);
-		b.interest = keep(mcxt, b.interest);
+		b.equity = pmv_copy_in(mcxt, b.equity);
+		b.borrowed = pmv_copy_in(mcxt, b.borrowed);
+		b.interest = pmv_copy_in(mcxt, b.interest);
 		add_balance(dst, b);
 	}
 	for (i = 0; i < src->nord; i++)
@@ -565,8 +538,8 @@ ledger_merge(LedgerState *dst, LedgerState *src)
 		LedgerOrder o = src->ord[i];
 
 		CHECK_FOR_INTERRUPTS();
-		o.sell_qty = keep(mcxt, o.sell_qty);
-		o.buy_qty = keep(mcxt, o.buy_qty);
+		o.sell_qty = pmv_copy_in(mcxt, o.sell_qty);
+		o.buy_qty = pmv_copy_in(mcxt, o.buy_qty);
 		add_order(dst, o);
 	}
 }

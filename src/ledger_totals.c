@@ -86,29 +86,10 @@ bad_totals(const char *detail)
 }
 
 /*
- * A position's line in its settle asset: PnL, maintenance and initial
- * margin at the given mark -- the one place positions are valued, for the
- * account ledger and for ledger totals alike.
+ * A position's PnL and maintenance margin in its settle asset at the given
+ * mark -- the one place positions are valued, for the account ledger and
+ * for ledger totals alike.
  */
-void
-position_line(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry, int32 leverage,
-			  PmVal *pnl, PmVal *mm, PmVal *im)
-{
-	if (s->is_cm)
-	{
-		*pnl = pm_cm_pnl(qty, s->contract_size, entry, mark);
-		*mm = pm_cm_mm(qty, s->contract_size, mark, s->brackets);
-		*im = pm_cm_im(qty, s->contract_size, mark, leverage);
-	}
-	else
-	{
-		*pnl = pm_um_pnl(qty, entry, mark);
-		*mm = pm_um_mm(qty, mark, s->brackets);
-		*im = pm_um_im(qty, mark, leverage);
-	}
-}
-
-/* The same without initial margin, which an account's values do not need. */
 void
 position_values(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry, PmVal *pnl, PmVal *mm)
 {
@@ -124,18 +105,33 @@ position_values(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry, PmVal *pnl, P
 	}
 }
 
-/* A value kept in mcxt: numerics are copied there. */
-static PmVal
-kept_value(MemoryContext mcxt, PmVal v)
+/* The whole line: the same and the initial margin at the given leverage. */
+void
+position_line(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry, int32 leverage,
+			  PmVal *pnl, PmVal *mm, PmVal *im)
 {
-	if (!v.is_dec)
-	{
-		MemoryContext old = MemoryContextSwitchTo(mcxt);
+	position_values(s, mark, qty, entry, pnl, mm);
+	*im = s->is_cm ? pm_cm_im(qty, s->contract_size, mark, leverage)
+		: pm_um_im(qty, mark, leverage);
+}
 
-		v.n = pm_numeric_copy_plain(v.n);
-		MemoryContextSwitchTo(old);
-	}
-	return v;
+/* A position to keep, checked as pm.position's constraints check it. */
+void
+kept_position_check(const char *symbol, PmVal qty, PmVal entry, int32 leverage)
+{
+	if (!qty.is_dec)
+		pm_check_finite(qty.n, "qty");
+	if (!entry.is_dec)
+		pm_check_finite(entry.n, "entry_price");
+	if (pmv_sign(entry) <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("entry_price of a %s position must be positive", symbol)));
+	if (leverage < 1 || leverage > TOTALS_LEVERAGE_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("leverage of a %s position must be between 1 and %d", symbol, TOTALS_LEVERAGE_MAX),
+				 errdetail("The value given is %d.", leverage)));
 }
 
 void
@@ -156,8 +152,8 @@ kept_positions_add(MemoryContext mcxt, KeptPositions *kp, const char *symbol, in
 	memcpy(p->symbol, symbol, len);
 	p->symbol[len] = '\0';
 	p->len = len;
-	p->qty = kept_value(mcxt, qty);
-	p->entry = kept_value(mcxt, entry);
+	p->qty = pmv_copy_in(mcxt, qty);
+	p->entry = pmv_copy_in(mcxt, entry);
 	p->leverage = leverage;
 }
 

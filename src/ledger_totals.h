@@ -45,6 +45,7 @@ extern void position_line(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry,
 						  int32 leverage, PmVal *pnl, PmVal *mm, PmVal *im);
 extern void position_values(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry,
 							PmVal *pnl, PmVal *mm);
+extern void kept_position_check(const char *symbol, PmVal qty, PmVal entry, int32 leverage);
 extern void kept_positions_add(MemoryContext mcxt, KeptPositions *kp, const char *symbol,
 							   int len, PmVal qty, PmVal entry, int32 leverage);
 extern void kept_positions_merge(MemoryContext mcxt, KeptPositions *dst,

@@ -32,6 +32,20 @@ pmv_numeric(Numeric n)
 	return v;
 }
 
+/* v kept in mcxt: a numeric is copied there, a fast-path value needs nothing. */
+PmVal
+pmv_copy_in(MemoryContext mcxt, PmVal v)
+{
+	if (!v.is_dec)
+	{
+		MemoryContext old = MemoryContextSwitchTo(mcxt);
+
+		v.n = pm_numeric_copy_plain(v.n);
+		MemoryContextSwitchTo(old);
+	}
+	return v;
+}
+
 PmVal
 pmv_int(int64 i)
 {

@@ -29,6 +29,7 @@ typedef struct PmVal
 extern PmVal pmv_numeric(Numeric n);
 extern PmVal pmv_zero(void);
 extern PmVal pmv_int(int64 i);
+extern PmVal pmv_copy_in(MemoryContext mcxt, PmVal v);
 extern Numeric pmv_to_numeric(PmVal v);
 
 /* numeric fallbacks of the operations below */
