@@ -106,3 +106,12 @@ SELECT pm.account_ledger(k, key, NULL, a, b, NULL, NULL, NULL, NULL, n)
                ('a', 'PM_PRO', NULL, NULL, 3)) v(k, key, a, b, n);
 SELECT pm.account_ledger(k, key, NULL, a, b, NULL, NULL, NULL, NULL, n)
   FROM (VALUES ('s'::"char", '*', -1::numeric, NULL::numeric, NULL::int), ('a', 'PM_PRO', NULL, NULL, 3)) v(k, key, a, b, n);
+
+-- pm.tiered_inverse reaches its target even when the division rounds down
+-- (1 / 0.3 = 3.33...: the 20-digit quotient falls short, one unit more does
+-- not), and one unit of its 20th digit less does not
+SELECT x, pm.tiered(x, s) >= t AS reaches,
+       pm.tiered(x - ('1e' || (floor(log(x)) - 19)::int)::numeric, s) >= t AS one_unit_less_reaches
+  FROM (VALUES (1::numeric, '0:0.3'::pm.tiers), (1, '0:0.5'), (950, '0:0.8, 398000:0.70349'),
+               (400000, '0:0.8, 398000:0.70349')) v(t, s),
+       LATERAL (SELECT pm.tiered_inverse(t, s) AS x) i;

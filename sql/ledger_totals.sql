@@ -85,6 +85,23 @@ SELECT account_id, error FROM pm.account_state WHERE account_id BETWEEN 20001 AN
 UPDATE pm.asset SET index_price = 2.75 WHERE asset = 'LTB';
 SELECT * FROM state_vs_rows ORDER BY account_id;
 
+-- Index prices and collateral schedules revalue too, but for PM accounts
+-- with open orders in the asset (their open loss is kept at the old price):
+-- balances changed behind the triggers' back show which path each took
+ALTER TABLE pm.balance DISABLE TRIGGER USER;
+UPDATE pm.balance SET cross_free = cross_free + 7 WHERE account_id IN (20001, 20002) AND asset = 'USDT';
+ALTER TABLE pm.balance ENABLE TRIGGER USER;
+UPDATE pm.asset SET index_price = 10.5 WHERE asset = 'LTA';
+SELECT * FROM state_vs_rows ORDER BY account_id;  -- 20001 revalued, 20002 (buys LTA) recomputed
+SELECT pm.refresh_account_state() AS corrected;
+UPDATE pm.collateral SET schedule = '0:0.85, 200:0.6' WHERE program = 'PM_PRO' AND asset = 'LTA';
+UPDATE pm.collateral SET schedule = '0:0.75' WHERE program = 'PM' AND asset = 'LTA';
+UPDATE pm.collateral SET schedule = '0:0.9' WHERE program = 'PM' AND asset = 'LTB';
+UPDATE pm.asset SET index_price = 2.6 WHERE asset = 'LTB';
+SELECT * FROM state_vs_rows ORDER BY account_id;
+SELECT account_id, uni_mmr, account_equity, status FROM pm.account_state
+ WHERE account_id BETWEEN 20001 AND 20004 ORDER BY 1;
+
 -- Partial aggregation: workers' states carry the kept positions
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;

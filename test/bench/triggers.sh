@@ -3,7 +3,8 @@
 #
 #   bash test/bench/triggers.sh [N]        default N: 200000 accounts
 #
-# 1. pgbench, single-row position updates on random accounts, 2 clients,
+# 1. pgbench, single-row position updates on random accounts, PM_BENCH_CLIENTS
+#    clients (default 2),
 #    PM_BENCH_SECONDS (default 20) per run: TPS with the triggers against
 #    TPS without them (ALTER TABLE ... DISABLE TRIGGER USER), alternating
 #    three times each so both see the same machine; medians and their ratio.
@@ -19,6 +20,10 @@
 #    ("= ANY (ARRAY(holders))", pushed into the index scans: the cheapest way
 #    to value exactly those accounts once), and against recomputing them from
 #    scratch with pm.recompute_accounts() directly (what a tick did before).
+# 3. An index-price tick on BTC (every account that holds, owes, settles in or
+#    trades it; PM accounts with open orders in it are recomputed from
+#    scratch), against pm.account_risk of only those accounts and against
+#    recomputing them from scratch.
 # 1b (between them). pgbench point reads of one account's pm.account_risk,
 #    with the session's reference cache and without it.
 #
@@ -30,6 +35,7 @@ cd "$PM_ROOT"
 pm_in_cluster "$@" && shift
 n=${1:-200000}
 secs=${PM_BENCH_SECONDS:-20}
+clients=${PM_BENCH_CLIENTS:-2}
 holders=100000
 [ "$holders" -le "$n" ] || holders=$n
 pgbench=$(dirname "$PM_PG_CONFIG")/pgbench
@@ -66,11 +72,11 @@ UPDATE pm.position p SET entry_price = p.entry_price + 0.01
   FROM bench_pos b
  WHERE b.n = :i AND p.account_id = b.account_id AND p.symbol = b.symbol AND p.side = b.side;
 SQL
-# pgbench SCRIPT [pgbench options]: 2 clients for $secs seconds; prints TPS
+# pgbench SCRIPT [pgbench options]: $clients clients for $secs seconds; prints TPS
 run_pgbench() {
   local file=$1
   shift
-  "$pgbench" -n -c 2 -j 2 -T "$secs" "$@" -f "$file" 2>/dev/null |
+  "$pgbench" -n -c "$clients" -j "$clients" -T "$secs" "$@" -f "$file" 2>/dev/null |
     awk '/^tps/ {printf "%.0f\n", $3}'
 }
 tps() { run_pgbench "$script" -D npos="$npos"; }
@@ -102,7 +108,7 @@ alternate() {
 }
 alternate
 echo
-echo "## pgbench: single-row position updates on random accounts (2 clients, ${secs} s runs)"
+echo "## pgbench: single-row position updates on random accounts ($clients clients, ${secs} s runs)"
 compare with without "with triggers:   " "without triggers:" tps "with / without" pct
 echo "state rows pm.refresh_account_state() corrected after each run with triggers: ${corrected[*]}"
 
@@ -133,7 +139,7 @@ for _ in 1 2 3; do
   off+=("$(reads off)")
 done
 echo
-echo "## pgbench: one account's pm.account_risk by id (2 clients, ${secs} s runs)"
+echo "## pgbench: one account's pm.account_risk by id ($clients clients, ${secs} s runs)"
 compare on off "reference cache on: " "reference cache off:" reads/s "on / off" x
 rm -f "$point"
 
@@ -156,6 +162,23 @@ for price in 94900 94800 94700; do
   printf 'tick to %s: %8.0f ms (%s events); account_risk scan of the holders %8.0f ms (parallel %6.0f, jit off %6.0f); account_risk of only the holders %6.0f ms; recompute_accounts (from scratch) %8.0f ms; tick / scan %.2f (jit off %.2f); tick / only the holders %.2f\n' \
     "$price" "$t_tick" "$events" "$t_scan" "$t_scan_par" "$t_scan_nojit" "$t_only" "$t_recompute" \
     "$(ratio "$t_tick" "$t_scan")" "$(ratio "$t_tick" "$t_scan_nojit")" "$(ratio "$t_tick" "$t_only")"
+done
+
+# 3. an index-price tick: every account that holds, owes, settles in or trades BTC
+btc="SELECT b.account_id FROM pm.balance b WHERE b.asset = 'BTC'
+     UNION SELECT p.account_id FROM pm.position p JOIN pm.symbol s ON s.symbol = p.symbol WHERE s.settle_asset = 'BTC'
+     UNION SELECT o.account_id FROM pm.open_order o WHERE o.sell_asset = 'BTC'
+     UNION SELECT o.account_id FROM pm.open_order o WHERE o.buy_asset = 'BTC'"
+echo
+echo "## an index-price tick on BTC, held by $(psql -X -Atc "SELECT count(*) FROM ($btc) h") accounts" \
+     "($(psql -X -Atc "SELECT count(DISTINCT o.account_id) FROM pm.open_order o JOIN pm.account a USING (account_id)
+                       WHERE a.program = 'PM' AND 'BTC' IN (o.sell_asset, o.buy_asset)") of them PM with BTC orders, recomputed from scratch)"
+for factor in 1.001 0.999; do
+  t_tick=$(ms "UPDATE pm.asset SET index_price = index_price * $factor WHERE asset = 'BTC'")
+  t_only=$(ms "$risk_of WHERE account_id = ANY (ARRAY($btc))")
+  t_recompute=$(ms "SELECT pm.recompute_accounts(ARRAY($btc))")
+  printf 'tick x %s: %8.0f ms; account_risk of only the holders %6.0f ms; recompute_accounts (from scratch) %8.0f ms; tick / only the holders %.2f; tick / from scratch %.2f\n' \
+    "$factor" "$t_tick" "$t_only" "$t_recompute" "$(ratio "$t_tick" "$t_only")" "$(ratio "$t_tick" "$t_recompute")"
 done
 psql -X -q -At -c 'SELECT pm.refresh_account_state()' | sed 's/^/state rows corrected after the ticks: /'
 rm -f "$script"
