@@ -102,6 +102,14 @@ SELECT * FROM state_vs_rows ORDER BY account_id;
 SELECT account_id, uni_mmr, account_equity, status FROM pm.account_state
  WHERE account_id BETWEEN 20001 AND 20004 ORDER BY 1;
 
+-- A price or mark rewritten in another display scale is a change: the
+-- values' digits follow it
+UPDATE pm.asset SET index_price = 2.600000 WHERE asset = 'LTB';
+UPDATE pm.symbol SET mark_price = 11.12500 WHERE symbol = 'LTAUSDT';
+SELECT * FROM state_vs_rows ORDER BY account_id;
+SELECT account_id, account_equity, maint_margin FROM pm.account_state
+ WHERE account_id BETWEEN 20001 AND 20004 ORDER BY 1;
+
 -- Partial aggregation: workers' states carry the kept positions
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;

@@ -286,9 +286,11 @@ CREATE OR REPLACE FUNCTION pm.state_after_symbol_update() RETURNS trigger
 AS $$
 DECLARE
   moved text[] := ARRAY(SELECT n.symbol FROM new_rows n JOIN old_rows o ON o.symbol = n.symbol
-                         WHERE (n.market, n.settle_asset, n.contract_size, n.mark_price, n.brackets::text)
+                         -- as text: a mark rewritten in another display scale changes the
+                         -- digits of the values derived from it
+                         WHERE (n.market, n.settle_asset, n.contract_size::text, n.mark_price::text, n.brackets::text)
                                IS DISTINCT FROM
-                               (o.market, o.settle_asset, o.contract_size, o.mark_price, o.brackets::text));
+                               (o.market, o.settle_asset, o.contract_size::text, o.mark_price::text, o.brackets::text));
 BEGIN
   IF cardinality(moved) > 0 THEN
     PERFORM pm.revalue_accounts(ARRAY(SELECT DISTINCT p.account_id FROM pm.position p
@@ -306,7 +308,9 @@ CREATE OR REPLACE FUNCTION pm.state_after_asset_update() RETURNS trigger
 AS $$
 DECLARE
   moved text[] := ARRAY(SELECT n.asset FROM new_rows n JOIN old_rows o ON o.asset = n.asset
-                         WHERE n.index_price IS DISTINCT FROM o.index_price);
+                         -- as text: a price rewritten in another display scale changes the
+                         -- digits of the values derived from it
+                         WHERE n.index_price::text IS DISTINCT FROM o.index_price::text);
 BEGIN
   IF cardinality(moved) > 0 THEN
     PERFORM pm.revalue_accounts(ARRAY(
