@@ -115,3 +115,21 @@ SELECT x, pm.tiered(x, s) >= t AS reaches,
   FROM (VALUES (1::numeric, '0:0.3'::pm.tiers), (1, '0:0.5'), (950, '0:0.8, 398000:0.70349'),
                (400000, '0:0.8, 398000:0.70349')) v(t, s),
        LATERAL (SELECT pm.tiered_inverse(t, s) AS x) i;
+
+-- Account 4 (PM) has nothing but an order selling 0.1 BTC for 5,000 USDT: no
+-- maintenance margin, adjusted equity 0 (NORMAL) until the BTC it sells is
+-- worth more as collateral than what it buys, 0.1 x 0.95 P > 5,000.  It
+-- enters liquidation above P = 1,000,000 / 19, and never below
+INSERT INTO pm.account VALUES (4, 'PM', 3);
+INSERT INTO pm.open_order VALUES (4, 1, 'BTC', 0.1, 'USDT', 5000);
+SELECT * FROM pm.liquidation_price(4, 'BTC');
+SELECT pm.div(1000000, 19) AS by_hand;
+SELECT m, l.gap, l.side,
+       pm.status(u.summary, 'PM') AS status
+  FROM unnest('{0.5, 1, 1.3157894736842105263, 1.3157894736842105264, 2}'::numeric[]) m,
+       LATERAL pm.liquidation_side(4, 'BTC', m, 1.05) l,
+       LATERAL pm.summary_under(4, ARRAY['BTC'], ARRAY[m - 1], ARRAY[NULL::text]) u;
+-- at twice the price it is in liquidation and leaves it below the same price
+UPDATE pm.asset SET index_price = 80000 WHERE asset = 'BTC';
+SELECT * FROM pm.liquidation_price(4, 'BTC');
+UPDATE pm.asset SET index_price = 40000 WHERE asset = 'BTC';

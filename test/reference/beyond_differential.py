@@ -79,46 +79,47 @@ def only(ex, aid):
 
 
 def gap(account, ex1, asset, m):
+    """(g, side): g = adjusted equity - threshold x maintenance margin with
+    asset's prices multiplied by m; side -1 where the account is in
+    liquidation there (g < 0, or g = 0 with maintenance margin), else 1 (g = 0
+    without maintenance margin is NORMAL)."""
     r = ref.account_risk(account, moved(ex1, {asset: (m - 1, None)}))
-    return r["adjusted_equity"] - LIQ * r["maint_margin"]
-
-
-def sign(x):
-    return (x > 0) - (x < 0)
+    g = r["adjusted_equity"] - LIQ * r["maint_margin"]
+    return g, -1 if g < 0 or (g == 0 and r["maint_margin"] > 0) else 1
 
 
 def scan_root(account, ex1, asset):
-    """(below, above) multipliers: the first change of sign (negative, zero,
-    positive) of the gap walking away from m = 1 over a dense grid in
-    [1/100, 100], refined by bisection; None where the sign never changes."""
+    """(below, above) multipliers: the first change of side (in liquidation
+    or not) walking away from m = 1 over a dense grid in [1/100, 100], refined
+    by bisection; None where the side never changes."""
     steps = 1500
     out = []
-    g1 = gap(account, ex1, asset, Fraction(1))
+    g1, s1 = gap(account, ex1, asset, Fraction(1))
     for direction in (-1, 1):
-        m0, g0, root = Fraction(1), g1, None
+        m0, g0, s0, root = Fraction(1), g1, s1, None
         for i in range(1, steps + 1):
             m1 = Fraction(round(10 ** (direction * 2 * i / steps) * 10 ** 12), 10 ** 12)
-            g = gap(account, ex1, asset, m1)
-            if sign(g) != sign(g0):
-                if g0 == 0:
-                    root = m0
-                elif g == 0:
+            g, s = gap(account, ex1, asset, m1)
+            if s != s0:
+                if g0 == 0 and s0 < 0:
+                    root = m0          # exactly at the threshold at m0
+                elif g == 0 and s < 0:
                     root = m1
                 else:
-                    lo, hi, glo = m0, m1, g0
+                    lo, hi, slo = m0, m1, s0
                     for _ in range(80):
                         mid = (lo + hi) / 2
-                        gm = gap(account, ex1, asset, mid)
-                        if gm == 0:
+                        gm, sm = gap(account, ex1, asset, mid)
+                        if gm == 0 and sm < 0:
                             lo = hi = mid
                             break
-                        if sign(gm) == sign(glo):
-                            lo, glo = mid, gm
+                        if sm == slo:
+                            lo = mid
                         else:
                             hi = mid
                     root = (lo + hi) / 2
                 break
-            m0, g0 = m1, g
+            m0, g0, s0 = m1, g, s
         out.append(root)
     return out
 
@@ -164,7 +165,7 @@ def add_floor_accounts(ex, rng):
                    cm_wallet=Fraction(0))
         trial = dict(ex, account=[acct], balance=[bal], position=[pos], open_order=[])
         m_exact = f / (qty * mark)            # the notional is exactly the floor here
-        bal["um_wallet"] = -gap(acct, trial, "FLOOR", m_exact)
+        bal["um_wallet"] = -gap(acct, trial, "FLOOR", m_exact)[0]
         ex["account"].append(acct)
         ex["balance"].append(bal)
         ex["position"].append(pos)
@@ -183,7 +184,7 @@ def add_floor_accounts(ex, rng):
                     cm_wallet=Fraction(0))
         trial = dict(ex, account=[acct], balance=[coin, usdt], position=[], open_order=[])
         m_exact = floor / (units * ex["asset"]["FLOOR"])
-        usdt["cross_free"] = loan - gap(acct, trial, "FLOOR", m_exact)
+        usdt["cross_free"] = loan - gap(acct, trial, "FLOOR", m_exact)[0]
         ex["account"].append(acct)
         ex["balance"].extend([coin, usdt])
         made.append((aid, "FLOOR", m_exact, "collateral tier floor", 0))
