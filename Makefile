@@ -26,6 +26,7 @@ OBJS = \
 	src/lookup.o \
 	src/ledger_agg.o \
 	src/ledger_totals.o \
+	src/state_trigger.o \
 	src/wire_pg.o \
 	src/json_keys.o \
 	$(CORE_OBJS)

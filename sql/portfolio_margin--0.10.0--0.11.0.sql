@@ -10,6 +10,16 @@
 -- its adjusted equity turns negative (an open-order loss growing with the
 -- price, for one).  g = 0 now counts as in liquidation only with
 -- maintenance margin, as pm.status has it.
+--
+-- And a change of pm.position no longer reads the account's rows again.
+-- The ledger totals keep positions as they are, so the totals after a
+-- position is inserted, updated or deleted are the stored ones with that
+-- position taken out or put in (pm.ledger_totals_with_positions) -- the
+-- bytes a from-scratch recompute would write.  The position triggers lock
+-- the accounts' state rows, swap the positions in their totals and value
+-- them, in one statement, as a tick does.  Accounts without totals, with an
+-- error, or whose totals do not hold the position changed are recomputed
+-- from scratch, as are statements touching more than 64 accounts.
 ------------------------------------------------------------------------------
 
 \echo Use "ALTER EXTENSION portfolio_margin UPDATE TO '0.11.0'" to load this file. \quit
@@ -202,3 +212,41 @@ $$;
 COMMENT ON FUNCTION pm.liquidation_price(pg_catalog.int8, pg_catalog.text) IS
   'the nearest prices of asset, below and above the current one (its index and the marks on it moving together), '
   'at which the account enters or leaves liquidation at its program''s threshold; NULL where no positive price does';
+
+------------------------------------------------------------------------------
+-- Position changes: swap the positions in the totals
+------------------------------------------------------------------------------
+
+CREATE FUNCTION pm.ledger_totals_with_positions(totals pg_catalog.bytea, account_id pg_catalog.int8,
+                                                removed pm.position[], added pm.position[])
+  RETURNS pg_catalog.bytea
+  LANGUAGE C IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pm_ledger_totals_with_positions';
+COMMENT ON FUNCTION pm.ledger_totals_with_positions(pg_catalog.bytea, pg_catalog.int8, pm.position[], pm.position[]) IS
+  'an account''s ledger totals with its removed positions taken out and its added ones put in (what a from-scratch '
+  'recompute writes after that change of pm.position; rows of other accounts are passed over); NULL when a removed '
+  'position is not in the totals';
+
+-- After rows of pm.position were inserted, updated or deleted: each account
+-- touched is locked, its totals get the change and it is valued from them,
+-- one statement per account (state_trigger.c, where the statements are).
+-- What that cannot serve is recomputed from scratch by pm.recompute_accounts.
+CREATE FUNCTION pm.state_after_position_change() RETURNS trigger
+  LANGUAGE C SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = force_generic_plan
+  AS 'MODULE_PATHNAME', 'pm_state_after_position_change';
+COMMENT ON FUNCTION pm.state_after_position_change() IS
+  'statement trigger on pm.position: swaps the changed positions in the touched accounts'' ledger totals and '
+  'revalues them (from scratch where the totals cannot serve), recording and announcing status changes';
+
+DROP TRIGGER state_position_insert ON pm.position;
+DROP TRIGGER state_position_update ON pm.position;
+DROP TRIGGER state_position_delete ON pm.position;
+CREATE TRIGGER state_position_insert AFTER INSERT ON pm.position
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_position_change();
+CREATE TRIGGER state_position_update AFTER UPDATE ON pm.position
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_position_change();
+CREATE TRIGGER state_position_delete AFTER DELETE ON pm.position
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_position_change();

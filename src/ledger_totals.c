@@ -36,7 +36,10 @@
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
 #include "dec_numeric.h"
 #include "ledger_totals.h"
@@ -46,6 +49,7 @@
 
 PG_FUNCTION_INFO_V1(pm_ledger_totals_summary);
 PG_FUNCTION_INFO_V1(pm_ledger_totals_values);
+PG_FUNCTION_INFO_V1(pm_ledger_totals_with_positions);
 
 #define TOTALS_VERSION		1
 #define TOTALS_PM_PRO		1
@@ -67,12 +71,21 @@ typedef struct TotalsAsset
 	PmAcc		acc[4];			/* equity, maintenance, initial, open loss */
 } TotalsAsset;
 
+/* A position's bytes within totals, or as they would be written. */
+typedef struct EncodedPosition
+{
+	char	   *data;
+	int			len;
+} EncodedPosition;
+
 typedef struct LedgerTotals
 {
 	bool		is_pm;
 	int			nassets;
 	TotalsAsset *assets;
 	KeptPositions positions;
+	int			positions_at;	/* offset of the position count in the data */
+	EncodedPosition *encoded;	/* each position's bytes, in the data */
 } LedgerTotals;
 
 static void
@@ -381,12 +394,6 @@ kept_positions_recv(StringInfo buf, MemoryContext mcxt, KeptPositions *kp)
 	MemoryContextSwitchTo(old);
 }
 
-typedef struct EncodedPosition
-{
-	char	   *data;
-	int			len;
-} EncodedPosition;
-
 static int
 encoded_cmp(const void *x, const void *y)
 {
@@ -491,15 +498,19 @@ decode(bytea *b, LedgerTotals *t)
 	}
 	t->nassets = n;
 
+	t->positions_at = buf.cursor;
 	n = pq_getmsgint(&buf, 4);
 	if (n < 0 || n > buf.len - buf.cursor)
 		bad_totals(psprintf("It claims %d positions.", n));
+	t->encoded = palloc(sizeof(EncodedPosition) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{
 		int			start = buf.cursor;
 
 		CHECK_FOR_INTERRUPTS();
 		recv_position(&buf, &t->positions);
+		t->encoded[i].data = buf.data + start;
+		t->encoded[i].len = buf.cursor - start;
 		if (prev_start >= 0)
 		{
 			EncodedPosition a = {buf.data + prev_start, prev_len};
@@ -668,4 +679,217 @@ pm_ledger_totals_values(PG_FUNCTION_ARGS)
 	values[2] = NumericGetDatum(pmv_to_numeric(totals[PM_TOTAL_ADJUSTED_EQUITY]));
 	values[3] = NumericGetDatum(pmv_to_numeric(totals[PM_TOTAL_MAINT_MARGIN]));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(vc->desc, values, nulls)));
+}
+
+/* Where pm.position's columns are in its row type (fn_extra). */
+typedef struct PositionRowType
+{
+	Oid			typid;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	AttrNumber	account_id;
+	AttrNumber	symbol;
+	AttrNumber	qty;
+	AttrNumber	entry;
+	AttrNumber	leverage;
+} PositionRowType;
+
+/* The column of a position row type called name, of type want. */
+static AttrNumber
+position_column(TupleDesc desc, const char *name, Oid want)
+{
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0 && att->atttypid == want)
+			return att->attnum;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("positions must be rows with a column %s of type %s", name, format_type_be(want)),
+			 errhint("Pass arrays of pm.position.")));
+	return InvalidAttrNumber;	/* keep compiler quiet */
+}
+
+static PositionRowType *
+position_row_type(FunctionCallInfo fcinfo, Oid typid)
+{
+	PositionRowType *rt = (PositionRowType *) fcinfo->flinfo->fn_extra;
+	TupleDesc	desc;
+
+	if (rt != NULL && rt->typid == typid)
+		return rt;
+	if (rt == NULL)
+		rt = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PositionRowType));
+	desc = lookup_rowtype_tupdesc(typid, -1);
+	rt->account_id = position_column(desc, "account_id", INT8OID);
+	rt->symbol = position_column(desc, "symbol", TEXTOID);
+	rt->qty = position_column(desc, "qty", NUMERICOID);
+	rt->entry = position_column(desc, "entry_price", NUMERICOID);
+	rt->leverage = position_column(desc, "leverage", INT4OID);
+	ReleaseTupleDesc(desc);
+	get_typlenbyvalalign(typid, &rt->typlen, &rt->typbyval, &rt->typalign);
+	rt->typid = typid;
+	fcinfo->flinfo->fn_extra = rt;
+	return rt;
+}
+
+/*
+ * The positions of account's rows in an array of pm.position rows, as
+ * totals keep them (a NULL row or column: false).
+ */
+static bool
+positions_of(FunctionCallInfo fcinfo, int argno, int64 account, KeptPositions *kp)
+{
+	ArrayType  *arr;
+	PositionRowType *rt;
+	Datum	   *rows;
+	bool	   *row_nulls;
+	int			n;
+
+	memset(kp, 0, sizeof(KeptPositions));
+	if (PG_ARGISNULL(argno))
+		return true;
+	arr = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("positions must be a one-dimensional array")));
+	if (!type_is_rowtype(ARR_ELEMTYPE(arr)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("positions must be an array of rows"),
+				 errhint("Pass arrays of pm.position.")));
+	rt = position_row_type(fcinfo, ARR_ELEMTYPE(arr));
+	deconstruct_array(arr, rt->typid, rt->typlen, rt->typbyval, rt->typalign, &rows, &row_nulls, &n);
+	for (int i = 0; i < n; i++)
+	{
+		HeapTupleHeader th;
+		HeapTupleData tuple;
+		TupleDesc	desc;
+		Datum		id,
+					symbol,
+					qty,
+					entry,
+					leverage;
+		bool		isnull[5];
+		text	   *name;
+
+		CHECK_FOR_INTERRUPTS();
+		if (row_nulls[i])
+			return false;
+		th = DatumGetHeapTupleHeader(rows[i]);
+		tuple.t_len = HeapTupleHeaderGetDatumLength(th);
+		ItemPointerSetInvalid(&tuple.t_self);
+		tuple.t_tableOid = InvalidOid;
+		tuple.t_data = th;
+		desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th), HeapTupleHeaderGetTypMod(th));
+		id = heap_getattr(&tuple, rt->account_id, desc, &isnull[4]);
+		if (!isnull[4] && DatumGetInt64(id) != account)
+		{
+			ReleaseTupleDesc(desc);
+			continue;
+		}
+		symbol = heap_getattr(&tuple, rt->symbol, desc, &isnull[0]);
+		qty = heap_getattr(&tuple, rt->qty, desc, &isnull[1]);
+		entry = heap_getattr(&tuple, rt->entry, desc, &isnull[2]);
+		leverage = heap_getattr(&tuple, rt->leverage, desc, &isnull[3]);
+		ReleaseTupleDesc(desc);
+		if (isnull[0] || isnull[1] || isnull[2] || isnull[3] || isnull[4])
+			return false;
+		name = DatumGetTextPP(symbol);
+		if (VARSIZE_ANY_EXHDR(name) < 1 || VARSIZE_ANY_EXHDR(name) > TOTALS_NAME_MAX)
+			return false;
+		kept_positions_add(CurrentMemoryContext, kp, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name),
+						   pmv_numeric(DatumGetNumeric(qty)), pmv_numeric(DatumGetNumeric(entry)),
+						   DatumGetInt32(leverage));
+	}
+	return true;
+}
+
+static EncodedPosition
+encode_position(const KeptPosition *p)
+{
+	StringInfoData one;
+	EncodedPosition e;
+
+	initStringInfo(&one);
+	send_position(&one, p);
+	e.data = one.data;
+	e.len = one.len;
+	return e;
+}
+
+/*
+ * pm.ledger_totals_with_positions(totals, account_id, removed pm.position[],
+ * added pm.position[]): the account's totals after its rows among removed
+ * were deleted from pm.position and its rows among added inserted (rows of
+ * other accounts are passed over) -- the bytes a from-scratch recompute would
+ * write then, since totals keep positions as they are and nothing else in
+ * them depends on positions.  A position change so costs no read of the
+ * account's rows.  NULL when a removed row is not in the totals (they are
+ * behind the rows: the caller recomputes from scratch).  An added row is
+ * checked as pm.ledger_totals checks it.
+ */
+Datum
+pm_ledger_totals_with_positions(PG_FUNCTION_ARGS)
+{
+	bytea	   *in;
+	LedgerTotals t;
+	KeptPositions removed,
+				added;
+	EncodedPosition *out;
+	bool	   *gone;
+	int			n = 0;
+	StringInfoData buf;
+	int64		account;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	in = PG_GETARG_BYTEA_PP(0);
+	account = PG_GETARG_INT64(1);
+	decode(in, &t);
+	if (!positions_of(fcinfo, 2, account, &removed) || !positions_of(fcinfo, 3, account, &added))
+		PG_RETURN_NULL();
+
+	gone = palloc0(sizeof(bool) * Max(t.positions.n, 1));
+	for (int i = 0; i < removed.n; i++)
+	{
+		KeptPosition *p = &removed.items[i];
+		EncodedPosition e;
+		int			j;
+
+		if (p->leverage < 1 || p->leverage > TOTALS_LEVERAGE_MAX)
+			PG_RETURN_NULL();
+		e = encode_position(p);
+		for (j = 0; j < t.positions.n; j++)
+			if (!gone[j] && encoded_cmp(&e, &t.encoded[j]) == 0)
+				break;
+		if (j == t.positions.n)
+			PG_RETURN_NULL();
+		gone[j] = true;
+	}
+
+	out = palloc(sizeof(EncodedPosition) * Max(t.positions.n - removed.n + added.n, 1));
+	for (int j = 0; j < t.positions.n; j++)
+		if (!gone[j])
+			out[n++] = t.encoded[j];
+	for (int i = 0; i < added.n; i++)
+	{
+		KeptPosition *p = &added.items[i];
+
+		kept_position_check(p->symbol, p->qty, p->entry, p->leverage);
+		out[n++] = encode_position(p);
+	}
+	qsort(out, n, sizeof(EncodedPosition), encoded_cmp);
+
+	/* the header and the assets as they were, then the positions */
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, VARDATA_ANY(in), t.positions_at);
+	pq_sendint32(&buf, n);
+	for (int j = 0; j < n; j++)
+		pq_sendbytes(&buf, out[j].data, out[j].len);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
