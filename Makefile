@@ -35,6 +35,7 @@ DATA = $(wildcard sql/portfolio_margin--*.sql)
 
 REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors \
 	margin_aggregate margin_plans reference_schema spec_accounts account_state ledger_totals \
+	position_changes \
 	hostile_input beyond reference_cache
 REGRESS_OPTS = --load-extension=portfolio_margin
 

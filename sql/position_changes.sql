@@ -1,0 +1,183 @@
+-- Position changes: the pm.position triggers swap the changed rows in the
+-- accounts' ledger totals (pm.ledger_totals_with_positions) instead of
+-- reading the accounts' rows again.  The state stays equal to a from-scratch
+-- pass, digit for digit and byte for byte.
+
+INSERT INTO pm.asset VALUES ('LTA', 10), ('LTB', 2.5), ('USDT', 1) ON CONFLICT (asset) DO NOTHING;
+INSERT INTO pm.collateral VALUES
+  ('PM_PRO', 'LTA', '0:0.9, 1000:0.5'), ('PM', 'LTA', '0:0.8'), ('PM', 'LTB', '0:0.7'),
+  ('PM_PRO', 'USDT', '0:1'), ('PM', 'USDT', '0:1')
+  ON CONFLICT DO NOTHING;
+INSERT INTO pm.symbol VALUES
+  ('LTAUSDT', 'UM', 'LTA', 'USDT', NULL, 10.05, '0:0.01, 1000:0.02'),
+  ('LTAUSD_PERP', 'CM', 'LTA', 'LTA', 10, 10.1, '0:0.01, 50000:0.025'),
+  ('LTBUSDT', 'UM', 'LTB', 'USDT', NULL, 2.5, '0:0.02');
+INSERT INTO pm.account VALUES (20001, 'PM_PRO', 3), (20002, 'PM', 5), (20003, 'PM', 10), (20004, 'PM_PRO', 3);
+INSERT INTO pm.balance (account_id, asset, cross_free, cross_borrowed, cross_interest, um_wallet, cm_wallet) VALUES
+  (20001, 'USDT', 1000, 500, 0.25, 200, 0), (20001, 'LTA', 40, 0, 0, 0, 3.5),
+  (20002, 'USDT', 150.5, 0, 0, 10, 0), (20002, 'LTA', 2, 1, 0.001, 0, 1.25), (20002, 'LTB', 100, 0, 0, 0, 0),
+  (20003, 'USDT', 80, 40, 0, 0, 0), (20004, 'LTB', 10, 0, 0, 0, 0);
+INSERT INTO pm.position (account_id, symbol, side, qty, entry_price, leverage) VALUES
+  (20001, 'LTAUSDT', 'LONG', 120, 9.5, 10), (20001, 'LTAUSDT', 'SHORT', -20, 10.75, 5),
+  (20001, 'LTAUSD_PERP', 'BOTH', -30, 10.2, 20),
+  (20002, 'LTAUSDT', 'BOTH', -15.5, 10.1, 20), (20002, 'LTBUSDT', 'BOTH', 200, 2.4, 10),
+  (20003, 'LTAUSD_PERP', 'BOTH', 7, 9.9, 25), (20003, 'LTAUSDT', 'BOTH', 0, 10, 10);
+INSERT INTO pm.open_order (account_id, order_id, sell_asset, sell_qty, buy_asset, buy_qty) VALUES
+  (20002, 1, 'USDT', 50, 'LTA', 4.5), (20003, 1, 'USDT', 20, 'LTB', 9);
+
+-- The accounts' values and totals, from scratch, against pm.account_state
+CREATE TEMP VIEW state_vs_rows AS
+SELECT s.account_id,
+       s.uni_mmr::text IS NOT DISTINCT FROM pm.uni_mmr(m.summary)::text
+       AND s.account_equity::text = pm.account_equity(m.summary)::text
+       AND s.adjusted_equity::text = pm.adjusted_equity(m.summary)::text
+       AND s.maint_margin::text = pm.maint_margin(m.summary)::text
+       AND s.status = pm.status(m.summary, m.program) AS same_digits,
+       s.ledger_totals = t.totals AS same_totals
+  FROM pm.account_state s
+  JOIN pm.account_margin m ON m.account_id = s.account_id
+  JOIN (SELECT l.account_id, pm.ledger_totals(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS totals
+          FROM pm.ledger_row l GROUP BY l.account_id) t ON t.account_id = s.account_id
+ WHERE s.account_id BETWEEN 20001 AND 20004;
+
+SELECT * FROM state_vs_rows ORDER BY account_id;
+
+-- The function: rows in and out, against the totals of the rows themselves
+CREATE TEMP VIEW scratch_totals AS
+SELECT l.account_id, pm.ledger_totals(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS totals
+  FROM pm.ledger_row l WHERE l.account_id BETWEEN 20001 AND 20004 GROUP BY l.account_id;
+CREATE TEMP TABLE kept AS SELECT account_id, ledger_totals FROM pm.account_state
+ WHERE account_id BETWEEN 20001 AND 20004;
+BEGIN;
+ALTER TABLE pm.position DISABLE TRIGGER USER;
+CREATE TEMP TABLE gone ON COMMIT DROP AS
+  SELECT p FROM pm.position p WHERE p.account_id = 20001 AND p.side = 'SHORT';
+DELETE FROM pm.position p WHERE p.account_id = 20001 AND p.side = 'SHORT';
+CREATE TEMP TABLE came ON COMMIT DROP AS SELECT p FROM pm.position p WHERE false;
+INSERT INTO pm.position (account_id, symbol, side, qty, entry_price, leverage) VALUES
+  (20001, 'LTBUSDT', 'BOTH', 12.50, 2.45, 7), (20004, 'LTAUSDT', 'BOTH', -3, 10.00, 2);
+INSERT INTO came SELECT p FROM pm.position p WHERE (p.account_id, p.symbol) IN ((20001, 'LTBUSDT'), (20004, 'LTAUSDT'));
+UPDATE pm.position SET qty = 125.5 WHERE account_id = 20001 AND side = 'LONG'
+RETURNING (SELECT count(*) FROM came) AS rows_added;
+SELECT k.account_id,
+       pm.ledger_totals_with_positions(k.ledger_totals, k.account_id,
+         ARRAY(SELECT g.p FROM gone g UNION ALL
+               SELECT ROW(20001, 'LTAUSDT', 'LONG', 120, 9.5, 10)::pm.position),
+         ARRAY(SELECT c.p FROM came c UNION ALL
+               SELECT p FROM pm.position p WHERE p.account_id = 20001 AND p.side = 'LONG'))
+       = s.totals AS equals_scratch
+  FROM kept k JOIN scratch_totals s USING (account_id) ORDER BY 1;
+ROLLBACK;
+-- nothing in, nothing out: the same bytes; out and in again: the same bytes
+SELECT pm.ledger_totals_with_positions(k.ledger_totals, k.account_id, NULL, NULL) = k.ledger_totals AS untouched,
+       pm.ledger_totals_with_positions(k.ledger_totals, k.account_id,
+         ARRAY(SELECT p FROM pm.position p WHERE p.account_id = k.account_id),
+         ARRAY(SELECT p FROM pm.position p WHERE p.account_id = k.account_id)) = k.ledger_totals AS swapped_back,
+       pm.ledger_totals_with_positions(k.ledger_totals, 20004,
+         ARRAY(SELECT p FROM pm.position p WHERE p.account_id = k.account_id), NULL) = k.ledger_totals AS others_passed
+  FROM kept k WHERE k.account_id = 20001;
+-- a removed row the totals do not hold: NULL, for a from-scratch recompute
+SELECT pm.ledger_totals_with_positions(k.ledger_totals, 20001,
+         ARRAY[ROW(20001, 'LTAUSDT', 'LONG', 121, 9.5, 10)::pm.position], NULL) IS NULL AS not_held,
+       pm.ledger_totals_with_positions(k.ledger_totals, 20001,
+         ARRAY[ROW(20001, 'LTAUSDT', 'LONG', 120.0, 9.5, 10)::pm.position], NULL) IS NULL AS other_scale_not_held,
+       pm.ledger_totals_with_positions(k.ledger_totals, 20001,
+         ARRAY(SELECT p FROM pm.position p WHERE p.account_id = 20001 AND p.side = 'LONG'
+               UNION ALL SELECT p FROM pm.position p WHERE p.account_id = 20001 AND p.side = 'LONG'),
+         NULL) IS NULL AS removed_twice,
+       pm.ledger_totals_with_positions(k.ledger_totals, 20001, ARRAY[NULL::pm.position], NULL) IS NULL AS null_row,
+       pm.ledger_totals_with_positions(k.ledger_totals, 20001, NULL,
+         ARRAY[ROW(20001, 'LTAUSDT', 'LONG', NULL, 9.5, 10)::pm.position]) IS NULL AS null_qty,
+       pm.ledger_totals_with_positions(NULL, 20001, NULL, NULL) IS NULL AS no_totals
+  FROM kept k WHERE k.account_id = 20001;
+-- added rows are checked as pm.ledger_totals checks them; totals on read
+SELECT pm.ledger_totals_with_positions(ledger_totals, 20001, NULL,
+         ARRAY[ROW(20001, 'LTAUSDT', 'LONG', 1, 0, 10)::pm.position]) FROM kept WHERE account_id = 20001;
+SELECT pm.ledger_totals_with_positions(ledger_totals, 20001, NULL,
+         ARRAY[ROW(20001, 'LTAUSDT', 'LONG', 1, 10, 126)::pm.position]) FROM kept WHERE account_id = 20001;
+SELECT pm.ledger_totals_with_positions(ledger_totals, 20001, NULL,
+         ARRAY[ROW(20001, 'LTAUSDT', 'LONG', 'NaN', 10, 10)::pm.position]) FROM kept WHERE account_id = 20001;
+SELECT pm.ledger_totals_with_positions(ledger_totals, 20001, NULL,
+         ARRAY[[ROW(20001, 'LTAUSDT', 'LONG', 1, 10, 10)::pm.position]]) FROM kept WHERE account_id = 20001;
+SELECT pm.ledger_totals_with_positions('\x0101000000000001 0158 01000101 01000101 00'::bytea, 1, NULL, NULL);
+
+-- The triggers: inserts, updates of every kind, deletes, one row and many,
+-- a row moved to another account; after each, the state is a from-scratch pass
+INSERT INTO pm.position (account_id, symbol, side, qty, entry_price, leverage) VALUES
+  (20004, 'LTAUSDT', 'BOTH', -3, 10.00, 2);
+SELECT * FROM state_vs_rows ORDER BY account_id;
+UPDATE pm.position SET qty = qty * 2 WHERE account_id = 20001 AND side = 'LONG';
+UPDATE pm.position SET entry_price = 9.90 WHERE account_id = 20003 AND symbol = 'LTAUSD_PERP';
+UPDATE pm.position SET leverage = 3 WHERE account_id = 20002 AND symbol = 'LTBUSDT';
+SELECT * FROM state_vs_rows ORDER BY account_id;
+UPDATE pm.position SET qty = qty + 1 WHERE account_id IN (20001, 20002, 20004) AND symbol = 'LTAUSDT';
+UPDATE pm.position SET account_id = 20004 WHERE account_id = 20002 AND symbol = 'LTBUSDT';
+SELECT * FROM state_vs_rows ORDER BY account_id;
+DELETE FROM pm.position WHERE account_id = 20004 AND symbol = 'LTBUSDT';
+INSERT INTO pm.position (account_id, symbol, side, qty, entry_price, leverage) VALUES
+  (20002, 'LTBUSDT', 'BOTH', 200, 2.4, 10), (20004, 'LTBUSDT', 'BOTH', 0.5, 2.6, 4);
+UPDATE pm.position SET qty = qty WHERE account_id = 20003;  -- nothing changes
+SELECT * FROM state_vs_rows ORDER BY account_id;
+SELECT account_id, uni_mmr, account_equity, maint_margin, status
+  FROM pm.account_state WHERE account_id BETWEEN 20001 AND 20004 ORDER BY 1;
+
+-- What the totals cannot serve is recomputed from scratch: no totals,
+-- unreadable totals, an error, a row changed behind the triggers' back
+UPDATE pm.account_state SET ledger_totals = NULL WHERE account_id = 20002;
+UPDATE pm.account_state SET ledger_totals = '\x09' WHERE account_id = 20001;
+UPDATE pm.position SET qty = qty - 1 WHERE account_id IN (20001, 20002) AND symbol = 'LTAUSDT';
+SELECT * FROM state_vs_rows ORDER BY account_id;
+ALTER TABLE pm.position DISABLE TRIGGER USER;
+UPDATE pm.position SET entry_price = 9.75 WHERE account_id = 20001 AND side = 'LONG';
+ALTER TABLE pm.position ENABLE TRIGGER USER;
+UPDATE pm.position SET leverage = 12 WHERE account_id = 20001 AND side = 'LONG';
+SELECT * FROM state_vs_rows ORDER BY account_id;
+-- an account that cannot be valued keeps the reason; the write goes through
+UPDATE pm.asset SET index_price = NULL WHERE asset = 'LTB';
+UPDATE pm.position SET qty = 150 WHERE account_id = 20002 AND symbol = 'LTBUSDT';
+SELECT account_id, error FROM pm.account_state WHERE account_id BETWEEN 20001 AND 20004 ORDER BY 1;
+UPDATE pm.asset SET index_price = 2.6 WHERE asset = 'LTB';
+UPDATE pm.position SET qty = 100 WHERE account_id = 20002 AND symbol = 'LTBUSDT';
+SELECT * FROM state_vs_rows ORDER BY account_id;
+SELECT account_id, error FROM pm.account_state WHERE account_id BETWEEN 20001 AND 20004 ORDER BY 1;
+
+-- A status change driven by a position is an event
+SELECT count(*) AS events_before FROM pm.risk_event WHERE account_id = 20003;
+UPDATE pm.position SET qty = -200 WHERE account_id = 20003 AND symbol = 'LTAUSD_PERP';
+SELECT account_id, old_status, new_status, uni_mmr FROM pm.risk_event
+ WHERE account_id = 20003 ORDER BY event_id DESC LIMIT 1;
+UPDATE pm.position SET qty = 7 WHERE account_id = 20003 AND symbol = 'LTAUSD_PERP';
+SELECT account_id, old_status, new_status FROM pm.risk_event
+ WHERE account_id = 20003 ORDER BY event_id DESC LIMIT 1;
+SELECT * FROM state_vs_rows ORDER BY account_id;
+
+-- Over 64 accounts in one statement: from scratch, in one pass
+INSERT INTO pm.account SELECT g, 'PM', 3 FROM generate_series(20100, 20169) g;
+INSERT INTO pm.position (account_id, symbol, side, qty, entry_price, leverage)
+SELECT g, 'LTAUSDT', 'BOTH', g - 20135, 10, 5 FROM generate_series(20100, 20169) g;
+UPDATE pm.position SET qty = qty + 0.5 WHERE account_id BETWEEN 20100 AND 20169;
+SELECT count(*) AS accounts,
+       count(*) FILTER (WHERE s.ledger_totals = t.totals AND s.maint_margin::text = pm.maint_margin(m.summary)::text)
+         AS equal_to_scratch
+  FROM pm.account_state s
+  JOIN pm.account_margin m USING (account_id)
+  JOIN (SELECT l.account_id, pm.ledger_totals(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS totals
+          FROM pm.ledger_row l GROUP BY l.account_id) t USING (account_id)
+ WHERE s.account_id BETWEEN 20100 AND 20169;
+DELETE FROM pm.position WHERE account_id BETWEEN 20100 AND 20169;
+DELETE FROM pm.account WHERE account_id BETWEEN 20100 AND 20169;
+
+-- The trigger function fires only as the statement trigger on pm.position
+CREATE TEMP TABLE not_positions (account_id int8);
+CREATE TRIGGER misplaced AFTER INSERT ON not_positions
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_position_change();
+INSERT INTO not_positions VALUES (1);
+DROP TRIGGER misplaced ON not_positions;
+CREATE TRIGGER misplaced AFTER INSERT ON not_positions
+  FOR EACH ROW EXECUTE FUNCTION pm.state_after_position_change();
+INSERT INTO not_positions VALUES (1);
+DROP TABLE not_positions;
+SELECT pm.refresh_account_state() AS corrected;
+
+DELETE FROM pm.account WHERE account_id BETWEEN 20001 AND 20004;
+DELETE FROM pm.symbol WHERE symbol IN ('LTAUSDT', 'LTAUSD_PERP', 'LTBUSDT');
