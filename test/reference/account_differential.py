@@ -260,6 +260,69 @@ def read_risk(settings):
     return plan, rows, summaries
 
 
+def state_vs_scratch():
+    """[rows, rows whose values differ from a from-scratch pass as text, rows
+    whose totals differ] of pm.account_state."""
+    return psql("""
+SELECT count(*),
+       count(*) FILTER (WHERE s.uni_mmr::text IS DISTINCT FROM pm.uni_mmr(m.summary)::text
+                           OR s.account_equity::text <> pm.account_equity(m.summary)::text
+                           OR s.adjusted_equity::text <> pm.adjusted_equity(m.summary)::text
+                           OR s.maint_margin::text <> pm.maint_margin(m.summary)::text
+                           OR s.status <> pm.status(m.summary, m.program)),
+       count(*) FILTER (WHERE s.ledger_totals IS DISTINCT FROM t.totals)
+  FROM pm.account_state s
+  JOIN pm.account_margin m USING (account_id)
+  JOIN (SELECT l.account_id, pm.ledger_totals(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS totals
+          FROM pm.ledger_row l GROUP BY l.account_id) t USING (account_id);
+""").split()
+
+
+def position_writes(ex, rng, n=40):
+    """Random statements on pm.position: updates of quantity (to zero and
+    across zero), entry price and leverage, inserts, deletes, statements over
+    a few accounts, a position moved to another account."""
+    pos = list(ex["position"])
+    key = lambda p: f"account_id = {p['account_id']} AND symbol = '{p['symbol']}' AND side = '{p['side']}'"
+    held = {(p["account_id"], p["symbol"]) for p in pos}
+    accounts = [a["account_id"] for a in ex["account"]]
+    symbols = sorted(ex["symbol"])
+    out = []
+    for _ in range(n):
+        what = rng.random()
+        p = rng.choice(pos)
+        if what < 0.35:
+            out.append(f"UPDATE pm.position SET qty = round(qty * {rng.choice(['1.37', '0.5', '-1', '0', '2.000'])}, 8) "
+                       f"WHERE {key(p)} AND side = 'BOTH';")
+            out.append(f"UPDATE pm.position SET qty = round(qty * 1.25, 8) WHERE {key(p)} AND side <> 'BOTH';")
+        elif what < 0.5:
+            out.append(f"UPDATE pm.position SET entry_price = entry_price * {rng.randint(90, 110)} / 100 "
+                       f"WHERE {key(p)};")
+        elif what < 0.6:
+            out.append(f"UPDATE pm.position SET leverage = {rng.randint(1, 125)} WHERE {key(p)};")
+        elif what < 0.75:
+            for _ in range(20):
+                a, k = rng.choice(accounts), rng.choice(symbols)
+                if (a, k) not in held:
+                    held.add((a, k))
+                    out.append(f"INSERT INTO pm.position (account_id, symbol, side, qty, entry_price, leverage) "
+                               f"SELECT {a}, '{k}', 'BOTH', {rng.choice(['-', ''])}{rng.randint(1, 5000)} / 1000.0, "
+                               f"mark_price * {rng.randint(80, 120)} / 100, {rng.randint(1, 50)} "
+                               f"FROM pm.symbol WHERE symbol = '{k}';")
+                    break
+        elif what < 0.85:
+            out.append(f"DELETE FROM pm.position WHERE {key(p)};")
+        elif what < 0.95:
+            few = ", ".join(str(a) for a in rng.sample(accounts, min(5, len(accounts))))
+            out.append(f"UPDATE pm.position SET qty = round(qty * 1.1, 8) WHERE account_id IN ({few});")
+        else:
+            to = rng.choice(accounts)
+            if (to, p["symbol"]) not in held:
+                held.add((to, p["symbol"]))
+                out.append(f"UPDATE pm.position SET account_id = {to} WHERE {key(p)};")
+    return out
+
+
 def near_half_unit(exact):
     """Whether the exact value lies within the divisions' reach of a
     rounding midpoint of the 8th decimal."""
@@ -389,24 +452,22 @@ SELECT l.account_id, pm.margin(l.asset, l.equity, l.maint_margin, l.initial_marg
                      f"WHERE c.program = '{program}' AND c.asset = '{a}') "
                      f"WHERE program = '{program}' AND asset = '{b}';")
     psql("\n".join(ticks) + "\n")
-    state = psql("""
-SELECT count(*),
-       count(*) FILTER (WHERE s.uni_mmr::text IS DISTINCT FROM pm.uni_mmr(m.summary)::text
-                           OR s.account_equity::text <> pm.account_equity(m.summary)::text
-                           OR s.adjusted_equity::text <> pm.adjusted_equity(m.summary)::text
-                           OR s.maint_margin::text <> pm.maint_margin(m.summary)::text
-                           OR s.status <> pm.status(m.summary, m.program)),
-       count(*) FILTER (WHERE s.ledger_totals IS DISTINCT FROM t.totals)
-  FROM pm.account_state s
-  JOIN pm.account_margin m USING (account_id)
-  JOIN (SELECT l.account_id, pm.ledger_totals(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS totals
-          FROM pm.ledger_row l GROUP BY l.account_id) t USING (account_id);
-""").split()
+    state = state_vs_scratch()
     expected = [str(len(ex["account"])), "0", "0"]
     check(state == expected,
           f"after {len(ticks)} ticks every pm.account_state row equals a from-scratch pass, as text",
           [] if state == expected else
           ["rows, rows with other values, rows with other totals: " + " ".join(state)] + ticks)
+
+    # Position writes: the triggers swap the changed rows in the totals;
+    # single rows, a few accounts at once, a position moved between accounts
+    writes = position_writes(ex, rng)
+    psql("\n".join(writes) + "\n")
+    state = state_vs_scratch()
+    check(state == expected,
+          f"after {len(writes)} position writes every pm.account_state row equals a from-scratch pass, as text",
+          [] if state == expected else
+          ["rows, rows with other values, rows with other totals: " + " ".join(state)] + writes)
     corrected = psql("SELECT pm.refresh_account_state();\n").strip()
     check(corrected == "0", f"and pm.refresh_account_state() corrects nothing ({corrected})")
     print(f"1..{n}")
