@@ -236,6 +236,8 @@ CREATE FUNCTION pm.state_after_position_change() RETURNS trigger
   SET search_path = pg_catalog, pg_temp
   SET plan_cache_mode = force_generic_plan
   AS 'MODULE_PATHNAME', 'pm_state_after_position_change';
+-- the engine's, not an API (as the other state triggers)
+REVOKE EXECUTE ON FUNCTION pm.state_after_position_change() FROM PUBLIC;
 COMMENT ON FUNCTION pm.state_after_position_change() IS
   'statement trigger on pm.position: swaps the changed positions in the touched accounts'' ledger totals and '
   'revalues them (from scratch where the totals cannot serve), recording and announcing status changes';

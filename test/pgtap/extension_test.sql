@@ -27,7 +27,8 @@ SELECT isnt((SELECT typreceive FROM pg_type WHERE oid = 'pm.tiers'::regtype), 0:
 -- and those that keep pm.account_state (VOLATILE: they write); all but the
 -- writers may run in parallel workers; all are STRICT but those that must
 -- see NULLs (aggregate transitions, pm.order_open_loss, the status forms
--- with a previous status, the writers).
+-- with a previous status, pm.ledger_totals_with_positions's absent rows,
+-- the writers).
 SELECT is(ARRAY(
   SELECT p.proname::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
@@ -41,7 +42,7 @@ SELECT is(ARRAY(
      AND p.provolatile <> 'i' GROUP BY 1 ORDER BY 1),
   ARRAY['account_visible s', 'ledger_deserialize s', 'ledger_final s', 'ledger_sfunc s',
         'ledger_totals_deserialize s', 'ledger_totals_final s', 'ledger_totals_sfunc s',
-        'ledger_totals_summary s', 'ledger_totals_values s', 'liquidation_gap s', 'liquidation_price s', 'liquidation_threshold s', 'margin_call_threshold s',
+        'ledger_totals_summary s', 'ledger_totals_values s', 'liquidation_gap s', 'liquidation_price s', 'liquidation_side s', 'liquidation_threshold s', 'margin_call_threshold s',
         'max_withdraw s', 'order_side_gap s', 'position_impact s', 'recompute_accounts v',
         'recompute_batch v', 'refresh_account_state v', 'restatus_accounts v', 'revalue_accounts v',
         'revalue_batch v', 'risk_of s', 'state_collateral_changed v', 'status s', 'stress s', 'summary_under s', 'whatif s'],
@@ -51,7 +52,8 @@ SELECT is(ARRAY(
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prokind = 'f'
      AND p.prorettype <> 'trigger'::regtype AND NOT p.proisstrict
    GROUP BY p.proname ORDER BY 1),
-  ARRAY['account_visible', 'ledger_combine', 'ledger_sfunc', 'ledger_totals_sfunc', 'margin_combine',
+  ARRAY['account_visible', 'ledger_combine', 'ledger_sfunc', 'ledger_totals_sfunc',
+        'ledger_totals_with_positions', 'margin_combine',
         'margin_sfunc', 'max_withdraw', 'order_open_loss', 'recompute_accounts', 'recompute_batch',
         'refresh_account_state', 'restatus_accounts', 'revalue_accounts', 'revalue_batch', 'risk_of',
         'rollup_sfunc', 'state_collateral_changed', 'status', 'summary_under'],
@@ -69,7 +71,8 @@ SELECT is(ARRAY(SELECT p.proname::text FROM pg_proc p
           ARRAY['state_after_asset_update', 'state_after_collateral_delete',
                 'state_after_collateral_insert', 'state_after_collateral_update', 'state_after_delete',
                 'state_after_insert', 'state_after_ladder_change', 'state_after_loan_mmr_change',
-                'state_after_symbol_update', 'state_after_truncate', 'state_after_update'],
+                'state_after_position_change', 'state_after_symbol_update', 'state_after_truncate',
+                'state_after_update'],
           'SECURITY DEFINER only for the state triggers');
 SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
                    WHERE p.pronamespace = 'pm'::regnamespace AND p.prosecdef
