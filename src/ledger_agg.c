@@ -100,6 +100,7 @@ typedef struct LedgerState
 	bool		has_account;
 	bool		is_pm;
 	int32		leverage;
+	bool		settled;		/* balances and orders are in ms: finalized */
 	int			nbal,
 				capbal;
 	LedgerBalance *bal;
@@ -896,7 +897,9 @@ pm_ledger_totals_deserialize(PG_FUNCTION_ARGS)
 
 /*
  * Settle what waited for the account's program and leverage -- balances with
- * their loans, open orders -- into the state's per-asset sums.
+ * their loans, open orders -- into the state's per-asset sums, once: a
+ * hashed aggregate that is rescanned (the inner side of a nested loop)
+ * finalizes the same state again, and must get the same answer.
  */
 static void
 ledger_settle(LedgerState *ls, LookupCache *cache)
@@ -907,6 +910,8 @@ ledger_settle(LedgerState *ls, LookupCache *cache)
 	Numeric		mmr_num;
 	int			i;
 
+	if (ls->settled)
+		return;
 	if (!ls->has_account)
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
@@ -950,6 +955,7 @@ ledger_settle(LedgerState *ls, LookupCache *cache)
 			margin_add_line_ref(ms, &sell, &zero, &zero, &zero, &ol);
 		}
 	}
+	ls->settled = true;
 }
 
 /* the transition's cache, when this query filled one: read it once */
