@@ -132,10 +132,14 @@ SELECT count(*) > 0 AS accounts, count(*) FILTER (WHERE p.totals IS DISTINCT FRO
 -- A hashed aggregate on the inner side of a nested loop is finalized again
 -- for every outer row, from the same states: the same answers each time
 -- (balances and orders are settled into the state once)
+ANALYZE pm.account_state;
 SET enable_material = off;
 SET enable_hashjoin = off;
 SET enable_mergejoin = off;
 SET enable_sort = off;
+SET enable_indexscan = off;
+SET enable_indexonlyscan = off;
+SET enable_bitmapscan = off;
 EXPLAIN (COSTS OFF)
 SELECT s.account_id
   FROM pm.account_state s
