@@ -15,11 +15,12 @@
 -- The ledger totals keep positions as they are, so the totals after a
 -- position is inserted, updated or deleted are the stored ones with that
 -- position taken out or put in (pm.ledger_totals_with_positions) -- the
--- bytes a from-scratch recompute would write.  The position triggers lock
--- the accounts' state rows, swap the positions in their totals and value
--- them, in one statement, as a tick does.  Accounts without totals, with an
--- error, or whose totals do not hold the position changed are recomputed
--- from scratch, as are statements touching more than 64 accounts.
+-- bytes a from-scratch recompute would write.  The position triggers (now
+-- in C, state_trigger.c) lock each touched account's state row, swap the
+-- positions in its totals and value them, one prepared statement per
+-- account.  Accounts without totals, with an error, or whose totals do not
+-- hold the position changed are recomputed from scratch, as are statements
+-- touching more than 64 accounts.
 ------------------------------------------------------------------------------
 
 \echo Use "ALTER EXTENSION portfolio_margin UPDATE TO '0.11.0'" to load this file. \quit
