@@ -745,9 +745,11 @@ positions_of(FunctionCallInfo fcinfo, int argno, int64 account, KeptPositions *k
 {
 	ArrayType  *arr;
 	PositionRowType *rt;
+	TupleDesc	desc;
 	Datum	   *rows;
 	bool	   *row_nulls;
-	int			n;
+	int			n,
+				i;
 
 	memset(kp, 0, sizeof(KeptPositions));
 	if (PG_ARGISNULL(argno))
@@ -764,11 +766,11 @@ positions_of(FunctionCallInfo fcinfo, int argno, int64 account, KeptPositions *k
 				 errhint("Pass arrays of pm.position.")));
 	rt = position_row_type(fcinfo, ARR_ELEMTYPE(arr));
 	deconstruct_array(arr, rt->typid, rt->typlen, rt->typbyval, rt->typalign, &rows, &row_nulls, &n);
-	for (int i = 0; i < n; i++)
+	desc = lookup_rowtype_tupdesc(rt->typid, -1);
+	for (i = 0; i < n; i++)
 	{
 		HeapTupleHeader th;
 		HeapTupleData tuple;
-		TupleDesc	desc;
 		Datum		id,
 					symbol,
 					qty,
@@ -779,34 +781,30 @@ positions_of(FunctionCallInfo fcinfo, int argno, int64 account, KeptPositions *k
 
 		CHECK_FOR_INTERRUPTS();
 		if (row_nulls[i])
-			return false;
+			break;
 		th = DatumGetHeapTupleHeader(rows[i]);
 		tuple.t_len = HeapTupleHeaderGetDatumLength(th);
 		ItemPointerSetInvalid(&tuple.t_self);
 		tuple.t_tableOid = InvalidOid;
 		tuple.t_data = th;
-		desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th), HeapTupleHeaderGetTypMod(th));
 		id = heap_getattr(&tuple, rt->account_id, desc, &isnull[4]);
 		if (!isnull[4] && DatumGetInt64(id) != account)
-		{
-			ReleaseTupleDesc(desc);
 			continue;
-		}
 		symbol = heap_getattr(&tuple, rt->symbol, desc, &isnull[0]);
 		qty = heap_getattr(&tuple, rt->qty, desc, &isnull[1]);
 		entry = heap_getattr(&tuple, rt->entry, desc, &isnull[2]);
 		leverage = heap_getattr(&tuple, rt->leverage, desc, &isnull[3]);
-		ReleaseTupleDesc(desc);
 		if (isnull[0] || isnull[1] || isnull[2] || isnull[3] || isnull[4])
-			return false;
+			break;
 		name = DatumGetTextPP(symbol);
 		if (VARSIZE_ANY_EXHDR(name) < 1 || VARSIZE_ANY_EXHDR(name) > TOTALS_NAME_MAX)
-			return false;
+			break;
 		kept_positions_add(CurrentMemoryContext, kp, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name),
 						   pmv_numeric(DatumGetNumeric(qty)), pmv_numeric(DatumGetNumeric(entry)),
 						   DatumGetInt32(leverage));
 	}
-	return true;
+	ReleaseTupleDesc(desc);
+	return i == n;				/* stopped early: a NULL or a bad row */
 }
 
 static EncodedPosition

@@ -177,7 +177,6 @@ collect_rows(Tuplestorestate *ts, TupleDesc desc, AttrNumber id_att, ChangedIds 
 	{
 		bool		isnull;
 		Datum		id = slot_getattr(slot, id_att, &isnull);
-		HeapTuple	tuple;
 
 		CHECK_FOR_INTERRUPTS();
 		if (!isnull)
@@ -190,14 +189,12 @@ collect_rows(Tuplestorestate *ts, TupleDesc desc, AttrNumber id_att, ChangedIds 
 			}
 			into->ids[into->n++] = DatumGetInt64(id);
 		}
-		tuple = ExecCopySlotHeapTuple(slot);
 		if (n == cap)
 		{
 			cap *= 2;
 			out = repalloc(out, sizeof(Datum) * cap);
 		}
-		out[n++] = heap_copy_tuple_as_datum(tuple, desc);
-		heap_freetuple(tuple);
+		out[n++] = ExecFetchSlotHeapTupleDatum(slot);
 	}
 	ExecDropSingleTupleTableSlot(slot);
 	*rows = out;
