@@ -116,7 +116,14 @@ SELECT * FROM state_vs_rows ORDER BY account_id;
 DELETE FROM pm.position WHERE account_id = 20004 AND symbol = 'LTBUSDT';
 INSERT INTO pm.position (account_id, symbol, side, qty, entry_price, leverage) VALUES
   (20002, 'LTBUSDT', 'BOTH', 200, 2.4, 10), (20004, 'LTBUSDT', 'BOTH', 0.5, 2.6, 4);
-UPDATE pm.position SET qty = qty WHERE account_id = 20003;  -- nothing changes
+-- rows written back as they were: nothing to revalue, the state row is not
+-- rewritten (as a from-scratch recompute would leave it); the same value in
+-- another display scale is a change
+SELECT xmin AS state_version FROM pm.account_state WHERE account_id = 20003 \gset
+UPDATE pm.position SET qty = qty WHERE account_id = 20003;
+SELECT xmin = :'state_version' AS not_rewritten FROM pm.account_state WHERE account_id = 20003;
+UPDATE pm.position SET qty = qty::numeric(20, 4) WHERE account_id = 20003 AND symbol = 'LTAUSD_PERP';
+SELECT xmin = :'state_version' AS not_rewritten FROM pm.account_state WHERE account_id = 20003;
 SELECT * FROM state_vs_rows ORDER BY account_id;
 SELECT account_id, uni_mmr, account_equity, maint_margin, status
   FROM pm.account_state WHERE account_id BETWEEN 20001 AND 20004 ORDER BY 1;

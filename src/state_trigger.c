@@ -301,6 +301,33 @@ swap_accounts(int64 *ids, int nids, Datum removed, bool removed_null, Datum adde
 }
 
 /*
+ * Whether an UPDATE wrote every row back as it was (an application saving
+ * rows it did not change).  Equal bytes are equal values in equal display
+ * scales; rows compared in the transition tables' order, so a difference
+ * may also be a reordering -- then the rows are swapped as usual.  When
+ * each old row equals its new one, no account's rows changed: nothing to
+ * revalue or rewrite, as a from-scratch recompute would find.
+ */
+static bool
+rows_unchanged(Datum *old_rows, Datum *new_rows, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		HeapTupleHeader a = DatumGetHeapTupleHeader(old_rows[i]);
+		HeapTupleHeader b = DatumGetHeapTupleHeader(new_rows[i]);
+		uint32		len = HeapTupleHeaderGetDatumLength(a);
+		Size		from = offsetof(HeapTupleHeaderData, t_bits);
+
+		if (len != HeapTupleHeaderGetDatumLength(b) || a->t_hoff != b->t_hoff ||
+			HeapTupleHeaderGetNatts(a) != HeapTupleHeaderGetNatts(b) ||
+			(a->t_infomask & HEAP_HASNULL) != (b->t_infomask & HEAP_HASNULL) ||
+			memcmp((char *) a + from, (char *) b + from, len - from) != 0)
+			return false;
+	}
+	return true;
+}
+
+/*
  * swap_accounts in a subtransaction, as a PL/pgSQL exception block runs it:
  * false when it failed on bad data (a data exception or an integrity
  * constraint violation; anything else is thrown on), with its work rolled
@@ -404,7 +431,7 @@ pm_state_after_position_change(PG_FUNCTION_ARGS)
 	if (trigdata->tg_newtable)
 		collect_rows(trigdata->tg_newtable, desc, id_att, &changed, &new_rows, &n_new);
 	nids = sort_unique(changed.ids, changed.n);
-	if (nids == 0)
+	if (nids == 0 || (n_old == n_new && rows_unchanged(old_rows, new_rows, n_old)))
 	{
 		SPI_finish();
 		return PointerGetDatum(NULL);
