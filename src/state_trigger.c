@@ -22,7 +22,8 @@
  * lack a removed row or without a state row, and -- should valuing fail (a
  * missing price, say) -- every account touched, so that each keeps the
  * reason.  The failed attempt is rolled back as a subtransaction, as a
- * PL/pgSQL exception block would.
+ * PL/pgSQL exception block would.  An UPDATE that wrote its rows back
+ * unchanged revalues and rewrites nothing.
  *
  * Written in C rather than PL/pgSQL because a single-row position update is
  * the hottest write an exchange makes: the transition tables are read
@@ -157,48 +158,56 @@ typedef struct ChangedIds
 } ChangedIds;
 
 /*
- * The rows of a transition table as pm.position datums, with their account
- * ids appended to into.  The table is read through a read pointer of its
- * own, as a query over it would.
+ * Read a transition table through a read pointer of its own, as a query
+ * over it would: its rows' account ids appended to ids (when given), or its
+ * rows as pm.position datums (when rows is given).
  */
 static void
-collect_rows(Tuplestorestate *ts, TupleDesc desc, AttrNumber id_att, ChangedIds *into,
+collect_rows(Tuplestorestate *ts, TupleDesc desc, AttrNumber id_att, ChangedIds *ids,
 			 Datum **rows, int *nrows)
 {
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	int			ptr = tuplestore_alloc_read_pointer(ts, EXEC_FLAG_REWIND);
 	int			n = 0;
 	int			cap = 8;
-	Datum	   *out = palloc(sizeof(Datum) * cap);
+	Datum	   *out = rows ? palloc(sizeof(Datum) * cap) : NULL;
 
 	tuplestore_select_read_pointer(ts, ptr);
 	tuplestore_rescan(ts);
 	while (tuplestore_gettupleslot(ts, true, false, slot))
 	{
-		bool		isnull;
-		Datum		id = slot_getattr(slot, id_att, &isnull);
-
 		CHECK_FOR_INTERRUPTS();
-		if (!isnull)
+		if (ids)
 		{
-			if (into->n == into->cap)
+			bool		isnull;
+			Datum		id = slot_getattr(slot, id_att, &isnull);
+
+			if (isnull)
+				continue;
+			if (ids->n == ids->cap)
 			{
-				into->cap = Max(into->cap * 2, 8);
-				into->ids = into->ids ? repalloc(into->ids, sizeof(int64) * into->cap)
-					: palloc(sizeof(int64) * into->cap);
+				ids->cap = Max(ids->cap * 2, 8);
+				ids->ids = ids->ids ? repalloc(ids->ids, sizeof(int64) * ids->cap)
+					: palloc(sizeof(int64) * ids->cap);
 			}
-			into->ids[into->n++] = DatumGetInt64(id);
+			ids->ids[ids->n++] = DatumGetInt64(id);
 		}
-		if (n == cap)
+		if (rows)
 		{
-			cap *= 2;
-			out = repalloc(out, sizeof(Datum) * cap);
+			if (n == cap)
+			{
+				cap *= 2;
+				out = repalloc(out, sizeof(Datum) * cap);
+			}
+			out[n++] = ExecFetchSlotHeapTupleDatum(slot);
 		}
-		out[n++] = ExecFetchSlotHeapTupleDatum(slot);
 	}
 	ExecDropSingleTupleTableSlot(slot);
-	*rows = out;
-	*nrows = n;
+	if (rows)
+	{
+		*rows = out;
+		*nrows = n;
+	}
 }
 
 static int
@@ -426,12 +435,13 @@ pm_state_after_position_change(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	/* the accounts first: a bulk statement is recomputed without its rows */
 	if (trigdata->tg_oldtable)
-		collect_rows(trigdata->tg_oldtable, desc, id_att, &changed, &old_rows, &n_old);
+		collect_rows(trigdata->tg_oldtable, desc, id_att, &changed, NULL, NULL);
 	if (trigdata->tg_newtable)
-		collect_rows(trigdata->tg_newtable, desc, id_att, &changed, &new_rows, &n_new);
+		collect_rows(trigdata->tg_newtable, desc, id_att, &changed, NULL, NULL);
 	nids = sort_unique(changed.ids, changed.n);
-	if (nids == 0 || (n_old == n_new && rows_unchanged(old_rows, new_rows, n_old)))
+	if (nids == 0)
 	{
 		SPI_finish();
 		return PointerGetDatum(NULL);
@@ -440,6 +450,15 @@ pm_state_after_position_change(PG_FUNCTION_ARGS)
 	if (nids > MAX_SWAP_ACCOUNTS)
 	{
 		recompute(changed.ids, nids);
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
+	if (trigdata->tg_oldtable)
+		collect_rows(trigdata->tg_oldtable, desc, id_att, NULL, &old_rows, &n_old);
+	if (trigdata->tg_newtable)
+		collect_rows(trigdata->tg_newtable, desc, id_att, NULL, &new_rows, &n_new);
+	if (n_old == n_new && rows_unchanged(old_rows, new_rows, n_old))
+	{
 		SPI_finish();
 		return PointerGetDatum(NULL);
 	}
