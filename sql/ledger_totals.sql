@@ -131,8 +131,13 @@ SELECT count(*) > 0 AS accounts, count(*) FILTER (WHERE p.totals IS DISTINCT FRO
 
 -- A hashed aggregate on the inner side of a nested loop is finalized again
 -- for every outer row, from the same states: the same answers each time
--- (balances and orders are settled into the state once)
-ANALYZE pm.account_state;
+-- (balances and orders are settled into the state once).  The outer side
+-- is four rows spread over hundreds of pages, which the planner will not
+-- scan once per group, so the plan holds whatever the other tables hold
+CREATE TEMP TABLE four AS SELECT g::int8 AS account_id FROM generate_series(1, 100000) g;
+DELETE FROM four WHERE account_id NOT BETWEEN 20001 AND 20004;
+VACUUM (TRUNCATE false) four;
+ANALYZE four;
 SET enable_material = off;
 SET enable_hashjoin = off;
 SET enable_mergejoin = off;
@@ -141,23 +146,32 @@ SET enable_indexscan = off;
 SET enable_indexonlyscan = off;
 SET enable_bitmapscan = off;
 EXPLAIN (COSTS OFF)
-SELECT s.account_id
-  FROM pm.account_state s
-  JOIN (SELECT l.account_id, pm.ledger_totals(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS totals
-          FROM pm.ledger_row l GROUP BY l.account_id) t ON t.account_id = s.account_id
- WHERE s.account_id BETWEEN 20001 AND 20004;
-SELECT s.account_id, s.ledger_totals = t.totals AS same_totals,
+SELECT f.account_id, s.ledger_totals = t.totals AS same_totals,
        s.maint_margin::text = pm.maint_margin(t.summary)::text
        AND s.account_equity::text = pm.account_equity(t.summary)::text AS same_summary,
        pm.account_equity(t.lines)::text
        = (SELECT pm.account_equity(pm.margin(b.key, b.a, 0, 1, '0:1')) FROM pm.ledger_row b
-           WHERE b.account_id = s.account_id AND b.kind = 'b')::text AS same_margin
-  FROM pm.account_state s
+           WHERE b.account_id = f.account_id AND b.kind = 'b')::text AS same_margin
+  FROM four f
   JOIN (SELECT l.account_id, pm.ledger_totals(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS totals,
                pm.account_ledger(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS summary,
                pm.margin(l.key, l.a, 0, 1, '0:1') FILTER (WHERE l.kind = 'b') AS lines
-          FROM pm.ledger_row l GROUP BY l.account_id) t ON t.account_id = s.account_id
- WHERE s.account_id BETWEEN 20001 AND 20004 ORDER BY 1;
+          FROM pm.ledger_row l GROUP BY l.account_id) t ON t.account_id = f.account_id
+  LEFT JOIN LATERAL (SELECT * FROM pm.account_state s WHERE s.account_id = f.account_id OFFSET 0) s ON true
+ ORDER BY 1;
+SELECT f.account_id, s.ledger_totals = t.totals AS same_totals,
+       s.maint_margin::text = pm.maint_margin(t.summary)::text
+       AND s.account_equity::text = pm.account_equity(t.summary)::text AS same_summary,
+       pm.account_equity(t.lines)::text
+       = (SELECT pm.account_equity(pm.margin(b.key, b.a, 0, 1, '0:1')) FROM pm.ledger_row b
+           WHERE b.account_id = f.account_id AND b.kind = 'b')::text AS same_margin
+  FROM four f
+  JOIN (SELECT l.account_id, pm.ledger_totals(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS totals,
+               pm.account_ledger(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS summary,
+               pm.margin(l.key, l.a, 0, 1, '0:1') FILTER (WHERE l.kind = 'b') AS lines
+          FROM pm.ledger_row l GROUP BY l.account_id) t ON t.account_id = f.account_id
+  LEFT JOIN LATERAL (SELECT * FROM pm.account_state s WHERE s.account_id = f.account_id OFFSET 0) s ON true
+ ORDER BY 1;
 RESET ALL;
 
 -- The aggregate keeps no scenario and checks what it keeps
