@@ -138,6 +138,7 @@ CREATE TEMP TABLE four AS SELECT g::int8 AS account_id FROM generate_series(1, 1
 DELETE FROM four WHERE account_id NOT BETWEEN 20001 AND 20004;
 VACUUM (TRUNCATE false) four;
 ANALYZE four;
+SET max_parallel_workers_per_gather = 0;
 SET enable_material = off;
 SET enable_hashjoin = off;
 SET enable_mergejoin = off;
