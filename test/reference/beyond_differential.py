@@ -210,13 +210,17 @@ def add_floor_accounts(ex, rng):
 def add_withdraw_accounts(ex, rng):
     """Accounts whose withdrawal limit lies strictly inside what they hold:
     a USDT loan against BTC (flat rate) or FLOOR (tiered), so the limit of
-    the collateral asset is set by the margin-call threshold."""
+    the collateral asset is set by the margin-call threshold.  The loan is
+    30-60% of the holding's collateral value (not of its price: a random
+    schedule may count BTC at 5%), so uniMMR starts at (1 - 0.6) / (0.6 x
+    loan rate) or more, above the threshold, and taking everything out
+    leaves the loan uncovered."""
     made = []
     aid = max(a["account_id"] for a in ex["account"])
     for asset, units in (("BTC", Fraction(1)), ("BTC", Fraction("2.5")), ("FLOOR", Fraction(300)),
                          ("FLOOR", Fraction(150))):
         aid += 1
-        value = units * ex["asset"][asset]
+        value = ref.collateral_value(units * ex["asset"][asset], ex["collateral"][("PM_PRO", asset)])
         loan = quantize_down(value * Fraction(rng.randint(30, 60), 100))
         ex["account"].append(dict(account_id=aid, program="PM_PRO", loan_leverage=3))
         ex["balance"].append(dict(account_id=aid, asset=asset, cross_free=units, cross_locked=Fraction(0),
@@ -387,7 +391,10 @@ def main():
                        f"keeps the threshold: {withdraw_ok(account, ex1, x, w, USD_EXACT)}")
     check(not bad and interior >= len(withdraw_cases),
           f"pm.max_withdraw keeps the threshold (exact arithmetic, to 1e-12 USD) and is within 1e-8 "
-          f"of the supremum ({len(wpairs)} pairs, {interior} limited by the threshold)", bad)
+          f"of the supremum ({len(wpairs)} pairs, {interior} limited by the threshold)",
+          bad + ([] if interior >= len(withdraw_cases) else
+                 [f"only {interior} pairs are limited by the threshold; these {len(withdraw_cases)} "
+                  f"were built to be: {withdraw_cases}"]))
     # and as the extension itself values the account once it is taken out
     # (from free cross margin first, then the UM and CM wallets; each rolled
     # back): exactly at or above the threshold
