@@ -3,42 +3,7 @@
 -- reading the accounts' rows again.  The state stays equal to a from-scratch
 -- pass, digit for digit and byte for byte.
 
-INSERT INTO pm.asset VALUES ('LTA', 10), ('LTB', 2.5), ('USDT', 1) ON CONFLICT (asset) DO NOTHING;
-INSERT INTO pm.collateral VALUES
-  ('PM_PRO', 'LTA', '0:0.9, 1000:0.5'), ('PM', 'LTA', '0:0.8'), ('PM', 'LTB', '0:0.7'),
-  ('PM_PRO', 'USDT', '0:1'), ('PM', 'USDT', '0:1')
-  ON CONFLICT DO NOTHING;
-INSERT INTO pm.symbol VALUES
-  ('LTAUSDT', 'UM', 'LTA', 'USDT', NULL, 10.05, '0:0.01, 1000:0.02'),
-  ('LTAUSD_PERP', 'CM', 'LTA', 'LTA', 10, 10.1, '0:0.01, 50000:0.025'),
-  ('LTBUSDT', 'UM', 'LTB', 'USDT', NULL, 2.5, '0:0.02');
-INSERT INTO pm.account VALUES (20001, 'PM_PRO', 3), (20002, 'PM', 5), (20003, 'PM', 10), (20004, 'PM_PRO', 3);
-INSERT INTO pm.balance (account_id, asset, cross_free, cross_borrowed, cross_interest, um_wallet, cm_wallet) VALUES
-  (20001, 'USDT', 1000, 500, 0.25, 200, 0), (20001, 'LTA', 40, 0, 0, 0, 3.5),
-  (20002, 'USDT', 150.5, 0, 0, 10, 0), (20002, 'LTA', 2, 1, 0.001, 0, 1.25), (20002, 'LTB', 100, 0, 0, 0, 0),
-  (20003, 'USDT', 80, 40, 0, 0, 0), (20004, 'LTB', 10, 0, 0, 0, 0);
-INSERT INTO pm.position (account_id, symbol, side, qty, entry_price, leverage) VALUES
-  (20001, 'LTAUSDT', 'LONG', 120, 9.5, 10), (20001, 'LTAUSDT', 'SHORT', -20, 10.75, 5),
-  (20001, 'LTAUSD_PERP', 'BOTH', -30, 10.2, 20),
-  (20002, 'LTAUSDT', 'BOTH', -15.5, 10.1, 20), (20002, 'LTBUSDT', 'BOTH', 200, 2.4, 10),
-  (20003, 'LTAUSD_PERP', 'BOTH', 7, 9.9, 25), (20003, 'LTAUSDT', 'BOTH', 0, 10, 10);
-INSERT INTO pm.open_order (account_id, order_id, sell_asset, sell_qty, buy_asset, buy_qty) VALUES
-  (20002, 1, 'USDT', 50, 'LTA', 4.5), (20003, 1, 'USDT', 20, 'LTB', 9);
-
--- The accounts' values and totals, from scratch, against pm.account_state
-CREATE TEMP VIEW state_vs_rows AS
-SELECT s.account_id,
-       s.uni_mmr::text IS NOT DISTINCT FROM pm.uni_mmr(m.summary)::text
-       AND s.account_equity::text = pm.account_equity(m.summary)::text
-       AND s.adjusted_equity::text = pm.adjusted_equity(m.summary)::text
-       AND s.maint_margin::text = pm.maint_margin(m.summary)::text
-       AND s.status = pm.status(m.summary, m.program) AS same_digits,
-       s.ledger_totals = t.totals AS same_totals
-  FROM pm.account_state s
-  JOIN pm.account_margin m ON m.account_id = s.account_id
-  JOIN (SELECT l.account_id, pm.ledger_totals(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS totals
-          FROM pm.ledger_row l GROUP BY l.account_id) t ON t.account_id = s.account_id
- WHERE s.account_id BETWEEN 20001 AND 20004;
+\i sql/ledger_accounts.psql
 
 SELECT * FROM state_vs_rows ORDER BY account_id;
 
