@@ -78,11 +78,18 @@ make_coef(pm_u128 mag, bool negative, pm_i128 *out)
 static int
 digits10(pm_u128 x)
 {
-	int			n = 1;
+	int			bits,
+				n;
 
-	while (n < 39 && x >= pow10_table[n])
+	if (x == 0)
+		return 1;
+	/* from the bit length: log10(2) ~ 1233 / 4096, off by at most one */
+	bits = 128 - ((x >> 64) != 0 ? __builtin_clzll(U64(x >> 64)) : 64 + __builtin_clzll(U64(x)));
+	n = (bits * 1233) >> 12;
+	/* now 10^(n-1) <= x < 10^(n+1) */
+	if (n < 39 && x >= pow10_table[n])
 		n++;
-	return n;
+	return n < 1 ? 1 : n;
 }
 
 /* Decimal exponent of the leading digit of a non-zero value. */
@@ -90,6 +97,44 @@ int
 pm_dec_exponent10(pm_dec a)
 {
 	return digits10(uabs(a.coef)) - 1 - a.scale;
+}
+
+/*
+ * a rounded to scale digits after the point, halves away from zero -- what
+ * numeric's round(x, scale) gives, display scale included.  False when the
+ * result does not fit (only when scale is above a's and the rescale
+ * overflows).
+ */
+bool
+pm_dec_round(pm_dec a, int32_t scale, pm_dec *out)
+{
+	pm_u128		u,
+				p,
+				q,
+				r;
+
+	if (scale < 0 || scale > PM_DEC_MAX_SCALE)
+		return false;
+	if (a.scale <= scale)
+		return pm_dec_rescale(a, scale, out);
+	u = uabs(a.coef);
+	p = pow10_table[a.scale - scale];
+	/* most amounts and every power up to 10^19 fit a 64-bit division */
+	if ((u >> 64) == 0 && (p >> 64) == 0)
+	{
+		q = U64(u) / U64(p);
+		r = U64(u) % U64(p);
+	}
+	else
+	{
+		q = u / p;
+		r = u - q * p;
+	}
+	if (r >= p - r)
+		q++;
+	out->coef = a.coef < 0 ? -(pm_i128) q : (pm_i128) q;
+	out->scale = scale;
+	return true;
 }
 
 /* ---------------------------------------------------------------------
@@ -231,6 +276,58 @@ cmp_limbs(const uint64_t *x, const uint64_t *y)
 }
 
 /*
+ * A rounded quotient magnitude at rscale as the result: trailing zeros
+ * removed, as numeric's trim_scale does.  A quotient carries 20 digits, so
+ * most end in many zeros; they go by powers of ten (a few divisions, 64-bit
+ * ones once the value fits) rather than one at a time (up to 38).
+ */
+static bool
+div_finish(pm_u128 quot, int32_t rscale, bool negative, pm_dec *out)
+{
+	static const int steps[] = {16, 8, 4, 2, 1};
+	int			i,
+				limit;
+
+	if (quot == 0)
+	{
+		rscale = 0;
+		limit = 0;
+	}
+	else
+	{
+		/* 10^k divides quot only if 2^k does: the binary zeros bound k */
+		limit = U64(quot) != 0 ? __builtin_ctzll(U64(quot)) : 64 + __builtin_ctzll(U64(quot >> 64));
+		if (limit > rscale)
+			limit = rscale;
+	}
+	for (i = 0; limit > 0 && i < (int) (sizeof(steps) / sizeof(steps[0])); i++)
+	{
+		pm_u128		p = pow10_table[steps[i]];
+
+		while (limit >= steps[i] && (quot >> 64) != 0)
+		{
+			pm_u128		q = quot / p;
+
+			if (q * p != quot)
+				break;
+			quot = q;
+			rscale -= steps[i];
+			limit -= steps[i];
+		}
+		while (limit >= steps[i] && (quot >> 64) == 0 && U64(quot) % U64(p) == 0)
+		{
+			quot = U64(quot) / U64(p);
+			rscale -= steps[i];
+			limit -= steps[i];
+		}
+	}
+	if (!make_coef(quot, negative, &out->coef))
+		return false;
+	out->scale = rscale;
+	return true;
+}
+
+/*
  * a / b by the engine's rule (pm_div in pm_numeric.c): rounded half away
  * from zero at scale 20 - (exp10(a) - exp10(b)) (at least 0), then trailing
  * zeros removed.  False when b is 0 or the result or scale does not fit.
@@ -250,7 +347,6 @@ pm_dec_div(pm_dec a, pm_dec b, pm_dec *out)
 				quot;
 	int			m,
 				n;
-	pm_i128		coef;
 
 	if (b.coef == 0)
 		return false;
@@ -270,6 +366,24 @@ pm_dec_div(pm_dec a, pm_dec b, pm_dec *out)
 	k = rscale + b.scale - a.scale;
 	if (k > 38 || k < -38)
 		return false;
+
+	/*
+	 * The common case -- the scaled dividend fits 128 bits and the divisor
+	 * 64 (a notional over a leverage, an equity over a margin) -- is one
+	 * 128-by-64-bit division; the rest takes the long road below.
+	 */
+	if (k >= 0 && (ub >> 64) == 0 && !__builtin_mul_overflow(ua, pow10_table[k], &quot))
+	{
+		uint64_t	d = U64(ub);
+		uint64_t	rem;
+		pm_u128		num = quot;
+
+		quot = num / d;
+		rem = U64(num - quot * d);
+		if (rem >= d - rem)
+			quot++;
+		return div_finish(quot, rscale, (a.coef < 0) != (b.coef < 0), out);
+	}
 	if (k >= 0)
 	{
 		mul_128x128(ua, pow10_table[k], N);
@@ -307,40 +421,41 @@ pm_dec_div(pm_dec a, pm_dec b, pm_dec *out)
 			return false;
 		quot++;
 	}
-	/*
-	 * trailing zeros removed, as numeric's trim_scale does: a quotient
-	 * carries 20 digits, so most end in many zeros; strip them by powers of
-	 * ten (a few 128-bit divisions) rather than one at a time (up to 38)
-	 */
-	if (quot != 0)
-	{
-		static const int steps[] = {16, 8, 4, 2, 1};
-		int			i;
-
-		for (i = 0; i < (int) (sizeof(steps) / sizeof(steps[0])); i++)
-		{
-			pm_u128		p = pow10_table[steps[i]];
-
-			while (rscale >= steps[i] && quot % p == 0)
-			{
-				quot /= p;
-				rscale -= steps[i];
-			}
-		}
-	}
-	else
-		rscale = 0;
-	if (!make_coef(quot, (a.coef < 0) != (b.coef < 0), &coef))
-		return false;
-	out->coef = coef;
-	out->scale = rscale;
-	return true;
+	return div_finish(quot, rscale, (a.coef < 0) != (b.coef < 0), out);
 }
 
 /* ---------------------------------------------------------------------
  * Conversion from and to numeric's base-10000 digits
  * ---------------------------------------------------------------------
  */
+
+/*
+ * Digit i of a numeric's ndigits base-10000 digits as (d, width): the digit
+ * and how many decimal places it adds.  The last digit drops the decimal
+ * digits beyond dscale (shift < 0), which numeric keeps as zeros; false for
+ * a digit out of range or a dropped digit that is not zero.
+ */
+static inline bool
+digit_at(const int16_t *digits, int i, int ndigits, int shift, uint32_t *d, int *width)
+{
+	if (digits[i] < 0 || digits[i] > 9999)
+		return false;
+	*d = (uint32_t) digits[i];
+	*width = 4;
+	if (i == ndigits - 1 && shift < 0)
+	{
+		uint32_t	div;
+
+		if (shift < -3)
+			return false;
+		div = (uint32_t) pow10_table[-shift];
+		if (*d % div != 0)
+			return false;
+		*d /= div;
+		*width = 4 + shift;
+	}
+	return true;
+}
 
 /*
  * value = sign * sum(digits[i] * 10000^(weight - i)) with display scale
@@ -350,7 +465,8 @@ bool
 pm_dec_from_digits(int sign, int weight, int dscale, int ndigits,
 				   const int16_t *digits, pm_dec *out)
 {
-	pm_u128		acc = 0;
+	uint64_t	lo = 0;
+	pm_u128		acc;
 	int			shift,
 				i;
 
@@ -358,33 +474,40 @@ pm_dec_from_digits(int sign, int weight, int dscale, int ndigits,
 		return false;
 	/* decimal digits of the last base-10000 digit that lie beyond dscale */
 	shift = ndigits > 0 ? dscale - 4 * (ndigits - 1 - weight) : 0;
-	for (i = 0; i < ndigits; i++)
+	/* four base-10000 digits (16 decimal ones) fit 64 bits: most amounts */
+	for (i = 0; i < ndigits && i < 4; i++)
 	{
-		pm_u128		d = (pm_u128) digits[i];
-		int			width = 4;
+		uint32_t	d;
+		int			width;
 
-		if (digits[i] < 0 || digits[i] > 9999)
+		if (!digit_at(digits, i, ndigits, shift, &d, &width))
 			return false;
-		if (i == ndigits - 1 && shift < 0)
-		{
-			/* numeric keeps only zeros beyond dscale; drop them */
-			uint32_t	div = (uint32_t) pow10_table[-shift < 4 ? -shift : 0];
+		lo = lo * (uint64_t) pow10_table[width] + d;
+	}
+	acc = lo;
+	for (; i < ndigits; i++)
+	{
+		uint32_t	d;
+		int			width;
 
-			if (shift < -3 || (uint32_t) d % div != 0)
-				return false;
-			d = (uint32_t) d / div;
-			width = 4 + shift;
-		}
+		if (!digit_at(digits, i, ndigits, shift, &d, &width))
+			return false;
 		/* acc * 10^width + d must stay within PM_I128_MAX (no u128 division) */
 		if (__builtin_mul_overflow(acc, pow10_table[width], &acc) ||
-			__builtin_add_overflow(acc, d, &acc) || acc > (pm_u128) PM_I128_MAX)
+			__builtin_add_overflow(acc, (pm_u128) d, &acc) || acc > (pm_u128) PM_I128_MAX)
 			return false;
 	}
 	/* acc now holds value * 10^min(dscale, 4 * (ndigits - 1 - weight)) */
 	if (shift > 0)
 	{
-		if (shift > 38 || __builtin_mul_overflow(acc, pow10_table[shift], &acc) ||
-			acc > (pm_u128) PM_I128_MAX)
+		if (shift > 38)
+			return false;
+		/* both factors in 64 bits: one multiplication, no overflow */
+		if ((acc >> 64) == 0 && shift <= 19)
+			acc = (pm_u128) U64(acc) * (pm_u128) U64(pow10_table[shift]);
+		else if (__builtin_mul_overflow(acc, pow10_table[shift], &acc))
+			return false;
+		if (acc > (pm_u128) PM_I128_MAX)
 			return false;
 	}
 	if (!make_coef(acc, sign < 0, &out->coef))
@@ -417,17 +540,31 @@ pm_dec_to_digits(pm_dec a, pm_dec_digits *out)
 	part = a.scale % 4;
 	if (part != 0)
 	{
-		uint32_t	low = (uint32_t) (mag % (uint32_t) pow10_table[part]);
+		uint32_t	p = (uint32_t) pow10_table[part];
+		uint32_t	low;
 
-		mag /= (uint32_t) pow10_table[part];
+		/* a 64-bit division when the value allows: most do */
+		if ((mag >> 64) == 0)
+		{
+			low = (uint32_t) (U64(mag) % p);
+			mag = U64(mag) / p;
+		}
+		else
+		{
+			pm_u128		q = mag / p;
+
+			low = (uint32_t) (mag - q * p);
+			mag = q;
+		}
 		rev[n++] = (int16_t) (low * (uint32_t) pow10_table[4 - part]);
 	}
 	/* 16 digits at a time while the value is wide, then 64-bit steps */
 	while (mag > (pm_u128) UINT64_MAX)
 	{
-		uint64_t	chunk = (uint64_t) (mag % (pm_u128) 10000000000000000ULL);
+		pm_u128		q = mag / (pm_u128) 10000000000000000ULL;
+		uint64_t	chunk = U64(mag - q * (pm_u128) 10000000000000000ULL);
 
-		mag /= (pm_u128) 10000000000000000ULL;
+		mag = q;
 		for (i = 0; i < 4; i++)
 		{
 			rev[n++] = (int16_t) (chunk % 10000);

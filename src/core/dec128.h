@@ -45,11 +45,36 @@ extern const pm_u128 pm_dec_pow10[39];
 
 extern bool pm_dec_div(pm_dec a, pm_dec b, pm_dec *out);
 extern int	pm_dec_exponent10(pm_dec a);
+extern bool pm_dec_round(pm_dec a, int32_t scale, pm_dec *out);
 
 /*
  * The operations every line of every account runs are inline: called out of
  * line, passing two 32-byte structs cost more than the arithmetic.
  */
+
+/*
+ * a * b, where b fits 64 bits (and is not INT64_MIN), in two 64-by-64-bit
+ * multiplications: false when the product leaves PM_I128_MAX.  Much
+ * cheaper than the compiler's generic 128-bit overflow check (a libgcc
+ * call), and amounts times prices, rates or powers of ten are this case.
+ */
+static inline bool
+pm_mul_i128_i64(pm_i128 a, int64_t b, pm_i128 *out)
+{
+	pm_u128		ua = a < 0 ? (pm_u128) 0 - (pm_u128) a : (pm_u128) a;
+	uint64_t	ub = b < 0 ? (uint64_t) 0 - (uint64_t) b : (uint64_t) b;
+	pm_u128		lo = (pm_u128) (uint64_t) ua * ub;
+	pm_u128		hi = (pm_u128) (uint64_t) (ua >> 64) * ub;
+	pm_u128		r;
+
+	if ((hi >> 63) != 0)
+		return false;
+	r = lo + (hi << 64);
+	if (r < lo || r > (pm_u128) PM_I128_MAX)
+		return false;
+	*out = ((a < 0) != (b < 0)) ? -(pm_i128) r : (pm_i128) r;
+	return true;
+}
 
 /* a at a larger (or equal) scale, exactly. */
 static inline bool
@@ -68,6 +93,11 @@ pm_dec_rescale(pm_dec a, int32_t scale, pm_dec *out)
 	/* both factors in 64 bits: the product always fits in 127 */
 	if (a.coef >= INT64_MIN + 1 && a.coef <= INT64_MAX && k <= 19)
 		c = (pm_i128) (int64_t) a.coef * (pm_i128) (uint64_t) pm_dec_pow10[k];
+	else if (k <= 18)
+	{
+		if (!pm_mul_i128_i64(a.coef, (int64_t) pm_dec_pow10[k], &c))
+			return false;
+	}
 	else if (__builtin_mul_overflow(a.coef, (pm_i128) pm_dec_pow10[k], &c) ||
 			 c == -PM_I128_MAX - 1)
 		return false;
@@ -114,6 +144,16 @@ pm_dec_mul(pm_dec a, pm_dec b, pm_dec *out)
 	/* both in 64 bits (not INT64_MIN): the product always fits in 127 */
 	if (a.coef > INT64_MIN && a.coef <= INT64_MAX && b.coef > INT64_MIN && b.coef <= INT64_MAX)
 		c = (pm_i128) (int64_t) a.coef * (int64_t) b.coef;
+	else if (b.coef > INT64_MIN && b.coef <= INT64_MAX)
+	{
+		if (!pm_mul_i128_i64(a.coef, (int64_t) b.coef, &c))
+			return false;
+	}
+	else if (a.coef > INT64_MIN && a.coef <= INT64_MAX)
+	{
+		if (!pm_mul_i128_i64(b.coef, (int64_t) a.coef, &c))
+			return false;
+	}
 	else if (__builtin_mul_overflow(a.coef, b.coef, &c) || c == -PM_I128_MAX - 1)
 		return false;
 	out->coef = c;

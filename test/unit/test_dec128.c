@@ -102,6 +102,37 @@ test_division(void)
 		  eq(r, "333333333333333333333333333333"), "huge quotient keeps all integer digits");
 }
 
+/* Products and rescales of every size, against the compiler's own check. */
+static void
+test_mul_random(void)
+{
+	int			i,
+				bad = 0,
+				fitted = 0;
+
+	for (i = 0; i < 200000; i++)
+	{
+		pm_dec		a = {rnd_coef(1 + (int) (rnd() % 38)), (int) (rnd() % 19)};
+		pm_dec		b = {rnd_coef(1 + (int) (rnd() % 38)), (int) (rnd() % 19)};
+		int			k = (int) (rnd() % 20);
+		pm_i128		want;
+		bool		w = !__builtin_mul_overflow(a.coef, b.coef, &want) && want != -PM_I128_MAX - 1;
+		pm_dec		got;
+		bool		g = pm_dec_mul(a, b, &got);
+
+		if (g != w || (g && (got.coef != want || got.scale != a.scale + b.scale)))
+			bad++;
+		fitted += g;
+		w = !__builtin_mul_overflow(a.coef, (pm_i128) pm_dec_pow10[k], &want) &&
+			want != -PM_I128_MAX - 1 && a.scale + k <= PM_DEC_MAX_SCALE;
+		g = pm_dec_rescale(a, a.scale + k, &got);
+		if (g != w || (g && (got.coef != want || got.scale != a.scale + k)))
+			bad++;
+	}
+	CHECK(bad == 0, "200,000 random products and rescales equal the overflow-checked reference");
+	CHECK(fitted > 50000, "many random products fit");
+}
+
 /* Random operands of every size, against the slow reference. */
 static void
 test_division_random(void)
@@ -185,12 +216,125 @@ test_digits(void)
 	CHECK(bad == 0, "100,000 random values round trip through canonical digits");
 }
 
+/*
+ * Round a decimal string to scale digits, halves away from zero, by hand on
+ * its characters: the reference for pm_dec_round.
+ */
+static void
+ref_round(const char *in, int scale, char *out)
+{
+	char		digits[96];
+	int			n = 0,
+				frac = -1,
+				neg = in[0] == '-',
+				keep,
+				i;
+	const char *c;
+
+	for (c = in + neg; *c; c++)
+	{
+		if (*c == '.')
+			frac = 0;
+		else
+		{
+			digits[n++] = *c;
+			if (frac >= 0)
+				frac++;
+		}
+	}
+	if (frac < 0)
+		frac = 0;
+	while (frac < scale)
+	{
+		digits[n++] = '0';
+		frac++;
+	}
+	keep = n - (frac - scale);
+	if (keep < n && digits[keep] >= '5')
+	{
+		for (i = keep - 1; i >= 0 && digits[i] == '9'; i--)
+			digits[i] = '0';
+		if (i < 0)
+		{
+			memmove(digits + 1, digits, keep);
+			digits[0] = '1';
+			keep++;
+		}
+		else
+			digits[i]++;
+	}
+	n = 0;
+	/* strip leading zeros of the integer part, keep one */
+	i = 0;
+	while (i < keep - scale - 1 && digits[i] == '0')
+		i++;
+	if (neg)
+	{
+		int			j,
+					zero = 1;
+
+		for (j = i; j < keep; j++)
+			if (digits[j] != '0')
+				zero = 0;
+		if (!zero)
+			out[n++] = '-';
+	}
+	if (keep - scale <= 0)
+		out[n++] = '0';
+	for (; i < keep; i++)
+	{
+		if (i == keep - scale)
+			out[n++] = '.';
+		out[n++] = digits[i];
+	}
+	out[n] = '\0';
+}
+
+static void
+test_round(void)
+{
+	pm_dec		r;
+	int			i,
+				bad = 0;
+
+	CHECK(pm_dec_round(D("123456789", 9), 8, &r) && eq(r, "0.12345679"), "0.123456789 rounds up at 8");
+	CHECK(pm_dec_round(D("-5", 9), 8, &r) && eq(r, "-0.00000001"), "a negative half rounds away from zero");
+	CHECK(pm_dec_round(D("-4", 9), 8, &r) && eq(r, "0.00000000"), "a small negative rounds to zero");
+	CHECK(pm_dec_round(D("15", 1), 8, &r) && eq(r, "1.50000000"), "a shorter scale is padded");
+	CHECK(!pm_dec_round(D("170141183460469231731687303715884105727", 0), 8, &r),
+		  "padding that overflows is refused");
+	CHECK(pm_dec_round(D("99999999999999999999999999999999999995", 38), 37, &r) &&
+		  eq(r, "1.0000000000000000000000000000000000000"), "a carry through every digit");
+	for (i = 0; i < 200000; i++)
+	{
+		pm_dec		a = {rnd_coef(1 + (int) (rnd() % 38)), (int) (rnd() % 39)};
+		int			scale = (int) (rnd() % 20);
+		char		x[64],
+					got[96],
+					want[96];
+
+		if (!pm_dec_round(a, scale, &r))
+			continue;
+		pm_dec_to_string(a, x, 64);
+		ref_round(x, scale, want);
+		pm_dec_to_string(r, got, 96);
+		if (strcmp(got, want) != 0 || r.scale != scale)
+		{
+			if (bad++ < 5)
+				printf("#   round(%s, %d) gave %s, want %s\n", x, scale, got, want);
+		}
+	}
+	CHECK(bad == 0, "200,000 random roundings equal rounding by hand");
+}
+
 int
 main(void)
 {
 	test_basics();
+	test_mul_random();
 	test_division();
 	test_division_random();
 	test_digits();
+	test_round();
 	return unit_done();
 }
