@@ -18,6 +18,7 @@ OBJS = \
 	src/margin_summary.o \
 	src/margin_agg.o \
 	src/status.o \
+	src/risk_fields.o \
 	src/orders.o \
 	src/dec_numeric.o \
 	src/pm_value.o \

@@ -89,3 +89,28 @@ EXPLAIN (COSTS OFF) SELECT account_id, uni_mmr FROM pm.account_risk
  WHERE account_id IN (SELECT b.account_id FROM pm.balance b WHERE b.asset = 'BTC');
 RESET max_parallel_workers_per_gather;
 RESET enable_seqscan;
+
+-- pm.account_risk is pm.account_ledger_risk over the ledger rows (0.12.0):
+-- the same fields, to the digit and display scale, as pm.risk_of over
+-- pm.account_ledger's summary -- with the fast path on and off.
+SELECT aggtransspace FROM pg_aggregate WHERE aggfnoid = 'pm.account_ledger_risk'::regproc;
+CREATE TEMP VIEW risk_both AS
+SELECT v.account_id, v.r::text AS by_view, s.r::text AS by_summary
+  FROM (SELECT r.account_id, r FROM pm.account_risk r) v
+  FULL JOIN (SELECT m.account_id, (m.account_id, m.program, o.*)::pm.account_risk AS r
+               FROM pm.account_margin m CROSS JOIN LATERAL pm.risk_of(m.program, m.summary) o) s
+    USING (account_id);
+SELECT count(*) AS accounts, count(*) FILTER (WHERE by_view IS DISTINCT FROM by_summary) AS differ
+  FROM risk_both;
+SET portfolio_margin.fast_path = off;
+SELECT count(*) AS accounts, count(*) FILTER (WHERE by_view IS DISTINCT FROM by_summary) AS differ
+  FROM risk_both;
+RESET portfolio_margin.fast_path;
+SELECT by_view FROM risk_both ORDER BY account_id;
+
+-- The final function checks the row type it fills: a changed pm.ledger_risk
+-- is an error, not a misread row.
+BEGIN;
+ALTER TYPE pm.ledger_risk ADD ATTRIBUTE extra int4;
+SELECT * FROM pm.account_risk WHERE account_id = 1;
+ROLLBACK;

@@ -38,7 +38,7 @@ pm_dec_from_numeric(Numeric num, pm_dec *out)
 {
 	if (!pm_fast_path)
 		return false;
-	return pm_dec_from_digits_of(num, out);
+	return pm_dec_from_short_numeric(num, out) || pm_dec_from_digits_of(num, out);
 }
 
 /* The same, whatever portfolio_margin.fast_path says (for stored forms). */
@@ -95,24 +95,26 @@ pm_dec_from_digits_of(Numeric num, pm_dec *out)
 
 /*
  * The numeric of value d with display scale d.scale, laid out as numeric's
- * make_result does: short header when scale and weight allow, digits
- * stripped of leading and trailing zeros.
+ * make_result does -- short header when scale and weight allow, digits
+ * stripped of leading and trailing zeros -- written into buf, which holds
+ * PM_DEC_NUMERIC_MAX bytes.  Returns buf.  For callers that copy the value
+ * on at once (into a tuple), so nothing is allocated per value.
  */
 Numeric
-pm_dec_to_numeric(pm_dec d)
+pm_dec_to_numeric_into(pm_dec d, void *buf)
 {
 	pm_dec_digits g;
 	bool		can_be_short;
 	Size		hdr,
 				len;
-	Numeric		result;
+	Numeric		result = (Numeric) buf;
 	char	   *p;
 
 	pm_dec_to_digits(d, &g);
 	can_be_short = g.dscale <= 63 && g.weight <= 63 && g.weight >= -64;
 	hdr = can_be_short ? sizeof(uint16) : 2 * sizeof(uint16);
 	len = VARHDRSZ + hdr + g.ndigits * sizeof(int16);
-	result = (Numeric) palloc(len);
+	Assert(len <= PM_DEC_NUMERIC_MAX);
 	SET_VARSIZE(result, len);
 	p = VARDATA(result);
 	if (can_be_short)
@@ -134,6 +136,22 @@ pm_dec_to_numeric(pm_dec d)
 		memcpy(p + sizeof(uint16), &w, sizeof(int16));
 	}
 	memcpy(p + hdr, g.digits, g.ndigits * sizeof(int16));
+	return result;
+}
+
+/* The same numeric, palloc'd. */
+Numeric
+pm_dec_to_numeric(pm_dec d)
+{
+	union
+	{
+		char		bytes[PM_DEC_NUMERIC_MAX];
+		int32		align;
+	}			buf;
+	Numeric		n = pm_dec_to_numeric_into(d, buf.bytes);
+	Numeric		result = (Numeric) palloc(VARSIZE(n));
+
+	memcpy(result, n, VARSIZE(n));
 	return result;
 }
 

@@ -56,12 +56,14 @@
 #include "numeric_raw.h"
 #include "pm_numeric.h"
 #include "pm_value.h"
+#include "risk_fields.h"
 
 PG_FUNCTION_INFO_V1(pm_ledger_sfunc);
 PG_FUNCTION_INFO_V1(pm_ledger_combine);
 PG_FUNCTION_INFO_V1(pm_ledger_serialize);
 PG_FUNCTION_INFO_V1(pm_ledger_deserialize);
 PG_FUNCTION_INFO_V1(pm_ledger_final);
+PG_FUNCTION_INFO_V1(pm_ledger_risk_final);
 PG_FUNCTION_INFO_V1(pm_ledger_totals_sfunc);
 PG_FUNCTION_INFO_V1(pm_ledger_totals_deserialize);
 PG_FUNCTION_INFO_V1(pm_ledger_totals_final);
@@ -276,6 +278,7 @@ asset_ref(LedgerState *ls, AssetInfo *a)
 		ref.price_val = a->price_val;
 	else
 		ref.price_val = ref.price ? pmv_numeric(ref.price) : pmv_zero();
+	ref.owner = a;
 	return ref;
 }
 
@@ -902,7 +905,7 @@ pm_ledger_totals_deserialize(PG_FUNCTION_ARGS)
  * finalizes the same state again, and must get the same answer.
  */
 static void
-ledger_settle(LedgerState *ls, LookupCache *cache)
+ledger_settle(LedgerState *ls, LookupCache *cache, bool values_only)
 {
 	MarginState *ms = ls->ms;
 	PmVal		zero = pmv_zero();
@@ -928,12 +931,20 @@ ledger_settle(LedgerState *ls, LookupCache *cache)
 		for (i = 0; i < ls->nbal; i++)
 		{
 			LedgerBalance *b = &ls->bal[i];
-			PmVal		mm = pm_loan_mm(b->borrowed, b->interest, mmr);
-			PmVal		im = pm_loan_im(b->borrowed, ls->leverage);
 			MarginAssetRef asset = asset_ref(ls, b->asset);
+			PmVal		mm,
+						im;
 
 			CHECK_FOR_INTERRUPTS();
-			margin_add_line_ref(ms, &asset, &b->equity, &mm, &im, &zero);
+			/* without a loan both margins are 0: by value, nothing to add */
+			if (values_only && pmv_sign(b->borrowed) == 0 && pmv_sign(b->interest) == 0)
+			{
+				margin_add_line_ref(ms, &asset, &b->equity, NULL, NULL, NULL);
+				continue;
+			}
+			mm = pm_loan_mm(b->borrowed, b->interest, mmr);
+			im = pm_loan_im(b->borrowed, ls->leverage);
+			margin_add_line_ref(ms, &asset, &b->equity, &mm, &im, values_only ? NULL : &zero);
 		}
 	}
 
@@ -952,10 +963,31 @@ ledger_settle(LedgerState *ls, LookupCache *cache)
 			pm_check_order_price(o->buy->name, o->buy->len, buy.price, "buys");
 			ol = pm_open_loss_of(o->sell_qty, sell.price_val, ledger_collateral(ls, o->sell),
 								 o->buy_qty, buy.price_val, ledger_collateral(ls, o->buy));
-			margin_add_line_ref(ms, &sell, &zero, &zero, &zero, &ol);
+			if (values_only)
+				margin_add_line_ref(ms, &sell, NULL, NULL, NULL, &ol);
+			else
+				margin_add_line_ref(ms, &sell, &zero, &zero, &zero, &ol);
 		}
 	}
 	ls->settled = true;
+}
+
+/* Every asset's collateral schedule in the account's program (or scenario). */
+static void
+ledger_set_collateral(LedgerState *ls, LookupCache *cache)
+{
+	MarginState *ms = ls->ms;
+	int			i;
+
+	for (i = 0; i < ms->nassets; i++)
+	{
+		/* the cache's record when the asset came in through it */
+		AssetInfo  *a = ms->assets[i].owner ? (AssetInfo *) ms->assets[i].owner
+			: lookup_asset(cache, ms->assets[i].name, ms->assets[i].name_len);
+
+		CHECK_FOR_INTERRUPTS();
+		ms->assets[i].collateral = a ? ledger_collateral(ls, a) : NULL;
+	}
 }
 
 /* the transition's cache, when this query filled one: read it once */
@@ -974,21 +1006,35 @@ pm_ledger_final(PG_FUNCTION_ARGS)
 {
 	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
 	LookupCache *cache = final_cache(ls, fcinfo);
-	MarginState *ms = ls->ms;
-	int			i;
 
 	ledger_context(fcinfo);
-	ledger_settle(ls, cache);
+	ledger_settle(ls, cache, false);
+	ledger_set_collateral(ls, cache);
+	PG_RETURN_POINTER(margin_summary_build(ls->ms));
+}
 
-	/* every asset's schedule in the account's program */
-	for (i = 0; i < ms->nassets; i++)
-	{
-		AssetInfo  *a = lookup_asset(cache, ms->assets[i].name, ms->assets[i].name_len);
+/*
+ * pm.account_ledger_risk's result: the account's pm.account_risk fields as
+ * a pm.ledger_risk row, from the settled state's totals -- no summary is
+ * laid out, nothing per asset is kept.
+ */
+Datum
+pm_ledger_risk_final(PG_FUNCTION_ARGS)
+{
+	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
+	RiskFieldsCache *rc;
+	LookupCache *cache;
+	PmVal		totals[PM_TOTAL_COUNT];
+	bool		has_uni;
 
-		CHECK_FOR_INTERRUPTS();
-		ms->assets[i].collateral = a ? ledger_collateral(ls, a) : NULL;
-	}
-	PG_RETURN_POINTER(margin_summary_build(ms));
+	ledger_context(fcinfo);
+	rc = risk_fields_cache(fcinfo);
+	cache = ls->cache ? ls->cache : lookup_cache_get_in(&rc->lookup, fcinfo->flinfo->fn_mcxt);
+	ledger_settle(ls, cache, true);
+	ledger_set_collateral(ls, cache);
+	has_uni = margin_state_risk(ls->ms, totals, true);
+	PG_RETURN_DATUM(risk_fields_datum(rc, fcinfo->flinfo->fn_mcxt,
+									  ls->is_pm ? "PM" : "PM_PRO", totals, has_uni));
 }
 
 /*
@@ -1001,6 +1047,7 @@ pm_ledger_totals_final(PG_FUNCTION_ARGS)
 	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
 
 	ledger_context(fcinfo);
-	ledger_settle(ls, final_cache(ls, fcinfo));
+	ledger_settle(ls, final_cache(ls, fcinfo), false);
 	PG_RETURN_BYTEA_P(ledger_totals_encode(ls->is_pm, ls->ms, &ls->positions));
 }
+

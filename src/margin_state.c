@@ -179,7 +179,9 @@ find_asset(MarginState *st, const char *name, int len, uint32 hash)
 		{
 			MarginAsset *a = &st->assets[i];
 
-			if (a->name_len == len && memcmp(a->name, name, len) == 0)
+			/* a cache's name is the same pointer each time */
+			if (a->name == name ||
+				(a->hash == hash && a->name_len == len && memcmp(a->name, name, len) == 0))
 				return a;
 		}
 		return NULL;
@@ -228,6 +230,7 @@ new_asset(MarginState *st, const char *name, int len, uint32 hash,
 		a->price = ref->price;
 		a->price_val = ref->price_val;
 		a->price_borrowed = true;
+		a->owner = ref->owner;
 	}
 	else
 	{
@@ -390,6 +393,27 @@ is_zero(const PmVal *v)
 }
 
 /*
+ * acc += x: the fast-path case inline (most lines), anything else by
+ * pm_acc_add_val -- the same sum either way.
+ */
+static inline void
+acc_add(MemoryContext mcxt, PmAcc *acc, const PmVal *x)
+{
+	if (x->is_dec && !acc->is_numeric)
+	{
+		if (!acc->is_set)
+		{
+			acc->dec = x->d;
+			acc->is_set = true;
+			return;
+		}
+		if (pm_dec_add(acc->dec, x->d, &acc->dec))
+			return;
+	}
+	pm_acc_add_val(mcxt, acc, x);
+}
+
+/*
  * One ledger line as pm.margin takes it -- the one place its rules live.
  * Amounts may be absent (NULL).  A line whose amounts are all zero or
  * absent changes nothing and needs neither an asset nor a price; any other
@@ -423,20 +447,30 @@ add_line(MarginState *st, const char *name, int name_len,
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("missing index price for asset %.*s", name_len, name),
-				 errdetail("A line of %.*s with equity %s and maintenance margin %s has no index price.",
-						   name_len, name,
-						   equity ? pm_numeric_out(pmv_to_numeric(*equity)) : "NULL",
-						   maint_margin ? pm_numeric_out(pmv_to_numeric(*maint_margin)) : "NULL"),
+				 maint_margin != NULL
+				 ? errdetail("A line of %.*s with equity %s and maintenance margin %s has no index price.",
+							 name_len, name,
+							 equity ? pm_numeric_out(pmv_to_numeric(*equity)) : "NULL",
+							 pm_numeric_out(pmv_to_numeric(*maint_margin)))
+				 : errdetail("A line of %.*s with equity %s has no index price.",
+							 name_len, name,
+							 equity ? pm_numeric_out(pmv_to_numeric(*equity)) : "NULL"),
 				 errhint("Every asset an account holds, owes or settles in needs an index price.")));
-	margin_check_price(name, name_len, price);
-
-	a = ref != NULL
-		? state_asset(st, name, name_len, ref->hash, price, collateral, ref)
-		: margin_state_asset(st, name, name_len, price, collateral);
+	/* a caller's price already taken for this asset was checked then */
+	a = ref != NULL ? find_asset(st, name, name_len, ref->hash) : NULL;
+	if (a == NULL || a->price != price)
+	{
+		margin_check_price(name, name_len, price);
+		a = ref != NULL
+			? state_asset(st, name, name_len, ref->hash, price, collateral, ref)
+			: margin_state_asset(st, name, name_len, price, collateral);
+	}
+	else
+		reconcile_collateral(st, a, collateral);
 	for (i = 0; i < 4; i++)
 		if (amounts[i] != NULL)
-			pm_acc_add_val(st->mcxt, i == 0 ? &a->equity : i == 1 ? &a->maint_margin :
-						   i == 2 ? &a->initial_margin : &a->open_loss, amounts[i]);
+			acc_add(st->mcxt, i == 0 ? &a->equity : i == 1 ? &a->maint_margin :
+					i == 2 ? &a->initial_margin : &a->open_loss, amounts[i]);
 }
 
 /* A line whose asset name and price the state copies (pm.margin's rows). */

@@ -38,6 +38,7 @@ typedef struct MarginAsset
 	Numeric		price;			/* index price in USD, > 0 */
 	PmVal		price_val;		/* the same as a value, decoded once */
 	bool		price_borrowed; /* price belongs to the caller (MarginAssetRef) */
+	const void *owner;			/* the caller's record of the asset, or NULL */
 	PmTiers    *collateral;		/* NULL: not accepted as collateral */
 	PmAcc		equity;			/* asset units */
 	PmAcc		maint_margin;	/* asset units, >= 0 */
@@ -67,6 +68,7 @@ typedef struct MarginAssetRef
 	uint32		hash;			/* hash_any of the name, as the state hashes */
 	Numeric		price;			/* NULL: none */
 	PmVal		price_val;		/* price as a value, when there is one */
+	const void *owner;			/* the caller's record of the asset (kept), or NULL */
 } MarginAssetRef;
 
 extern MarginState *margin_state_create(MemoryContext mcxt);

@@ -167,14 +167,16 @@ finish_totals(PmVal *totals)
 }
 
 /*
- * What an account's risk needs of a state whose assets carry their
- * schedules -- account equity, open loss, maintenance margin, adjusted
- * equity and uniMMR, by the formulas of derive_asset -- without laying out
- * a summary or deriving the rest.  The sums are exact, so the order of the
- * assets does not matter.  Returns whether there is a uniMMR.
+ * Every total of a state whose assets carry their schedules -- by the
+ * formulas of derive_asset -- without laying out a summary or keeping the
+ * per-asset values.  The sums are exact, so the order of the assets does
+ * not matter.  values_only skips the terms of sums nothing was added to:
+ * the values are the same, only the display scale of a zero term is lost
+ * (for callers that round, as the risk fields do).  Returns whether there
+ * is a uniMMR.
  */
 bool
-margin_state_risk(MarginState *st, PmVal *totals)
+margin_state_risk(MarginState *st, PmVal *totals, bool values_only)
 {
 	int			i;
 
@@ -183,14 +185,24 @@ margin_state_risk(MarginState *st, PmVal *totals)
 	for (i = 0; i < st->nassets; i++)
 	{
 		MarginAsset *a = &st->assets[i];
-		PmVal		value = pmv_mul(acc_val(&a->equity), a->price_val);
 
 		CHECK_FOR_INTERRUPTS();
-		totals[PM_TOTAL_ACCOUNT_EQUITY] = pmv_add(totals[PM_TOTAL_ACCOUNT_EQUITY],
-												  pm_collateral_of(value, a->collateral));
-		totals[PM_TOTAL_MAINT_MARGIN] = pmv_add(totals[PM_TOTAL_MAINT_MARGIN],
-												pmv_mul(acc_val(&a->maint_margin), a->price_val));
-		totals[PM_TOTAL_OPEN_LOSS] = pmv_add(totals[PM_TOTAL_OPEN_LOSS], acc_val(&a->open_loss));
+		if (!values_only || a->equity.is_set)
+		{
+			PmVal		value = pmv_mul(acc_val(&a->equity), a->price_val);
+
+			totals[PM_TOTAL_ACCOUNT_EQUITY] = pmv_add(totals[PM_TOTAL_ACCOUNT_EQUITY],
+													  pm_collateral_of(value, a->collateral));
+			totals[PM_TOTAL_ACTUAL_EQUITY] = pmv_add(totals[PM_TOTAL_ACTUAL_EQUITY], value);
+		}
+		if (!values_only || a->maint_margin.is_set)
+			totals[PM_TOTAL_MAINT_MARGIN] = pmv_add(totals[PM_TOTAL_MAINT_MARGIN],
+													pmv_mul(acc_val(&a->maint_margin), a->price_val));
+		if (!values_only || a->initial_margin.is_set)
+			totals[PM_TOTAL_INITIAL_MARGIN] = pmv_add(totals[PM_TOTAL_INITIAL_MARGIN],
+													  pmv_mul(acc_val(&a->initial_margin), a->price_val));
+		if (!values_only || a->open_loss.is_set)
+			totals[PM_TOTAL_OPEN_LOSS] = pmv_add(totals[PM_TOTAL_OPEN_LOSS], acc_val(&a->open_loss));
 	}
 	return finish_totals(totals);
 }

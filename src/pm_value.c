@@ -7,15 +7,17 @@
  */
 #include "postgres.h"
 
+#include "utils/fmgrprotos.h"
+
 #include "compat.h"
 #include "dec_numeric.h"
 #include "numeric_raw.h"
 #include "pm_numeric.h"
 #include "pm_value.h"
 
-/* A value from a numeric datum of any header. */
+/* pmv_numeric's general case: any form, fast path when it fits. */
 PmVal
-pmv_numeric(Numeric n)
+pmv_numeric_general(Numeric n)
 {
 	PmVal		v;
 
@@ -46,28 +48,18 @@ pmv_copy_in(MemoryContext mcxt, PmVal v)
 	return v;
 }
 
+/* pmv_int's case without the fast path: the numeric of i. */
 PmVal
-pmv_int(int64 i)
+pmv_int_numeric(int64 i)
 {
 	pm_dec		d;
+	PmVal		v;
 
 	d.coef = i;
 	d.scale = 0;
-	if (pm_fast_path)
-		return pmv_dec(d);
-	{
-		PmVal		v;
-
-		v.is_dec = false;
-		v.n = pm_dec_to_numeric(d);
-		return v;
-	}
-}
-
-PmVal
-pmv_zero(void)
-{
-	return pmv_int(0);
+	v.is_dec = false;
+	v.n = pm_dec_to_numeric(d);
+	return v;
 }
 
 /* The value as a numeric; fast-path values are built anew (palloc). */
@@ -75,6 +67,23 @@ Numeric
 pmv_to_numeric(PmVal v)
 {
 	return v.is_dec ? pm_dec_to_numeric(v.d) : v.n;
+}
+
+/*
+ * v rounded to scale digits as numeric's round(v, scale) gives it, display
+ * scale included: in the fast path when it fits (written into buf, which
+ * holds PM_DEC_NUMERIC_MAX bytes), else by numeric_round (palloc'd).
+ */
+Numeric
+pmv_round_into(PmVal v, int32 scale, void *buf)
+{
+	pm_dec		r;
+
+	if (v.is_dec && pm_dec_round(v.d, scale, &r))
+		return pm_dec_to_numeric_into(r, buf);
+	return DatumGetNumeric(DirectFunctionCall2(numeric_round,
+											   NumericGetDatum(pmv_to_numeric(v)),
+											   Int32GetDatum(scale)));
 }
 
 static PmVal
@@ -184,6 +193,17 @@ pmv_tiers_find(PmTiers *t, PmVal x, const PmVal *scale)
 	int			lo = 0;
 	int			hi = t->ntiers - 1;
 
+	/* most amounts lie in the first tier: one comparison settles them */
+	if (hi > 0)
+	{
+		PmVal		f = pmv_tier_floor(t, 1);
+
+		if (scale != NULL)
+			f = pmv_mul(f, *scale);
+		if (pmv_cmp(f, x) >= 0)
+			return 0;
+		lo = 1;
+	}
 	while (lo < hi)
 	{
 		int			mid = lo + (hi - lo + 1) / 2;
@@ -199,11 +219,56 @@ pmv_tiers_find(PmTiers *t, PmVal x, const PmVal *scale)
 	return lo;
 }
 
+/* Part k of a schedule in the fast path; false when it is held as numeric. */
+static inline bool
+tier_dec(PmTiers *t, int k, pm_dec *out)
+{
+	const PmTierFast *fast = PM_TIERS_FAST(t, k);
+	int32		scale;
+
+	memcpy(&scale, &fast->scale, sizeof(int32));
+	if (scale < 0)
+		return false;
+	memcpy(&out->coef, fast->coef, sizeof(out->coef));
+	out->scale = scale;
+	return true;
+}
+
+/*
+ * pmv_tiers_eval on pm_dec alone, for a fast-path x: the first tier whose
+ * next floor is not below x (most amounts lie in the first tiers), then
+ * x * rate_j - cum_j.  False when a part is held as numeric or a step does
+ * not fit, and the caller takes the general way -- same value either way.
+ */
+static bool
+tiers_eval_dec(PmTiers *t, pm_dec x, pm_dec *out)
+{
+	pm_dec		floor,
+				rate,
+				cum,
+				prod;
+	int			j;
+
+	for (j = 0; j < t->ntiers - 1; j++)
+	{
+		if (!tier_dec(t, 3 * (j + 1), &floor))
+			return false;
+		if (pm_dec_cmp(floor, x) >= 0)
+			break;
+	}
+	return tier_dec(t, 3 * j + 1, &rate) && tier_dec(t, 3 * j + 2, &cum) &&
+		pm_dec_mul(x, rate, &prod) && pm_dec_sub(prod, cum, out);
+}
+
 /* The marginal sum of t at x >= 0: x * rate_j - cum_j. */
 PmVal
 pmv_tiers_eval(PmTiers *t, PmVal x)
 {
-	int			j = pmv_tiers_find(t, x, NULL);
+	int			j;
+	pm_dec		r;
 
+	if (x.is_dec && pm_fast_path && tiers_eval_dec(t, x.d, &r))
+		return pmv_dec(r);
+	j = pmv_tiers_find(t, x, NULL);
 	return pmv_sub(pmv_mul(x, pmv_tier_rate(t, j)), pmv_tier_cum(t, j));
 }

@@ -17,6 +17,7 @@
 #include "utils/numeric.h"
 
 #include "core/dec128.h"
+#include "dec_numeric.h"
 #include "tiers.h"
 
 typedef struct PmVal
@@ -26,11 +27,11 @@ typedef struct PmVal
 	Numeric		n;				/* when !is_dec: detoasted, 4-byte header */
 } PmVal;
 
-extern PmVal pmv_numeric(Numeric n);
-extern PmVal pmv_zero(void);
-extern PmVal pmv_int(int64 i);
+extern PmVal pmv_numeric_general(Numeric n);
+extern PmVal pmv_int_numeric(int64 i);
 extern PmVal pmv_copy_in(MemoryContext mcxt, PmVal v);
 extern Numeric pmv_to_numeric(PmVal v);
+extern Numeric pmv_round_into(PmVal v, int32 scale, void *buf);
 
 /* numeric fallbacks of the operations below */
 extern PmVal pmv_add_numeric(PmVal a, PmVal b);
@@ -51,6 +52,43 @@ pmv_dec(pm_dec d)
 	v.d = d;
 	v.n = NULL;
 	return v;
+}
+
+/* An integer as a value (a numeric when the fast path is off). */
+static inline PmVal
+pmv_int(int64 i)
+{
+	pm_dec		d;
+
+	if (unlikely(!pm_fast_path))
+		return pmv_int_numeric(i);
+	d.coef = i;
+	d.scale = 0;
+	return pmv_dec(d);
+}
+
+static inline PmVal
+pmv_zero(void)
+{
+	return pmv_int(0);
+}
+
+/*
+ * A value from a numeric datum of any header.  Inline for the short format
+ * that nearly every stored amount has (pm_dec_from_short_numeric).
+ */
+static inline PmVal
+pmv_numeric(Numeric n)
+{
+	PmVal		v;
+
+	if (likely(pm_fast_path) && pm_dec_from_short_numeric(n, &v.d))
+	{
+		v.is_dec = true;
+		v.n = NULL;
+		return v;
+	}
+	return pmv_numeric_general(n);
 }
 
 /* The operations: fast path inline, numeric out of line. */

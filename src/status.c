@@ -35,6 +35,7 @@
 #include "pm_numeric.h"
 #include "pm_value.h"
 #include "refcache.h"
+#include "status.h"
 
 PG_FUNCTION_INFO_V1(pm_summary_status);
 PG_FUNCTION_INFO_V1(pm_summary_status_from);
@@ -254,26 +255,46 @@ typedef struct LadderCache
 	StatusLadder *ladders[8];	/* checked, by program */
 } LadderCache;
 
-/* The program's ladder, read and checked once per query and call site. */
+/*
+ * The program's ladder, read and checked once per query and call site: the
+ * site keeps its LadderCache in *slot, allocated in mcxt.
+ */
 static StatusLadder *
-ladder_for(FunctionCallInfo fcinfo, const char *program)
+ladder_in(void **slot, MemoryContext mcxt, const char *program)
 {
-	LadderCache *cache = (LadderCache *) fcinfo->flinfo->fn_extra;
+	LadderCache *cache = (LadderCache *) *slot;
 	int			i;
 
 	if (cache == NULL)
 	{
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(LadderCache));
-		cache->rows = refcache_get(REFCACHE_LADDER, fcinfo->flinfo->fn_mcxt, read_thresholds);
-		fcinfo->flinfo->fn_extra = cache;
+		cache = MemoryContextAllocZero(mcxt, sizeof(LadderCache));
+		cache->rows = refcache_get(REFCACHE_LADDER, mcxt, read_thresholds);
+		*slot = cache;
 	}
 	for (i = 0; i < 8 && cache->ladders[i] != NULL; i++)
 		if (strcmp(cache->ladders[i]->program, program) == 0)
 			return cache->ladders[i];
 	if (i == 8)
 		return load_ladder(cache->rows, program, CurrentMemoryContext);
-	cache->ladders[i] = load_ladder(cache->rows, program, fcinfo->flinfo->fn_mcxt);
+	cache->ladders[i] = load_ladder(cache->rows, program, mcxt);
 	return cache->ladders[i];
+}
+
+static StatusLadder *
+ladder_for(FunctionCallInfo fcinfo, const char *program)
+{
+	return ladder_in(&fcinfo->flinfo->fn_extra, fcinfo->flinfo->fn_mcxt, program);
+}
+
+/*
+ * The status of an account in program with this uniMMR (NULL: no margin)
+ * and adjusted equity, for C callers that keep the ladder cache in *slot.
+ */
+const char *
+pm_status_of(void **slot, MemoryContext mcxt, const char *program,
+			 const PmVal *uni_mmr, PmVal adjusted_equity)
+{
+	return ladder_status(ladder_in(slot, mcxt, program), uni_mmr, adjusted_equity, NULL);
 }
 
 /* Status of a summary, with hysteresis against previous (may be NULL). */

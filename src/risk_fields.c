@@ -1,0 +1,154 @@
+/*-------------------------------------------------------------------------
+ *
+ * risk_fields.c
+ *	  The fields of pm.account_risk for one account, from its totals.
+ *
+ * pm.risk_of computes them in SQL from a summary: a dozen function calls,
+ * each making a numeric, then round() of each.  Here the same formulas run
+ * on the exact totals in the fast path and each field is rounded once, to
+ * the same digits (pmv_round_into gives numeric's round, display scale
+ * included); the status comes from the same ladder code as pm.status.
+ *
+ *	  uni_mmr                      round(uniMMR, 8), NULL without margin
+ *	  account_equity               round(sum CV, 8)
+ *	  actual_equity                round(sum V, 8)
+ *	  account_initial_margin       round(sum IM, 8)
+ *	  account_maint_margin         round(sum MM, 8)
+ *	  account_status               pm.status
+ *	  virtual_max_withdraw_amount  round(greatest(sum CV - 1.2 sum MM, 0), 8)
+ *	  total_available_balance      round(sum CV - sum IM, 8)
+ *	  total_margin_open_loss       round(open loss, 8)
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+
+#include "compat.h"
+#include "risk_fields.h"
+#include "status.h"
+
+/* The columns of pm.ledger_risk, in order. */
+#define RISK_NFIELDS 10
+static const Oid risk_field_types[RISK_NFIELDS] = {
+	TEXTOID,					/* program */
+	NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID,
+	TEXTOID,					/* account_status */
+	NUMERICOID, NUMERICOID, NUMERICOID
+};
+
+/* Digits after the point of every amount pm.account_risk shows. */
+#define RISK_SCALE 8
+
+/*
+ * The call site's cache: the result's row type, checked against what this
+ * code writes, so a changed type is an error and not a misread row.
+ */
+RiskFieldsCache *
+risk_fields_cache(FunctionCallInfo fcinfo)
+{
+	RiskFieldsCache *rc = (RiskFieldsCache *) fcinfo->flinfo->fn_extra;
+
+	if (rc == NULL)
+	{
+		TupleDesc	desc;
+		MemoryContext old;
+		int			i,
+					live = 0;
+
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("account risk fields must be returned as a row")));
+		for (i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (att->attisdropped)
+				continue;
+			if (live >= RISK_NFIELDS || att->atttypid != risk_field_types[live])
+				break;
+			live++;
+		}
+		if (i < desc->natts || live != RISK_NFIELDS || desc->natts != RISK_NFIELDS)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("account risk fields cannot fill row type %s",
+							format_type_be(desc->tdtypeid)),
+					 errdetail("They fill exactly these columns, in order: program text, uni_mmr, account_equity, actual_equity, account_initial_margin and account_maint_margin numeric, account_status text, virtual_max_withdraw_amount, total_available_balance and total_margin_open_loss numeric.")));
+		old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		rc = palloc0(sizeof(RiskFieldsCache));
+		rc->mcxt = fcinfo->flinfo->fn_mcxt;
+		rc->desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = rc;
+	}
+	return rc;
+}
+
+/* The program as text, made once per call site for PM and PM_PRO. */
+static text *
+program_text(RiskFieldsCache *rc, const char *program)
+{
+	int			i = strcmp(program, "PM") == 0 ? 0 : strcmp(program, "PM_PRO") == 0 ? 1 : -1;
+
+	if (i < 0)
+		return cstring_to_text(program);
+	if (rc->program[i] == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(rc->mcxt);
+
+		rc->program[i] = cstring_to_text(program);
+		MemoryContextSwitchTo(old);
+	}
+	return rc->program[i];
+}
+
+/*
+ * The row for an account in program whose totals (by PmSummaryTotal) are
+ * these; has_uni says whether totals[PM_TOTAL_UNI_MMR] is set.  The ladder
+ * is cached in mcxt (the call site's).
+ */
+Datum
+risk_fields_datum(RiskFieldsCache *rc, MemoryContext mcxt, const char *program,
+				  const PmVal *totals, bool has_uni)
+{
+	Datum		values[RISK_NFIELDS];
+	bool		nulls[RISK_NFIELDS] = {false};
+	/* the rounded numerics, written here and copied into the row */
+	union
+	{
+		char		bytes[PM_DEC_NUMERIC_MAX];
+		int32		align;
+	}			buf[RISK_NFIELDS];
+	PmVal		equity = totals[PM_TOTAL_ACCOUNT_EQUITY];
+	PmVal		withdraw;
+	pm_dec		one_point_two = {12, 1};
+
+	withdraw = pmv_sub(equity, pmv_mul(pmv_dec(one_point_two), totals[PM_TOTAL_MAINT_MARGIN]));
+	if (pmv_sign(withdraw) < 0)
+		withdraw = pmv_zero();
+
+#define ROUNDED(i, v) NumericGetDatum(pmv_round_into((v), RISK_SCALE, buf[i].bytes))
+	values[0] = PointerGetDatum(program_text(rc, program));
+	if (has_uni)
+		values[1] = ROUNDED(1, totals[PM_TOTAL_UNI_MMR]);
+	else
+		nulls[1] = true;
+	values[2] = ROUNDED(2, equity);
+	values[3] = ROUNDED(3, totals[PM_TOTAL_ACTUAL_EQUITY]);
+	values[4] = ROUNDED(4, totals[PM_TOTAL_INITIAL_MARGIN]);
+	values[5] = ROUNDED(5, totals[PM_TOTAL_MAINT_MARGIN]);
+	values[6] = PointerGetDatum(cstring_to_text(
+		pm_status_of(&rc->ladder, mcxt, program, has_uni ? &totals[PM_TOTAL_UNI_MMR] : NULL,
+					 totals[PM_TOTAL_ADJUSTED_EQUITY])));
+	values[7] = ROUNDED(7, withdraw);
+	values[8] = ROUNDED(8, pmv_sub(equity, totals[PM_TOTAL_INITIAL_MARGIN]));
+	values[9] = ROUNDED(9, totals[PM_TOTAL_OPEN_LOSS]);
+#undef ROUNDED
+	return HeapTupleGetDatum(heap_form_tuple(rc->desc, values, nulls));
+}

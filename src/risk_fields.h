@@ -1,0 +1,32 @@
+/*-------------------------------------------------------------------------
+ *
+ * risk_fields.h
+ *	  The fields of pm.account_risk for one account, as a pm.ledger_risk
+ *	  row, from its totals (risk_fields.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PM_RISK_FIELDS_H
+#define PM_RISK_FIELDS_H
+
+#include "fmgr.h"
+#include "access/tupdesc.h"
+
+#include "margin_summary.h"
+#include "pm_value.h"
+
+/* What a call site keeps for the query (in its fn_extra). */
+typedef struct RiskFieldsCache
+{
+	TupleDesc	desc;			/* pm.ledger_risk, blessed */
+	void	   *ladder;			/* status.c's ladder cache */
+	void	   *lookup;			/* lookup.c's cache, for callers that need one */
+	MemoryContext mcxt;			/* the call site's */
+	struct varlena *program[2];	/* "PM" and "PM_PRO" as text, once made */
+} RiskFieldsCache;
+
+extern RiskFieldsCache *risk_fields_cache(FunctionCallInfo fcinfo);
+extern Datum risk_fields_datum(RiskFieldsCache *rc, MemoryContext mcxt,
+							   const char *program, const PmVal *totals, bool has_uni);
+
+#endif							/* PM_RISK_FIELDS_H */
