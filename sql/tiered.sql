@@ -41,3 +41,17 @@ SELECT pm.collateral_value(-100, '0:1.5'); \echo :LAST_ERROR_SQLSTATE
 
 -- Strict: NULL in, NULL out
 SELECT pm.tiered(NULL, '0:1') IS NULL AS a, pm.collateral_value(1, NULL) IS NULL AS b;
+
+-- Numerics built from the fast path are numeric's own canonical bytes (the
+-- short cut for 64-bit magnitudes at scales that are multiples of 4, and
+-- the general digit walk): pm.tiered at rate 1 returns its amount as read
+-- and rebuilt, compared through numeric_send with numeric's own x * 1.
+SELECT count(*) AS values_checked,
+       count(*) FILTER (WHERE pg_catalog.numeric_send(pm.tiered(x, '0:1'))
+                              IS DISTINCT FROM pg_catalog.numeric_send(x * 1)) AS differ
+  FROM (SELECT round((random() * 10 ^ (g % 30))::numeric, (g * 7) % 40) AS x
+          FROM generate_series(1, 20000) g
+        UNION ALL
+        SELECT v::numeric FROM unnest(ARRAY['0', '0.00000000', '1.00000000', '10000.0000',
+               '99999999.99999999', '18446744073709551615', '0.0001', '123456789012.34560000',
+               '184467440737.09551615', '1e-30', '100000000000000000000']) v) s;

@@ -100,6 +100,43 @@ pm_dec_from_digits_of(Numeric num, pm_dec *out)
  * PM_DEC_NUMERIC_MAX bytes.  Returns buf.  For callers that copy the value
  * on at once (into a tuple), so nothing is allocated per value.
  */
+/*
+ * pm_dec_to_numeric_into for a magnitude that fits 64 bits at a scale that
+ * is a multiple of 4 (the 8 of every rounded amount): base-10000 groups by
+ * constant divisions, aligned on the point, no general digit walk.
+ */
+static Numeric
+small_to_numeric_into(uint64 mag, bool negative, int scale, void *buf)
+{
+	int16		rev[5];			/* 2^64 has 20 digits: 5 groups */
+	int			n = 0,
+				lo = 0,
+				weight,
+				i;
+	Numeric		result = (Numeric) buf;
+	char	   *p = VARDATA(result);
+	uint16		h;
+
+	while (mag != 0)
+	{
+		rev[n++] = (int16) (mag % 10000);
+		mag /= 10000;
+	}
+	while (lo < n && rev[lo] == 0)
+		lo++;
+	weight = n == 0 ? 0 : n - 1 - scale / 4;
+	h = PM_NUMERIC_SHORT
+		| (negative && n > 0 ? PM_NUMERIC_SHORT_SIGN_MASK : 0)
+		| (uint16) (scale << PM_NUMERIC_SHORT_DSCALE_SHIFT)
+		| (weight < 0 ? PM_NUMERIC_SHORT_WEIGHT_SIGN_MASK : 0)
+		| (uint16) (weight & PM_NUMERIC_SHORT_WEIGHT_MASK);
+	memcpy(p, &h, sizeof(uint16));
+	for (i = n - 1; i >= lo; i--)
+		memcpy(p + sizeof(uint16) * (n - i), &rev[i], sizeof(int16));
+	SET_VARSIZE(result, VARHDRSZ + sizeof(uint16) * (1 + n - lo));
+	return result;
+}
+
 Numeric
 pm_dec_to_numeric_into(pm_dec d, void *buf)
 {
@@ -110,6 +147,11 @@ pm_dec_to_numeric_into(pm_dec d, void *buf)
 	Numeric		result = (Numeric) buf;
 	char	   *p;
 
+	/* short format: weight of 20 digits at most is within its range */
+	if (d.scale % 4 == 0 && d.scale <= 60 &&
+		d.coef > -(pm_i128) UINT64_MAX && d.coef < (pm_i128) UINT64_MAX)
+		return small_to_numeric_into((uint64) (d.coef < 0 ? -d.coef : d.coef), d.coef < 0,
+									 d.scale, buf);
 	pm_dec_to_digits(d, &g);
 	can_be_short = g.dscale <= 63 && g.weight <= 63 && g.weight >= -64;
 	hdr = can_be_short ? sizeof(uint16) : 2 * sizeof(uint16);
