@@ -114,3 +114,25 @@ BEGIN;
 ALTER TYPE pm.ledger_risk ADD ATTRIBUTE extra int4;
 SELECT * FROM pm.account_risk WHERE account_id = 1;
 ROLLBACK;
+
+-- A balance that is its asset's only line is valued without the state; two
+-- lines of one asset (only possible when rows are fed to the aggregate by
+-- hand) are summed before the tiers: 2 BTC at 34,000 (the price set above)
+-- under 0:1, 50000:0.5 are worth 59,000, not 68,000 -- as pm.account_ledger's
+-- summary has it.
+BEGIN;
+UPDATE pm.collateral SET schedule = '0:1, 50000:0.5' WHERE program = 'PM_PRO' AND asset = 'BTC';
+SELECT (pm.account_ledger_risk(k, key, NULL, a, b, c, d, e, f, n)).account_equity AS by_risk,
+       pm.account_equity(pm.account_ledger(k, key, NULL, a, b, c, d, e, f, n)) AS by_summary
+  FROM (VALUES ('a'::"char", 'PM_PRO', NULL::numeric, NULL::numeric, NULL::numeric, NULL::numeric,
+                NULL::numeric, NULL::numeric, 3),
+               ('b', 'BTC', 1, 0, 0, 0, 0, 0, NULL),
+               ('b', 'BTC', 1, 0, 0, 0, 0, 0, NULL)) v(k, key, a, b, c, d, e, f, n);
+-- and one line alone, with USDT beside it
+SELECT (pm.account_ledger_risk(k, key, NULL, a, b, c, d, e, f, n)).account_equity AS by_risk,
+       pm.account_equity(pm.account_ledger(k, key, NULL, a, b, c, d, e, f, n)) AS by_summary
+  FROM (VALUES ('a'::"char", 'PM_PRO', NULL::numeric, NULL::numeric, NULL::numeric, NULL::numeric,
+                NULL::numeric, NULL::numeric, 3),
+               ('b', 'BTC', 2, 0, 0, 0, 0, 0, NULL),
+               ('b', 'USDT', 10, 0, 0, 0, 0, 0, NULL)) v(k, key, a, b, c, d, e, f, n);
+ROLLBACK;

@@ -103,6 +103,8 @@ typedef struct LedgerState
 	bool		is_pm;
 	int32		leverage;
 	bool		settled;		/* balances and orders are in ms: finalized */
+	/* valued only (pm.account_ledger_risk): balances summed outside ms */
+	PmVal		outside[PM_TOTAL_COUNT];
 	int			nbal,
 				capbal;
 	LedgerBalance *bal;
@@ -899,6 +901,43 @@ pm_ledger_totals_deserialize(PG_FUNCTION_ARGS)
 }
 
 /*
+ * A balance without a loan, valued only, whose asset nothing else in the
+ * account touches -- no position settles in it, no other balance names it
+ * -- is its asset's whole equity: its value and collateral value go
+ * straight into ls->outside, with the checks add_line makes, and the state
+ * never holds the asset.  (A second line of the asset would have to be
+ * summed before the tiers, so then, or when the state holds the asset
+ * already, it returns false and the line goes into the state.)  Orders
+ * settle after balances and add only open loss, which does not mix with
+ * equity.
+ */
+static bool
+settle_outside(LedgerState *ls, int i, const MarginAssetRef *asset)
+{
+	LedgerBalance *b = &ls->bal[i];
+	MemoryContext old;
+	PmVal		value;
+	int			j;
+
+	if (margin_state_find_ref(ls->ms, asset) != NULL)
+		return false;
+	for (j = 0; j < ls->nbal; j++)
+		if (j != i && same_asset(ls->bal[j].asset, b->asset))
+			return false;
+	if (!margin_check_line(asset->name, asset->len, &b->equity, NULL, NULL, NULL, asset->price))
+		return true;
+	margin_check_price(asset->name, asset->len, asset->price);
+	value = pmv_mul(b->equity, asset->price_val);
+	old = MemoryContextSwitchTo(ls->ms->mcxt);
+	ls->outside[PM_TOTAL_ACCOUNT_EQUITY] =
+		pmv_add(ls->outside[PM_TOTAL_ACCOUNT_EQUITY],
+				pm_collateral_of(value, ledger_collateral(ls, b->asset)));
+	ls->outside[PM_TOTAL_ACTUAL_EQUITY] = pmv_add(ls->outside[PM_TOTAL_ACTUAL_EQUITY], value);
+	MemoryContextSwitchTo(old);
+	return true;
+}
+
+/*
  * Settle what waited for the account's program and leverage -- balances with
  * their loans, open orders -- into the state's per-asset sums, once: a
  * hashed aggregate that is rescanned (the inner side of a nested loop)
@@ -915,6 +954,14 @@ ledger_settle(LedgerState *ls, LookupCache *cache, bool values_only)
 
 	if (ls->settled)
 		return;
+	{
+		/* kept in the state: a rescanned aggregate finalizes it again */
+		MemoryContext old = MemoryContextSwitchTo(ms->mcxt);
+
+		for (i = 0; i < PM_TOTAL_COUNT; i++)
+			ls->outside[i] = pmv_zero();
+		MemoryContextSwitchTo(old);
+	}
 	if (!ls->has_account)
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
@@ -939,7 +986,8 @@ ledger_settle(LedgerState *ls, LookupCache *cache, bool values_only)
 			/* without a loan both margins are 0: by value, nothing to add */
 			if (values_only && pmv_sign(b->borrowed) == 0 && pmv_sign(b->interest) == 0)
 			{
-				margin_add_line_ref(ms, &asset, &b->equity, NULL, NULL, NULL);
+				if (!settle_outside(ls, i, &asset))
+					margin_add_line_ref(ms, &asset, &b->equity, NULL, NULL, NULL);
 				continue;
 			}
 			mm = pm_loan_mm(b->borrowed, b->interest, mmr);
@@ -1032,7 +1080,7 @@ pm_ledger_risk_final(PG_FUNCTION_ARGS)
 	cache = ls->cache ? ls->cache : lookup_cache_get_in(&rc->lookup, fcinfo->flinfo->fn_mcxt);
 	ledger_settle(ls, cache, true);
 	ledger_set_collateral(ls, cache);
-	has_uni = margin_state_risk(ls->ms, totals, true);
+	has_uni = margin_state_risk(ls->ms, totals, true, ls->outside);
 	PG_RETURN_DATUM(risk_fields_datum(rc, fcinfo->flinfo->fn_mcxt,
 									  ls->is_pm ? "PM" : "PM_PRO", totals, has_uni));
 }

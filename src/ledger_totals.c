@@ -672,7 +672,7 @@ pm_ledger_totals_values(PG_FUNCTION_ARGS)
 	}
 	ms = totals_state(lookup_cache_get_in(&vc->lookup, fcinfo->flinfo->fn_mcxt),
 					  PG_GETARG_BYTEA_PP(0), false);
-	has_uni = margin_state_risk(ms, totals, false);
+	has_uni = margin_state_risk(ms, totals, false, NULL);
 	nulls[0] = !has_uni;
 	nulls[1] = nulls[2] = nulls[3] = false;
 	values[0] = has_uni ? NumericGetDatum(pmv_to_numeric(totals[PM_TOTAL_UNI_MMR])) : (Datum) 0;

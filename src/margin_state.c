@@ -414,25 +414,20 @@ acc_add(MemoryContext mcxt, PmAcc *acc, const PmVal *x)
 }
 
 /*
- * One ledger line as pm.margin takes it -- the one place its rules live.
- * Amounts may be absent (NULL).  A line whose amounts are all zero or
- * absent changes nothing and needs neither an asset nor a price; any other
- * line needs both, finite amounts, margins and open loss >= 0, a positive
- * price, and agreement with the asset's other lines on price and schedule.
- * name may be NULL (no asset).
+ * The checks of a ledger line before it is added: false when every amount
+ * is zero (or absent), so there is nothing to add and nothing is checked;
+ * else an error for a missing asset name or price, a bad name or amount,
+ * and true.  The price itself is checked where it is taken (add_line).
  */
-static void
-add_line(MarginState *st, const char *name, int name_len,
-		 const PmVal *equity, const PmVal *maint_margin,
-		 const PmVal *initial_margin, const PmVal *open_loss,
-		 Numeric price, PmTiers *collateral, const MarginAssetRef *ref)
+bool
+margin_check_line(const char *name, int name_len,
+				  const PmVal *equity, const PmVal *maint_margin,
+				  const PmVal *initial_margin, const PmVal *open_loss, Numeric price)
 {
 	const PmVal *const amounts[4] = {equity, maint_margin, initial_margin, open_loss};
-	MarginAsset *a;
-	int			i;
 
 	if (is_zero(equity) && is_zero(maint_margin) && is_zero(initial_margin) && is_zero(open_loss))
-		return;
+		return false;
 	if (name == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -456,6 +451,29 @@ add_line(MarginState *st, const char *name, int name_len,
 							 name_len, name,
 							 equity ? pm_numeric_out(pmv_to_numeric(*equity)) : "NULL"),
 				 errhint("Every asset an account holds, owes or settles in needs an index price.")));
+	return true;
+}
+
+/*
+ * One ledger line as pm.margin takes it -- the one place its rules live.
+ * Amounts may be absent (NULL).  A line whose amounts are all zero or
+ * absent changes nothing and needs neither an asset nor a price; any other
+ * line needs both, finite amounts, margins and open loss >= 0, a positive
+ * price, and agreement with the asset's other lines on price and schedule.
+ * name may be NULL (no asset).
+ */
+static void
+add_line(MarginState *st, const char *name, int name_len,
+		 const PmVal *equity, const PmVal *maint_margin,
+		 const PmVal *initial_margin, const PmVal *open_loss,
+		 Numeric price, PmTiers *collateral, const MarginAssetRef *ref)
+{
+	const PmVal *const amounts[4] = {equity, maint_margin, initial_margin, open_loss};
+	MarginAsset *a;
+	int			i;
+
+	if (!margin_check_line(name, name_len, equity, maint_margin, initial_margin, open_loss, price))
+		return;
 	/* a caller's price already taken for this asset was checked then */
 	a = ref != NULL ? find_asset(st, name, name_len, ref->hash) : NULL;
 	if (a == NULL || a->price != price)
@@ -482,6 +500,13 @@ margin_add_line(MarginState *st, const char *name, int name_len,
 {
 	add_line(st, name, name_len, equity, maint_margin, initial_margin, open_loss,
 			 price, collateral, NULL);
+}
+
+/* The state's entry of an asset the caller's cache holds, or NULL. */
+MarginAsset *
+margin_state_find_ref(MarginState *st, const MarginAssetRef *ref)
+{
+	return find_asset(st, ref->name, ref->len, ref->hash);
 }
 
 /* The same for an asset the caller's cache holds (no collateral: settled later). */

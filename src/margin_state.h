@@ -83,6 +83,11 @@ extern void margin_add_line(MarginState *st, const char *name, int name_len,
 							const struct PmVal *equity, const struct PmVal *maint_margin,
 							const struct PmVal *initial_margin, const struct PmVal *open_loss,
 							Numeric price, PmTiers *collateral);
+extern bool margin_check_line(const char *name, int name_len,
+							  const struct PmVal *equity, const struct PmVal *maint_margin,
+							  const struct PmVal *initial_margin, const struct PmVal *open_loss,
+							  Numeric price);
+extern MarginAsset *margin_state_find_ref(MarginState *st, const MarginAssetRef *ref);
 extern void margin_add_line_ref(MarginState *st, const MarginAssetRef *ref,
 								const struct PmVal *equity, const struct PmVal *maint_margin,
 								const struct PmVal *initial_margin, const struct PmVal *open_loss);

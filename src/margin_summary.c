@@ -172,16 +172,23 @@ finish_totals(PmVal *totals)
  * per-asset values.  The sums are exact, so the order of the assets does
  * not matter.  values_only skips the terms of sums nothing was added to:
  * the values are the same, only the display scale of a zero term is lost
- * (for callers that round, as the risk fields do).  Returns whether there
- * is a uniMMR.
+ * (for callers that round, as the risk fields do).  outside, when given,
+ * holds the collateral value and value of assets the caller summed without
+ * the state (PM_TOTAL_ACCOUNT_EQUITY and PM_TOTAL_ACTUAL_EQUITY), added in.
+ * Returns whether there is a uniMMR.
  */
 bool
-margin_state_risk(MarginState *st, PmVal *totals, bool values_only)
+margin_state_risk(MarginState *st, PmVal *totals, bool values_only, const PmVal *outside)
 {
 	int			i;
 
 	for (i = 0; i < PM_TOTAL_COUNT; i++)
 		totals[i] = pmv_zero();
+	if (outside != NULL)
+	{
+		totals[PM_TOTAL_ACCOUNT_EQUITY] = outside[PM_TOTAL_ACCOUNT_EQUITY];
+		totals[PM_TOTAL_ACTUAL_EQUITY] = outside[PM_TOTAL_ACTUAL_EQUITY];
+	}
 	for (i = 0; i < st->nassets; i++)
 	{
 		MarginAsset *a = &st->assets[i];

@@ -87,7 +87,8 @@ typedef struct PmMarginSummary
 struct PmVal;
 extern struct PmVal summary_value(const void *stored);
 extern PmMarginSummary *margin_summary_build(MarginState *st);
-extern bool margin_state_risk(MarginState *st, struct PmVal *totals, bool values_only);
+extern bool margin_state_risk(MarginState *st, struct PmVal *totals, bool values_only,
+							  const struct PmVal *outside);
 extern void margin_summary_add_to_state(MarginState *st, PmMarginSummary *s);
 
 #endif							/* PM_MARGIN_SUMMARY_H */
