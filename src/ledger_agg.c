@@ -942,6 +942,9 @@ settle_outside(LedgerState *ls, int i, const MarginAssetRef *asset)
  * their loans, open orders -- into the state's per-asset sums, once: a
  * hashed aggregate that is rescanned (the inner side of a nested loop)
  * finalizes the same state again, and must get the same answer.
+ * values_only (pm.account_ledger_risk, whose fields are rounded values):
+ * zero margins are not added, and a balance that is its asset's only line
+ * is valued outside the state (settle_outside).
  */
 static void
 ledger_settle(LedgerState *ls, LookupCache *cache, bool values_only)
