@@ -122,17 +122,15 @@ ROLLBACK;
 -- summary has it.
 BEGIN;
 UPDATE pm.collateral SET schedule = '0:1, 50000:0.5' WHERE program = 'PM_PRO' AND asset = 'BTC';
-SELECT (pm.account_ledger_risk(k, key, NULL, a, b, c, d, e, f, n)).account_equity AS by_risk,
+-- Account 1: two BTC rows; account 2: one BTC row, with USDT beside it.
+SELECT acct, (pm.account_ledger_risk(k, key, NULL, a, b, c, d, e, f, n)).account_equity AS by_risk,
        pm.account_equity(pm.account_ledger(k, key, NULL, a, b, c, d, e, f, n)) AS by_summary
-  FROM (VALUES ('a'::"char", 'PM_PRO', NULL::numeric, NULL::numeric, NULL::numeric, NULL::numeric,
+  FROM (VALUES (1, 'a'::"char", 'PM_PRO', NULL::numeric, NULL::numeric, NULL::numeric, NULL::numeric,
                 NULL::numeric, NULL::numeric, 3),
-               ('b', 'BTC', 1, 0, 0, 0, 0, 0, NULL),
-               ('b', 'BTC', 1, 0, 0, 0, 0, 0, NULL)) v(k, key, a, b, c, d, e, f, n);
--- and one line alone, with USDT beside it
-SELECT (pm.account_ledger_risk(k, key, NULL, a, b, c, d, e, f, n)).account_equity AS by_risk,
-       pm.account_equity(pm.account_ledger(k, key, NULL, a, b, c, d, e, f, n)) AS by_summary
-  FROM (VALUES ('a'::"char", 'PM_PRO', NULL::numeric, NULL::numeric, NULL::numeric, NULL::numeric,
-                NULL::numeric, NULL::numeric, 3),
-               ('b', 'BTC', 2, 0, 0, 0, 0, 0, NULL),
-               ('b', 'USDT', 10, 0, 0, 0, 0, 0, NULL)) v(k, key, a, b, c, d, e, f, n);
+               (1, 'b', 'BTC', 1, 0, 0, 0, 0, 0, NULL),
+               (1, 'b', 'BTC', 1, 0, 0, 0, 0, 0, NULL),
+               (2, 'a', 'PM_PRO', NULL, NULL, NULL, NULL, NULL, NULL, 3),
+               (2, 'b', 'BTC', 2, 0, 0, 0, 0, 0, NULL),
+               (2, 'b', 'USDT', 10, 0, 0, 0, 0, 0, NULL)) v(acct, k, key, a, b, c, d, e, f, n)
+ GROUP BY acct ORDER BY acct;
 ROLLBACK;

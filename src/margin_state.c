@@ -476,15 +476,21 @@ add_line(MarginState *st, const char *name, int name_len,
 		return;
 	/* a caller's price already taken for this asset was checked then */
 	a = ref != NULL ? find_asset(st, name, name_len, ref->hash) : NULL;
-	if (a == NULL || a->price != price)
+	if (a != NULL && a->price == price)
+		reconcile_collateral(st, a, collateral);
+	else
 	{
 		margin_check_price(name, name_len, price);
-		a = ref != NULL
-			? state_asset(st, name, name_len, ref->hash, price, collateral, ref)
-			: margin_state_asset(st, name, name_len, price, collateral);
+		if (ref == NULL)
+			a = margin_state_asset(st, name, name_len, price, collateral);
+		else if (a == NULL)
+			a = new_asset(st, name, name_len, ref->hash, price, collateral, ref);
+		else
+		{
+			reconcile_price(st, a, price, ref);
+			reconcile_collateral(st, a, collateral);
+		}
 	}
-	else
-		reconcile_collateral(st, a, collateral);
 	for (i = 0; i < 4; i++)
 		if (amounts[i] != NULL)
 			acc_add(st->mcxt, i == 0 ? &a->equity : i == 1 ? &a->maint_margin :
