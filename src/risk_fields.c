@@ -57,24 +57,18 @@ risk_fields_cache(FunctionCallInfo fcinfo)
 	{
 		TupleDesc	desc;
 		MemoryContext old;
-		int			i,
-					live = 0;
+		int			i;
 
 		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("account risk fields must be returned as a row")));
-		for (i = 0; i < desc->natts; i++)
-		{
-			Form_pg_attribute att = TupleDescAttr(desc, i);
-
-			if (att->attisdropped)
-				continue;
-			if (live >= RISK_NFIELDS || att->atttypid != risk_field_types[live])
+		/* exactly these columns, none dropped: values[] fills them by position */
+		for (i = 0; i < desc->natts && i < RISK_NFIELDS; i++)
+			if (TupleDescAttr(desc, i)->attisdropped ||
+				TupleDescAttr(desc, i)->atttypid != risk_field_types[i])
 				break;
-			live++;
-		}
-		if (i < desc->natts || live != RISK_NFIELDS || desc->natts != RISK_NFIELDS)
+		if (desc->natts != RISK_NFIELDS || i < RISK_NFIELDS)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("account risk fields cannot fill row type %s",
