@@ -143,6 +143,20 @@ SELECT f.account_id, (t.r).account_equity = round(s.account_equity, 8)
  ORDER BY 1;
 EXPLAIN (COSTS OFF) EXECUTE rescanned_risk;
 EXECUTE rescanned_risk;
+-- And for the one-field aggregates (0.13.0), whose shared state keeps the
+-- account's totals from the first final function of the first scan.
+PREPARE rescanned_fields AS
+SELECT f.account_id, t.equity = round(s.account_equity, 8)
+       AND t.uni_mmr IS NOT DISTINCT FROM round(s.uni_mmr, 8) AS same_risk
+  FROM four f
+  JOIN (SELECT l.account_id,
+               pm.ledger_risk_account_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS equity,
+               pm.ledger_risk_uni_mmr(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS uni_mmr
+          FROM pm.ledger_row l GROUP BY l.account_id) t ON t.account_id = f.account_id
+  LEFT JOIN LATERAL (SELECT * FROM pm.account_state s WHERE s.account_id = f.account_id OFFSET 0) s ON true
+ ORDER BY 1;
+EXPLAIN (COSTS OFF) EXECUTE rescanned_fields;
+EXECUTE rescanned_fields;
 RESET ALL;
 
 -- The aggregate keeps no scenario and checks what it keeps

@@ -90,29 +90,56 @@ EXPLAIN (COSTS OFF) SELECT account_id, uni_mmr FROM pm.account_risk
 RESET max_parallel_workers_per_gather;
 RESET enable_seqscan;
 
--- pm.account_risk is pm.account_ledger_risk over the ledger rows (0.12.0):
--- the same fields, to the digit and display scale, as pm.risk_of over
--- pm.account_ledger's summary -- with the fast path on and off.
-SELECT aggtransspace FROM pg_aggregate WHERE aggfnoid = 'pm.account_ledger_risk'::regproc;
+-- pm.account_risk is one aggregate per field over the ledger rows (0.13.0),
+-- pm.ledger_risk_<column>, sharing one state: the same fields, to the digit
+-- and display scale, as pm.risk_of over pm.account_ledger's summary, and as
+-- the row of pm.account_ledger_risk (0.12.0) -- with the fast path on and
+-- off.  All have pm.account_ledger's SSPACE; the field aggregates' final
+-- functions are SHAREABLE, which is what lets them share.
+SELECT aggfnoid, aggtransspace, aggfinalmodify FROM pg_aggregate
+ WHERE aggfnoid::text ~ '^pm\.(account_ledger_risk|ledger_risk_)' ORDER BY 1::text;
 CREATE TEMP VIEW risk_both AS
-SELECT v.account_id, v.r::text AS by_view, s.r::text AS by_summary
+SELECT v.account_id, v.r::text AS by_view, s.r::text AS by_summary, w.r::text AS by_row
   FROM (SELECT r.account_id, r FROM pm.account_risk r) v
   FULL JOIN (SELECT m.account_id, (m.account_id, m.program, o.*)::pm.account_risk AS r
                FROM pm.account_margin m CROSS JOIN LATERAL pm.risk_of(m.program, m.summary) o) s
+    USING (account_id)
+  FULL JOIN (SELECT m.account_id, (m.account_id, (m.r).*)::pm.account_risk AS r
+               FROM (SELECT l.account_id,
+                            pm.account_ledger_risk(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS r
+                       FROM pm.ledger_row l GROUP BY l.account_id) m) w
     USING (account_id);
-SELECT count(*) AS accounts, count(*) FILTER (WHERE by_view IS DISTINCT FROM by_summary) AS differ
+SELECT count(*) AS accounts, count(*) FILTER (WHERE by_view IS DISTINCT FROM by_summary) AS differ,
+       count(*) FILTER (WHERE by_view IS DISTINCT FROM by_row) AS differ_from_row
   FROM risk_both;
 SET portfolio_margin.fast_path = off;
-SELECT count(*) AS accounts, count(*) FILTER (WHERE by_view IS DISTINCT FROM by_summary) AS differ
+SELECT count(*) AS accounts, count(*) FILTER (WHERE by_view IS DISTINCT FROM by_summary) AS differ,
+       count(*) FILTER (WHERE by_view IS DISTINCT FROM by_row) AS differ_from_row
   FROM risk_both;
 RESET portfolio_margin.fast_path;
 SELECT by_view FROM risk_both ORDER BY account_id;
+-- Any one column alone is the same as with all the others beside it.
+SELECT count(*) AS accounts,
+       count(*) FILTER (WHERE s.v IS DISTINCT FROM r.account_status
+                           OR o.v::text IS DISTINCT FROM r.total_margin_open_loss::text
+                           OR u.v::text IS DISTINCT FROM r.uni_mmr::text) AS differ
+  FROM pm.account_risk r
+  JOIN (SELECT l.account_id,
+               pm.ledger_risk_account_status(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS v
+          FROM pm.ledger_row l GROUP BY l.account_id) s USING (account_id)
+  JOIN (SELECT l.account_id,
+               pm.ledger_risk_total_margin_open_loss(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS v
+          FROM pm.ledger_row l GROUP BY l.account_id) o USING (account_id)
+  JOIN (SELECT l.account_id,
+               pm.ledger_risk_uni_mmr(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS v
+          FROM pm.ledger_row l GROUP BY l.account_id) u USING (account_id);
 
--- The final function checks the row type it fills: a changed pm.ledger_risk
--- is an error, not a misread row.
+-- The row's final function checks the row type it fills: a changed
+-- pm.ledger_risk is an error, not a misread row.
 BEGIN;
 ALTER TYPE pm.ledger_risk ADD ATTRIBUTE extra int4;
-SELECT * FROM pm.account_risk WHERE account_id = 1;
+SELECT pm.account_ledger_risk(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n)
+  FROM pm.ledger_row l WHERE l.account_id = 1;
 ROLLBACK;
 
 -- A balance that is its asset's only line is valued without the state; two

@@ -105,6 +105,10 @@ typedef struct LedgerState
 	bool		settled;		/* balances and orders are in ms: finalized */
 	/* valued only (pm.account_ledger_risk): balances summed outside ms */
 	PmVal		outside[PM_TOTAL_COUNT];
+	/* the account's risk totals, once computed: every field's final reads them */
+	bool		risk_ready;
+	bool		risk_has_uni;
+	PmVal		risk[PM_TOTAL_COUNT];
 	int			nbal,
 				capbal;
 	LedgerBalance *bal;
@@ -1065,6 +1069,30 @@ pm_ledger_final(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The account's risk totals, from the state settled for values only, kept
+ * in the state: the aggregates of single fields share one state (their
+ * final functions are SHAREABLE) and each reads the totals the first one
+ * computed, and a rescanned hashed aggregate finalizes the same state again.
+ */
+static void
+ledger_risk_totals(LedgerState *ls, FunctionCallInfo fcinfo, RiskFieldsCache *rc)
+{
+	LookupCache *cache;
+	PmVal		totals[PM_TOTAL_COUNT];
+	int			i;
+
+	if (ls->risk_ready)
+		return;
+	cache = ls->cache ? ls->cache : lookup_cache_get_in(&rc->lookup, fcinfo->flinfo->fn_mcxt);
+	ledger_settle(ls, cache, true);
+	ledger_set_collateral(ls, cache);
+	ls->risk_has_uni = margin_state_risk(ls->ms, totals, true, ls->outside);
+	for (i = 0; i < PM_TOTAL_COUNT; i++)
+		ls->risk[i] = pmv_copy_in(ls->ms->mcxt, totals[i]);
+	ls->risk_ready = true;
+}
+
+/*
  * pm.account_ledger_risk's result: the account's pm.account_risk fields as
  * a pm.ledger_risk row, from the settled state's totals -- no summary is
  * laid out, nothing per asset is kept.
@@ -1074,19 +1102,55 @@ pm_ledger_risk_final(PG_FUNCTION_ARGS)
 {
 	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
 	RiskFieldsCache *rc;
-	LookupCache *cache;
-	PmVal		totals[PM_TOTAL_COUNT];
-	bool		has_uni;
 
 	ledger_context(fcinfo);
-	rc = risk_fields_cache(fcinfo);
-	cache = ls->cache ? ls->cache : lookup_cache_get_in(&rc->lookup, fcinfo->flinfo->fn_mcxt);
-	ledger_settle(ls, cache, true);
-	ledger_set_collateral(ls, cache);
-	has_uni = margin_state_risk(ls->ms, totals, true, ls->outside);
-	PG_RETURN_DATUM(risk_fields_datum(rc, fcinfo->flinfo->fn_mcxt,
-									  ls->is_pm ? "PM" : "PM_PRO", totals, has_uni));
+	rc = risk_fields_cache(fcinfo, true);
+	ledger_risk_totals(ls, fcinfo, rc);
+	PG_RETURN_DATUM(risk_fields_datum(rc, fcinfo->flinfo->fn_mcxt, ls->is_pm ? "PM" : "PM_PRO",
+									  ls->risk, ls->risk_has_uni));
 }
+
+/*
+ * One field of pm.account_ledger_risk, for the aggregates pm.ledger_risk_<field>:
+ * pm.account_risk asks for its ten columns this way, so that no row is
+ * formed only to be taken apart again.
+ */
+static Datum
+ledger_risk_field(FunctionCallInfo fcinfo, RiskField field)
+{
+	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
+	RiskFieldsCache *rc;
+	bool		isnull;
+	Datum		result;
+
+	ledger_context(fcinfo);
+	rc = risk_fields_cache(fcinfo, false);
+	ledger_risk_totals(ls, fcinfo, rc);
+	result = risk_field_datum(rc, fcinfo->flinfo->fn_mcxt, field, ls->is_pm ? "PM" : "PM_PRO",
+							  ls->risk, ls->risk_has_uni, NULL, &isnull);
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
+}
+
+#define RISK_FIELD_FINAL(name, field) \
+PG_FUNCTION_INFO_V1(name); \
+Datum \
+name(PG_FUNCTION_ARGS) \
+{ \
+	return ledger_risk_field(fcinfo, field); \
+}
+
+RISK_FIELD_FINAL(pm_ledger_risk_program_final, RISK_PROGRAM)
+RISK_FIELD_FINAL(pm_ledger_risk_uni_mmr_final, RISK_UNI_MMR)
+RISK_FIELD_FINAL(pm_ledger_risk_account_equity_final, RISK_ACCOUNT_EQUITY)
+RISK_FIELD_FINAL(pm_ledger_risk_actual_equity_final, RISK_ACTUAL_EQUITY)
+RISK_FIELD_FINAL(pm_ledger_risk_initial_margin_final, RISK_INITIAL_MARGIN)
+RISK_FIELD_FINAL(pm_ledger_risk_maint_margin_final, RISK_MAINT_MARGIN)
+RISK_FIELD_FINAL(pm_ledger_risk_status_final, RISK_STATUS)
+RISK_FIELD_FINAL(pm_ledger_risk_withdraw_final, RISK_WITHDRAW)
+RISK_FIELD_FINAL(pm_ledger_risk_available_final, RISK_AVAILABLE)
+RISK_FIELD_FINAL(pm_ledger_risk_open_loss_final, RISK_OPEN_LOSS)
 
 /*
  * pm.ledger_totals' result: the settled sums of everything but positions,

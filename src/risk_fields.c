@@ -32,8 +32,7 @@
 #include "risk_fields.h"
 #include "status.h"
 
-/* The columns of pm.ledger_risk, in order. */
-#define RISK_NFIELDS 10
+/* The columns of pm.ledger_risk, in order (RiskField). */
 static const Oid risk_field_types[RISK_NFIELDS] = {
 	TEXTOID,					/* program */
 	NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID,
@@ -45,39 +44,51 @@ static const Oid risk_field_types[RISK_NFIELDS] = {
 #define RISK_SCALE 8
 
 /*
- * The call site's cache: the result's row type, checked against what this
- * code writes, so a changed type is an error and not a misread row.
+ * The caller's result row type, checked against what this code writes, so
+ * a changed type is an error and not a misread row.
+ */
+static TupleDesc
+checked_row_type(FunctionCallInfo fcinfo)
+{
+	TupleDesc	desc;
+	int			i;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("account risk fields must be returned as a row")));
+	/* exactly these columns, none dropped: values[] fills them by position */
+	for (i = 0; i < desc->natts && i < RISK_NFIELDS; i++)
+		if (TupleDescAttr(desc, i)->attisdropped ||
+			TupleDescAttr(desc, i)->atttypid != risk_field_types[i])
+			break;
+	if (desc->natts != RISK_NFIELDS || i < RISK_NFIELDS)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("account risk fields cannot fill row type %s",
+						format_type_be(desc->tdtypeid)),
+				 errdetail("They fill exactly these columns, in order: program text, uni_mmr, account_equity, actual_equity, account_initial_margin and account_maint_margin numeric, account_status text, virtual_max_withdraw_amount, total_available_balance and total_margin_open_loss numeric.")));
+	return desc;
+}
+
+/*
+ * The call site's cache, with the checked row type for a row caller (a
+ * one-field caller returns its column's type, as declared).
  */
 RiskFieldsCache *
-risk_fields_cache(FunctionCallInfo fcinfo)
+risk_fields_cache(FunctionCallInfo fcinfo, bool row)
 {
 	RiskFieldsCache *rc = (RiskFieldsCache *) fcinfo->flinfo->fn_extra;
 
 	if (rc == NULL)
 	{
-		TupleDesc	desc;
-		MemoryContext old;
-		int			i;
+		TupleDesc	desc = row ? checked_row_type(fcinfo) : NULL;
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 
-		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("account risk fields must be returned as a row")));
-		/* exactly these columns, none dropped: values[] fills them by position */
-		for (i = 0; i < desc->natts && i < RISK_NFIELDS; i++)
-			if (TupleDescAttr(desc, i)->attisdropped ||
-				TupleDescAttr(desc, i)->atttypid != risk_field_types[i])
-				break;
-		if (desc->natts != RISK_NFIELDS || i < RISK_NFIELDS)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("account risk fields cannot fill row type %s",
-							format_type_be(desc->tdtypeid)),
-					 errdetail("They fill exactly these columns, in order: program text, uni_mmr, account_equity, actual_equity, account_initial_margin and account_maint_margin numeric, account_status text, virtual_max_withdraw_amount, total_available_balance and total_margin_open_loss numeric.")));
-		old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 		rc = palloc0(sizeof(RiskFieldsCache));
 		rc->mcxt = fcinfo->flinfo->fn_mcxt;
-		rc->desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		if (row)
+			rc->desc = BlessTupleDesc(CreateTupleDescCopy(desc));
 		MemoryContextSwitchTo(old);
 		fcinfo->flinfo->fn_extra = rc;
 	}
@@ -103,46 +114,88 @@ program_text(RiskFieldsCache *rc, const char *program)
 }
 
 /*
- * The row for an account in program whose totals (by PmSummaryTotal) are
- * these; has_uni says whether totals[PM_TOTAL_UNI_MMR] is set.  The ladder
- * is cached in mcxt (the call site's).
+ * One field for an account in program whose totals (by PmSummaryTotal) are
+ * these; has_uni says whether totals[PM_TOTAL_UNI_MMR] is set.  A rounded
+ * amount is written into buf (PM_DEC_NUMERIC_MAX bytes), or into memory
+ * palloc'd here when buf is NULL.  The ladder is cached in mcxt (the call
+ * site's).
  */
+Datum
+risk_field_datum(RiskFieldsCache *rc, MemoryContext mcxt, RiskField field,
+				 const char *program, const PmVal *totals, bool has_uni,
+				 void *buf, bool *isnull)
+{
+	PmVal		equity = totals[PM_TOTAL_ACCOUNT_EQUITY];
+	PmVal		v;
+
+	*isnull = false;
+	switch (field)
+	{
+		case RISK_PROGRAM:
+			return PointerGetDatum(program_text(rc, program));
+		case RISK_STATUS:
+			return PointerGetDatum(cstring_to_text(
+				pm_status_of(&rc->ladder, mcxt, program,
+							 has_uni ? &totals[PM_TOTAL_UNI_MMR] : NULL,
+							 totals[PM_TOTAL_ADJUSTED_EQUITY])));
+		case RISK_UNI_MMR:
+			if (!has_uni)
+			{
+				*isnull = true;
+				return (Datum) 0;
+			}
+			v = totals[PM_TOTAL_UNI_MMR];
+			break;
+		case RISK_ACCOUNT_EQUITY:
+			v = equity;
+			break;
+		case RISK_ACTUAL_EQUITY:
+			v = totals[PM_TOTAL_ACTUAL_EQUITY];
+			break;
+		case RISK_INITIAL_MARGIN:
+			v = totals[PM_TOTAL_INITIAL_MARGIN];
+			break;
+		case RISK_MAINT_MARGIN:
+			v = totals[PM_TOTAL_MAINT_MARGIN];
+			break;
+		case RISK_WITHDRAW:
+			{
+				pm_dec		one_point_two = {12, 1};
+
+				v = pmv_sub(equity, pmv_mul(pmv_dec(one_point_two), totals[PM_TOTAL_MAINT_MARGIN]));
+				if (pmv_sign(v) < 0)
+					v = pmv_zero();
+				break;
+			}
+		case RISK_AVAILABLE:
+			v = pmv_sub(equity, totals[PM_TOTAL_INITIAL_MARGIN]);
+			break;
+		case RISK_OPEN_LOSS:
+			v = totals[PM_TOTAL_OPEN_LOSS];
+			break;
+		default:
+			elog(ERROR, "unknown account risk field %d", (int) field);
+	}
+	return NumericGetDatum(pmv_round_into(v, RISK_SCALE, buf ? buf : palloc(PM_DEC_NUMERIC_MAX)));
+}
+
+/* The same fields as one pm.ledger_risk row. */
 Datum
 risk_fields_datum(RiskFieldsCache *rc, MemoryContext mcxt, const char *program,
 				  const PmVal *totals, bool has_uni)
 {
 	Datum		values[RISK_NFIELDS];
-	bool		nulls[RISK_NFIELDS] = {false};
+	bool		nulls[RISK_NFIELDS];
 	/* the rounded numerics, written here and copied into the row */
 	union
 	{
 		char		bytes[PM_DEC_NUMERIC_MAX];
 		int32		align;
 	}			buf[RISK_NFIELDS];
-	PmVal		equity = totals[PM_TOTAL_ACCOUNT_EQUITY];
-	PmVal		withdraw;
-	pm_dec		one_point_two = {12, 1};
+	int			i;
 
-	withdraw = pmv_sub(equity, pmv_mul(pmv_dec(one_point_two), totals[PM_TOTAL_MAINT_MARGIN]));
-	if (pmv_sign(withdraw) < 0)
-		withdraw = pmv_zero();
-
-#define ROUNDED(i, v) NumericGetDatum(pmv_round_into((v), RISK_SCALE, buf[i].bytes))
-	values[0] = PointerGetDatum(program_text(rc, program));
-	if (has_uni)
-		values[1] = ROUNDED(1, totals[PM_TOTAL_UNI_MMR]);
-	else
-		nulls[1] = true;
-	values[2] = ROUNDED(2, equity);
-	values[3] = ROUNDED(3, totals[PM_TOTAL_ACTUAL_EQUITY]);
-	values[4] = ROUNDED(4, totals[PM_TOTAL_INITIAL_MARGIN]);
-	values[5] = ROUNDED(5, totals[PM_TOTAL_MAINT_MARGIN]);
-	values[6] = PointerGetDatum(cstring_to_text(
-		pm_status_of(&rc->ladder, mcxt, program, has_uni ? &totals[PM_TOTAL_UNI_MMR] : NULL,
-					 totals[PM_TOTAL_ADJUSTED_EQUITY])));
-	values[7] = ROUNDED(7, withdraw);
-	values[8] = ROUNDED(8, pmv_sub(equity, totals[PM_TOTAL_INITIAL_MARGIN]));
-	values[9] = ROUNDED(9, totals[PM_TOTAL_OPEN_LOSS]);
-#undef ROUNDED
+	for (i = 0; i < RISK_NFIELDS; i++)
+		values[i] = risk_field_datum(rc, mcxt, (RiskField) i, program, totals, has_uni,
+									 buf[i].bytes, &nulls[i]);
 	return HeapTupleGetDatum(heap_form_tuple(rc->desc, values, nulls));
 }

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * risk_fields.h
- *	  The fields of pm.account_risk for one account, as a pm.ledger_risk
- *	  row, from its totals (risk_fields.c).
+ *	  The fields of pm.account_risk for one account, one at a time or as a
+ *	  pm.ledger_risk row, from its totals (risk_fields.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -18,14 +18,33 @@
 /* What a call site keeps for the query (in its fn_extra). */
 typedef struct RiskFieldsCache
 {
-	TupleDesc	desc;			/* pm.ledger_risk, blessed */
+	TupleDesc	desc;			/* pm.ledger_risk, blessed (row callers only) */
 	void	   *ladder;			/* status.c's ladder cache */
 	void	   *lookup;			/* lookup.c's cache, for callers that need one */
 	MemoryContext mcxt;			/* the call site's */
 	struct varlena *program[2];	/* "PM" and "PM_PRO" as text, once made */
 } RiskFieldsCache;
 
-extern RiskFieldsCache *risk_fields_cache(FunctionCallInfo fcinfo);
+/* The fields, in pm.ledger_risk's column order (and pm.account_risk's). */
+typedef enum RiskField
+{
+	RISK_PROGRAM,
+	RISK_UNI_MMR,
+	RISK_ACCOUNT_EQUITY,
+	RISK_ACTUAL_EQUITY,
+	RISK_INITIAL_MARGIN,
+	RISK_MAINT_MARGIN,
+	RISK_STATUS,
+	RISK_WITHDRAW,
+	RISK_AVAILABLE,
+	RISK_OPEN_LOSS,
+	RISK_NFIELDS
+} RiskField;
+
+extern RiskFieldsCache *risk_fields_cache(FunctionCallInfo fcinfo, bool row);
+extern Datum risk_field_datum(RiskFieldsCache *rc, MemoryContext mcxt, RiskField field,
+							  const char *program, const PmVal *totals, bool has_uni,
+							  void *buf, bool *isnull);
 extern Datum risk_fields_datum(RiskFieldsCache *rc, MemoryContext mcxt,
 							   const char *program, const PmVal *totals, bool has_uni);
 

@@ -40,7 +40,12 @@ SELECT is(ARRAY(
   SELECT p.proname || ' ' || p.provolatile::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
      AND p.provolatile <> 'i' GROUP BY 1 ORDER BY 1),
-  ARRAY['account_visible s', 'ledger_deserialize s', 'ledger_final s', 'ledger_risk_final s', 'ledger_sfunc s',
+  ARRAY['account_visible s', 'ledger_deserialize s', 'ledger_final s',
+        'ledger_risk_account_equity_final s', 'ledger_risk_account_initial_margin_final s',
+        'ledger_risk_account_maint_margin_final s', 'ledger_risk_account_status_final s',
+        'ledger_risk_actual_equity_final s', 'ledger_risk_final s', 'ledger_risk_program_final s',
+        'ledger_risk_total_available_balance_final s', 'ledger_risk_total_margin_open_loss_final s',
+        'ledger_risk_uni_mmr_final s', 'ledger_risk_virtual_max_withdraw_amount_final s', 'ledger_sfunc s',
         'ledger_totals_deserialize s', 'ledger_totals_final s', 'ledger_totals_sfunc s',
         'ledger_totals_summary s', 'ledger_totals_values s', 'liquidation_gap s', 'liquidation_price s', 'liquidation_side s', 'liquidation_threshold s', 'margin_call_threshold s',
         'max_withdraw s', 'order_side_gap s', 'position_impact s', 'recompute_accounts v',
@@ -84,7 +89,7 @@ SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace
      AND p.proname !~ '^(tiers_(in|out|recv|send|cmp|eq|ne|lt|le|gt|ge|hash)|margin_summary_(in|out|recv|send))$'
-     AND p.proname !~ '^((margin|ledger|ledger_totals|ledger_risk)_(sfunc|combine|serialize|deserialize|final)|rollup_sfunc)$'
+     AND p.proname !~ '^((margin|ledger|ledger_totals|ledger_risk)_(sfunc|combine|serialize|deserialize|final)|ledger_risk_[a-z_]+_final|rollup_sfunc)$'
      AND p.prorettype <> 'trigger'::regtype
      AND obj_description(p.oid, 'pg_proc') IS NULL$$,
   'every user-facing function has a comment');
