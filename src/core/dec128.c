@@ -276,49 +276,97 @@ cmp_limbs(const uint64_t *x, const uint64_t *y)
 }
 
 /*
- * A rounded quotient magnitude at rscale as the result: trailing zeros
- * removed, as numeric's trim_scale does.  A quotient carries 20 digits, so
- * most end in many zeros; they go by powers of ten (a few divisions, 64-bit
- * ones once the value fits) rather than one at a time (up to 38).
+ * x's trailing decimal zeros, at most limit of them, divided out of x; the
+ * count is returned.  The divisors are constants, so each test is a
+ * multiplication, not a division instruction.
+ */
+static int
+strip10_u64(uint64_t *x, int limit)
+{
+	int			n = 0;
+
+	if (limit >= 16 && *x % UINT64_C(10000000000000000) == 0)
+	{
+		*x /= UINT64_C(10000000000000000);
+		n += 16;
+		limit -= 16;
+	}
+	if (limit >= 8 && *x % 100000000 == 0)
+	{
+		*x /= 100000000;
+		n += 8;
+		limit -= 8;
+	}
+	if (limit >= 4 && *x % 10000 == 0)
+	{
+		*x /= 10000;
+		n += 4;
+		limit -= 4;
+	}
+	if (limit >= 2 && *x % 100 == 0)
+	{
+		*x /= 100;
+		n += 2;
+		limit -= 2;
+	}
+	if (limit >= 1 && *x % 10 == 0)
+	{
+		*x /= 10;
+		n += 1;
+	}
+	return n;
+}
+
+/*
+ * A rounded quotient magnitude at rescale as the result: trailing zeros
+ * removed, as numeric's trim_scale does (never below scale 0).  A quotient
+ * carries 20 digits, so most end in many zeros.  10^k divides quot only if
+ * 2^k does, so the binary zeros bound k; a magnitude beyond 64 bits is split
+ * once at 10^19, and its zeros are those of the low part unless that is 0.
  */
 static bool
 div_finish(pm_u128 quot, int32_t rscale, bool negative, pm_dec *out)
 {
-	static const int steps[] = {16, 8, 4, 2, 1};
-	int			i,
-				limit;
+	int			limit;
 
 	if (quot == 0)
-	{
 		rscale = 0;
-		limit = 0;
-	}
-	else
+	else if (quot <= (pm_u128) PM_I128_MAX)
 	{
-		/* 10^k divides quot only if 2^k does: the binary zeros bound k */
 		limit = U64(quot) != 0 ? __builtin_ctzll(U64(quot)) : 64 + __builtin_ctzll(U64(quot >> 64));
 		if (limit > rscale)
 			limit = rscale;
-	}
-	for (i = 0; limit > 0 && i < (int) (sizeof(steps) / sizeof(steps[0])); i++)
-	{
-		pm_u128		p = pow10_table[steps[i]];
-
-		while (limit >= steps[i] && (quot >> 64) != 0)
+		if (limit > 0 && (quot >> 64) == 0)
 		{
-			pm_u128		q = quot / p;
+			uint64_t	x = U64(quot);
 
-			if (q * p != quot)
-				break;
-			quot = q;
-			rscale -= steps[i];
-			limit -= steps[i];
+			rscale -= strip10_u64(&x, limit);
+			quot = x;
 		}
-		while (limit >= steps[i] && (quot >> 64) == 0 && U64(quot) % U64(p) == 0)
+		else if (limit > 0)
 		{
-			quot = U64(quot) / U64(p);
-			rscale -= steps[i];
-			limit -= steps[i];
+			/* quot < 2^127, so hi < 2^127 / 10^19 < 2^64 */
+			uint64_t	hi = U64(quot / pow10_table[19]);
+			uint64_t	lo = U64(quot - (pm_u128) hi * pow10_table[19]);
+
+			if (lo != 0)
+			{
+				/* lo < 10^19 has at most 18 zeros: quot has the same */
+				int			t = strip10_u64(&lo, limit);
+
+				quot = (pm_u128) hi * pow10_table[19 - t] + lo;
+				rscale -= t;
+			}
+			else if (limit < 19)
+			{
+				quot = (pm_u128) hi * pow10_table[19 - limit];
+				rscale -= limit;
+			}
+			else
+			{
+				rscale -= 19 + strip10_u64(&hi, limit - 19);
+				quot = hi;
+			}
 		}
 	}
 	if (!make_coef(quot, negative, &out->coef))

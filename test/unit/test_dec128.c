@@ -133,6 +133,50 @@ test_mul_random(void)
 	CHECK(fitted > 50000, "many random products fit");
 }
 
+/*
+ * Quotients that end in zeros -- a dividend with zeros of its own over a
+ * divisor of twos and fives, as a notional over a leverage -- at every
+ * size, so trimming meets every count of zeros on both sides of 2^64.
+ */
+static void
+test_division_zeros(void)
+{
+	static const int64_t divisors[] = {1, 2, 4, 5, 8, 10, 16, 20, 25, 40, 50, 64, 100, 125, 200, 1000, 3, 7};
+	int			i,
+				bad = 0,
+				trimmed = 0;
+
+	for (i = 0; i < 200000; i++)
+	{
+		int			z = (int) (rnd() % 20);
+		pm_dec		a = {rnd_coef(1 + (int) (rnd() % 19)), (int) (rnd() % 20)};
+		pm_dec		b = {divisors[rnd() % (sizeof(divisors) / sizeof(divisors[0]))], (int) (rnd() % 4)};
+		pm_dec		got,
+					want;
+		bool		g,
+					w;
+
+		a.coef *= (pm_i128) pm_dec_pow10[z];
+		g = pm_dec_div(a, b, &got);
+		w = ref_div(a, b, &want);
+		if (g && (!w || got.coef != want.coef || got.scale != want.scale))
+		{
+			if (bad++ < 5)
+			{
+				char		x[64],
+							y[64];
+
+				pm_dec_to_string(a, x, 64);
+				pm_dec_to_string(b, y, 64);
+				printf("#   %s / %s differs from the reference\n", x, y);
+			}
+		}
+		trimmed += g && got.scale < 20;
+	}
+	CHECK(bad == 0, "200,000 divisions ending in zeros equal the bitwise reference");
+	CHECK(trimmed > 100000, "most of them are trimmed");
+}
+
 /* Random operands of every size, against the slow reference. */
 static void
 test_division_random(void)
@@ -334,6 +378,7 @@ main(void)
 	test_mul_random();
 	test_division();
 	test_division_random();
+	test_division_zeros();
 	test_digits();
 	test_round();
 	return unit_done();
