@@ -134,6 +134,22 @@ SELECT count(*) AS accounts,
                pm.ledger_risk_uni_mmr(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS v
           FROM pm.ledger_row l GROUP BY l.account_id) u USING (account_id);
 
+-- pm.account_ledger's final function (READ_WRITE, a summary with every line
+-- in the state) never shares the field aggregates' state, which keeps some
+-- balances outside it: beside them, over the same rows, it gives the
+-- summary it gives alone.  (Every column is read: one that is not would not
+-- be computed.)
+SELECT count(*) AS accounts,
+       count(*) FILTER (WHERE x.s::text IS DISTINCT FROM m.summary::text
+                           OR x.e IS DISTINCT FROM round(pm.account_equity(m.summary), 8)
+                           OR x.u IS DISTINCT FROM round(pm.uni_mmr(m.summary), 8)) AS differ
+  FROM (SELECT l.account_id,
+               pm.ledger_risk_account_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS e,
+               pm.account_ledger(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS s,
+               pm.ledger_risk_uni_mmr(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS u
+          FROM pm.ledger_row l GROUP BY l.account_id) x
+  JOIN pm.account_margin m USING (account_id);
+
 -- The row's final function checks the row type it fills: a changed
 -- pm.ledger_risk is an error, not a misread row.
 BEGIN;
