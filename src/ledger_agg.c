@@ -161,6 +161,35 @@ arg_value(FunctionCallInfo fcinfo, int n)
 	return pmv_numeric((Numeric) DatumGetPointer(PG_GETARG_DATUM(n)));
 }
 
+/*
+ * A balance row's amounts (arguments 4 to 9) straight into the fast path:
+ * true when all are stored short numerics that fit and the equity does,
+ * so nothing is built twice; false leaves the row to the general path,
+ * which gives the same values (and the errors).
+ */
+static bool
+balance_fast(FunctionCallInfo fcinfo, LedgerBalance *b)
+{
+	pm_dec		v[6];
+	pm_dec		e;
+	int			i;
+
+	if (unlikely(!pm_fast_path))
+		return false;
+	for (i = 0; i < 6; i++)
+		if (PG_ARGISNULL(4 + i) ||
+			!pm_dec_from_short_numeric((Numeric) DatumGetPointer(PG_GETARG_DATUM(4 + i)), &v[i]))
+			return false;
+	/* as the general path: free + locked - borrowed - interest + um + cm */
+	if (!pm_dec_add(v[0], v[1], &e) || !pm_dec_sub(e, v[2], &e) || !pm_dec_sub(e, v[3], &e) ||
+		!pm_dec_add(e, v[4], &e) || !pm_dec_add(e, v[5], &e))
+		return false;
+	b->equity = pmv_dec(e);
+	b->borrowed = pmv_dec(v[2]);
+	b->interest = pmv_dec(v[3]);
+	return true;
+}
+
 static AssetInfo *
 arg_asset(LookupCache *cache, FunctionCallInfo fcinfo, int n)
 {
@@ -447,20 +476,24 @@ ledger_transition(FunctionCallInfo fcinfo, bool totals)
 		case 'b':
 			{
 				LedgerBalance b;
-				PmVal		f = arg_value(fcinfo, 4),
-							l = arg_value(fcinfo, 5),
-							u = arg_value(fcinfo, 8),
-							c = arg_value(fcinfo, 9);
 
+				if (!balance_fast(fcinfo, &b))
+				{
+					PmVal		f = arg_value(fcinfo, 4),
+								l = arg_value(fcinfo, 5),
+								u = arg_value(fcinfo, 8),
+								c = arg_value(fcinfo, 9);
+
+					b.borrowed = arg_value(fcinfo, 6);
+					b.interest = arg_value(fcinfo, 7);
+					/* as pm.margin_line writes it: free + locked - borrowed - interest + um + cm */
+					b.equity = pmv_add(pmv_add(pmv_sub(pmv_sub(pmv_add(f, l), b.borrowed),
+													   b.interest), u), c);
+					b.equity = pmv_copy_in(aggcontext, b.equity);
+					b.borrowed = pmv_copy_in(aggcontext, b.borrowed);
+					b.interest = pmv_copy_in(aggcontext, b.interest);
+				}
 				b.asset = arg_asset(cache, fcinfo, 2);
-				b.borrowed = arg_value(fcinfo, 6);
-				b.interest = arg_value(fcinfo, 7);
-				/* as pm.margin_line writes it: free + locked - borrowed - interest + um + cm */
-				b.equity = pmv_add(pmv_add(pmv_sub(pmv_sub(pmv_add(f, l), b.borrowed),
-												   b.interest), u), c);
-				b.equity = pmv_copy_in(aggcontext, b.equity);
-				b.borrowed = pmv_copy_in(aggcontext, b.borrowed);
-				b.interest = pmv_copy_in(aggcontext, b.interest);
 				add_balance(ls, b);
 				break;
 			}

@@ -123,6 +123,9 @@ void
 position_line(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry, int32 leverage,
 			  PmVal *pnl, PmVal *mm, PmVal *im)
 {
+	if (!s->is_cm && mark.is_dec && qty.is_dec && entry.is_dec &&
+		pm_um_line_dec(qty.d, entry.d, mark.d, s->brackets, leverage, pnl, mm, im))
+		return;
 	position_values(s, mark, qty, entry, pnl, mm);
 	*im = s->is_cm ? pm_cm_im(qty, s->contract_size, mark, leverage)
 		: pm_um_im(qty, mark, leverage);

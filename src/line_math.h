@@ -23,6 +23,8 @@ extern PmVal pm_um_mm(PmVal qty, PmVal mark, PmTiers *brackets);
 extern PmVal pm_cm_mm(PmVal contracts, PmVal size, PmVal mark, PmTiers *brackets);
 extern int	pm_cm_bracket_of(PmVal contracts, PmVal size, PmVal mark, PmTiers *brackets);
 extern PmVal pm_um_im(PmVal qty, PmVal mark, int32 leverage);
+extern bool pm_um_line_dec(pm_dec qty, pm_dec entry, pm_dec mark, PmTiers *brackets,
+						   int32 leverage, PmVal *pnl, PmVal *mm, PmVal *im);
 extern PmVal pm_cm_im(PmVal contracts, PmVal size, PmVal mark, int32 leverage);
 extern PmVal pm_cm_notional_of(PmVal contracts, PmVal size, PmVal mark);
 extern PmVal pm_loan_mm(PmVal borrowed, PmVal interest, PmVal mmr);
