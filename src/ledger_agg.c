@@ -949,7 +949,7 @@ pm_ledger_totals_deserialize(PG_FUNCTION_ARGS)
  * equity.
  */
 static bool
-settle_outside(LedgerState *ls, int i, const MarginAssetRef *asset)
+settle_outside(LedgerState *ls, int i, const MarginAssetRef *asset, uint64 shared_bits)
 {
 	LedgerBalance *b = &ls->bal[i];
 	MemoryContext old;
@@ -958,10 +958,21 @@ settle_outside(LedgerState *ls, int i, const MarginAssetRef *asset)
 
 	if (margin_state_find_ref(ls->ms, asset) != NULL)
 		return false;
-	for (j = 0; j < ls->nbal; j++)
-		if (j != i && same_asset(ls->bal[j].asset, b->asset))
-			return false;
-	if (!margin_check_line(asset->name, asset->len, &b->equity, NULL, NULL, NULL, asset->price))
+	/* another balance of the asset? only if another shares its hash bit */
+	if (shared_bits & (UINT64CONST(1) << (b->asset->hash & 63)))
+		for (j = 0; j < ls->nbal; j++)
+			if (j != i && same_asset(ls->bal[j].asset, b->asset))
+				return false;
+	/*
+	 * margin_check_line's tests: with a fast-path equity (finite), a price
+	 * and a name of valid length, only "is it zero" is left
+	 */
+	if (b->equity.is_dec && asset->price != NULL && asset->len > 0 && asset->len <= PM_ASSET_NAME_MAX)
+	{
+		if (pm_dec_sign(b->equity.d) == 0)
+			return true;
+	}
+	else if (!margin_check_line(asset->name, asset->len, &b->equity, NULL, NULL, NULL, asset->price))
 		return true;
 	margin_check_price(asset->name, asset->len, asset->price);
 	value = pmv_mul(b->equity, asset->price_val);
@@ -1009,6 +1020,17 @@ ledger_settle(LedgerState *ls, LookupCache *cache, bool values_only)
 
 	if (ls->nbal > 0)
 	{
+		uint64		seen = 0,
+					shared_bits = 0;
+
+		/* the hash bits more than one balance has (same asset, same hash) */
+		for (i = 0; i < ls->nbal; i++)
+		{
+			uint64		bit = UINT64CONST(1) << (ls->bal[i].asset->hash & 63);
+
+			shared_bits |= seen & bit;
+			seen |= bit;
+		}
 		mmr_num = lookup_loan_mmr(cache, ls->leverage);
 		if (mmr_num == NULL)
 			ereport(ERROR,
@@ -1026,7 +1048,7 @@ ledger_settle(LedgerState *ls, LookupCache *cache, bool values_only)
 			/* without a loan both margins are 0: by value, nothing to add */
 			if (values_only && pmv_sign(b->borrowed) == 0 && pmv_sign(b->interest) == 0)
 			{
-				if (!settle_outside(ls, i, &asset))
+				if (!settle_outside(ls, i, &asset, shared_bits))
 					margin_add_line_ref(ms, &asset, &b->equity, NULL, NULL, NULL);
 				continue;
 			}
