@@ -203,8 +203,12 @@ arg_asset(LookupCache *cache, FunctionCallInfo fcinfo, int n)
 	return a;
 }
 
-static void
-add_balance(LedgerState *ls, LedgerBalance b)
+/*
+ * Room for one more balance: the slot it goes in, filled in place by the
+ * caller (a balance is 128 bytes), which then counts it.
+ */
+static LedgerBalance *
+balance_slot(LedgerState *ls)
 {
 	if (ls->nbal == ls->capbal)
 	{
@@ -213,7 +217,14 @@ add_balance(LedgerState *ls, LedgerBalance b)
 			? repalloc(ls->bal, sizeof(LedgerBalance) * ls->capbal)
 			: MemoryContextAlloc(ls->ms->mcxt, sizeof(LedgerBalance) * ls->capbal);
 	}
-	ls->bal[ls->nbal++] = b;
+	return &ls->bal[ls->nbal];
+}
+
+static void
+add_balance(LedgerState *ls, LedgerBalance b)
+{
+	*balance_slot(ls) = b;
+	ls->nbal++;
 }
 
 static void
@@ -475,26 +486,26 @@ ledger_transition(FunctionCallInfo fcinfo, bool totals)
 			}
 		case 'b':
 			{
-				LedgerBalance b;
+				LedgerBalance *b = balance_slot(ls);
 
-				if (!balance_fast(fcinfo, &b))
+				if (!balance_fast(fcinfo, b))
 				{
 					PmVal		f = arg_value(fcinfo, 4),
 								l = arg_value(fcinfo, 5),
 								u = arg_value(fcinfo, 8),
 								c = arg_value(fcinfo, 9);
 
-					b.borrowed = arg_value(fcinfo, 6);
-					b.interest = arg_value(fcinfo, 7);
+					b->borrowed = arg_value(fcinfo, 6);
+					b->interest = arg_value(fcinfo, 7);
 					/* as pm.margin_line writes it: free + locked - borrowed - interest + um + cm */
-					b.equity = pmv_add(pmv_add(pmv_sub(pmv_sub(pmv_add(f, l), b.borrowed),
-													   b.interest), u), c);
-					b.equity = pmv_copy_in(aggcontext, b.equity);
-					b.borrowed = pmv_copy_in(aggcontext, b.borrowed);
-					b.interest = pmv_copy_in(aggcontext, b.interest);
+					b->equity = pmv_add(pmv_add(pmv_sub(pmv_sub(pmv_add(f, l), b->borrowed),
+														b->interest), u), c);
+					b->equity = pmv_copy_in(aggcontext, b->equity);
+					b->borrowed = pmv_copy_in(aggcontext, b->borrowed);
+					b->interest = pmv_copy_in(aggcontext, b->interest);
 				}
-				b.asset = arg_asset(cache, fcinfo, 2);
-				add_balance(ls, b);
+				b->asset = arg_asset(cache, fcinfo, 2);
+				ls->nbal++;
 				break;
 			}
 		case 'p':
