@@ -93,7 +93,7 @@ pm_dec_from_short_numeric(Numeric num, pm_dec *out)
 
 		if (t > 19)
 			return false;
-		c = (pm_u128) value * (pm_u128) pm_dec_pow10[t];
+		c = (pm_u128) value * (uint64) pm_dec_pow10[t];	/* 10^19 fits 64 bits */
 		out->coef = (h & PM_NUMERIC_SHORT_SIGN_MASK) ? -(pm_i128) c : (pm_i128) c;
 	}
 	else
