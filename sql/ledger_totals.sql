@@ -74,11 +74,12 @@ SELECT * FROM state_vs_rows ORDER BY account_id;
 SELECT account_id, account_equity, maint_margin FROM pm.account_state
  WHERE account_id BETWEEN 20001 AND 20004 ORDER BY 1;
 
--- Partial aggregation: workers' states carry the kept positions (statistics
--- taken first, so that the plan does not depend on when autovacuum ran;
--- sorted, as hashing and sorting cost about the same on tables this small
--- and the choice flipped with the pages autovacuum left)
-ANALYZE pm.account, pm.balance, pm.position, pm.open_order;
+-- Partial aggregation: workers' states carry the kept positions (vacuumed
+-- and analyzed first, so that the plan does not depend on when autovacuum
+-- ran: under valgrind, with ANALYZE alone, the Parallel Append's children
+-- came in another order; sorted, as hashing and sorting cost about the same
+-- on tables this small and the choice flipped with the pages autovacuum left)
+VACUUM ANALYZE pm.account, pm.balance, pm.position, pm.open_order;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
