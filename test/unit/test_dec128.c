@@ -134,6 +134,31 @@ test_mul_random(void)
 }
 
 /*
+ * a / b against the slow reference: the fast path may refuse, and when it
+ * answers it must answer right.  Counts a wrong answer in *bad (the first
+ * five printed) and returns whether the fast path answered, its result in
+ * *got.
+ */
+static bool
+division_checked(pm_dec a, pm_dec b, pm_dec *got, int *bad)
+{
+	pm_dec		want;
+	bool		g = pm_dec_div(a, b, got);
+	bool		w = ref_div(a, b, &want);
+
+	if (g && (!w || got->coef != want.coef || got->scale != want.scale) && (*bad)++ < 5)
+	{
+		char		x[64],
+					y[64];
+
+		pm_dec_to_string(a, x, 64);
+		pm_dec_to_string(b, y, 64);
+		printf("#   %s / %s differs from the reference\n", x, y);
+	}
+	return g;
+}
+
+/*
  * Quotients that end in zeros -- a dividend with zeros of its own over a
  * divisor of twos and fives, as a notional over a leverage -- at every
  * size, so trimming meets every count of zeros on both sides of 2^64.
@@ -151,27 +176,11 @@ test_division_zeros(void)
 		int			z = (int) (rnd() % 20);
 		pm_dec		a = {rnd_coef(1 + (int) (rnd() % 19)), (int) (rnd() % 20)};
 		pm_dec		b = {divisors[rnd() % (sizeof(divisors) / sizeof(divisors[0]))], (int) (rnd() % 4)};
-		pm_dec		got,
-					want;
-		bool		g,
-					w;
+		pm_dec		got;
 
 		a.coef *= (pm_i128) pm_dec_pow10[z];
-		g = pm_dec_div(a, b, &got);
-		w = ref_div(a, b, &want);
-		if (g && (!w || got.coef != want.coef || got.scale != want.scale))
-		{
-			if (bad++ < 5)
-			{
-				char		x[64],
-							y[64];
-
-				pm_dec_to_string(a, x, 64);
-				pm_dec_to_string(b, y, 64);
-				printf("#   %s / %s differs from the reference\n", x, y);
-			}
-		}
-		trimmed += g && got.scale < 20;
+		if (division_checked(a, b, &got, &bad))
+			trimmed += got.scale < 20;
 	}
 	CHECK(bad == 0, "200,000 divisions ending in zeros equal the bitwise reference");
 	CHECK(trimmed > 100000, "most of them are trimmed");
@@ -189,29 +198,11 @@ test_division_random(void)
 	{
 		pm_dec		a = {rnd_coef(38), (int) (rnd() % 20)};
 		pm_dec		b = {rnd_coef(1 + (int) (rnd() % 38)), (int) (rnd() % 20)};
-		pm_dec		got,
-					want;
-		bool		g,
-					w;
+		pm_dec		got;
 
 		if (b.coef == 0)
 			continue;
-		g = pm_dec_div(a, b, &got);
-		w = ref_div(a, b, &want);
-		/* the fast path may refuse; when it answers, it answers right */
-		if (g && (!w || got.coef != want.coef || got.scale != want.scale))
-		{
-			if (bad++ < 5)
-			{
-				char		x[64],
-							y[64];
-
-				pm_dec_to_string(a, x, 64);
-				pm_dec_to_string(b, y, 64);
-				printf("#   %s / %s differs from the reference\n", x, y);
-			}
-		}
-		fitted += g;
+		fitted += division_checked(a, b, &got, &bad);
 	}
 	CHECK(bad == 0, "200,000 random divisions equal the bitwise reference");
 	CHECK(fitted > 150000, "the fast path answers most divisions");
