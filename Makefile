@@ -19,6 +19,7 @@ OBJS = \
 	src/margin_agg.o \
 	src/status.o \
 	src/risk_fields.o \
+	src/risk_split.o \
 	src/orders.o \
 	src/dec_numeric.o \
 	src/pm_value.o \
@@ -37,7 +38,7 @@ DATA = $(wildcard sql/portfolio_margin--*.sql)
 REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors \
 	margin_aggregate margin_plans reference_schema spec_accounts account_state ledger_totals \
 	position_changes \
-	hostile_input beyond reference_cache
+	hostile_input beyond reference_cache risk_split
 REGRESS_OPTS = --load-extension=portfolio_margin
 
 # Concurrency: pg_isolation_regress specs in test/isolation

@@ -23,12 +23,13 @@ SELECT isnt((SELECT typreceive FROM pg_type WHERE oid = 'pm.tiers'::regtype), 0:
             'pm.tiers has binary receive');
 
 -- Functions depend only on their arguments (IMMUTABLE), except those that
--- read tables (STABLE: pm.status, the account ledger's support functions)
+-- read tables (STABLE: pm.status, the account ledger's support functions,
+-- pm.account_risk_split and its planner support)
 -- and those that keep pm.account_state (VOLATILE: they write); all but the
 -- writers may run in parallel workers; all are STRICT but those that must
 -- see NULLs (aggregate transitions, pm.order_open_loss, the status forms
 -- with a previous status, pm.ledger_totals_with_positions's absent rows,
--- the writers).
+-- the writers, and pm.account_risk_split, which takes no arguments).
 SELECT is(ARRAY(
   SELECT p.proname::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
@@ -40,7 +41,7 @@ SELECT is(ARRAY(
   SELECT p.proname || ' ' || p.provolatile::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
      AND p.provolatile <> 'i' GROUP BY 1 ORDER BY 1),
-  ARRAY['account_visible s', 'ledger_deserialize s', 'ledger_final s',
+  ARRAY['account_risk_split s', 'account_risk_split_support s', 'account_visible s', 'ledger_deserialize s', 'ledger_final s',
         'ledger_risk_account_equity_final s', 'ledger_risk_account_initial_margin_final s',
         'ledger_risk_account_maint_margin_final s', 'ledger_risk_account_status_final s',
         'ledger_risk_actual_equity_final s', 'ledger_risk_final s', 'ledger_risk_program_final s',
@@ -57,7 +58,7 @@ SELECT is(ARRAY(
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prokind = 'f'
      AND p.prorettype <> 'trigger'::regtype AND NOT p.proisstrict
    GROUP BY p.proname ORDER BY 1),
-  ARRAY['account_visible', 'ledger_combine', 'ledger_sfunc', 'ledger_totals_sfunc',
+  ARRAY['account_risk_split', 'account_visible', 'ledger_combine', 'ledger_sfunc', 'ledger_totals_sfunc',
         'ledger_totals_with_positions', 'margin_combine',
         'margin_sfunc', 'max_withdraw', 'order_open_loss', 'recompute_accounts', 'recompute_batch',
         'refresh_account_state', 'restatus_accounts', 'revalue_accounts', 'revalue_batch', 'risk_of',
@@ -89,7 +90,7 @@ SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace
      AND p.proname !~ '^(tiers_(in|out|recv|send|cmp|eq|ne|lt|le|gt|ge|hash)|margin_summary_(in|out|recv|send))$'
-     AND p.proname !~ '^((margin|ledger|ledger_totals|ledger_risk)_(sfunc|combine|serialize|deserialize|final)|ledger_risk_[a-z_]+_final|rollup_sfunc)$'
+     AND p.proname !~ '^((margin|ledger|ledger_totals|ledger_risk)_(sfunc|combine|serialize|deserialize|final)|ledger_risk_[a-z_]+_final|rollup_sfunc|account_risk_split_support)$'
      AND p.prorettype <> 'trigger'::regtype
      AND obj_description(p.oid, 'pg_proc') IS NULL$$,
   'every user-facing function has a comment');

@@ -6,7 +6,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION portfolio_margin;
-SELECT plan(33);
+SELECT plan(36);
 
 ------------------------------------------------------------------------------
 -- The roles and what they are granted
@@ -122,6 +122,40 @@ SELECT results_eq($$SELECT * FROM everything WHERE account_id IN (1, 3) ORDER BY
                   $$SELECT e.* FROM everything e JOIN seen s USING (account_id)
                      WHERE s.analyst = 'analyst_odd' AND s.what = 'account_risk' ORDER BY account_id$$,
                   'an analyst''s accounts have the same risk as the owner sees');
+
+-- pm.account_risk's two ranges (0.14.0) meet at the middle of all account
+-- ids, row security or not; with workers, each range applies the analyst's
+-- policies, and the odd analyst (accounts 1 and 3, one in each range) reads
+-- the same rows as serially.
+CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  line text;
+  plan text := '';
+BEGIN
+  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+    plan := plan || line || E'\n';
+  END LOOP;
+  RETURN plan;
+END
+$$;
+GRANT SELECT ON everything TO pm_reader;
+ANALYZE pm.account, pm.balance, pm.position, pm.open_order;
+SET LOCAL ROLE analyst_odd;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SET LOCAL enable_seqscan = off;
+SELECT is(pm.account_risk_split(), 3::int8, 'the split is the middle of all four accounts'' ids');
+SELECT matches(pg_temp.plan_of('SELECT * FROM pm.account_risk'), 'Gather.*Parallel Append',
+               'an analyst''s whole-book read runs the ranges in parallel');
+SELECT results_eq($$SELECT * FROM pm.account_risk ORDER BY account_id$$,
+                  $$SELECT * FROM everything WHERE account_id IN (1, 3) ORDER BY account_id$$,
+                  'with workers, the odd analyst reads accounts 1 and 3 with the owner''s risk');
+RESET enable_seqscan;
+RESET max_parallel_workers_per_gather;
+RESET parallel_tuple_cost;
+RESET parallel_setup_cost;
+RESET ROLE;
 
 -- A reader cannot write, not even the state
 SET LOCAL ROLE analyst_odd;

@@ -1,0 +1,108 @@
+-- pm.account_risk in two account ranges (0.14.0): the split, how a query
+-- for one account excludes the other range, the parallel plan that runs the
+-- two side by side, and that every account is in exactly one range whatever
+-- the split is.
+
+-- Forty accounts, 101 to 140 (the tests before leave none): USDT and BTC
+-- balances, BTC loans on every third, a BTCUSDT position on every other.
+INSERT INTO pm.asset VALUES ('USDT', 1), ('BTC', 40000);
+INSERT INTO pm.collateral VALUES ('PM_PRO', 'USDT', '0:1'), ('PM_PRO', 'BTC', '0:0.95');
+INSERT INTO pm.symbol VALUES ('BTCUSDT', 'UM', 'BTC', 'USDT', NULL, 41000, '0:0.005');
+INSERT INTO pm.account SELECT g, 'PM_PRO', 3 FROM generate_series(101, 140) g;
+INSERT INTO pm.balance (account_id, asset, cross_free, um_wallet)
+  SELECT g, 'USDT', 100 * g, 10 * g FROM generate_series(101, 140) g;
+INSERT INTO pm.balance (account_id, asset, cross_free, cross_borrowed)
+  SELECT g, 'BTC', g / 1000.0, CASE WHEN g % 3 = 0 THEN g / 2000.0 ELSE 0 END
+    FROM generate_series(101, 140) g;
+INSERT INTO pm.position (account_id, symbol, qty, entry_price, leverage)
+  SELECT g, 'BTCUSDT', (g - 120) / 100.0, 40000 + g, 10 FROM generate_series(102, 140, 2) g;
+VACUUM ANALYZE pm.account, pm.balance, pm.position, pm.open_order;
+
+-- The split is the middle of the smallest and largest account id, rounded
+-- up: min + ceil((max - min) / 2).
+SELECT min(account_id), max(account_id), pm.account_risk_split() AS split,
+       min(account_id) + ceil((max(account_id) - min(account_id)) / 2.0) AS expected
+  FROM pm.account;
+
+-- Every account once, the same rows as one aggregate over all the ledger
+-- rows (0.13.0's view).
+SELECT count(*) AS accounts, count(DISTINCT account_id) AS distinct_accounts,
+       (SELECT count(DISTINCT account_id) FROM pm.ledger_row) AS ledger_accounts
+  FROM pm.account_risk;
+SELECT count(*) AS differ
+  FROM (SELECT r.account_id, r::text AS r FROM pm.account_risk r) v
+  FULL JOIN (SELECT x.account_id, (x.account_id, (x.r).*)::pm.account_risk::text AS r
+               FROM (SELECT l.account_id,
+                            pm.account_ledger_risk(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d,
+                                                   l.e, l.f, l.n) AS r
+                       FROM pm.ledger_row l GROUP BY l.account_id) x) o USING (account_id)
+ WHERE v.r IS DISTINCT FROM o.r;
+
+-- The call is folded into a constant when the query is planned; a query
+-- for one account leaves the other range out at plan time.
+SET max_parallel_workers_per_gather = 0;
+EXPLAIN (COSTS OFF) SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 105;
+EXPLAIN (COSTS OFF) SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 135;
+RESET max_parallel_workers_per_gather;
+
+-- A whole-book query with workers: Gather over a Parallel Append whose two
+-- children are the ranges, each a GroupAggregate over the primary keys.
+-- The same rows as serial.
+SET enable_seqscan = off;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF)
+SELECT md5(string_agg(r::text, ';' ORDER BY r.account_id)) FROM pm.account_risk r;
+SELECT count(*) AS accounts, md5(string_agg(r::text, ';' ORDER BY r.account_id)) AS parallel_book
+  FROM pm.account_risk r \gset
+SET max_parallel_workers_per_gather = 0;
+SELECT :accounts AS accounts,
+       md5(string_agg(r::text, ';' ORDER BY r.account_id)) = :'parallel_book' AS serial_is_parallel
+  FROM pm.account_risk r;
+RESET max_parallel_workers_per_gather;
+RESET parallel_tuple_cost;
+RESET parallel_setup_cost;
+RESET enable_seqscan;
+
+-- A cached plan keeps its split; accounts added later below the smallest
+-- id and above the largest are still each read once.
+SET plan_cache_mode = force_generic_plan;
+SET max_parallel_workers_per_gather = 0;
+PREPARE book AS SELECT count(*) AS accounts, sum(account_equity) FROM pm.account_risk;
+EXECUTE book;
+EXPLAIN (COSTS OFF) EXECUTE book;
+INSERT INTO pm.account VALUES (-5, 'PM_PRO', 3), (5000, 'PM_PRO', 3);
+INSERT INTO pm.balance (account_id, asset, cross_free) VALUES (-5, 'USDT', 1), (5000, 'USDT', 1);
+SELECT pm.account_risk_split() AS split_now;
+EXECUTE book;
+SELECT count(*) AS accounts, sum(account_equity) FROM pm.account_risk;
+DEALLOCATE book;
+RESET max_parallel_workers_per_gather;
+RESET plan_cache_mode;
+
+-- Without SELECT on pm.account the split is the smallest int8 (the lower
+-- range is empty); SELECT on the account_id column alone is enough.
+CREATE ROLE split_nobody;
+CREATE ROLE split_column;
+GRANT USAGE ON SCHEMA pm TO split_nobody, split_column;
+GRANT SELECT (account_id) ON pm.account TO split_column;
+SET ROLE split_nobody;
+SELECT pm.account_risk_split() AS split_without_select;
+RESET ROLE;
+SET ROLE split_column;
+SELECT pm.account_risk_split() AS split_with_column_select;
+RESET ROLE;
+REVOKE SELECT (account_id) ON pm.account FROM split_column;
+REVOKE USAGE ON SCHEMA pm FROM split_nobody, split_column;
+DROP ROLE split_nobody;
+DROP ROLE split_column;
+
+-- No accounts: the smallest int8, every account (none) in the upper range.
+BEGIN;
+DELETE FROM pm.balance;
+DELETE FROM pm.position;
+DELETE FROM pm.open_order;
+DELETE FROM pm.account;
+SELECT pm.account_risk_split() AS split_of_none;
+ROLLBACK;
