@@ -22,6 +22,10 @@
 -- planned (a planner support function), so every process of one query
 -- uses the same value and a query for one account excludes the other
 -- range at plan time.  See src/risk_split.c.
+--
+-- The price is in single-account reads through the view: the planner plans
+-- both ranges (one of them empty).  pm.account_risk_of(account_id) reads one
+-- account with a plan the session keeps.
 ------------------------------------------------------------------------------
 
 \echo Use "ALTER EXTENSION portfolio_margin UPDATE TO '0.14.0'" to load this file. \quit
@@ -37,8 +41,8 @@ COMMENT ON FUNCTION pm.account_risk_split() IS
   'and largest account_id under the query''s snapshot, folded into a constant when a query is planned; '
   'the smallest int8 (all accounts in the upper range) when the caller cannot read every account_id';
 
--- The two ranges' column lists are the same ten aggregates over the same
--- rows; they are written once here.
+-- The view's two ranges and pm.account_risk_of have the same ten aggregates
+-- over the same rows; the list is written once here.
 DO $$
 DECLARE
   aggs text;
@@ -54,10 +58,20 @@ BEGIN
   EXECUTE pg_catalog.format(
     'CREATE OR REPLACE VIEW pm.account_risk AS '
     'SELECT l.account_id, %1$s FROM pm.ledger_row l '
-    'WHERE l.account_id < pm.account_risk_split() GROUP BY l.account_id '
+    'WHERE l.account_id OPERATOR(pg_catalog.<) pm.account_risk_split() GROUP BY l.account_id '
     'UNION ALL '
     'SELECT l.account_id, %1$s FROM pm.ledger_row l '
-    'WHERE l.account_id >= pm.account_risk_split() GROUP BY l.account_id', aggs);
+    'WHERE l.account_id OPERATOR(pg_catalog.>=) pm.account_risk_split() GROUP BY l.account_id', aggs);
+  -- One account, planned once per session (PL/pgSQL keeps the plan): a
+  -- query of the view by id plans both ranges every time.
+  EXECUTE pg_catalog.format(
+    'CREATE FUNCTION pm.account_risk_of(account_id pg_catalog.int8) RETURNS SETOF pm.account_risk '
+    'LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 1 SET search_path = pg_catalog, pg_temp AS %L',
+    pg_catalog.format(
+      E'BEGIN\n'
+      '  RETURN QUERY SELECT l.account_id, %s FROM pm.ledger_row l '
+      'WHERE l.account_id OPERATOR(pg_catalog.=) account_risk_of.account_id GROUP BY l.account_id;\n'
+      'END', aggs));
   -- CREATE OR REPLACE VIEW resets a view's options.
   IF pg_catalog.current_setting('server_version_num')::pg_catalog.int4 >= 150000 THEN
     ALTER VIEW pm.account_risk SET (security_invoker = true);
@@ -68,3 +82,6 @@ COMMENT ON VIEW pm.account_risk IS
   'per account, the fields of GET /papi/v1/account, rounded to 8 decimals as Binance prints them; '
   'exact values: pm.account_margin.summary; computed in two account ranges split at '
   'pm.account_risk_split(), which a parallel plan runs side by side';
+COMMENT ON FUNCTION pm.account_risk_of(pg_catalog.int8) IS
+  'one account''s row of pm.account_risk (none for an account without rows), read with a plan the '
+  'session keeps: for reading single accounts often';

@@ -1,7 +1,7 @@
 -- pm.account_risk in two account ranges (0.14.0): the split, how a query
 -- for one account excludes the other range, the parallel plan that runs the
 -- two side by side, and that every account is in exactly one range whatever
--- the split is.
+-- the split is; and pm.account_risk_of, one account by id.
 
 -- Forty accounts, 101 to 140 (the tests before leave none): USDT and BTC
 -- balances, BTC loans on every third, a BTCUSDT position on every other.
@@ -106,3 +106,12 @@ DELETE FROM pm.open_order;
 DELETE FROM pm.account;
 SELECT pm.account_risk_split() AS split_of_none;
 ROLLBACK;
+
+-- pm.account_risk_of: one account's row, as the view gives it; none for an
+-- account without rows or a NULL id.
+SELECT count(*) AS accounts,
+       count(*) FILTER (WHERE r::text IS DISTINCT FROM
+                        (SELECT o::text FROM pm.account_risk_of(r.account_id) o)) AS differ
+  FROM pm.account_risk r;
+SELECT count(*) AS unknown FROM pm.account_risk_of(99999);
+SELECT count(*) AS null_id FROM pm.account_risk_of(NULL);

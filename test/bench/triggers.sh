@@ -25,7 +25,8 @@
 #    scratch), against pm.account_risk of only those accounts and against
 #    recomputing them from scratch.
 # 1b (between them). pgbench point reads of one account's pm.account_risk,
-#    with the session's reference cache and without it.
+#    with the session's reference cache and without it; and (1c) through
+#    pm.account_risk_of(id) against the view.
 #
 # Uses a throwaway cluster (pg_virtualenv) with default settings.
 set -euo pipefail
@@ -141,7 +142,24 @@ done
 echo
 echo "## pgbench: one account's pm.account_risk by id ($clients clients, ${secs} s runs)"
 compare on off "reference cache on: " "reference cache off:" reads/s "on / off" x
-rm -f "$point"
+
+# 1c. The same reads through pm.account_risk_of(id), which keeps its plan for
+#     the session, against the view (which plans both account ranges every
+#     time in the simple protocol), alternating three times each.
+point_of=$(mktemp)
+cat >"$point_of" <<'SQL'
+\set a random(1, :accounts)
+SELECT uni_mmr, account_status FROM pm.account_risk_of(:a);
+SQL
+fn=(); view=()
+for _ in 1 2 3; do
+  fn+=("$(run_pgbench "$point_of" -D accounts="$n")")
+  view+=("$(run_pgbench "$point" -D accounts="$n")")
+done
+echo
+echo "## pgbench: one account by id, pm.account_risk_of against the view ($clients clients, ${secs} s runs)"
+compare fn view "pm.account_risk_of(id):  " "pm.account_risk by id:   " reads/s "function / view" x
+rm -f "$point" "$point_of"
 
 # 2. the tick
 ms() { psql -X -q -At -c "SET max_parallel_workers_per_gather = ${2:-0}" -c "SET jit = ${3:-default}" -c '\timing on' -c "$1" | awk '/^Time/ {print $2}'; }

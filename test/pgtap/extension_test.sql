@@ -41,7 +41,7 @@ SELECT is(ARRAY(
   SELECT p.proname || ' ' || p.provolatile::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
      AND p.provolatile <> 'i' GROUP BY 1 ORDER BY 1),
-  ARRAY['account_risk_split s', 'account_risk_split_support s', 'account_visible s', 'ledger_deserialize s', 'ledger_final s',
+  ARRAY['account_risk_of s', 'account_risk_split s', 'account_risk_split_support s', 'account_visible s', 'ledger_deserialize s', 'ledger_final s',
         'ledger_risk_account_equity_final s', 'ledger_risk_account_initial_margin_final s',
         'ledger_risk_account_maint_margin_final s', 'ledger_risk_account_status_final s',
         'ledger_risk_actual_equity_final s', 'ledger_risk_final s', 'ledger_risk_program_final s',

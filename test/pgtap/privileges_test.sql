@@ -6,7 +6,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION portfolio_margin;
-SELECT plan(36);
+SELECT plan(37);
 
 ------------------------------------------------------------------------------
 -- The roles and what they are granted
@@ -151,6 +151,9 @@ SELECT matches(pg_temp.plan_of('SELECT * FROM pm.account_risk'), 'Gather.*Parall
 SELECT results_eq($$SELECT * FROM pm.account_risk ORDER BY account_id$$,
                   $$SELECT * FROM everything WHERE account_id IN (1, 3) ORDER BY account_id$$,
                   'with workers, the odd analyst reads accounts 1 and 3 with the owner''s risk');
+SELECT results_eq($$SELECT * FROM pm.account_risk_of(3) UNION ALL SELECT * FROM pm.account_risk_of(2)$$,
+                  $$SELECT * FROM everything WHERE account_id = 3$$,
+                  'pm.account_risk_of reads the odd analyst''s account 3, and nothing of account 2');
 RESET enable_seqscan;
 RESET max_parallel_workers_per_gather;
 RESET parallel_tuple_cost;

@@ -9,6 +9,8 @@ exactly on status thresholds -- loads it into the reference schema, reads
 pm.account_risk with parallel aggregation forced on and off, and checks:
 
   * the forced-on plan really aggregates in parallel workers;
+  * with free workers and index scans, the view's two account ranges run
+    side by side (Parallel Append), with the same rows as serially;
   * both plans give identical rows, and identical exact summaries;
   * every row equals the exact reference rounded to 8 decimals (half away
     from zero), and every status equals the reference status.
@@ -57,6 +59,14 @@ SET min_parallel_index_scan_size = 0;
 SET enable_partitionwise_aggregate = on;
 """
 PARALLEL_OFF = "SET max_parallel_workers_per_gather = 0;\n"
+# The view's two account ranges side by side (0.14.0): free workers, and
+# index scans, so each range is a GroupAggregate over the primary keys.
+PARALLEL_RANGES = """
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET enable_seqscan = off;
+"""
 
 ASSETS = [  # name, price, is a stablecoin
     ("USDT", "1", True), ("USDC", "1", True), ("BTC", "40123.45", False),
@@ -389,6 +399,11 @@ def main():
           "forced-on plan aggregates in parallel workers (Partial Aggregate under Gather)",
           plan_on.splitlines())
     check("Gather" not in plan_off, "forced-off plan is serial", plan_off.splitlines())
+    plan_ranges, rows_ranges, _ = read_risk(PARALLEL_RANGES)
+    check("Parallel Append" in plan_ranges and plan_ranges.count("GroupAggregate") == 2,
+          "with free workers, the two account ranges run side by side (Parallel Append)",
+          plan_ranges.splitlines())
+    check(rows_ranges == rows_off, "pm.account_risk is identical with the ranges in parallel and serial")
     check(rows_on == rows_off, "pm.account_risk is identical with parallelism on and off",
           [f"account {a}: {rows_on.get(a)} vs {rows_off.get(a)}"
            for a in sorted(set(rows_on) | set(rows_off)) if rows_on.get(a) != rows_off.get(a)])
