@@ -39,7 +39,8 @@ CREATE FUNCTION pm.account_risk_split() RETURNS pg_catalog.int8
 COMMENT ON FUNCTION pm.account_risk_split() IS
   'the account id at which pm.account_risk''s two ranges meet: the middle of pm.account''s smallest '
   'and largest account_id under the query''s snapshot, folded into a constant when a query is planned; '
-  'the smallest int8 (all accounts in the upper range) when the caller cannot read every account_id';
+  'the smallest int8 (all accounts in the upper range) when the caller may not read account_id or '
+  'the transaction is serializable';
 
 -- The view's two ranges and pm.account_risk_of have the same ten aggregates
 -- over the same rows; the list is written once here.

@@ -33,6 +33,12 @@
  * the policy instead would evaluate it row by row from each end at every
  * planning, for a caller who sees few accounts a walk of the whole index.
  *
+ * Under SERIALIZABLE the split is the smallest int8 too: reading the ends
+ * would take predicate locks on the first and last pages of pm.account's
+ * key, where new accounts are added, so every query of the view (one
+ * account's too) would conflict with every transaction adding an account.
+ * Serializable transactions get the serial plan.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -40,6 +46,7 @@
 #include "access/genam.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
@@ -91,8 +98,8 @@ account_id_end(Relation rel, Relation index, Snapshot snapshot,
 
 /*
  * The split: the middle of the smallest and largest account id under the
- * active snapshot, or PG_INT64_MIN when the caller may not read them or
- * there are none.
+ * active snapshot, or PG_INT64_MIN when the caller may not read them, the
+ * transaction is serializable, or there are none.
  */
 static int64
 account_risk_split(void)
@@ -107,7 +114,7 @@ account_risk_split(void)
 	int64		hi = 0;
 	int64		split = PG_INT64_MIN;
 
-	if (!ActiveSnapshotSet())
+	if (!ActiveSnapshotSet() || IsolationIsSerializable())
 		return PG_INT64_MIN;
 	schema = get_namespace_oid("pm", true);
 	relid = OidIsValid(schema) ? get_relname_relid("account", schema) : InvalidOid;
