@@ -128,7 +128,7 @@ account_risk_split(void)
 		return PG_INT64_MIN;
 
 	rel = table_open(relid, AccessShareLock);
-	(void) RelationGetIndexList(rel);	/* sets rd_pkindex */
+	list_free(RelationGetIndexList(rel));	/* sets rd_pkindex */
 	pkey = rel->rd_pkindex;
 	if (!OidIsValid(pkey))
 	{
