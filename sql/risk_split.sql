@@ -1,7 +1,8 @@
 -- pm.account_risk in two account ranges (0.14.0): the split, how a query
 -- for one account excludes the other range, the parallel plan that runs the
 -- two side by side, and that every account is in exactly one range whatever
--- the split is; and pm.account_risk_of, one account by id.
+-- the split is; one range when the query cannot run in parallel (0.15.0,
+-- pm.account_risk_range); and pm.account_risk_of, one account by id.
 
 -- Forty accounts, 101 to 140 (the tests before leave none): USDT and BTC
 -- balances, BTC loans on every third, a BTCUSDT position on every other.
@@ -38,12 +39,45 @@ SELECT count(*) AS differ
                        FROM pm.ledger_row l GROUP BY l.account_id) x) o USING (account_id)
  WHERE v.r IS DISTINCT FROM o.r;
 
--- The call is folded into a constant when the query is planned; a query
--- for one account leaves the other range out at plan time.
-SET max_parallel_workers_per_gather = 0;
+-- Each range's qual, pm.account_risk_range(account_id, upper), becomes a
+-- comparison with the split as a constant when the query is planned; a
+-- query for one account leaves the other range out at plan time.  (Forty
+-- accounts: at the default costs the planner picks a serial plan, but a
+-- parallel one could run.)
+SET parallel_setup_cost = 1000;
+SET parallel_tuple_cost = 0.1;
 EXPLAIN (COSTS OFF) SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 105;
 EXPLAIN (COSTS OFF) SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 135;
+
+-- A query that cannot run in parallel has no split: the lower range's qual
+-- becomes false and the upper range's true.  Workers off:
+SET max_parallel_workers_per_gather = 0;
+EXPLAIN (COSTS OFF) SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 105;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM pm.account_risk;
 RESET max_parallel_workers_per_gather;
+-- a statement that writes (a trigger's INSERT ... SELECT, say):
+CREATE TEMP TABLE flagged (account_id int8, account_status text);
+EXPLAIN (COSTS OFF) INSERT INTO flagged
+  SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 135;
+-- and the same rows either way.
+INSERT INTO flagged SELECT account_id, account_status FROM pm.account_risk;
+SELECT count(*) AS accounts,
+       count(*) FILTER (WHERE f.account_status IS DISTINCT FROM r.account_status) AS differ
+  FROM flagged f FULL JOIN pm.account_risk r USING (account_id);
+DROP TABLE flagged;
+RESET parallel_tuple_cost;
+RESET parallel_setup_cost;
+
+-- Called, not planned away (the range is not a constant), the function
+-- compares with the split itself: every account in exactly one range, the
+-- one the split gives.
+SELECT count(*) AS accounts,
+       count(*) FILTER (WHERE pm.account_risk_range(a.account_id, r.upper)) AS in_range,
+       count(*) FILTER (WHERE pm.account_risk_range(a.account_id, r.upper)
+                              IS DISTINCT FROM ((a.account_id >= pm.account_risk_split()) = r.upper))
+         AS not_as_split
+  FROM pm.account a, (VALUES (false), (true)) r(upper);
+SELECT pm.account_risk_range(NULL, true) AS null_id, pm.account_risk_range(1, NULL) AS null_range;
 
 -- A whole-book query with workers: Gather over a Parallel Append whose two
 -- children are the ranges, each a GroupAggregate over the primary keys.
@@ -68,7 +102,8 @@ RESET enable_seqscan;
 -- A cached plan keeps its split; accounts added later below the smallest
 -- id and above the largest are still each read once.
 SET plan_cache_mode = force_generic_plan;
-SET max_parallel_workers_per_gather = 0;
+SET parallel_setup_cost = 1000;
+SET parallel_tuple_cost = 0.1;
 PREPARE book AS SELECT count(*) AS accounts, sum(account_equity) FROM pm.account_risk;
 EXECUTE book;
 EXPLAIN (COSTS OFF) EXECUTE book;
@@ -78,7 +113,8 @@ SELECT pm.account_risk_split() AS split_now;
 EXECUTE book;
 SELECT count(*) AS accounts, sum(account_equity) FROM pm.account_risk;
 DEALLOCATE book;
-RESET max_parallel_workers_per_gather;
+RESET parallel_tuple_cost;
+RESET parallel_setup_cost;
 RESET plan_cache_mode;
 
 -- Without SELECT on pm.account the split is the smallest int8 (the lower
@@ -102,6 +138,9 @@ DROP ROLE split_column;
 -- take predicate locks where new accounts are added.
 BEGIN ISOLATION LEVEL SERIALIZABLE;
 SELECT pm.account_risk_split() AS split_serializable;
+SET LOCAL parallel_setup_cost = 1000;
+SET LOCAL parallel_tuple_cost = 0.1;
+EXPLAIN (COSTS OFF) SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 135;
 COMMIT;
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT pm.account_risk_split() AS split_repeatable_read;

@@ -2,7 +2,7 @@
  *
  * risk_split.c
  *	  pm.account_risk_split(): the account id at which pm.account_risk's
- *	  two ranges meet.
+ *	  two ranges meet; pm.account_risk_range(): the ranges' quals.
  *
  * pm.account_risk is a UNION ALL of two account ranges, account_id below
  * the split and account_id from it on, each a GroupAggregate over the
@@ -39,6 +39,16 @@
  * account's too) would conflict with every transaction adding an account.
  * Serializable transactions get the serial plan.
  *
+ * The view does not compare with the split itself: each range's qual is
+ * pm.account_risk_range(account_id, upper), which the planner turns into
+ * account_id < split (the lower range) or account_id >= split (the upper).
+ * When the query cannot have a parallel plan at all -- workers are off
+ * (max_parallel_workers_per_gather = 0), a cursor, a statement that
+ * writes -- it turns the lower range's qual into false and the upper
+ * range's into true: the lower range is left out of the plan, and the
+ * query is one GroupAggregate over the whole book with no per-row key
+ * test, as before there were ranges.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -47,12 +57,16 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "access/stratnum.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_opfamily.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/pathnodes.h"
 #include "nodes/supportnodes.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
@@ -64,6 +78,8 @@
 
 PG_FUNCTION_INFO_V1(pm_account_risk_split);
 PG_FUNCTION_INFO_V1(pm_account_risk_split_support);
+PG_FUNCTION_INFO_V1(pm_account_risk_range);
+PG_FUNCTION_INFO_V1(pm_account_risk_range_support);
 
 /*
  * One end of pm.account's primary key, under the snapshot: the first live
@@ -176,4 +192,86 @@ pm_account_risk_split_support(PG_FUNCTION_ARGS)
 									Int64GetDatum(account_risk_split()),
 									false, FLOAT8PASSBYVAL));
 	PG_RETURN_POINTER(NULL);
+}
+
+/*
+ * pm.account_risk_range(account_id, upper): whether account_id is in the
+ * upper range (from the split on) or, upper false, in the lower one, when
+ * a call is not simplified at plan time.  The split is read at each call:
+ * two call sites must not keep values read under different snapshots.
+ */
+Datum
+pm_account_risk_range(PG_FUNCTION_ARGS)
+{
+	int64		id = PG_GETARG_INT64(0);
+	bool		upper = PG_GETARG_BOOL(1);
+	int64		split = account_risk_split();
+
+	PG_RETURN_BOOL(upper ? id >= split : id < split);
+}
+
+/*
+ * The qual "account_id < split" (upper false) or "account_id >= split",
+ * with the split as a constant, so that it is an index condition of the
+ * primary keys and a query for one account excludes the other range.
+ */
+static Node *
+range_qual(Node *id, bool upper, int64 split)
+{
+	Oid			opno = get_opfamily_member(INTEGER_BTREE_FAM_OID, INT8OID, INT8OID,
+										   upper ? BTGreaterEqualStrategyNumber
+										   : BTLessStrategyNumber);
+	OpExpr	   *qual;
+
+	if (!OidIsValid(opno))
+		elog(ERROR, "int8 comparison operators are missing from the integer btree family");
+	qual = (OpExpr *) make_opclause(opno, BOOLOID, false, (Expr *) id,
+									(Expr *) makeConst(INT8OID, -1, InvalidOid, sizeof(int64),
+													   Int64GetDatum(split), false,
+													   FLOAT8PASSBYVAL),
+									InvalidOid, InvalidOid);
+	set_opfuncid(qual);
+	return (Node *) qual;
+}
+
+/*
+ * The planner support function of pm.account_risk_range: replaces a call
+ * whose upper argument is a constant (SupportRequestSimplify).
+ *
+ * - A query that cannot run in parallel (PlannerGlobal.parallelModeOK,
+ *   decided before any of its expressions is simplified) gets no split:
+ *   the lower range becomes false and the upper true.
+ * - So does a caller for whom the split is the smallest int8: no account
+ *   is below it.
+ * - Otherwise the range's comparison with the split as a constant.
+ *
+ * Both ranges of one query are simplified in one planning, so they make
+ * the same choice.  "true" for the upper range also takes a NULL id, which
+ * the function itself would not; the view's ids are primary keys.
+ */
+Datum
+pm_account_risk_range_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+	SupportRequestSimplify *req;
+	Node	   *upper_arg;
+	bool		upper;
+	int64		split;
+
+	if (!IsA(rawreq, SupportRequestSimplify))
+		PG_RETURN_POINTER(NULL);
+	req = (SupportRequestSimplify *) rawreq;
+	if (list_length(req->fcall->args) != 2)
+		PG_RETURN_POINTER(NULL);
+	upper_arg = lsecond(req->fcall->args);
+	if (!IsA(upper_arg, Const) || ((Const *) upper_arg)->constisnull)
+		PG_RETURN_POINTER(NULL);
+	upper = DatumGetBool(((Const *) upper_arg)->constvalue);
+
+	if (req->root != NULL && req->root->glob != NULL && !req->root->glob->parallelModeOK)
+		PG_RETURN_POINTER(makeBoolConst(upper, false));
+	split = account_risk_split();
+	if (split == PG_INT64_MIN)
+		PG_RETURN_POINTER(makeBoolConst(upper, false));
+	PG_RETURN_POINTER(range_qual(linitial(req->fcall->args), upper, split));
 }

@@ -24,7 +24,7 @@ SELECT isnt((SELECT typreceive FROM pg_type WHERE oid = 'pm.tiers'::regtype), 0:
 
 -- Functions depend only on their arguments (IMMUTABLE), except those that
 -- read tables (STABLE: pm.status, the account ledger's support functions,
--- pm.account_risk_split and its planner support)
+-- pm.account_risk_split, pm.account_risk_range and their planner support)
 -- and those that keep pm.account_state (VOLATILE: they write); all but the
 -- writers may run in parallel workers; all are STRICT but those that must
 -- see NULLs (aggregate transitions, pm.order_open_loss, the status forms
@@ -41,7 +41,8 @@ SELECT is(ARRAY(
   SELECT p.proname || ' ' || p.provolatile::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
      AND p.provolatile <> 'i' GROUP BY 1 ORDER BY 1),
-  ARRAY['account_risk_of s', 'account_risk_split s', 'account_risk_split_support s', 'account_visible s', 'ledger_deserialize s', 'ledger_final s',
+  ARRAY['account_risk_of s', 'account_risk_range s', 'account_risk_range_support s',
+        'account_risk_split s', 'account_risk_split_support s', 'account_visible s', 'ledger_deserialize s', 'ledger_final s',
         'ledger_risk_account_equity_final s', 'ledger_risk_account_initial_margin_final s',
         'ledger_risk_account_maint_margin_final s', 'ledger_risk_account_status_final s',
         'ledger_risk_actual_equity_final s', 'ledger_risk_final s', 'ledger_risk_program_final s',
@@ -90,7 +91,7 @@ SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace
      AND p.proname !~ '^(tiers_(in|out|recv|send|cmp|eq|ne|lt|le|gt|ge|hash)|margin_summary_(in|out|recv|send))$'
-     AND p.proname !~ '^((margin|ledger|ledger_totals|ledger_risk)_(sfunc|combine|serialize|deserialize|final)|ledger_risk_[a-z_]+_final|rollup_sfunc|account_risk_split_support)$'
+     AND p.proname !~ '^((margin|ledger|ledger_totals|ledger_risk)_(sfunc|combine|serialize|deserialize|final)|ledger_risk_[a-z_]+_final|rollup_sfunc|account_risk_(split|range)_support)$'
      AND p.prorettype <> 'trigger'::regtype
      AND obj_description(p.oid, 'pg_proc') IS NULL$$,
   'every user-facing function has a comment');
