@@ -453,21 +453,27 @@ add_position(LedgerState *ls, SymbolInfo *s, PmVal qty, PmVal entry, int32 lever
 	margin_add_line_ref(ls->ms, &settle, &pnl, &mm, &im, &ol);
 }
 
-/* Transition: one raw row of the account. */
+/*
+ * Transition: one raw row of the account.  The aggregate context is checked
+ * when the state is made, as numeric's transitions do: a state can only
+ * come from a call that passed that check, so later rows skip it.
+ */
 static LedgerState *
 ledger_transition(FunctionCallInfo fcinfo, bool totals)
 {
-	MemoryContext aggcontext = ledger_context(fcinfo);
 	LedgerState *ls = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
-	LookupCache *cache = lookup_cache_get(fcinfo->flinfo);
+	MemoryContext aggcontext;
+	LookupCache *cache;
 	char		kind;
 
 	if (ls == NULL)
 	{
-		ls = ledger_create(aggcontext);
+		ls = ledger_create(ledger_context(fcinfo));
 		ls->keep = totals;
+		ls->cache = lookup_cache_get(fcinfo->flinfo);
 	}
-	ls->cache = cache;
+	aggcontext = ls->ms->mcxt;
+	cache = ls->cache;
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -114,6 +114,36 @@ program_text(RiskFieldsCache *rc, const char *program)
 }
 
 /*
+ * A status as text, made once per call site and status: the statuses are
+ * the few names of pm.status_threshold, so the list stays short.
+ */
+static text *
+status_text(RiskFieldsCache *rc, const char *status)
+{
+	MemoryContext old;
+	int			i;
+
+	for (i = 0; i < rc->nstatus; i++)
+		if (strcmp(rc->status_name[i], status) == 0)
+			return rc->status_text[i];
+	old = MemoryContextSwitchTo(rc->mcxt);
+	if (rc->nstatus == rc->capstatus)
+	{
+		rc->capstatus = rc->capstatus ? 2 * rc->capstatus : 2;
+		rc->status_name = rc->status_name
+			? repalloc(rc->status_name, sizeof(char *) * rc->capstatus)
+			: palloc(sizeof(char *) * rc->capstatus);
+		rc->status_text = rc->status_text
+			? repalloc(rc->status_text, sizeof(text *) * rc->capstatus)
+			: palloc(sizeof(text *) * rc->capstatus);
+	}
+	rc->status_name[rc->nstatus] = pstrdup(status);
+	rc->status_text[rc->nstatus] = cstring_to_text(status);
+	MemoryContextSwitchTo(old);
+	return rc->status_text[rc->nstatus++];
+}
+
+/*
  * One field for an account in program whose totals (by PmSummaryTotal) are
  * these; has_uni says whether totals[PM_TOTAL_UNI_MMR] is set.  A rounded
  * amount is written into buf (PM_DEC_NUMERIC_MAX bytes), or into memory
@@ -134,7 +164,7 @@ risk_field_datum(RiskFieldsCache *rc, MemoryContext mcxt, RiskField field,
 		case RISK_PROGRAM:
 			return PointerGetDatum(program_text(rc, program));
 		case RISK_STATUS:
-			return PointerGetDatum(cstring_to_text(
+			return PointerGetDatum(status_text(rc,
 				pm_status_of(&rc->ladder, mcxt, program,
 							 has_uni ? &totals[PM_TOTAL_UNI_MMR] : NULL,
 							 totals[PM_TOTAL_ADJUSTED_EQUITY])));

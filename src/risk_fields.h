@@ -23,6 +23,10 @@ typedef struct RiskFieldsCache
 	void	   *lookup;			/* lookup.c's cache, for callers that need one */
 	MemoryContext mcxt;			/* the call site's */
 	struct varlena *program[2];	/* "PM" and "PM_PRO" as text, once made */
+	int			nstatus,		/* the statuses given so far, as text */
+				capstatus;
+	char	  **status_name;
+	struct varlena **status_text;
 } RiskFieldsCache;
 
 /* The fields, in pm.ledger_risk's column order (and pm.account_risk's). */
