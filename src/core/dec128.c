@@ -100,6 +100,83 @@ pm_dec_exponent10(pm_dec a)
 }
 
 /*
+ * u / 10^k, 1 <= k <= 19, with the divisor a constant in each case: a
+ * multiplication and a shift, where a division by a variable 10^k is a
+ * divide instruction of tens of cycles (rounding nine fields per account
+ * does this millions of times).
+ */
+static inline uint64_t
+div_pow10_u64(uint64_t u, int k)
+{
+	uint64_t	q;
+
+	switch (k)
+	{
+		case 1:
+			q = u / UINT64_C(10);
+			break;
+		case 2:
+			q = u / UINT64_C(100);
+			break;
+		case 3:
+			q = u / UINT64_C(1000);
+			break;
+		case 4:
+			q = u / UINT64_C(10000);
+			break;
+		case 5:
+			q = u / UINT64_C(100000);
+			break;
+		case 6:
+			q = u / UINT64_C(1000000);
+			break;
+		case 7:
+			q = u / UINT64_C(10000000);
+			break;
+		case 8:
+			q = u / UINT64_C(100000000);
+			break;
+		case 9:
+			q = u / UINT64_C(1000000000);
+			break;
+		case 10:
+			q = u / UINT64_C(10000000000);
+			break;
+		case 11:
+			q = u / UINT64_C(100000000000);
+			break;
+		case 12:
+			q = u / UINT64_C(1000000000000);
+			break;
+		case 13:
+			q = u / UINT64_C(10000000000000);
+			break;
+		case 14:
+			q = u / UINT64_C(100000000000000);
+			break;
+		case 15:
+			q = u / UINT64_C(1000000000000000);
+			break;
+		case 16:
+			q = u / UINT64_C(10000000000000000);
+			break;
+		case 17:
+			q = u / UINT64_C(100000000000000000);
+			break;
+		case 18:
+			q = u / UINT64_C(1000000000000000000);
+			break;
+		case 19:
+			q = u / UINT64_C(10000000000000000000);
+			break;
+		default:
+			q = u / U64(pow10_table[k]);
+			break;
+	}
+	return q;
+}
+
+/*
  * a rounded to scale digits after the point, halves away from zero -- what
  * numeric's round(x, scale) gives, display scale included.  False when the
  * result does not fit (only when scale is above a's and the rescale
@@ -122,8 +199,8 @@ pm_dec_round(pm_dec a, int32_t scale, pm_dec *out)
 	/* most amounts and every power up to 10^19 fit a 64-bit division */
 	if ((u >> 64) == 0 && (p >> 64) == 0)
 	{
-		q = U64(u) / U64(p);
-		r = U64(u) % U64(p);
+		q = div_pow10_u64(U64(u), a.scale - scale);
+		r = U64(u) - U64(q) * U64(p);
 	}
 	else
 	{
