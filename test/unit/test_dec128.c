@@ -97,6 +97,11 @@ test_division(void)
 		  "exact tie rounds away from zero");
 	CHECK(pm_dec_div(D("-100000000", 0), D("2000000000", 0), &r) && eq(r, "-0.05"), "trailing zeros trimmed");
 	CHECK(pm_dec_div(D("0", 5), D("7", 0), &r) && eq(r, "0"), "zero dividend gives 0 at scale 0");
+	CHECK(pm_dec_div(D("123456789", 4), D("20", 0), &r) && eq(r, "617.283945"),
+		  "over a leverage of twos and fives: the exact product, zeros trimmed");
+	CHECK(pm_dec_div(D("-7", 0), D("128", 0), &r) && eq(r, "-0.0546875"), "over 2^7, negative");
+	CHECK(pm_dec_div(D("12345678901234567891", 0), D("8", 0), &r) && eq(r, "1543209862654320986.4"),
+		  "an exact quotient longer than 20 digits is rounded as any other");
 	CHECK(!pm_dec_div(D("1", 0), D("0", 0), &r), "division by zero is refused");
 	CHECK(pm_dec_div(D("1000000000000000000000000000000", 0), D("3", 0), &r) &&
 		  eq(r, "333333333333333333333333333333"), "huge quotient keeps all integer digits");
