@@ -34,29 +34,30 @@ COMMENT ON FUNCTION pm.account_risk_range(pg_catalog.int8, pg_catalog.bool) IS
 -- fields, each the aggregate pm.ledger_risk_<column> of the ledger rows.
 DO $$
 DECLARE
-  aggs text;
+  ledger_args CONSTANT text := 'l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n';
+  aggs text := (
+    SELECT pg_catalog.string_agg(pg_catalog.format('pm.%I(%s) AS %I', 'ledger_risk_' || a.attname,
+                                                   ledger_args, a.attname), ', ' ORDER BY a.attnum)
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = 'pm.account_risk'::pg_catalog.regclass AND a.attnum > 1
+       AND NOT a.attisdropped);
 BEGIN
-  SELECT pg_catalog.string_agg(pg_catalog.format(
-           'pm.%I(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS %I',
-           'ledger_risk_' || a.attname, a.attname), ', ' ORDER BY a.attnum)
-    INTO aggs
-    FROM pg_catalog.pg_attribute a
-   WHERE a.attrelid = 'pm.account_risk'::pg_catalog.regclass AND a.attnum > 1 AND NOT a.attisdropped;
+  -- The options are given again (CREATE OR REPLACE VIEW replaces them);
+  -- security_invoker exists from PostgreSQL 15 on.
   EXECUTE pg_catalog.format(
-    'CREATE OR REPLACE VIEW pm.account_risk AS '
+    'CREATE OR REPLACE VIEW pm.account_risk %2$s AS '
     'SELECT l.account_id, %1$s FROM pm.ledger_row l '
     'WHERE pm.account_risk_range(l.account_id, false) GROUP BY l.account_id '
     'UNION ALL '
     'SELECT l.account_id, %1$s FROM pm.ledger_row l '
-    'WHERE pm.account_risk_range(l.account_id, true) GROUP BY l.account_id', aggs);
-  -- CREATE OR REPLACE VIEW resets a view's options.
-  IF pg_catalog.current_setting('server_version_num')::pg_catalog.int4 >= 150000 THEN
-    ALTER VIEW pm.account_risk SET (security_invoker = true);
-  END IF;
+    'WHERE pm.account_risk_range(l.account_id, true) GROUP BY l.account_id',
+    aggs,
+    CASE WHEN pg_catalog.current_setting('server_version_num')::pg_catalog.int4 >= 150000
+         THEN 'WITH (security_invoker = true)' ELSE '' END);
 END
 $$;
 COMMENT ON VIEW pm.account_risk IS
-  'per account, the fields of GET /papi/v1/account, rounded to 8 decimals as Binance prints them; '
-  'exact values: pm.account_margin.summary; computed in two account ranges split at '
-  'pm.account_risk_split(), which a parallel plan runs side by side (one range when the query '
-  'cannot run in parallel: pm.account_risk_range)';
+  'per account, what GET /papi/v1/account answers (amounts rounded to 8 decimals, as Binance '
+  'prints them; pm.account_margin.summary has them exact), in two ranges of account ids that a '
+  'parallel plan runs side by side: below pm.account_risk_split() and from it on; one range when '
+  'the query cannot run in parallel (pm.account_risk_range)';
