@@ -13,7 +13,7 @@
 -- planner support function turns it into account_id < split or
 -- account_id >= split, as before, when the query may run in parallel, and
 -- into false (lower) and true (upper) when it may not: the lower range is
--- then left out of the plan.  See src/risk_split.c.
+-- then an empty Result (One-Time Filter: false).  See src/risk_split.c.
 ------------------------------------------------------------------------------
 
 \echo Use "ALTER EXTENSION portfolio_margin UPDATE TO '0.15.0'" to load this file. \quit

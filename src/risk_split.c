@@ -45,9 +45,9 @@
  * When the query cannot have a parallel plan at all -- workers are off
  * (max_parallel_workers_per_gather = 0), a cursor, a statement that
  * writes -- it turns the lower range's qual into false and the upper
- * range's into true: the lower range is left out of the plan, and the
- * query is one GroupAggregate over the whole book with no per-row key
- * test, as before there were ranges.
+ * range's into true: the lower range is planned as empty (a Result with
+ * One-Time Filter: false), and the accounts are one GroupAggregate over
+ * the whole book with no per-row key test, as before there were ranges.
  *
  *-------------------------------------------------------------------------
  */

@@ -105,75 +105,35 @@ pm_dec_exponent10(pm_dec a)
  * divide instruction of tens of cycles (rounding nine fields per account
  * does this millions of times).
  */
+#define DIV_POW10_CASE(k, p) case k: return u / UINT64_C(p)
+
 static inline uint64_t
 div_pow10_u64(uint64_t u, int k)
 {
-	uint64_t	q;
-
 	switch (k)
 	{
-		case 1:
-			q = u / UINT64_C(10);
-			break;
-		case 2:
-			q = u / UINT64_C(100);
-			break;
-		case 3:
-			q = u / UINT64_C(1000);
-			break;
-		case 4:
-			q = u / UINT64_C(10000);
-			break;
-		case 5:
-			q = u / UINT64_C(100000);
-			break;
-		case 6:
-			q = u / UINT64_C(1000000);
-			break;
-		case 7:
-			q = u / UINT64_C(10000000);
-			break;
-		case 8:
-			q = u / UINT64_C(100000000);
-			break;
-		case 9:
-			q = u / UINT64_C(1000000000);
-			break;
-		case 10:
-			q = u / UINT64_C(10000000000);
-			break;
-		case 11:
-			q = u / UINT64_C(100000000000);
-			break;
-		case 12:
-			q = u / UINT64_C(1000000000000);
-			break;
-		case 13:
-			q = u / UINT64_C(10000000000000);
-			break;
-		case 14:
-			q = u / UINT64_C(100000000000000);
-			break;
-		case 15:
-			q = u / UINT64_C(1000000000000000);
-			break;
-		case 16:
-			q = u / UINT64_C(10000000000000000);
-			break;
-		case 17:
-			q = u / UINT64_C(100000000000000000);
-			break;
-		case 18:
-			q = u / UINT64_C(1000000000000000000);
-			break;
-		case 19:
-			q = u / UINT64_C(10000000000000000000);
-			break;
+			DIV_POW10_CASE(1, 10);
+			DIV_POW10_CASE(2, 100);
+			DIV_POW10_CASE(3, 1000);
+			DIV_POW10_CASE(4, 10000);
+			DIV_POW10_CASE(5, 100000);
+			DIV_POW10_CASE(6, 1000000);
+			DIV_POW10_CASE(7, 10000000);
+			DIV_POW10_CASE(8, 100000000);
+			DIV_POW10_CASE(9, 1000000000);
+			DIV_POW10_CASE(10, 10000000000);
+			DIV_POW10_CASE(11, 100000000000);
+			DIV_POW10_CASE(12, 1000000000000);
+			DIV_POW10_CASE(13, 10000000000000);
+			DIV_POW10_CASE(14, 100000000000000);
+			DIV_POW10_CASE(15, 1000000000000000);
+			DIV_POW10_CASE(16, 10000000000000000);
+			DIV_POW10_CASE(17, 100000000000000000);
+			DIV_POW10_CASE(18, 1000000000000000000);
+			DIV_POW10_CASE(19, 10000000000000000000);
 		default:
-			q = u / U64(pow10_table[k]);
-			break;
+			return u / U64(pow10_table[k]);
 	}
-	return q;
 }
 
 /*

@@ -405,7 +405,7 @@ def main():
           plan_on.splitlines())
     check("Gather" not in plan_off and "One-Time Filter: false" in plan_off
           and plan_off.count("Index Cond") == 0 and plan_off.count("Filter: (account_id") == 0,
-          "forced-off plan is serial, one range with no key test (the lower range is left out)",
+          "forced-off plan is serial, one range with no key test (the lower range is empty)",
           plan_off.splitlines())
     plan_ranges, rows_ranges, _ = read_risk(PARALLEL_RANGES)
     check("Parallel Append" in plan_ranges and plan_ranges.count("GroupAggregate") == 2,
