@@ -95,52 +95,33 @@ risk_fields_cache(FunctionCallInfo fcinfo, bool row)
 	return rc;
 }
 
-/* The program as text, made once per call site for PM and PM_PRO. */
-static text *
-program_text(RiskFieldsCache *rc, const char *program)
-{
-	int			i = strcmp(program, "PM") == 0 ? 0 : strcmp(program, "PM_PRO") == 0 ? 1 : -1;
-
-	if (i < 0)
-		return cstring_to_text(program);
-	if (rc->program[i] == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(rc->mcxt);
-
-		rc->program[i] = cstring_to_text(program);
-		MemoryContextSwitchTo(old);
-	}
-	return rc->program[i];
-}
-
 /*
- * A status as text, made once per call site and status: the statuses are
- * the few names of pm.status_threshold, so the list stays short.
+ * A program or status name as text, made once per call site and name: the
+ * names are PM, PM_PRO and the few statuses of pm.status_threshold, so the
+ * list stays short.
  */
 static text *
-status_text(RiskFieldsCache *rc, const char *status)
+cached_text(RiskFieldsCache *rc, const char *name)
 {
+	size_t		len = strlen(name);
 	MemoryContext old;
 	int			i;
 
-	for (i = 0; i < rc->nstatus; i++)
-		if (strcmp(rc->status_name[i], status) == 0)
-			return rc->status_text[i];
+	for (i = 0; i < rc->ntexts; i++)
+		if (VARSIZE_ANY_EXHDR(rc->texts[i]) == len &&
+			memcmp(VARDATA_ANY(rc->texts[i]), name, len) == 0)
+			return rc->texts[i];
 	old = MemoryContextSwitchTo(rc->mcxt);
-	if (rc->nstatus == rc->capstatus)
+	if (rc->ntexts == rc->captexts)
 	{
-		rc->capstatus = rc->capstatus ? 2 * rc->capstatus : 2;
-		rc->status_name = rc->status_name
-			? repalloc(rc->status_name, sizeof(char *) * rc->capstatus)
-			: palloc(sizeof(char *) * rc->capstatus);
-		rc->status_text = rc->status_text
-			? repalloc(rc->status_text, sizeof(text *) * rc->capstatus)
-			: palloc(sizeof(text *) * rc->capstatus);
+		rc->captexts = rc->captexts ? 2 * rc->captexts : 4;
+		rc->texts = rc->texts
+			? repalloc(rc->texts, sizeof(text *) * rc->captexts)
+			: palloc(sizeof(text *) * rc->captexts);
 	}
-	rc->status_name[rc->nstatus] = pstrdup(status);
-	rc->status_text[rc->nstatus] = cstring_to_text(status);
+	rc->texts[rc->ntexts] = cstring_to_text(name);
 	MemoryContextSwitchTo(old);
-	return rc->status_text[rc->nstatus++];
+	return rc->texts[rc->ntexts++];
 }
 
 /*
@@ -162,9 +143,9 @@ risk_field_datum(RiskFieldsCache *rc, MemoryContext mcxt, RiskField field,
 	switch (field)
 	{
 		case RISK_PROGRAM:
-			return PointerGetDatum(program_text(rc, program));
+			return PointerGetDatum(cached_text(rc, program));
 		case RISK_STATUS:
-			return PointerGetDatum(status_text(rc,
+			return PointerGetDatum(cached_text(rc,
 				pm_status_of(&rc->ladder, mcxt, program,
 							 has_uni ? &totals[PM_TOTAL_UNI_MMR] : NULL,
 							 totals[PM_TOTAL_ADJUSTED_EQUITY])));

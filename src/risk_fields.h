@@ -22,11 +22,9 @@ typedef struct RiskFieldsCache
 	void	   *ladder;			/* status.c's ladder cache */
 	void	   *lookup;			/* lookup.c's cache, for callers that need one */
 	MemoryContext mcxt;			/* the call site's */
-	struct varlena *program[2];	/* "PM" and "PM_PRO" as text, once made */
-	int			nstatus,		/* the statuses given so far, as text */
-				capstatus;
-	char	  **status_name;
-	struct varlena **status_text;
+	int			ntexts,			/* program and status names given so far, */
+				captexts;		/* as text (risk_fields.c: cached_text) */
+	struct varlena **texts;
 } RiskFieldsCache;
 
 /* The fields, in pm.ledger_risk's column order (and pm.account_risk's). */
