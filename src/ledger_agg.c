@@ -56,6 +56,7 @@
 #include "numeric_raw.h"
 #include "pm_numeric.h"
 #include "pm_value.h"
+#include "ledger_agg.h"
 #include "risk_fields.h"
 
 PG_FUNCTION_INFO_V1(pm_ledger_sfunc);
@@ -93,7 +94,7 @@ typedef struct LedgerShock
 	PmTiers    *collateral;		/* replaces the asset's schedule, or NULL */
 } LedgerShock;
 
-typedef struct LedgerState
+struct LedgerState
 {
 	MarginState *ms;			/* positions, then everything at the end */
 	LookupCache *cache;			/* the query's reference tables, read once */
@@ -127,7 +128,7 @@ typedef struct LedgerState
 				capmoved;
 	AssetInfo **moved_asset;
 	Numeric    *moved_price;
-} LedgerState;
+};
 
 static MemoryContext
 ledger_context(FunctionCallInfo fcinfo)
@@ -462,9 +463,6 @@ static LedgerState *
 ledger_transition(FunctionCallInfo fcinfo, bool totals)
 {
 	LedgerState *ls = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
-	MemoryContext aggcontext;
-	LookupCache *cache;
-	char		kind;
 
 	if (ls == NULL)
 	{
@@ -472,7 +470,36 @@ ledger_transition(FunctionCallInfo fcinfo, bool totals)
 		ls->keep = totals;
 		ls->cache = lookup_cache_get(fcinfo->flinfo);
 	}
-	aggcontext = ls->ms->mcxt;
+	ledger_add_row(ls, fcinfo);
+	return ls;
+}
+
+/*
+ * A state for one account outside an aggregate (the merge node of
+ * ledger_merge_exec.c): made in mcxt, which the caller resets per account,
+ * reading the reference data through cache.
+ */
+LedgerState *
+ledger_begin(MemoryContext mcxt, LookupCache *cache)
+{
+	LedgerState *ls = ledger_create(mcxt);
+
+	ls->cache = cache;
+	return ls;
+}
+
+/*
+ * One raw row into the state: fcinfo's arguments 1 to 10 are the row
+ * (argument 0, the aggregate's state, is not read).  Whatever is kept is
+ * copied into the state's context; the row may go once this returns.
+ */
+void
+ledger_add_row(LedgerState *ls, FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcontext = ls->ms->mcxt;
+	LookupCache *cache = ls->cache;
+	char		kind;
+
 	cache = ls->cache;
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -552,7 +579,6 @@ ledger_transition(FunctionCallInfo fcinfo, bool totals)
 					 errmsg("unknown pm.account_ledger row kind \"%c\"", kind),
 					 errhint("The kinds are a (account), b (balance), p (position), o (order) and s (scenario).")));
 	}
-	return ls;
 }
 
 Datum
@@ -1147,7 +1173,7 @@ pm_ledger_final(PG_FUNCTION_ARGS)
  * computed, and a rescanned hashed aggregate finalizes the same state again.
  */
 static void
-ledger_risk_totals(LedgerState *ls, FunctionCallInfo fcinfo, RiskFieldsCache *rc)
+ledger_risk_totals(LedgerState *ls, RiskFieldsCache *rc)
 {
 	LookupCache *cache;
 	PmVal		totals[PM_TOTAL_COUNT];
@@ -1155,7 +1181,7 @@ ledger_risk_totals(LedgerState *ls, FunctionCallInfo fcinfo, RiskFieldsCache *rc
 
 	if (ls->risk_ready)
 		return;
-	cache = ls->cache ? ls->cache : lookup_cache_get_in(&rc->lookup, fcinfo->flinfo->fn_mcxt);
+	cache = ls->cache ? ls->cache : lookup_cache_get_in(&rc->lookup, rc->mcxt);
 	ledger_settle(ls, cache, true);
 	ledger_set_collateral(ls, cache);
 	ls->risk_has_uni = margin_state_risk(ls->ms, totals, true, ls->outside);
@@ -1177,7 +1203,7 @@ pm_ledger_risk_final(PG_FUNCTION_ARGS)
 
 	ledger_context(fcinfo);
 	rc = risk_fields_cache(fcinfo, true);
-	ledger_risk_totals(ls, fcinfo, rc);
+	ledger_risk_totals(ls, rc);
 	PG_RETURN_DATUM(risk_fields_datum(rc, fcinfo->flinfo->fn_mcxt, ls->is_pm ? "PM" : "PM_PRO",
 									  ls->risk, ls->risk_has_uni));
 }
@@ -1191,18 +1217,27 @@ static Datum
 ledger_risk_field(FunctionCallInfo fcinfo, RiskField field)
 {
 	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
-	RiskFieldsCache *rc;
 	bool		isnull;
 	Datum		result;
 
 	ledger_context(fcinfo);
-	rc = risk_fields_cache(fcinfo, false);
-	ledger_risk_totals(ls, fcinfo, rc);
-	result = risk_field_datum(rc, fcinfo->flinfo->fn_mcxt, field, ls->is_pm ? "PM" : "PM_PRO",
-							  ls->risk, ls->risk_has_uni, NULL, &isnull);
+	result = ledger_field(ls, risk_fields_cache(fcinfo, false), field, &isnull);
 	if (isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(result);
+}
+
+/*
+ * One field of the account's risk, in the current memory context; the
+ * totals are computed by the first field asked for.  rc is the caller's
+ * cache of texts and the status ladder.
+ */
+Datum
+ledger_field(LedgerState *ls, RiskFieldsCache *rc, RiskField field, bool *isnull)
+{
+	ledger_risk_totals(ls, rc);
+	return risk_field_datum(rc, rc->mcxt, field, ls->is_pm ? "PM" : "PM_PRO",
+							ls->risk, ls->risk_has_uni, NULL, isnull);
 }
 
 #define RISK_FIELD_FINAL(name, field) \

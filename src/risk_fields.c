@@ -83,15 +83,27 @@ risk_fields_cache(FunctionCallInfo fcinfo, bool row)
 	if (rc == NULL)
 	{
 		TupleDesc	desc = row ? checked_row_type(fcinfo) : NULL;
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		MemoryContext old;
 
-		rc = palloc0(sizeof(RiskFieldsCache));
-		rc->mcxt = fcinfo->flinfo->fn_mcxt;
+		rc = risk_fields_cache_new(fcinfo->flinfo->fn_mcxt);
 		if (row)
+		{
+			old = MemoryContextSwitchTo(rc->mcxt);
 			rc->desc = BlessTupleDesc(CreateTupleDescCopy(desc));
-		MemoryContextSwitchTo(old);
+			MemoryContextSwitchTo(old);
+		}
 		fcinfo->flinfo->fn_extra = rc;
 	}
+	return rc;
+}
+
+/* An empty cache of single fields kept in mcxt, for callers without a call site. */
+RiskFieldsCache *
+risk_fields_cache_new(MemoryContext mcxt)
+{
+	RiskFieldsCache *rc = MemoryContextAllocZero(mcxt, sizeof(RiskFieldsCache));
+
+	rc->mcxt = mcxt;
 	return rc;
 }
 

@@ -44,6 +44,7 @@ typedef enum RiskField
 } RiskField;
 
 extern RiskFieldsCache *risk_fields_cache(FunctionCallInfo fcinfo, bool row);
+extern RiskFieldsCache *risk_fields_cache_new(MemoryContext mcxt);
 extern Datum risk_field_datum(RiskFieldsCache *rc, MemoryContext mcxt, RiskField field,
 							  const char *program, const PmVal *totals, bool has_uni,
 							  void *buf, bool *isnull);
