@@ -28,6 +28,8 @@ OBJS = \
 	src/lookup.o \
 	src/ledger_agg.o \
 	src/ledger_totals.o \
+	src/ledger_merge_plan.o \
+	src/ledger_merge_exec.o \
 	src/state_trigger.o \
 	src/wire_pg.o \
 	src/json_keys.o \
@@ -38,7 +40,7 @@ DATA = $(wildcard sql/portfolio_margin--*.sql)
 REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors \
 	margin_aggregate margin_plans reference_schema spec_accounts account_state ledger_totals \
 	position_changes \
-	hostile_input beyond reference_cache risk_split
+	hostile_input beyond reference_cache risk_split ledger_merge
 REGRESS_OPTS = --load-extension=portfolio_margin
 
 # Concurrency: pg_isolation_regress specs in test/isolation

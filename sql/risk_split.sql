@@ -80,7 +80,7 @@ SELECT count(*) AS accounts,
 SELECT pm.account_risk_range(NULL, true) AS null_id, pm.account_risk_range(1, NULL) AS null_range;
 
 -- A whole-book query with workers: Gather over a Parallel Append whose two
--- children are the ranges, each a GroupAggregate over the primary keys.
+-- children are the ranges, each the ledger merge node over the primary keys.
 -- The same rows as serial.
 SET enable_seqscan = off;
 SET parallel_setup_cost = 0;

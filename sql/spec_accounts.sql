@@ -70,9 +70,10 @@ SELECT * FROM pm.account_risk WHERE account_id = 7;
 -- spill and choose the sorted plan, one account in memory at a time.  (With
 -- work_mem this small, a state size of 0 -- the default -- gives HashAggregate;
 -- serial, as parallel costs are the server's choice.)  Since 0.14.0 the view
--- is two account ranges, each its own GroupAggregate; with workers off
--- (0.15.0) the lower range is empty (One-Time Filter: false) and the upper
--- has every account (risk_split tests the split).
+-- is two account ranges, each its own GroupAggregate -- run since the ledger
+-- merge node by that node (ledger_merge tests it); with workers off (0.15.0)
+-- the lower range is empty (One-Time Filter: false) and the upper has every
+-- account (risk_split tests the split).
 ANALYZE pm.account, pm.balance, pm.position, pm.open_order;
 SELECT aggtransspace FROM pg_aggregate WHERE aggfnoid = 'pm.account_ledger'::regproc;
 SET work_mem = '64kB';

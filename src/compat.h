@@ -61,4 +61,17 @@
 #define PM_REL_FILENUMBER(rel) ((uint32) (rel)->rd_node.relNode)
 #endif
 
+/*
+ * Custom paths (ledger_merge_plan.c).  PostgreSQL 15 added the flag a
+ * custom path sets to say its node projects; before, every custom scan was
+ * taken to project.  A pathkey's direction is its btree strategy on 13 to
+ * 17.
+ */
+#ifdef CUSTOMPATH_SUPPORT_PROJECTION
+#define PM_CUSTOMPATH_PROJECTS CUSTOMPATH_SUPPORT_PROJECTION
+#else
+#define PM_CUSTOMPATH_PROJECTS 0
+#endif
+#define PM_PATHKEY_DESCENDING(pk) ((pk)->pk_strategy == BTGreaterStrategyNumber)
+
 #endif							/* PM_COMPAT_H */

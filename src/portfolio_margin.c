@@ -27,6 +27,7 @@
 #include "fmgr.h"
 
 #include "dec_numeric.h"
+#include "ledger_merge.h"
 #include "refcache.h"
 
 PG_MODULE_MAGIC;
@@ -39,4 +40,5 @@ _PG_init(void)
 {
 	pm_define_gucs();
 	refcache_define_guc();
+	ledger_merge_init();
 }

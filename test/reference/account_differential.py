@@ -64,7 +64,7 @@ SET enable_partitionwise_aggregate = on;
 """
 PARALLEL_OFF = "SET max_parallel_workers_per_gather = 0;\n"
 # The view's two account ranges side by side (0.14.0): free workers, and
-# index scans, so each range is a GroupAggregate over the primary keys.
+# index scans, so each range is the ledger merge node over the primary keys.
 PARALLEL_RANGES = """
 SET max_parallel_workers_per_gather = 2;
 SET parallel_setup_cost = 0;
@@ -404,14 +404,25 @@ def main():
           "forced-on plan aggregates in parallel workers (Partial Aggregate under Gather)",
           plan_on.splitlines())
     check("Gather" not in plan_off and "One-Time Filter: false" in plan_off
-          and plan_off.count("Index Cond") == 0 and plan_off.count("Filter: (account_id") == 0,
-          "forced-off plan is serial, one range with no key test (the lower range is empty)",
-          plan_off.splitlines())
+          and plan_off.count("Index Cond") == 0 and plan_off.count("Filter: (account_id") == 0
+          and plan_off.count("PmLedgerMerge") == 1,
+          "forced-off plan is serial, one range with no key test (the lower range is empty),"
+          " in the ledger merge node", plan_off.splitlines())
     plan_ranges, rows_ranges, _ = read_risk(PARALLEL_RANGES)
-    check("Parallel Append" in plan_ranges and plan_ranges.count("GroupAggregate") == 2,
+    check("Parallel Append" in plan_ranges and plan_ranges.count("PmLedgerMerge") == 2,
           "with free workers, the two account ranges run side by side (Parallel Append)",
           plan_ranges.splitlines())
     check(rows_ranges == rows_off, "pm.account_risk is identical with the ranges in parallel and serial")
+    merge_off = "SET portfolio_margin.ledger_merge = off;\n"
+    plan_agg, rows_agg, _ = read_risk(PARALLEL_OFF + merge_off)
+    plan_agg_ranges, rows_agg_ranges, _ = read_risk(PARALLEL_RANGES + merge_off)
+    check("PmLedgerMerge" not in plan_agg + plan_agg_ranges
+          and plan_agg_ranges.count("GroupAggregate") == 2
+          and rows_agg == rows_off and rows_agg_ranges == rows_off,
+          "the ledger merge node and GroupAggregate give identical rows, serial and in parallel",
+          [f"account {a}: {rows_agg.get(a)} vs {rows_off.get(a)}"
+           for a in sorted(set(rows_agg) | set(rows_off)) if rows_agg.get(a) != rows_off.get(a)]
+          + plan_agg_ranges.splitlines())
     check(rows_on == rows_off, "pm.account_risk is identical with parallelism on and off",
           [f"account {a}: {rows_on.get(a)} vs {rows_off.get(a)}"
            for a in sorted(set(rows_on) | set(rows_off)) if rows_on.get(a) != rows_off.get(a)])

@@ -1,0 +1,444 @@
+/*-------------------------------------------------------------------------
+ *
+ * ledger_merge_plan.c
+ *	  Planner side of the ledger merge node.
+ *
+ * pm.account_risk groups pm.ledger_row by account and asks ten aggregates
+ * (pm.ledger_risk_<field>) for one shared state.  Run as a GroupAggregate
+ * over a Merge Append of the four primary keys, a fifth of the time goes to
+ * the machinery: the Merge Append's heap, eleven arguments copied per row,
+ * the group's first row copied, ten final calls per account.  When a query
+ * has exactly that shape, a hook on the grouping stage offers one more
+ * path: a custom node over the same sorted inputs, which merges them by
+ * account itself and calls the transition and the fields directly
+ * (ledger_merge_exec.c).  It is costed as a sorted aggregate over those
+ * inputs, without the Merge Append, and the planner chooses.
+ *
+ * The shape, checked here:
+ *	  - GROUP BY one int8 column, no grouping sets, no HAVING;
+ *	  - every aggregate is a pm.ledger_risk_<field> (known by its functions'
+ *		addresses, not by name), plain (no DISTINCT, ORDER BY or FILTER),
+ *		all over the same ten columns of the input;
+ *	  - the target is built from the group column and those aggregates;
+ *	  - the input's cheapest path sorted by the group column (sorted here
+ *		if none is; any path when a constant fixes the column): a Merge
+ *		Append gives its children, any other path is the one child.
+ * Row-level security, pushed-down quals and the split of pm.account_risk
+ * stay in the children, which are ordinary plans.
+ *
+ * portfolio_margin.ledger_merge = off keeps the path out (the aggregates then run
+ * as before, with the same results).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_opfamily.h"
+#include "catalog/pg_type.h"
+#include "nodes/extensible.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
+#include "optimizer/plancat.h"
+#include "optimizer/planner.h"
+#include "optimizer/tlist.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "compat.h"
+#include "ledger_agg.h"
+#include "ledger_merge.h"
+
+bool		pm_enable_ledger_merge = true;
+
+static create_upper_paths_hook_type prev_upper_paths_hook = NULL;
+
+/* The fields' final functions, in RiskField order. */
+static const PGFunction field_finals[RISK_NFIELDS] = {
+	pm_ledger_risk_program_final,
+	pm_ledger_risk_uni_mmr_final,
+	pm_ledger_risk_account_equity_final,
+	pm_ledger_risk_actual_equity_final,
+	pm_ledger_risk_initial_margin_final,
+	pm_ledger_risk_maint_margin_final,
+	pm_ledger_risk_status_final,
+	pm_ledger_risk_withdraw_final,
+	pm_ledger_risk_available_final,
+	pm_ledger_risk_open_loss_final,
+};
+
+/* What the hook found, for the path and then the plan. */
+typedef struct MergeShape
+{
+	Expr	   *key;			/* the group column */
+	List	   *aggs;			/* distinct Aggrefs, in target order */
+	List	   *fields;			/* their RiskFields */
+	List	   *args;			/* the ledger columns (the Aggrefs' args) */
+	Cost		trans_cost;		/* per input row */
+	Cost		final_cost;		/* per account */
+} MergeShape;
+
+static Plan *plan_ledger_merge(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
+							   List *tlist, List *clauses, List *custom_plans);
+
+static const CustomPathMethods ledger_merge_path_methods = {
+	.CustomName = LEDGER_MERGE_NAME,
+	.PlanCustomPath = plan_ledger_merge,
+};
+
+/* The address of a C function by its OID (the library's own, when it is ours). */
+static PGFunction
+function_address(Oid fn)
+{
+	FmgrInfo	flinfo;
+
+	if (!OidIsValid(fn))
+		return NULL;
+	fmgr_info(fn, &flinfo);
+	return flinfo.fn_addr;
+}
+
+/*
+ * The field an aggregate gives, or -1 when it is not a plain
+ * pm.ledger_risk_<field>: its transition must be pm_ledger_sfunc and its
+ * final function one of ours.  The per-row cost of the transition and the
+ * final's are added to shape.
+ */
+static int
+aggref_field(PlannerInfo *root, Aggref *aggref, MergeShape *shape, bool first)
+{
+	QualCost	cost = {0};
+	HeapTuple	tuple;
+	Form_pg_aggregate agg;
+	Oid			transfn,
+				finalfn;
+	PGFunction	final;
+	int			f;
+
+	if (aggref->aggkind != AGGKIND_NORMAL || aggref->agglevelsup != 0 ||
+		aggref->aggdistinct != NIL || aggref->aggorder != NIL ||
+		aggref->aggfilter != NULL || aggref->aggstar || aggref->aggvariadic ||
+		aggref->aggsplit != AGGSPLIT_SIMPLE ||
+		list_length(aggref->args) != LEDGER_NCOLUMNS)
+		return -1;
+	tuple = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggref->aggfnoid));
+	if (!HeapTupleIsValid(tuple))
+		return -1;
+	agg = (Form_pg_aggregate) GETSTRUCT(tuple);
+	transfn = agg->aggtransfn;
+	finalfn = agg->aggfinalfn;
+	ReleaseSysCache(tuple);
+
+	if (function_address(transfn) != pm_ledger_sfunc)
+		return -1;
+	final = function_address(finalfn);
+	for (f = 0; f < RISK_NFIELDS; f++)
+		if (field_finals[f] == final)
+			break;
+	if (f == RISK_NFIELDS)
+		return -1;
+	if (first)
+	{
+		add_function_cost(root, transfn, NULL, &cost);
+		shape->trans_cost = cost.per_tuple;
+	}
+	cost.per_tuple = 0;
+	add_function_cost(root, finalfn, NULL, &cost);
+	shape->final_cost += cost.per_tuple;
+	return f;
+}
+
+/*
+ * Whether the grouping query is the shape the node computes; fills shape.
+ * Every Var of the target outside an aggregate must be the group column,
+ * every aggregate one of ours over the same ten plain columns.
+ */
+static bool
+query_shape(PlannerInfo *root, RelOptInfo *grouped_rel, MergeShape *shape)
+{
+	Query	   *parse = root->parse;
+	SortGroupClause *sgc;
+	List	   *vars;
+	ListCell   *lc;
+
+	if (parse->groupingSets != NIL || list_length(parse->groupClause) != 1 ||
+		parse->havingQual != NULL || !parse->hasAggs || parse->hasTargetSRFs)
+		return false;
+	sgc = linitial_node(SortGroupClause, parse->groupClause);
+	shape->key = (Expr *) get_sortgroupclause_expr(sgc, root->processed_tlist);
+	if (!IsA(shape->key, Var) || exprType((Node *) shape->key) != INT8OID ||
+		get_opcode(sgc->eqop) != F_INT8EQ)
+		return false;
+
+	vars = pull_var_clause((Node *) grouped_rel->reltarget->exprs,
+						   PVC_INCLUDE_AGGREGATES | PVC_INCLUDE_PLACEHOLDERS |
+						   PVC_INCLUDE_WINDOWFUNCS);
+	foreach(lc, vars)
+	{
+		Node	   *node = lfirst(lc);
+		Aggref	   *aggref;
+		ListCell   *ac;
+		int			field;
+
+		if (IsA(node, Var) && equal(node, shape->key))
+			continue;
+		if (!IsA(node, Aggref))
+			return false;
+		aggref = (Aggref *) node;
+		if (list_member(shape->aggs, aggref))
+			continue;
+		field = aggref_field(root, aggref, shape, shape->aggs == NIL);
+		if (field < 0)
+			return false;
+		if (shape->aggs == NIL)
+		{
+			/* the columns: plain Vars, the same for every aggregate */
+			foreach(ac, aggref->args)
+			{
+				TargetEntry *tle = lfirst_node(TargetEntry, ac);
+
+				if (!IsA(tle->expr, Var))
+					return false;
+				shape->args = lappend(shape->args, tle->expr);
+			}
+		}
+		else if (!equal(aggref->args, ((Aggref *) linitial(shape->aggs))->args))
+			return false;
+		shape->aggs = lappend(shape->aggs, aggref);
+		shape->fields = lappend_int(shape->fields, field);
+	}
+	return shape->aggs != NIL;
+}
+
+/*
+ * The input path the node reads: the cheapest unparameterized path sorted
+ * by the group column, the cheapest path sorted when there is none, or,
+ * when a constant fixes the column (no group pathkeys), the cheapest path.
+ */
+static Path *
+sorted_input(PlannerInfo *root, RelOptInfo *input_rel, List *keys)
+{
+	Path	   *best = NULL;
+	ListCell   *lc;
+
+	if (keys == NIL)
+		return input_rel->cheapest_total_path;
+	if (input_rel->cheapest_total_path == NULL)
+		return NULL;
+	foreach(lc, input_rel->pathlist)
+	{
+		Path	   *path = (Path *) lfirst(lc);
+
+		if (path->param_info == NULL && pathkeys_contained_in(keys, path->pathkeys) &&
+			(best == NULL || path->total_cost < best->total_cost))
+			best = path;
+	}
+	if (best == NULL)
+		best = (Path *) create_sort_path(root, input_rel, input_rel->cheapest_total_path,
+										 keys, -1.0);
+	return best;
+}
+
+/*
+ * The children of the node: a Merge Append's inputs (each sorted, by a Sort
+ * when it is not), a plain Append's when no order is needed, or the path
+ * itself.
+ */
+static List *
+input_children(PlannerInfo *root, Path *input, List *keys)
+{
+	List	   *children = NIL;
+	List	   *subpaths;
+	ListCell   *lc;
+
+	if (IsA(input, MergeAppendPath))
+		subpaths = ((MergeAppendPath *) input)->subpaths;
+	else if (IsA(input, AppendPath) && keys == NIL && !input->parallel_aware &&
+			 ((AppendPath *) input)->first_partial_path == list_length(((AppendPath *) input)->subpaths))
+		subpaths = ((AppendPath *) input)->subpaths;
+	else
+		return list_make1(input);
+	foreach(lc, subpaths)
+	{
+		Path	   *sub = (Path *) lfirst(lc);
+
+		if (!pathkeys_contained_in(keys, sub->pathkeys))
+			sub = (Path *) create_sort_path(root, sub->parent, sub, keys, -1.0);
+		children = lappend(children, sub);
+	}
+	return children;
+}
+
+/* The 1-based position of expr in the input's row, or 0. */
+static int
+input_column(PathTarget *target, Expr *expr)
+{
+	ListCell   *lc;
+
+	foreach(lc, target->exprs)
+		if (equal(lfirst(lc), expr))
+			return foreach_current_index(lc) + 1;
+	return 0;
+}
+
+/* Offer the node for this grouping, when the query has the shape. */
+static void
+add_ledger_merge_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
+					  GroupPathExtraData *extra)
+{
+	MergeShape	shape = {0};
+	List	   *keys = NIL;
+	List	   *columns;
+	Path	   *input;
+	List	   *children;
+	CustomPath *cpath;
+	Cost		startup,
+				run = 0;
+	double		in_rows = 0,
+				groups;
+	ListCell   *lc;
+
+	if (extra == NULL || extra->patype != PARTITIONWISE_AGGREGATE_NONE ||
+		IS_DUMMY_REL(input_rel) || !query_shape(root, grouped_rel, &shape))
+		return;
+	if (root->group_pathkeys != NIL)
+	{
+		PathKey    *pk = linitial(root->group_pathkeys);
+
+		/* int8 ascending, NULLs last: the order the executor merges in */
+		if (pk->pk_opfamily != INTEGER_BTREE_FAM_OID || PM_PATHKEY_DESCENDING(pk) ||
+			pk->pk_nulls_first)
+			return;
+		keys = list_make1(pk);
+	}
+	if (grouped_rel->pathlist == NIL)
+		return;
+	input = sorted_input(root, input_rel, keys);
+	if (input == NULL)
+		return;
+	/* the core's estimate of the accounts, which its paths carry */
+	groups = ((Path *) linitial(grouped_rel->pathlist))->rows;
+
+	columns = list_make1_int(input_column(input->pathtarget, shape.key));
+	foreach(lc, shape.args)
+		columns = lappend_int(columns, input_column(input->pathtarget, lfirst(lc)));
+	if (list_member_int(columns, 0))
+		return;
+
+	/*
+	 * The start as the core costs the input we take apart (a Merge Append
+	 * needs every child's first row; an Append, or a single path, its
+	 * first); then every child read to its end.
+	 */
+	children = input_children(root, input, keys);
+	startup = IsA(input, MergeAppendPath) ? 0 : input->startup_cost;
+	foreach(lc, children)
+	{
+		Path	   *child = (Path *) lfirst(lc);
+
+		if (IsA(input, MergeAppendPath))
+			startup += child->startup_cost;
+		run += child->total_cost;
+		in_rows += child->rows;
+	}
+
+	cpath = makeNode(CustomPath);
+	cpath->path.pathtype = T_CustomScan;
+	cpath->path.parent = grouped_rel;
+	cpath->path.pathtarget = grouped_rel->reltarget;
+	cpath->path.param_info = NULL;
+	cpath->path.parallel_aware = false;
+	cpath->path.parallel_safe = grouped_rel->consider_parallel && input->parallel_safe;
+	cpath->path.parallel_workers = 0;
+	cpath->path.rows = groups;
+	cpath->path.pathkeys = keys;
+	/*
+	 * A sorted aggregate's cost (cost_agg) over the children themselves,
+	 * without the Merge Append's heap or the Append's pass of each row; the
+	 * account comparison is an inline int64 test, not an operator call, so
+	 * a row costs only the transition.
+	 */
+	cpath->path.startup_cost = startup;
+	cpath->path.total_cost = run + in_rows * shape.trans_cost +
+		groups * (shape.final_cost + cpu_tuple_cost +
+							 grouped_rel->reltarget->cost.per_tuple);
+	cpath->flags = PM_CUSTOMPATH_PROJECTS;
+	cpath->custom_paths = children;
+	cpath->custom_private = list_make4(shape.key, shape.aggs, columns, shape.fields);
+	cpath->methods = &ledger_merge_path_methods;
+	add_path(grouped_rel, (Path *) cpath);
+}
+
+/*
+ * The plan: the scan tuple is the group column and the aggregates
+ * (custom_scan_tlist), which setrefs turns the target's references into;
+ * the children are the input's plans.
+ */
+static Plan *
+plan_ledger_merge(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
+				  List *tlist, List *clauses, List *custom_plans)
+{
+	CustomScan *cscan = makeNode(CustomScan);
+	Expr	   *key = linitial(best_path->custom_private);
+	List	   *aggs = lsecond(best_path->custom_private);
+	List	   *scan_tlist;
+	ListCell   *lc;
+
+	Assert(clauses == NIL);
+	scan_tlist = list_make1(makeTargetEntry(key, 1, NULL, false));
+	foreach(lc, aggs)
+		scan_tlist = lappend(scan_tlist,
+							 makeTargetEntry(lfirst(lc), list_length(scan_tlist) + 1, NULL, false));
+
+	cscan->scan.plan.targetlist = tlist;
+	cscan->scan.plan.qual = NIL;
+	cscan->scan.scanrelid = 0;
+	cscan->flags = best_path->flags;
+	cscan->custom_plans = custom_plans;
+	cscan->custom_exprs = NIL;
+	cscan->custom_private = list_make2(lthird(best_path->custom_private),
+									   lfourth(best_path->custom_private));
+	cscan->custom_scan_tlist = scan_tlist;
+	cscan->custom_relids = NULL;
+	cscan->methods = &ledger_merge_scan_methods;
+	return &cscan->scan.plan;
+}
+
+/* The hook: at the grouping stage, after the core's paths. */
+static void
+ledger_merge_upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
+						 RelOptInfo *output_rel, void *extra)
+{
+	if (prev_upper_paths_hook)
+		prev_upper_paths_hook(root, stage, input_rel, output_rel, extra);
+	if (stage == UPPERREL_GROUP_AGG && pm_enable_ledger_merge)
+		add_ledger_merge_path(root, input_rel, output_rel, (GroupPathExtraData *) extra);
+}
+
+/*
+ * Module load: the setting, the hook, and the scan methods by name (a
+ * parallel worker finds them so when it reads the plan).
+ */
+void
+ledger_merge_init(void)
+{
+	DefineCustomBoolVariable("portfolio_margin.ledger_merge",
+							 "Lets pm.account_risk's aggregates run in the ledger merge node.",
+							 "Off plans them as an ordinary GroupAggregate; results are identical either way.",
+							 &pm_enable_ledger_merge,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	RegisterCustomScanMethods(&ledger_merge_scan_methods);
+	prev_upper_paths_hook = create_upper_paths_hook;
+	create_upper_paths_hook = ledger_merge_upper_paths;
+}
