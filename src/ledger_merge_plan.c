@@ -20,9 +20,10 @@
  *		addresses, not by name), plain (no DISTINCT, ORDER BY or FILTER),
  *		all over the same ten columns of the input;
  *	  - the target is built from the group column and those aggregates;
- *	  - the input's cheapest path sorted by the group column (sorted here
- *		if none is; any path when a constant fixes the column): a Merge
- *		Append gives its children, any other path is the one child.
+ *	  - the input's cheapest path sorted by the group column, and its
+ *		cheapest parallel-safe one (sorted here if none is; any path when a
+ *		constant fixes the column): a Merge Append gives its children, any
+ *		other path is the one child.
  * Row-level security, pushed-down quals and the split of pm.account_risk
  * stay in the children, which are ordinary plans.
  *
@@ -219,32 +220,47 @@ query_shape(PlannerInfo *root, RelOptInfo *grouped_rel, MergeShape *shape)
 }
 
 /*
- * The input path the node reads: the cheapest unparameterized path sorted
- * by the group column, the cheapest path sorted when there is none, or,
- * when a constant fixes the column (no group pathkeys), the cheapest path.
+ * Whether path can feed the node: unparameterized, and sorted by the group
+ * column unless a constant fixes it (no group pathkeys).
  */
-static Path *
-sorted_input(PlannerInfo *root, RelOptInfo *input_rel, List *keys)
+static bool
+usable_input(Path *path, List *keys)
 {
-	Path	   *best = NULL;
+	return path->param_info == NULL && pathkeys_contained_in(keys, path->pathkeys);
+}
+
+/*
+ * The inputs the node may read: the cheapest usable path, and the cheapest
+ * parallel-safe one when that is another (a Gather Merge may be cheapest,
+ * but only a parallel-safe node can go under a Parallel Append).  With no
+ * usable path, the cheapest path sorted.
+ */
+static List *
+candidate_inputs(PlannerInfo *root, RelOptInfo *input_rel, List *keys)
+{
+	Path	   *best = NULL,
+			   *best_safe = NULL;
 	ListCell   *lc;
 
-	if (keys == NIL)
-		return input_rel->cheapest_total_path;
-	if (input_rel->cheapest_total_path == NULL)
-		return NULL;
 	foreach(lc, input_rel->pathlist)
 	{
 		Path	   *path = (Path *) lfirst(lc);
 
-		if (path->param_info == NULL && pathkeys_contained_in(keys, path->pathkeys) &&
-			(best == NULL || path->total_cost < best->total_cost))
+		if (!usable_input(path, keys))
+			continue;
+		if (best == NULL || path->total_cost < best->total_cost)
 			best = path;
+		if (path->parallel_safe &&
+			(best_safe == NULL || path->total_cost < best_safe->total_cost))
+			best_safe = path;
 	}
 	if (best == NULL)
-		best = (Path *) create_sort_path(root, input_rel, input_rel->cheapest_total_path,
-										 keys, -1.0);
-	return best;
+		return input_rel->cheapest_total_path == NULL ? NIL :
+			list_make1(create_sort_path(root, input_rel, input_rel->cheapest_total_path,
+										keys, -1.0));
+	if (best_safe == NULL || best_safe == best)
+		return list_make1(best);
+	return list_make2(best, best_safe);
 }
 
 /*
@@ -289,46 +305,21 @@ input_column(PathTarget *target, Expr *expr)
 	return 0;
 }
 
-/* Offer the node for this grouping, when the query has the shape. */
+/* Offer the node over one input path. */
 static void
-add_ledger_merge_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
-					  GroupPathExtraData *extra)
+offer_node(PlannerInfo *root, RelOptInfo *grouped_rel, MergeShape *shape, Path *input,
+		   List *keys, double groups)
 {
-	MergeShape	shape = {0};
-	List	   *keys = NIL;
 	List	   *columns;
-	Path	   *input;
 	List	   *children;
 	CustomPath *cpath;
 	Cost		startup,
 				run = 0;
-	double		in_rows = 0,
-				groups;
+	double		in_rows = 0;
 	ListCell   *lc;
 
-	if (extra == NULL || extra->patype != PARTITIONWISE_AGGREGATE_NONE ||
-		IS_DUMMY_REL(input_rel) || !query_shape(root, grouped_rel, &shape))
-		return;
-	if (root->group_pathkeys != NIL)
-	{
-		PathKey    *pk = linitial(root->group_pathkeys);
-
-		/* int8 ascending, NULLs last: the order the executor merges in */
-		if (pk->pk_opfamily != INTEGER_BTREE_FAM_OID || PM_PATHKEY_DESCENDING(pk) ||
-			pk->pk_nulls_first)
-			return;
-		keys = list_make1(pk);
-	}
-	if (grouped_rel->pathlist == NIL)
-		return;
-	input = sorted_input(root, input_rel, keys);
-	if (input == NULL)
-		return;
-	/* the core's estimate of the accounts, which its paths carry */
-	groups = ((Path *) linitial(grouped_rel->pathlist))->rows;
-
-	columns = list_make1_int(input_column(input->pathtarget, shape.key));
-	foreach(lc, shape.args)
+	columns = list_make1_int(input_column(input->pathtarget, shape->key));
+	foreach(lc, shape->args)
 		columns = lappend_int(columns, input_column(input->pathtarget, lfirst(lc)));
 	if (list_member_int(columns, 0))
 		return;
@@ -360,6 +351,7 @@ add_ledger_merge_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *grou
 	cpath->path.parallel_workers = 0;
 	cpath->path.rows = groups;
 	cpath->path.pathkeys = keys;
+
 	/*
 	 * A sorted aggregate's cost (cost_agg) over the children themselves,
 	 * without the Merge Append's heap or the Append's pass of each row; the
@@ -367,14 +359,43 @@ add_ledger_merge_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *grou
 	 * a row costs only the transition.
 	 */
 	cpath->path.startup_cost = startup;
-	cpath->path.total_cost = run + in_rows * shape.trans_cost +
-		groups * (shape.final_cost + cpu_tuple_cost +
-							 grouped_rel->reltarget->cost.per_tuple);
+	cpath->path.total_cost = run + in_rows * shape->trans_cost +
+		groups * (shape->final_cost + cpu_tuple_cost + grouped_rel->reltarget->cost.per_tuple);
 	cpath->flags = PM_CUSTOMPATH_PROJECTS;
 	cpath->custom_paths = children;
-	cpath->custom_private = list_make4(shape.key, shape.aggs, columns, shape.fields);
+	cpath->custom_private = list_make4(shape->key, shape->aggs, columns, shape->fields);
 	cpath->methods = &ledger_merge_path_methods;
 	add_path(grouped_rel, (Path *) cpath);
+}
+
+/* Offer the node for this grouping, when the query has the shape. */
+static void
+add_ledger_merge_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *grouped_rel,
+					  GroupPathExtraData *extra)
+{
+	MergeShape	shape = {0};
+	List	   *keys = NIL;
+	double		groups;
+	ListCell   *lc;
+
+	if (extra == NULL || extra->patype != PARTITIONWISE_AGGREGATE_NONE ||
+		IS_DUMMY_REL(input_rel) || grouped_rel->pathlist == NIL ||
+		!query_shape(root, grouped_rel, &shape))
+		return;
+	if (root->group_pathkeys != NIL)
+	{
+		PathKey    *pk = linitial(root->group_pathkeys);
+
+		/* int8 ascending, NULLs last: the order the executor merges in */
+		if (pk->pk_opfamily != INTEGER_BTREE_FAM_OID || PM_PATHKEY_DESCENDING(pk) ||
+			pk->pk_nulls_first)
+			return;
+		keys = list_make1(pk);
+	}
+	/* the core's estimate of the accounts, which its paths carry */
+	groups = ((Path *) linitial(grouped_rel->pathlist))->rows;
+	foreach(lc, candidate_inputs(root, input_rel, keys))
+		offer_node(root, grouped_rel, &shape, lfirst(lc), keys, groups);
 }
 
 /*
