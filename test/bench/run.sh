@@ -9,6 +9,8 @@
 #       rows, cum by window functions, range joins, numeric throughout
 #   (c) the floor: the same balance and position rows read once and grouped
 #       by account with a single sum()
+#   (a') (a) with portfolio_margin.ledger_merge = off: the GroupAggregate plan
+#       the ledger merge node replaces, for its share of (a)
 #
 # each serial (max_parallel_workers_per_gather = 0) and parallel (2), the
 # median of PM_BENCH_REPS runs (default 5, 3 for N >= 1,000,000), after one
@@ -34,6 +36,7 @@ Q_A="SELECT count(uni_mmr), sum(account_equity), sum(actual_equity), sum(account
   sum(account_maint_margin), count(account_status), sum(virtual_max_withdraw_amount),
   sum(total_available_balance), sum(total_margin_open_loss) FROM pm.account_risk"
 Q_B="${Q_A/pm.account_risk/bench_plain.account_risk}"
+Q_G="SET portfolio_margin.ledger_merge = off; $Q_A"
 Q_C="SELECT count(*), sum(s) FROM (SELECT account_id, sum(x) AS s FROM
   (SELECT account_id, cross_free AS x FROM pm.balance UNION ALL
    SELECT account_id, qty FROM pm.position) l GROUP BY account_id) g"
@@ -82,8 +85,8 @@ for n in "${sizes[@]}"; do
   echo "(a) vs (b): $agree"
   printf '%-26s %11s %11s %9s %9s %11s %11s\n' query serial_ms parallel_ms ser/c par/c peak_MB temp_MB
   declare -A ser par mem tmp
-  for q in c a b; do
-    case $q in a) query=$Q_A ;; b) query=$Q_B ;; c) query=$Q_C ;; esac
+  for q in c a g b; do
+    case $q in a) query=$Q_A ;; b) query=$Q_B ;; c) query=$Q_C ;; g) query=$Q_G ;; esac
     for w in 0 2; do
       measure $w "$query" >/dev/null            # warm-up
       results=$(for _ in $(seq "$reps"); do measure $w "$query"; done)
@@ -97,12 +100,15 @@ for n in "${sizes[@]}"; do
       fi
     done
   done
-  for q in c a b; do
-    case $q in a) label='(a) pm.account_risk' ;; b) label='(b) plain SQL' ;; c) label='(c) floor: scan + sum()' ;; esac
+  for q in c a g b; do
+    case $q in a) label='(a) pm.account_risk' ;; b) label='(b) plain SQL' ;; c) label='(c) floor: scan + sum()' ;;
+      g) label="(a') merge node off" ;; esac
     printf '%-26s %11s %11s %9.2f %9.2f %11.0f %11.0f\n' "$label" "${ser[$q]}" "${par[$q]}" \
       "$(div "${ser[$q]}" "${ser[c]}")" "$(div "${par[$q]}" "${par[c]}")" \
       "$(div "${mem[$q]}" 1024)" "$(div "${tmp[$q]}" 1048576)"
   done
   printf '(b) / (a): %.1fx serial, %.1fx parallel; (a) parallel speed-up %.2fx\n' \
     "$(div "${ser[b]}" "${ser[a]}")" "$(div "${par[b]}" "${par[a]}")" "$(div "${ser[a]}" "${par[a]}")"
+  printf "(a) / (a'): %.2f serial, %.2f parallel (the ledger merge node's share)\n" \
+    "$(div "${ser[a]}" "${ser[g]}")" "$(div "${par[a]}" "${par[g]}")"
 done
