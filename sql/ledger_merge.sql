@@ -31,8 +31,9 @@ SELECT count(*) AS accounts,
 SELECT * FROM pm.account_risk WHERE account_id IN (101, 102, 105, 136) ORDER BY account_id;
 
 -- What the scan gives the rest of the plan: the key and the fields asked
--- for, projected by the node itself; sorted by account (no Sort for the
--- ORDER BY).
+-- for; sorted by account (no Sort for the ORDER BY).  Each child returns
+-- its table's stored row as it is, not projected: the node reads the
+-- columns there and takes pm.ledger_row's constants from the plan.
 EXPLAIN (COSTS OFF, VERBOSE)
 SELECT account_id, uni_mmr * 2 AS twice, account_status || '!' AS shout
   FROM pm.account_risk ORDER BY account_id;
@@ -105,6 +106,15 @@ SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n),
        pm.ledger_risk_account_status(kind, key, key2, a, b, c, d, e, f, n)
   FROM my_ledger GROUP BY account_id ORDER BY account_id;
 RESET portfolio_margin.ledger_merge;
+-- Expressions over the fields, and a field asked twice, computed by the
+-- node's own projection.
+EXPLAIN (COSTS OFF, VERBOSE)
+SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n) * 2 AS twice,
+       pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n) AS once
+  FROM my_ledger GROUP BY account_id;
+SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n) * 2 AS twice,
+       pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n) AS once
+  FROM my_ledger GROUP BY account_id;
 -- Without an index the node sorts its input (when hashing is off).
 CREATE TEMP TABLE my_heap AS TABLE my_ledger;
 ANALYZE my_heap;

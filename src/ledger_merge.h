@@ -17,13 +17,14 @@
 #define LEDGER_MERGE_NAME "PmLedgerMerge"
 
 /*
- * The plan's custom_private: list_make2(columns, fields), both integer
- * lists.  columns[0] is the group key's attribute number in the children's
- * rows, columns[1..10] the ledger row's (kind, key, key2, a..f, n); fields
- * gives the RiskField of each column of custom_scan_tlist after the key.
+ * The plan's custom_private: list_make2(fields, children).  fields is an
+ * integer list, the RiskField of each column of custom_scan_tlist after the
+ * key; children has one list per child plan of eleven nodes, the key and
+ * then the ledger row's columns (kind, key, key2, a..f, n), each an Integer
+ * attribute number in that child's rows or a Const.
  */
-#define LEDGER_MERGE_PRIVATE_COLUMNS 0
-#define LEDGER_MERGE_PRIVATE_FIELDS 1
+#define LEDGER_MERGE_PRIVATE_FIELDS 0
+#define LEDGER_MERGE_PRIVATE_CHILDREN 1
 
 extern bool pm_enable_ledger_merge;
 extern CustomScanMethods ledger_merge_scan_methods;

@@ -30,22 +30,30 @@
 #include "ledger_agg.h"
 #include "ledger_merge.h"
 
+/* One child: its plan, its current row and account, where its columns are. */
+typedef struct LedgerChild
+{
+	PlanState  *ps;
+	TupleTableSlot *head;		/* the current row; NULL when done */
+	int64		key;			/* ... its account */
+	bool		key_null;
+	int			atts[LEDGER_NCOLUMNS + 1];	/* the key and the ten; 0: a constant */
+	Datum		consts[LEDGER_NCOLUMNS + 1];
+	bool		const_nulls[LEDGER_NCOLUMNS + 1];
+	int			last_att;		/* the highest of atts */
+} LedgerChild;
+
 typedef struct LedgerMergeState
 {
 	CustomScanState css;
 	int			nchildren;
-	PlanState **children;
-	TupleTableSlot **heads;		/* each child's current row; NULL when done */
-	int64	   *keys;			/* ... its account */
-	bool	   *key_nulls;
+	LedgerChild *children;
 	bool		started;
-	int			key_column;		/* attribute numbers in the children's rows */
-	int			columns[LEDGER_NCOLUMNS];
-	int			last_column;
 	int			nfields;
 	RiskField  *fields;			/* the scan tuple's columns after the key */
 	MemoryContext account_cxt;	/* one account's state */
-	MemoryContext row_cxt;		/* one row's temporaries */
+	MemoryContext row_cxt;		/* rows' temporaries */
+	int			rows_in_row_cxt;	/* rows since it was reset */
 	MemoryContext query_cxt;
 	void	   *lookup;			/* lookup.c's cache for the query */
 	RiskFieldsCache *rc;
@@ -86,50 +94,66 @@ create_ledger_merge_state(CustomScan *cscan)
 }
 
 /*
- * Start the children and read what the plan says about the columns,
- * checking it against the scan tuple (a plan is data a worker reads back).
+ * Where child reads its columns, from the plan's list for it (an Integer
+ * attribute number or a Const per column), checked: a plan is data a
+ * worker reads back.
  */
+static void
+child_columns(LedgerChild *child, List *map, int i)
+{
+	ListCell   *lc;
+
+	if (list_length(map) != LEDGER_NCOLUMNS + 1)
+		elog(ERROR, "ledger merge plan gives child %d %d columns", i + 1, list_length(map));
+	child->last_att = 0;
+	foreach(lc, map)
+	{
+		Node	   *node = lfirst(lc);
+		int			c = foreach_current_index(lc);
+
+		if (IsA(node, Integer) && intVal(node) > 0)
+		{
+			child->atts[c] = intVal(node);
+			child->last_att = Max(child->last_att, child->atts[c]);
+		}
+		else if (IsA(node, Const))
+		{
+			child->atts[c] = 0;
+			child->consts[c] = ((Const *) node)->constvalue;
+			child->const_nulls[c] = ((Const *) node)->constisnull;
+		}
+		else
+			elog(ERROR, "ledger merge plan gives child %d an unknown column %d", i + 1, c);
+	}
+}
+
+/* Start the children and read what the plan says about the columns. */
 static void
 begin_ledger_merge(CustomScanState *node, EState *estate, int eflags)
 {
 	LedgerMergeState *lm = (LedgerMergeState *) node;
 	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
-	List	   *columns = list_nth(cscan->custom_private, LEDGER_MERGE_PRIVATE_COLUMNS);
 	List	   *fields = list_nth(cscan->custom_private, LEDGER_MERGE_PRIVATE_FIELDS);
+	List	   *maps = list_nth(cscan->custom_private, LEDGER_MERGE_PRIVATE_CHILDREN);
 	int			natts = node->ss.ss_ScanTupleSlot->tts_tupleDescriptor->natts;
 	ListCell   *lc;
-	int			i;
 
-	if (list_length(columns) != LEDGER_NCOLUMNS + 1 || list_length(fields) + 1 != natts)
-		elog(ERROR, "ledger merge plan has %d columns and %d fields for %d outputs",
-			 list_length(columns), list_length(fields), natts);
+	if (list_length(fields) + 1 != natts || list_length(maps) != list_length(cscan->custom_plans))
+		elog(ERROR, "ledger merge plan has %d fields for %d outputs and %d column lists for %d children",
+			 list_length(fields), natts, list_length(maps), list_length(cscan->custom_plans));
 
 	lm->nchildren = list_length(cscan->custom_plans);
-	lm->children = palloc(sizeof(PlanState *) * lm->nchildren);
-	lm->heads = palloc0(sizeof(TupleTableSlot *) * lm->nchildren);
-	lm->keys = palloc0(sizeof(int64) * lm->nchildren);
-	lm->key_nulls = palloc0(sizeof(bool) * lm->nchildren);
+	lm->children = palloc0(sizeof(LedgerChild) * Max(lm->nchildren, 1));
 	foreach(lc, cscan->custom_plans)
 	{
-		PlanState  *child = ExecInitNode((Plan *) lfirst(lc), estate,
-										 eflags & ~(EXEC_FLAG_BACKWARD | EXEC_FLAG_MARK));
+		int			i = foreach_current_index(lc);
+		LedgerChild *child = &lm->children[i];
 
-		lm->children[foreach_current_index(lc)] = child;
-		node->custom_ps = lappend(node->custom_ps, child);
+		child_columns(child, list_nth(maps, i), i);
+		child->ps = ExecInitNode((Plan *) lfirst(lc), estate,
+								 eflags & ~(EXEC_FLAG_BACKWARD | EXEC_FLAG_MARK));
+		node->custom_ps = lappend(node->custom_ps, child->ps);
 	}
-
-	lm->key_column = linitial_int(columns);
-	lm->last_column = lm->key_column;
-	for (i = 0; i < LEDGER_NCOLUMNS; i++)
-	{
-		lm->columns[i] = list_nth_int(columns, i + 1);
-		lm->last_column = Max(lm->last_column, lm->columns[i]);
-	}
-	if (lm->key_column < 1)
-		elog(ERROR, "ledger merge plan has no group key column");
-	for (i = 0; i < LEDGER_NCOLUMNS; i++)
-		if (lm->columns[i] < 1)
-			elog(ERROR, "ledger merge plan has no column for argument %d", i + 1);
 
 	lm->nfields = list_length(fields);
 	lm->fields = palloc(sizeof(RiskField) * Max(lm->nfields, 1));
@@ -168,44 +192,73 @@ key_before(int64 a, bool a_null, int64 b, bool b_null)
 
 /* The child's next row and its account; an account going down is an error. */
 static void
-advance(LedgerMergeState *lm, int i)
+advance(LedgerChild *child, int i)
 {
-	TupleTableSlot *slot = ExecProcNode(lm->children[i]);
-	bool		had = lm->heads[i] != NULL;
+	TupleTableSlot *slot = ExecProcNode(child->ps);
+	bool		had = child->head != NULL;
 	int64		key;
 	bool		key_null;
 
 	if (TupIsNull(slot))
 	{
-		lm->heads[i] = NULL;
+		child->head = NULL;
 		return;
 	}
-	key = DatumGetInt64(slot_getattr(slot, lm->key_column, &key_null));
-	if (had && key_before(key, key_null, lm->keys[i], lm->key_nulls[i]))
+	/* every column the node reads, at once: the row is fed from here too */
+	slot_getsomeattrs(slot, child->last_att);
+	if (child->atts[0] == 0)
+	{
+		key = DatumGetInt64(child->consts[0]);
+		key_null = child->const_nulls[0];
+	}
+	else
+	{
+		key = DatumGetInt64(slot->tts_values[child->atts[0] - 1]);
+		key_null = slot->tts_isnull[child->atts[0] - 1];
+	}
+	if (had && key_before(key, key_null, child->key, child->key_null))
 		elog(ERROR, "ledger merge input %d is not sorted by its group key", i + 1);
-	lm->heads[i] = slot;
-	lm->keys[i] = key;
-	lm->key_nulls[i] = key_null;
+	child->head = slot;
+	child->key = key;
+	child->key_null = key_null;
 }
 
-/* One row of the account into its state, with the row's temporaries freed. */
+/* How many rows' temporaries row_cxt holds at most. */
+#define ROWS_PER_RESET 256
+
+/* The child's current row into the account's state. */
 static void
-feed_row(LedgerMergeState *lm, LedgerState *ls, TupleTableSlot *slot)
+feed_row(LedgerMergeState *lm, LedgerState *ls, LedgerChild *child)
 {
+	TupleTableSlot *slot = child->head;
 	FunctionCallInfo row = lm->row;
 	MemoryContext old;
 	int			c;
 
-	slot_getsomeattrs(slot, lm->last_column);
-	for (c = 0; c < LEDGER_NCOLUMNS; c++)
+	for (c = 1; c <= LEDGER_NCOLUMNS; c++)
 	{
-		row->args[c + 1].value = slot->tts_values[lm->columns[c] - 1];
-		row->args[c + 1].isnull = slot->tts_isnull[lm->columns[c] - 1];
+		int			att = child->atts[c];
+
+		if (att > 0)
+		{
+			row->args[c].value = slot->tts_values[att - 1];
+			row->args[c].isnull = slot->tts_isnull[att - 1];
+		}
+		else
+		{
+			row->args[c].value = child->consts[c];
+			row->args[c].isnull = child->const_nulls[c];
+		}
 	}
 	old = MemoryContextSwitchTo(lm->row_cxt);
 	ledger_add_row(ls, row);
 	MemoryContextSwitchTo(old);
-	MemoryContextReset(lm->row_cxt);
+	/* temporaries are few (none on the fast path): freed in batches */
+	if (++lm->rows_in_row_cxt == ROWS_PER_RESET)
+	{
+		MemoryContextReset(lm->row_cxt);
+		lm->rows_in_row_cxt = 0;
+	}
 }
 
 /*
@@ -230,17 +283,21 @@ exec_ledger_merge(CustomScanState *node)
 	if (!lm->started)
 	{
 		for (i = 0; i < lm->nchildren; i++)
-			advance(lm, i);
+			advance(&lm->children[i], i);
 		lm->started = true;
 	}
 	for (i = 0; i < lm->nchildren; i++)
-		if (lm->heads[i] != NULL &&
-			(!found || key_before(lm->keys[i], lm->key_nulls[i], key, key_null)))
+	{
+		LedgerChild *child = &lm->children[i];
+
+		if (child->head != NULL &&
+			(!found || key_before(child->key, child->key_null, key, key_null)))
 		{
-			key = lm->keys[i];
-			key_null = lm->key_nulls[i];
+			key = child->key;
+			key_null = child->key_null;
 			found = true;
 		}
+	}
 	if (!found)
 		return NULL;
 	CHECK_FOR_INTERRUPTS();
@@ -248,12 +305,16 @@ exec_ledger_merge(CustomScanState *node)
 	MemoryContextReset(lm->account_cxt);
 	ls = ledger_begin(lm->account_cxt, lookup_cache_get_in(&lm->lookup, lm->query_cxt));
 	for (i = 0; i < lm->nchildren; i++)
-		while (lm->heads[i] != NULL && lm->key_nulls[i] == key_null &&
-			   (key_null || lm->keys[i] == key))
+	{
+		LedgerChild *child = &lm->children[i];
+
+		while (child->head != NULL && child->key_null == key_null &&
+			   (key_null || child->key == key))
 		{
-			feed_row(lm, ls, lm->heads[i]);
-			advance(lm, i);
+			feed_row(lm, ls, child);
+			advance(child, i);
 		}
+	}
 
 	ExecClearTuple(scan);
 	scan->tts_values[0] = Int64GetDatum(key);
@@ -278,7 +339,7 @@ end_ledger_merge(CustomScanState *node)
 	int			i;
 
 	for (i = 0; i < lm->nchildren; i++)
-		ExecEndNode(lm->children[i]);
+		ExecEndNode(lm->children[i].ps);
 	MemoryContextDelete(lm->account_cxt);
 	MemoryContextDelete(lm->row_cxt);
 }
@@ -292,13 +353,13 @@ rescan_ledger_merge(CustomScanState *node)
 
 	for (i = 0; i < lm->nchildren; i++)
 	{
-		PlanState  *child = lm->children[i];
+		PlanState  *child = lm->children[i].ps;
 
 		if (node->ss.ps.chgParam != NULL)
 			UpdateChangedParamSet(child, node->ss.ps.chgParam);
 		if (child->chgParam == NULL)
 			ExecReScan(child);
-		lm->heads[i] = NULL;
+		lm->children[i].head = NULL;
 	}
 	lm->started = false;
 	MemoryContextReset(lm->account_cxt);

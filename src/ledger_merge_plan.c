@@ -399,6 +399,54 @@ add_ledger_merge_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *grou
 }
 
 /*
+ * The ledger columns as a child's plan gives them: one node per column (the
+ * key, then the ten), the Integer attribute number in the child's row or a
+ * Const.  A scan of a table whose exact target is its own columns and
+ * constants -- each branch of pm.ledger_row -- returns its stored tuple as
+ * it is instead (a physical target list, so no projection per row), and the
+ * node reads the columns there and takes the constants from the plan.  Any
+ * other child keeps its exact target list, read by position.
+ */
+static List *
+child_columns(PlannerInfo *root, Plan *plan, Path *path, List *positions)
+{
+	RelOptInfo *crel = path->parent;
+	List	   *map = NIL;
+	List	   *physical;
+	ListCell   *lc;
+
+	if ((IsA(plan, SeqScan) || IsA(plan, IndexScan)) && crel->rtekind == RTE_RELATION &&
+		crel->relid > 0 && (physical = build_physical_tlist(root, crel)) != NIL)
+	{
+		foreach(lc, positions)
+		{
+			Expr	   *e = list_nth_node(TargetEntry, plan->targetlist, lfirst_int(lc) - 1)->expr;
+
+			/* at scan level a placeholder is its expression (setrefs) */
+			while (IsA(e, PlaceHolderVar))
+				e = ((PlaceHolderVar *) e)->phexpr;
+			if (IsA(e, Var) && ((Var *) e)->varno == crel->relid &&
+				((Var *) e)->varlevelsup == 0 && ((Var *) e)->varattno > 0)
+				map = lappend(map, makeInteger(((Var *) e)->varattno));
+			else if (IsA(e, Const))
+				map = lappend(map, copyObject(e));
+			else
+				break;
+		}
+		if (list_length(map) == list_length(positions))
+		{
+			plan->targetlist = physical;
+			return map;
+		}
+		list_free(map);
+		map = NIL;
+	}
+	foreach(lc, positions)
+		map = lappend(map, makeInteger(lfirst_int(lc)));
+	return map;
+}
+
+/*
  * The plan: the scan tuple is the group column and the aggregates
  * (custom_scan_tlist), which setrefs turns the target's references into;
  * the children are the input's plans.
@@ -410,14 +458,19 @@ plan_ledger_merge(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	CustomScan *cscan = makeNode(CustomScan);
 	Expr	   *key = linitial(best_path->custom_private);
 	List	   *aggs = lsecond(best_path->custom_private);
+	List	   *positions = lthird(best_path->custom_private);
+	List	   *children = NIL;
 	List	   *scan_tlist;
-	ListCell   *lc;
+	ListCell   *lc,
+			   *pc;
 
 	Assert(clauses == NIL);
 	scan_tlist = list_make1(makeTargetEntry(key, 1, NULL, false));
 	foreach(lc, aggs)
 		scan_tlist = lappend(scan_tlist,
 							 makeTargetEntry(lfirst(lc), list_length(scan_tlist) + 1, NULL, false));
+	forboth(lc, custom_plans, pc, best_path->custom_paths)
+		children = lappend(children, child_columns(root, lfirst(lc), lfirst(pc), positions));
 
 	cscan->scan.plan.targetlist = tlist;
 	cscan->scan.plan.qual = NIL;
@@ -425,8 +478,7 @@ plan_ledger_merge(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	cscan->flags = best_path->flags;
 	cscan->custom_plans = custom_plans;
 	cscan->custom_exprs = NIL;
-	cscan->custom_private = list_make2(lthird(best_path->custom_private),
-									   lfourth(best_path->custom_private));
+	cscan->custom_private = list_make2(lfourth(best_path->custom_private), children);
 	cscan->custom_scan_tlist = scan_tlist;
 	cscan->custom_relids = NULL;
 	cscan->methods = &ledger_merge_scan_methods;
