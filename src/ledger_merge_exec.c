@@ -10,7 +10,10 @@
  * child, to the ledger state (the transition the aggregates run), and
  * returns the account with the fields asked for (the aggregates' finals).
  * Nothing is kept beyond one account: its state lives in a context reset
- * for the next, a row's temporaries in one reset after each row.
+ * for the next, rows' temporaries (none on the fast path) in one reset
+ * every ROWS_PER_RESET rows.  A scan child of pm.ledger_row returns its
+ * stored tuple unprojected; the node reads the columns there and takes the
+ * branch's constants from the plan (ledger_merge_plan.c: child_columns).
  *
  * The group key is int8, ascending, NULLs last (as the planner checked); a
  * child whose keys go down is an error, not a silently split account.
