@@ -48,6 +48,7 @@
 #include "utils/builtins.h"
 
 #include "compat.h"
+#include "ledger_agg.h"
 #include "ledger_totals.h"
 #include "line_math.h"
 #include "lookup.h"
@@ -56,7 +57,6 @@
 #include "numeric_raw.h"
 #include "pm_numeric.h"
 #include "pm_value.h"
-#include "ledger_agg.h"
 #include "risk_fields.h"
 
 PG_FUNCTION_INFO_V1(pm_ledger_sfunc);
@@ -466,9 +466,8 @@ ledger_transition(FunctionCallInfo fcinfo, bool totals)
 
 	if (ls == NULL)
 	{
-		ls = ledger_create(ledger_context(fcinfo));
+		ls = ledger_begin(ledger_context(fcinfo), lookup_cache_get(fcinfo->flinfo));
 		ls->keep = totals;
-		ls->cache = lookup_cache_get(fcinfo->flinfo);
 	}
 	ledger_add_row(ls, fcinfo);
 	return ls;
@@ -500,7 +499,6 @@ ledger_add_row(LedgerState *ls, FunctionCallInfo fcinfo)
 	LookupCache *cache = ls->cache;
 	char		kind;
 
-	cache = ls->cache;
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

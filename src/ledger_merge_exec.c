@@ -13,7 +13,8 @@
  * for the next, rows' temporaries (none on the fast path) in one reset
  * every ROWS_PER_RESET rows.  A scan child of pm.ledger_row returns its
  * stored tuple unprojected; the node reads the columns there and takes the
- * branch's constants from the plan (ledger_merge_plan.c: child_columns).
+ * branch's constants from the plan (child_columns in ledger_merge_plan.c
+ * writes where each column is, load_child_columns here reads it).
  *
  * The group key is int8, ascending, NULLs last (as the planner checked); a
  * child whose keys go down is an error, not a silently split account.
@@ -102,7 +103,7 @@ create_ledger_merge_state(CustomScan *cscan)
  * worker reads back.
  */
 static void
-child_columns(LedgerChild *child, List *map, int i)
+load_child_columns(LedgerChild *child, List *map, int i)
 {
 	ListCell   *lc;
 
@@ -152,7 +153,7 @@ begin_ledger_merge(CustomScanState *node, EState *estate, int eflags)
 		int			i = foreach_current_index(lc);
 		LedgerChild *child = &lm->children[i];
 
-		child_columns(child, list_nth(maps, i), i);
+		load_child_columns(child, list_nth(maps, i), i);
 		child->ps = ExecInitNode((Plan *) lfirst(lc), estate,
 								 eflags & ~(EXEC_FLAG_BACKWARD | EXEC_FLAG_MARK));
 		node->custom_ps = lappend(node->custom_ps, child->ps);
