@@ -1,11 +1,12 @@
 -- Long work stays interruptible and memory stays bounded: statement_timeout
 -- cancels the aggregates over millions of rows within moments of the
 -- deadline, serial and parallel; one account of 100,000 lines over 5,000
--- assets is valued exactly with a bounded amount of memory.
+-- assets is valued exactly with a bounded amount of memory, by the
+-- aggregates and by the ledger merge node.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION portfolio_margin;
-SELECT plan(8);
+SELECT plan(10);
 
 -- Seconds from the start of q to its cancellation, NULL if it finished.
 -- (PL/pgSQL's OTHERS does not catch a cancel; query_canceled does.)
@@ -17,6 +18,18 @@ BEGIN
   RETURN NULL;
 EXCEPTION WHEN query_canceled THEN
   RETURN round(extract(epoch FROM clock_timestamp() - t0)::numeric, 2);
+END $$;
+
+-- A query's EXPLAIN (COSTS OFF), as one text.
+CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  line text;
+  result text := '';
+BEGIN
+  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+    result := result || line || E'\n';
+  END LOOP;
+  RETURN result;
 END $$;
 
 -- Peak resident memory of this backend so far, in kB (Linux).
@@ -44,6 +57,26 @@ CREATE TEMP TABLE big_ledger AS
           UNION ALL
           SELECT 'b', 'A' || (i % 5000 + 1), (i % 11)::numeric, (i % 4)::numeric, (i % 5 - 2)::numeric, NULL
             FROM generate_series(0, 99999) i) rows;
+-- the same rows in a table of one's own, read by the ledger merge node
+-- (hashing off: one group of 100,000 rows is a hash table's best case)
+CREATE TEMP TABLE big_rows AS
+  SELECT 1::int8 AS account_id, 'a'::"char" AS kind, 'PM_PRO' AS key, NULL::text AS key2,
+         NULL::numeric AS a, NULL::numeric AS b, NULL::numeric AS c, NULL::numeric AS d,
+         NULL::numeric AS e, NULL::numeric AS f, 3 AS n
+  UNION ALL
+  SELECT 1, 'b', 'A' || (i % 5000 + 1), NULL, (i % 11)::numeric, 0, (i % 4)::numeric, 0,
+         (i % 5 - 2)::numeric, 0, NULL
+    FROM generate_series(0, 99999) i;
+CREATE INDEX ON big_rows (account_id);
+ANALYZE big_rows;
+SET LOCAL enable_hashagg = off;
+CREATE TEMP TABLE big_plan AS
+  SELECT pg_temp.plan_of($$SELECT account_id, pm.ledger_risk_account_equity(kind, key, key2, a, b, c, d, e, f, n)
+                             FROM big_rows GROUP BY account_id$$) AS plan;
+CREATE TEMP TABLE big_merged AS
+  SELECT account_id, pm.ledger_risk_account_equity(kind, key, key2, a, b, c, d, e, f, n) AS equity
+    FROM big_rows GROUP BY account_id;
+SET LOCAL enable_hashagg = on;
 CREATE TEMP TABLE peak_after AS SELECT pg_temp.peak_kb() AS kb;
 
 SELECT is((SELECT count(*)::int FROM pm.assets(s)), 5000, 'pm.margin: 100,000 lines net to 5,000 assets') FROM big;
@@ -55,8 +88,13 @@ SELECT is(pm.account_equity(s),
           'and its collateral-weighted equity is exact')
   FROM big;
 SELECT is((SELECT count(*)::int FROM pm.assets(s)), 5000, 'pm.account_ledger: 100,000 rows over 5,000 assets') FROM big_ledger;
+SELECT ok(plan LIKE '%Custom Scan (PmLedgerMerge)%', 'the same rows by pm.ledger_risk_account_equity run in the ledger merge node')
+  FROM big_plan;
+SELECT is((SELECT equity FROM big_merged), round(pm.account_equity(s), 8),
+          'which gives pm.account_ledger''s equity, rounded to 8 decimals')
+  FROM big_ledger;
 SELECT cmp_ok(a.kb - b.kb, '<', 131072::int8,
-              'both together raise the backend''s peak memory by less than 128 MB (by '
+              'the three together raise the backend''s peak memory by less than 128 MB (by '
               || round((a.kb - b.kb) / 1024.0) || ' MB)')
   FROM peak_after a, peak_before b;
 
