@@ -20,17 +20,7 @@ EXCEPTION WHEN query_canceled THEN
   RETURN round(extract(epoch FROM clock_timestamp() - t0)::numeric, 2);
 END $$;
 
--- A query's EXPLAIN (COSTS OFF), as one text.
-CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  line text;
-  result text := '';
-BEGIN
-  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-    result := result || line || E'\n';
-  END LOOP;
-  RETURN result;
-END $$;
+\ir plan_of.psql
 
 -- Peak resident memory of this backend so far, in kB (Linux).
 CREATE FUNCTION pg_temp.peak_kb() RETURNS int8 LANGUAGE sql AS $$

@@ -127,17 +127,7 @@ SELECT results_eq($$SELECT * FROM everything WHERE account_id IN (1, 3) ORDER BY
 -- ids, row security or not; with workers, each range applies the analyst's
 -- policies, and the odd analyst (accounts 1 and 3, one in each range) reads
 -- the same rows as serially.
-CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  line text;
-  plan text := '';
-BEGIN
-  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-    plan := plan || line || E'\n';
-  END LOOP;
-  RETURN plan;
-END
-$$;
+\ir plan_of.psql
 GRANT SELECT ON everything TO pm_reader;
 ANALYZE pm.account, pm.balance, pm.position, pm.open_order;
 SET LOCAL ROLE analyst_odd;
