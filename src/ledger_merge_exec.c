@@ -320,10 +320,11 @@ exec_ledger_merge(CustomScanState *node)
 		}
 	}
 
+	/* the tuple's values live until the next call (int8 is by reference on 32-bit builds) */
 	ExecClearTuple(scan);
+	old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 	scan->tts_values[0] = Int64GetDatum(key);
 	scan->tts_isnull[0] = key_null;
-	old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 	for (f = 0; f < lm->nfields; f++)
 		scan->tts_values[f + 1] = ledger_field(ls, lm->rc, lm->fields[f],
 											   &scan->tts_isnull[f + 1]);
