@@ -320,7 +320,10 @@ exec_ledger_merge(CustomScanState *node)
 		}
 	}
 
-	/* the tuple's values live until the next call (int8 is by reference on 32-bit builds) */
+	/*
+	 * The tuple's values live in its memory until the next call (int8 too:
+	 * it is passed by reference on 32-bit builds).
+	 */
 	ExecClearTuple(scan);
 	old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 	scan->tts_values[0] = Int64GetDatum(key);
