@@ -31,6 +31,9 @@ OBJS = \
 	src/ledger_merge_plan.o \
 	src/ledger_merge_exec.o \
 	src/state_trigger.o \
+	src/access_rules.o \
+	src/restore.o \
+	src/row_check.o \
 	src/wire_pg.o \
 	src/json_keys.o \
 	$(CORE_OBJS)

@@ -32,7 +32,9 @@ SELECT account_id, scenario, uni_mmr, account_equity, account_maint_margin, acco
   FROM pm.stress_result WHERE account_id IN (1, 2) AND scenario IN ('BTC -20%', 'BTC +20%', 'crypto -30%', 'USDT de-peg -10%')
  ORDER BY account_id, scenario;
 SELECT (pm.stress(1, 'BTC -20%')).*;
-SELECT pm.stress(99, 'BTC -20%') IS NULL AS unknown_account_is_null;
+\set SHOW_CONTEXT never
+SELECT pm.stress(99, 'BTC -20%');                     -- no such account: an error
+\set SHOW_CONTEXT errors
 -- the built-in set
 SELECT count(DISTINCT scenario) AS scenarios, count(*) FILTER (WHERE asset = '*') AS default_moves
   FROM pm.scenario WHERE builtin;
@@ -49,7 +51,9 @@ SELECT * FROM pm.liquidation_price(1, 'BTC');
 SELECT * FROM pm.liquidation_price(2, 'BTC');
 SELECT * FROM pm.liquidation_price(1, 'ETH');      -- ETH moves nothing: no crossing
 SELECT * FROM pm.liquidation_price(3, 'BTC');      -- an empty account: never
+\set SHOW_CONTEXT never
 SELECT * FROM pm.liquidation_price(99, 'BTC');     -- no such account
+\set SHOW_CONTEXT errors
 SELECT pm.div(89810, 2.0105) AS by_hand;
 -- at the price found, uniMMR is the threshold
 SELECT round(pm.uni_mmr(u.summary), 15) AS uni_mmr_there

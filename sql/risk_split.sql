@@ -155,11 +155,13 @@ DELETE FROM pm.account;
 SELECT pm.account_risk_split() AS split_of_none;
 ROLLBACK;
 
--- pm.account_risk_of: one account's row, as the view gives it; none for an
--- account without rows or a NULL id.
+-- pm.account_risk_of: one account's row, as the view gives it; an error for
+-- an account that does not exist, none for a NULL id.
 SELECT count(*) AS accounts,
        count(*) FILTER (WHERE r::text IS DISTINCT FROM
                         (SELECT o::text FROM pm.account_risk_of(r.account_id) o)) AS differ
   FROM pm.account_risk r;
+\set SHOW_CONTEXT never
 SELECT count(*) AS unknown FROM pm.account_risk_of(99999);
+\set SHOW_CONTEXT errors
 SELECT count(*) AS null_id FROM pm.account_risk_of(NULL);

@@ -74,4 +74,25 @@
 #endif
 #define PM_PATHKEY_DESCENDING(pk) ((pk)->pk_strategy == BTGreaterStrategyNumber)
 
+/*
+ * The backend's local transaction id: PostgreSQL 17 moved it into
+ * PGPROC's vxid.
+ */
+#if PG_VERSION_NUM >= 170000
+#define PM_MY_LXID (MyProc->vxid.lxid)
+#else
+#define PM_MY_LXID (MyProc->lxid)
+#endif
+
+/*
+ * Reserving the portfolio_margin. prefix: PostgreSQL 15 made a misspelt
+ * setting under a reserved prefix an error; before, the same call only
+ * warns about placeholders already set.
+ */
+#if PG_VERSION_NUM >= 150000
+#define PM_RESERVE_GUC_PREFIX(prefix) MarkGUCPrefixReserved(prefix)
+#else
+#define PM_RESERVE_GUC_PREFIX(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
 #endif							/* PM_COMPAT_H */

@@ -18,6 +18,8 @@
  *	  futures.c			UM/CM unrealized PnL and maintenance margin
  *	  loans.c			cross-margin loan maintenance margin
  *	  refcache.c		session caches of the reference tables
+ *	  access_rules.c	which accounts a role may see (pm.account_access)
+ *	  restore.c			quiet state triggers while a dump is restored
  *	  core/				pure C, no PostgreSQL headers (unit-tested alone)
  *
  *-------------------------------------------------------------------------
@@ -25,6 +27,9 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/guc.h"
+
+#include "compat.h"
 
 #include "dec_numeric.h"
 #include "ledger_merge.h"
@@ -34,11 +39,17 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* Module load: register our settings. */
+/*
+ * Module load: register our settings, then reserve their prefix, so that
+ * a misspelt portfolio_margin.* setting is an error rather than a silent
+ * placeholder (one set before the library loaded is removed, with a
+ * warning).
+ */
 void
 _PG_init(void)
 {
 	pm_define_gucs();
 	refcache_define_guc();
 	ledger_merge_init();
+	PM_RESERVE_GUC_PREFIX("portfolio_margin");
 }

@@ -15,7 +15,8 @@
  * For each account the statement touched, in account order (as every writer
  * of pm.account_state locks), one UPDATE locks the state row in its latest
  * version, swaps the positions, values the totals and writes the row back
- * through its tid; a change of status is recorded in pm.risk_event.  What
+ * through its tid; a change of status is recorded in pm.risk_event when the
+ * transaction commits (pm.state_at_commit).  What
  * that cannot serve is recomputed from scratch by pm.recompute_accounts:
  * statements over more than MAX_SWAP_ACCOUNTS accounts (bulk loads, read
  * once in one pass), accounts without totals, with an error, whose totals
@@ -67,7 +68,6 @@ static const char *const swap_sql =
 "UPDATE pm.account_state s\n"
 "   SET uni_mmr = j.uni_mmr, account_equity = j.account_equity, adjusted_equity = j.adjusted_equity,\n"
 "       maint_margin = j.maint_margin, status = j.status,\n"
-"       status_since = CASE WHEN j.status IS DISTINCT FROM j.old_status THEN now() ELSE s.status_since END,\n"
 "       updated_at = CASE WHEN j.is_changed OR j.totals IS DISTINCT FROM j.old_totals THEN now()\n"
 "                         ELSE s.updated_at END,\n"
 "       ledger_totals = j.totals\n"
@@ -77,8 +77,8 @@ static const char *const swap_sql =
 "                    OR c.status IS DISTINCT FROM c.old_status AS is_changed\n"
 "          FROM (SELECT r.tid, r.old_status, r.old_values, r.ledger_totals AS old_totals, t.totals,\n"
 "                       (x.v).uni_mmr, (x.v).account_equity, (x.v).adjusted_equity, (x.v).maint_margin,\n"
-"                       pm.status((x.v).uni_mmr, (x.v).adjusted_equity, r.program, r.old_status) AS status\n"
-"                  FROM (SELECT s.ctid AS tid, s.program, s.ledger_totals, s.error,\n"
+"                       pm.status((x.v).uni_mmr, (x.v).adjusted_equity, r.program, r.committed_status) AS status\n"
+"                  FROM (SELECT s.ctid AS tid, s.program, s.ledger_totals, s.error, s.committed_status,\n"
 "                               NULLIF(s.status, '') AS old_status,\n"
 "                               (s.uni_mmr, s.account_equity, s.adjusted_equity, s.maint_margin,\n"
 "                                scale(s.uni_mmr), scale(s.account_equity), scale(s.adjusted_equity),\n"
@@ -94,21 +94,13 @@ static const char *const swap_sql =
 "                 WHERE r.ledger_totals IS NOT NULL AND r.error IS NULL AND t.totals IS NOT NULL\n"
 "                OFFSET 0) c\n"
 "        OFFSET 0) j\n"
-" WHERE s.ctid = j.tid\n"
-"RETURNING j.status IS DISTINCT FROM j.old_status AND (j.old_status IS NOT NULL OR j.status <> 'NORMAL'),\n"
-"          j.old_status, j.status, j.uni_mmr, j.adjusted_equity, j.maint_margin";
-
-/* A change of status, or a first status that is not NORMAL. */
-static const char *const event_sql =
-"INSERT INTO pm.risk_event (account_id, old_status, new_status, uni_mmr, adjusted_equity, maint_margin, at)\n"
-"VALUES ($1, $2, $3, $4, $5, $6, now())";
+" WHERE s.ctid = j.tid";
 
 static const char *const recompute_sql = "SELECT pm.recompute_accounts($1)";
 
 /* The prepared statements, for the pm.position row type they take. */
 static Oid	plans_rowtype = InvalidOid;
 static SPIPlanPtr swap_plan = NULL;
-static SPIPlanPtr event_plan = NULL;
 static SPIPlanPtr recompute_plan = NULL;
 
 static SPIPlanPtr
@@ -129,7 +121,6 @@ prepare_plans(Oid rowtype)
 {
 	Oid			arraytype = get_array_type(rowtype);
 	Oid			swap_types[3] = {INT8OID, arraytype, arraytype};
-	Oid			event_types[6] = {INT8OID, TEXTOID, TEXTOID, NUMERICOID, NUMERICOID, NUMERICOID};
 	Oid			recompute_types[1] = {INT8ARRAYOID};
 
 	if (plans_rowtype == rowtype && swap_plan != NULL)
@@ -138,13 +129,10 @@ prepare_plans(Oid rowtype)
 		elog(ERROR, "pm.position's row type has no array type");
 	if (swap_plan != NULL)
 		SPI_freeplan(swap_plan);
-	if (event_plan != NULL)
-		SPI_freeplan(event_plan);
 	if (recompute_plan != NULL)
 		SPI_freeplan(recompute_plan);
-	swap_plan = event_plan = recompute_plan = NULL;
+	swap_plan = recompute_plan = NULL;
 	swap_plan = prepare_kept(swap_sql, 3, swap_types);
-	event_plan = prepare_kept(event_sql, 6, event_types);
 	recompute_plan = prepare_kept(recompute_sql, 1, recompute_types);
 	plans_rowtype = rowtype;
 }
@@ -255,9 +243,10 @@ recompute(int64 *ids, int n)
 }
 
 /*
- * Swap the positions of each account and value it, recording status
- * changes; returns the accounts that need a from-scratch recompute (their
- * state rows, when they have one, are locked).
+ * Swap the positions of each account and value it; returns the accounts
+ * that need a from-scratch recompute (their state rows, when they have
+ * one, are locked).  A change of status is recorded at commit
+ * (pm.state_at_commit).
  */
 static int
 swap_accounts(int64 *ids, int nids, Datum removed, bool removed_null, Datum added, bool added_null,
@@ -275,36 +264,10 @@ swap_accounts(int64 *ids, int nids, Datum removed, bool removed_null, Datum adde
 		args[1] = removed;
 		args[2] = added;
 		rc = SPI_execute_plan(swap_plan, args, nulls, false, 0);
-		if (rc != SPI_OK_UPDATE_RETURNING)
+		if (rc != SPI_OK_UPDATE)
 			elog(ERROR, "updating pm.account_state failed: %s", SPI_result_code_string(rc));
 		if (SPI_processed == 0)
-		{
 			rest[nrest++] = ids[i];
-			continue;
-		}
-		{
-			HeapTuple	tuple = SPI_tuptable->vals[0];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		isnull;
-			bool		event = DatumGetBool(SPI_getbinval(tuple, desc, 1, &isnull)) && !isnull;
-
-			if (event)
-			{
-				Datum		ev[6];
-				char		evnulls[6];
-
-				ev[0] = Int64GetDatum(ids[i]);
-				evnulls[0] = ' ';
-				for (int k = 1; k < 6; k++)
-				{
-					ev[k] = SPI_getbinval(tuple, desc, k + 1, &isnull);
-					evnulls[k] = isnull ? 'n' : ' ';
-				}
-				rc = SPI_execute_plan(event_plan, ev, evnulls, false, 0);
-				if (rc != SPI_OK_INSERT)
-					elog(ERROR, "inserting into pm.risk_event failed: %s", SPI_result_code_string(rc));
-			}
-		}
 	}
 	return nrest;
 }

@@ -29,20 +29,22 @@ SELECT isnt((SELECT typreceive FROM pg_type WHERE oid = 'pm.tiers'::regtype), 0:
 -- writers may run in parallel workers; all are STRICT but those that must
 -- see NULLs (aggregate transitions, pm.order_open_loss, the status forms
 -- with a previous status, pm.ledger_totals_with_positions's absent rows,
--- the writers, and pm.account_risk_split, which takes no arguments).
+-- the writers, pm.account_risk_split and pm.restoring, which take no
+-- arguments, and the JSON readers, whose NULL is absent).
 SELECT is(ARRAY(
   SELECT p.proname::text FROM pg_proc p
-   WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
+   WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
      AND p.proparallel <> 's' GROUP BY 1 ORDER BY 1),
   ARRAY['recompute_accounts', 'recompute_batch', 'refresh_account_state', 'restatus_accounts',
         'revalue_accounts', 'revalue_batch', 'state_collateral_changed'],
   'every pm function is PARALLEL SAFE but the writers of pm.account_state');
 SELECT is(ARRAY(
   SELECT p.proname || ' ' || p.provolatile::text FROM pg_proc p
-   WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype <> 'trigger'::regtype
+   WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
      AND p.provolatile <> 'i' GROUP BY 1 ORDER BY 1),
   ARRAY['account_risk_of s', 'account_risk_range s', 'account_risk_range_support s',
-        'account_risk_split s', 'account_risk_split_support s', 'account_visible s', 'ledger_deserialize s', 'ledger_final s',
+        'account_risk_split s', 'account_risk_split_support s', 'account_visible s', 'check_account s',
+        'check_row s', 'ledger_deserialize s', 'ledger_final s',
         'ledger_risk_account_equity_final s', 'ledger_risk_account_initial_margin_final s',
         'ledger_risk_account_maint_margin_final s', 'ledger_risk_account_status_final s',
         'ledger_risk_actual_equity_final s', 'ledger_risk_final s', 'ledger_risk_program_final s',
@@ -51,24 +53,30 @@ SELECT is(ARRAY(
         'ledger_totals_deserialize s', 'ledger_totals_final s', 'ledger_totals_sfunc s',
         'ledger_totals_summary s', 'ledger_totals_values s', 'liquidation_gap s', 'liquidation_price s', 'liquidation_side s', 'liquidation_threshold s', 'margin_call_threshold s',
         'max_withdraw s', 'order_side_gap s', 'position_impact s', 'recompute_accounts v',
-        'recompute_batch v', 'refresh_account_state v', 'restatus_accounts v', 'revalue_accounts v',
-        'revalue_batch v', 'risk_of s', 'state_collateral_changed v', 'status s', 'stress s', 'summary_under s', 'whatif s'],
+        'recompute_batch v', 'refresh_account_state v', 'restatus_accounts v', 'restoring s',
+        'revalue_accounts v', 'revalue_batch v', 'risk_of s', 'state_collateral_changed v', 'status s', 'stress s',
+        'summary_under s', 'whatif s'],
   'every pm function is IMMUTABLE but those that read tables (STABLE) or write them (VOLATILE)');
 SELECT is(ARRAY(
   SELECT p.proname::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prokind = 'f'
-     AND p.prorettype <> 'trigger'::regtype AND NOT p.proisstrict
+     AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype) AND NOT p.proisstrict
    GROUP BY p.proname ORDER BY 1),
-  ARRAY['account_risk_split', 'account_visible', 'ledger_combine', 'ledger_sfunc', 'ledger_totals_sfunc',
+  ARRAY['account_risk_split', 'json_numeric', 'json_text', 'ledger_combine', 'ledger_sfunc', 'ledger_totals_sfunc',
         'ledger_totals_with_positions', 'margin_combine',
         'margin_sfunc', 'max_withdraw', 'order_open_loss', 'recompute_accounts', 'recompute_batch',
-        'refresh_account_state', 'restatus_accounts', 'revalue_accounts', 'revalue_batch', 'risk_of',
+        'refresh_account_state', 'restatus_accounts', 'restoring', 'revalue_accounts', 'revalue_batch', 'risk_of',
         'rollup_sfunc', 'state_collateral_changed', 'status', 'summary_under'],
   'every pm function is STRICT but those that must see NULLs');
--- Trigger functions pin their search_path.
+-- Trigger functions pin their search_path, but the two in C that run no
+-- query by a name the path could resolve (pm.restore_guard qualifies
+-- every name of its one query; pm.account_access_changed runs none): they
+-- fire on every statement, and a pinned path costs a setting change each.
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
-   WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype = 'trigger'::regtype
+   WHERE p.pronamespace = 'pm'::regnamespace
+     AND p.prorettype IN ('trigger'::regtype, 'event_trigger'::regtype)
+     AND p.proname NOT IN ('restore_guard', 'account_access_changed')
      AND NOT coalesce(p.proconfig, '{}') @> '{"search_path=pg_catalog, pg_temp"}'$$,
   'trigger functions run with search_path pinned to pg_catalog, pg_temp');
 -- SECURITY DEFINER only for the triggers that keep pm.account_state, each
@@ -79,7 +87,7 @@ SELECT is(ARRAY(SELECT p.proname::text FROM pg_proc p
                 'state_after_collateral_insert', 'state_after_collateral_update', 'state_after_delete',
                 'state_after_insert', 'state_after_ladder_change', 'state_after_loan_mmr_change',
                 'state_after_position_change', 'state_after_symbol_update', 'state_after_truncate',
-                'state_after_update'],
+                'state_after_update', 'state_at_commit'],
           'SECURITY DEFINER only for the state triggers');
 SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
                    WHERE p.pronamespace = 'pm'::regnamespace AND p.prosecdef
@@ -92,7 +100,7 @@ SELECT is_empty($$
    WHERE p.pronamespace = 'pm'::regnamespace
      AND p.proname !~ '^(tiers_(in|out|recv|send|cmp|eq|ne|lt|le|gt|ge|hash)|margin_summary_(in|out|recv|send))$'
      AND p.proname !~ '^((margin|ledger|ledger_totals|ledger_risk)_(sfunc|combine|serialize|deserialize|final)|ledger_risk_[a-z_]+_final|rollup_sfunc|account_risk_(split|range)_support)$'
-     AND p.prorettype <> 'trigger'::regtype
+     AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
      AND obj_description(p.oid, 'pg_proc') IS NULL$$,
   'every user-facing function has a comment');
 SELECT isnt(obj_description('pm.tiers'::regtype, 'pg_type'), NULL, 'pm.tiers has a comment');
