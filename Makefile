@@ -34,6 +34,7 @@ OBJS = \
 	src/access_rules.o \
 	src/restore.o \
 	src/row_check.o \
+	src/excerpt.o \
 	src/wire_pg.o \
 	src/json_keys.o \
 	$(CORE_OBJS)

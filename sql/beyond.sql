@@ -101,14 +101,18 @@ SELECT pm.whatif(1, '{"transfers": [{"asset": "BTC", "amount": -2}]}');
 SELECT pm.whatif(1, '{"loans": [{"asset": "USDT", "amount": -40000}]}');
 SELECT pm.whatif(1, '{"transfers": [{"asset": "USDT", "amount": 1, "wallet": "spot"}]}');
 SELECT pm.whatif(1, '{"transfers": [{"asset": "USDT", "amount": "lots"}]}');
--- the raw aggregate: scenario rows must come first, once per asset, above -1
-SELECT pm.account_ledger(k, key, NULL, a, b, NULL, NULL, NULL, NULL, n ORDER BY ord)
+-- the raw aggregate: scenario rows must come first, once per asset, above
+-- -1; otherwise the account cannot be valued and its error says why
+SELECT pm.account_ledger(k, key, NULL, a, b, NULL, NULL, NULL, NULL, n ORDER BY ord) AS summary,
+       pm.ledger_risk_error(k, key, NULL, a, b, NULL, NULL, NULL, NULL, n ORDER BY ord) AS error
   FROM (VALUES (1, 'a'::"char", 'PM_PRO', NULL::numeric, NULL::numeric, 3),
                (2, 'p', 'BTCUSDT', 1, 40000, 10), (3, 's', 'BTC', -0.1, NULL, NULL)) v(ord, k, key, a, b, n);
-SELECT pm.account_ledger(k, key, NULL, a, b, NULL, NULL, NULL, NULL, n)
+SELECT pm.account_ledger(k, key, NULL, a, b, NULL, NULL, NULL, NULL, n) AS summary,
+       pm.ledger_risk_error(k, key, NULL, a, b, NULL, NULL, NULL, NULL, n) AS error
   FROM (VALUES ('s'::"char", 'BTC', -0.1::numeric, NULL::numeric, NULL::int), ('s', 'BTC', 0.1, NULL, NULL),
                ('a', 'PM_PRO', NULL, NULL, 3)) v(k, key, a, b, n);
-SELECT pm.account_ledger(k, key, NULL, a, b, NULL, NULL, NULL, NULL, n)
+SELECT pm.account_ledger(k, key, NULL, a, b, NULL, NULL, NULL, NULL, n) AS summary,
+       pm.ledger_risk_error(k, key, NULL, a, b, NULL, NULL, NULL, NULL, n) AS error
   FROM (VALUES ('s'::"char", '*', -1::numeric, NULL::numeric, NULL::int), ('a', 'PM_PRO', NULL, NULL, 3)) v(k, key, a, b, n);
 
 -- pm.tiered_inverse reaches its target even when the division rounds down

@@ -166,9 +166,11 @@ SELECT label, try(q) AS outcome
     ('huge times huge', 'SELECT pm.margin(''BTC'', (''9'' || repeat(''0'', 131071))::numeric, 0, (''9'' || repeat(''0'', 131071))::numeric, ''0:1'')::text')
   ) v(label, q);
 -- pm.account_ledger, the raw-row aggregate behind the views: unknown row
--- kinds, assets and symbols it cannot price, hostile amounts
+-- kinds, assets and symbols it cannot price, hostile amounts: the account
+-- cannot be valued (its summary is NULL) and its error says why
 INSERT INTO pm.asset (asset, index_price) VALUES ('ZZT', 1);
-SELECT label, try('SELECT pm.account_ledger(k, key, key2, a, b, c, d, e, f, n)::text FROM (VALUES '
+SELECT label, try('SELECT coalesce(pm.ledger_risk_error(k, key, key2, a, b, c, d, e, f, n), '
+                  || 'pm.account_ledger(k, key, key2, a, b, c, d, e, f, n)::text) FROM (VALUES '
                   || r || ') v(k, key, key2, a, b, c, d, e, f, n)') AS outcome
   FROM (VALUES
     ('kind z', $$('z'::"char", 'ZZT', NULL::text, 1::numeric, 0::numeric, 0::numeric, 0::numeric, 0::numeric, 0::numeric, NULL::int)$$),
@@ -304,3 +306,45 @@ DROP FUNCTION asset(bytea, numeric, numeric, bytea);
 DROP FUNCTION nb(numeric);
 DROP FUNCTION binary_copy_file(bytea, text);
 DROP FUNCTION try(text);
+
+-- No message repeats more than a short excerpt of a value: each of these
+-- errors is about a megabyte-long name or text, or a number of 131,072
+-- digits; its message, detail and hint stay short (numbers in scientific
+-- notation), and the error still says what is wrong
+CREATE FUNCTION try_short(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  st text;
+  msg text;
+  det text;
+  hin text;
+BEGIN
+  EXECUTE q;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,
+                          hin = PG_EXCEPTION_HINT;
+  RETURN st || ' ' || greatest(length(msg), length(det), length(hin)) || ' ' || left(msg, 60);
+END $$;
+INSERT INTO pm.asset (asset, index_price) VALUES ('ZZT', 1);
+SELECT label, try_short(q) AS outcome
+  FROM (VALUES
+    ('pm.tiers text', $$SELECT repeat('9', 1000000)::pm.tiers$$),
+    ('pm.margin_summary text', $$SELECT ('[{"asset": "' || repeat('X', 1000000) || '"}]')::pm.margin_summary$$),
+    ('pm.tiers_from_binance symbol', $$SELECT pm.tiers_from_binance(jsonb_build_object('symbol', repeat('X', 1000000),
+                                         'brackets', '[{"bracket": 1, "notionalFloor": 0}]'::jsonb))$$),
+    ('pm.status program', $$SELECT pm.status(1.5, 0.01, repeat('X', 1000000), NULL)$$),
+    ('pm.order_open_loss asset', $$SELECT pm.order_open_loss(repeat('X', 1000000), 1, NULL, NULL, 'ZZT', 1, 1, NULL)$$),
+    ('pm.tiered huge amount', $$SELECT pm.tiered(-('9' || repeat('0', 131071))::numeric, '0:0.5')$$),
+    ('pm.tiers huge floor', $$SELECT pm.tiers(ARRAY[-('9' || repeat('0', 131071))::numeric], ARRAY[0.1])$$),
+    ('ledger totals unknown asset', $$SELECT pm.ledger_totals('b', repeat('X', 1000000), NULL, 1, 0, 0, 0, 0, 0, NULL)$$),
+    ('ledger totals unknown symbol', $$SELECT pm.ledger_totals(k, key, NULL, a, b, NULL, NULL, NULL, NULL, n)
+                                         FROM (VALUES ('a'::"char", 'PM', NULL::numeric, NULL::numeric, 3),
+                                                      ('p', repeat('X', 1000000), 1, 1, 10)) v(k, key, a, b, n)$$)
+  ) v(label, q);
+-- the same rule for the error field of an account that cannot be valued
+SELECT length(pm.ledger_risk_error('b', repeat('X', 1000000), NULL, 1, 0, 0, 0, 0, 0, NULL)) AS unknown_asset,
+       length(pm.ledger_risk_error('s', repeat('X', 1000000), NULL, -2, NULL, NULL, NULL, NULL, NULL, NULL))
+         AS scenario_shock;
+SELECT pm.excerpt(repeat('é', 100)) = repeat('é', 64) || '...' AS excerpt_by_characters,
+       pm.excerpt(repeat('x', 64)) = repeat('x', 64) AS short_values_whole;
+DELETE FROM pm.asset WHERE asset = 'ZZT';

@@ -150,14 +150,23 @@ EXPLAIN (COSTS OFF)
 SELECT account_id::int4, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n)
   FROM my_ledger GROUP BY account_id::int4;
 
--- Errors of a row come out as the aggregate gives them.
+-- A row that cannot be valued makes its account's fields NULL, and its
+-- error field says why, as the aggregate gives them; the other accounts are
+-- valued.
 INSERT INTO my_ledger VALUES (102, 'b', 'NOPE', NULL, 1, 0, 0, 0, 0, 0, NULL);
-SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n)
+SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n),
+       pm.ledger_risk_error(kind, key, key2, a, b, c, d, e, f, n)
   FROM my_ledger GROUP BY account_id;
 INSERT INTO my_ledger VALUES (103, 'x', 'USDT', NULL, 1, 0, 0, 0, 0, 0, NULL);
 DELETE FROM my_ledger WHERE key = 'NOPE';
-SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n)
+SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n),
+       pm.ledger_risk_error(kind, key, key2, a, b, c, d, e, f, n)
   FROM my_ledger GROUP BY account_id;
+SET portfolio_margin.ledger_merge = off;
+SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n),
+       pm.ledger_risk_error(kind, key, key2, a, b, c, d, e, f, n)
+  FROM my_ledger GROUP BY account_id;
+RESET portfolio_margin.ledger_merge;
 
 -- EXPLAIN ANALYZE counts each child's rows and the accounts.
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)

@@ -505,37 +505,6 @@ $$;
 COMMENT ON FUNCTION pm.check_account(pg_catalog.int8) IS
   'the account''s program; an error (SQLSTATE 42704) when the account does not exist or the caller may not see it';
 
-CREATE OR REPLACE FUNCTION pm.stress(account_id pg_catalog.int8, scenario pg_catalog.text)
-  RETURNS pm.account_risk
-  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  result pm.account_risk;
-BEGIN
-  PERFORM pm.check_account(stress.account_id);
-  IF NOT EXISTS (SELECT FROM pm.scenario s WHERE s.scenario = stress.scenario) THEN
-    RAISE EXCEPTION 'scenario "%" does not exist', stress.scenario
-      USING ERRCODE = 'undefined_object', HINT = 'The scenarios are the rows of pm.scenario.';
-  END IF;
-  SELECT stress.account_id, u.program, r.*
-    INTO result
-    FROM (SELECT array_agg(s.asset) AS assets, array_agg(s.price_shock) AS shocks,
-                 array_agg(s.collateral::text) AS schedules
-            FROM pm.scenario s WHERE s.scenario = stress.scenario) sc
-   CROSS JOIN LATERAL pm.summary_under(stress.account_id, sc.assets, sc.shocks, sc.schedules) u
-   CROSS JOIN LATERAL pm.risk_of(u.program, u.summary) r;
-  IF NOT FOUND THEN
-    RETURN NULL;
-  END IF;
-  RETURN result;
-END
-$$;
-
-COMMENT ON FUNCTION pm.stress(pg_catalog.int8, pg_catalog.text) IS
-  'the account''s pm.account_risk row under a scenario of pm.scenario: prices moved, PnL, brackets and tiers '
-  're-evaluated';
-
 CREATE OR REPLACE FUNCTION pm.max_withdraw(account_id pg_catalog.int8, asset pg_catalog.text,
                                 target pg_catalog.numeric DEFAULT NULL)
   RETURNS pg_catalog.numeric
@@ -560,6 +529,9 @@ BEGIN
     FROM pm.account_margin m WHERE m.account_id = max_withdraw.account_id;
   IF NOT FOUND THEN
     RETURN NULL;
+  END IF;
+  IF summ IS NULL THEN
+    PERFORM pm.check_valued(max_withdraw.account_id);
   END IF;
   SELECT a.index_price INTO price FROM pm.asset a WHERE a.asset = max_withdraw.asset;
   IF price IS NULL THEN
@@ -656,6 +628,9 @@ BEGIN
   SELECT u.program, u.summary INTO prog, s1 FROM pm.summary_under(acct, '{}', '{}', '{}') u;
   IF NOT FOUND THEN
     RETURN;
+  END IF;
+  IF s1 IS NULL THEN
+    PERFORM pm.check_valued(acct);
   END IF;
   thr := pm.liquidation_threshold(prog);
   SELECT u.summary INTO s2 FROM pm.summary_under(acct, ARRAY[x], ARRAY[1::numeric], ARRAY[NULL::text]) u;
@@ -799,12 +774,81 @@ AS $$
          pg_catalog.round(pm.uni_mmr(w.summary), 8),
          pg_catalog.round(pm.uni_mmr(h.summary), 8)
     FROM without w CROSS JOIN whole h
-   WHERE pm.check_account($1) IS NOT NULL
+   WHERE pm.check_account($1) IS NOT NULL AND pm.check_valued($1)
    ORDER BY 4 DESC, 1, 2
 $$;
 
 
--- One account's pm.account_risk row with a plan the session keeps.
+
+------------------------------------------------------------------------------
+-- One account that cannot be valued never breaks a read of the others
+-- (src/ledger_agg.c): its fields are NULL and error says why
+------------------------------------------------------------------------------
+
+ALTER TYPE pm.ledger_risk ADD ATTRIBUTE error pg_catalog.text;
+COMMENT ON TYPE pm.ledger_risk IS
+  'an account''s program and the risk fields of pm.account_risk, as pm.account_ledger_risk returns them, '
+  'and why it cannot be valued (then the fields are NULL)';
+
+CREATE FUNCTION pm.ledger_risk_error_final(pg_catalog.internal) RETURNS pg_catalog.text
+  AS 'MODULE_PATHNAME', 'pm_ledger_risk_error_final' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE AGGREGATE pm.ledger_risk_error(kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+                                      a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+                                      d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+                                      n pg_catalog.int4) (
+  SFUNC = pm.ledger_sfunc,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1048576,
+  FINALFUNC = pm.ledger_risk_error_final,
+  FINALFUNC_MODIFY = SHAREABLE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.ledger_risk_error(pg_catalog."char", pg_catalog.text, pg_catalog.text,
+                                          pg_catalog.numeric, pg_catalog.numeric, pg_catalog.numeric,
+                                          pg_catalog.numeric, pg_catalog.numeric, pg_catalog.numeric,
+                                          pg_catalog.int4) IS
+  'why an account cannot be valued (a missing price, say), from its raw rows, or NULL: the error field of '
+  'pm.account_ledger_risk; pm.ledger_risk_* aggregates over the same rows in one query share one transition state';
+
+CREATE OR REPLACE VIEW pm.account_risk AS
+SELECT l.account_id,
+       pm.ledger_risk_program(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS program,
+       pm.ledger_risk_uni_mmr(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS uni_mmr,
+       pm.ledger_risk_account_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_equity,
+       pm.ledger_risk_actual_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS actual_equity,
+       pm.ledger_risk_account_initial_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_initial_margin,
+       pm.ledger_risk_account_maint_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_maint_margin,
+       pm.ledger_risk_account_status(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_status,
+       pm.ledger_risk_virtual_max_withdraw_amount(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS virtual_max_withdraw_amount,
+       pm.ledger_risk_total_available_balance(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_available_balance,
+       pm.ledger_risk_total_margin_open_loss(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_margin_open_loss,
+       pm.ledger_risk_error(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS error
+  FROM pm.ledger_row l
+ WHERE pm.account_risk_range(l.account_id, false)
+ GROUP BY l.account_id
+UNION ALL
+SELECT l.account_id,
+       pm.ledger_risk_program(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS program,
+       pm.ledger_risk_uni_mmr(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS uni_mmr,
+       pm.ledger_risk_account_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_equity,
+       pm.ledger_risk_actual_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS actual_equity,
+       pm.ledger_risk_account_initial_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_initial_margin,
+       pm.ledger_risk_account_maint_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_maint_margin,
+       pm.ledger_risk_account_status(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_status,
+       pm.ledger_risk_virtual_max_withdraw_amount(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS virtual_max_withdraw_amount,
+       pm.ledger_risk_total_available_balance(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_available_balance,
+       pm.ledger_risk_total_margin_open_loss(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_margin_open_loss,
+       pm.ledger_risk_error(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS error
+  FROM pm.ledger_row l
+ WHERE pm.account_risk_range(l.account_id, true)
+ GROUP BY l.account_id;
+COMMENT ON COLUMN pm.account_risk.error IS
+  'why the account cannot be valued (a missing price, a value out of range), or NULL; when set, every other '
+  'column but account_id and program is NULL';
+
 CREATE OR REPLACE FUNCTION pm.account_risk_of(account_id pg_catalog.int8) RETURNS SETOF pm.account_risk
   LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 1
   SET search_path = pg_catalog, pg_temp
@@ -817,24 +861,168 @@ BEGIN
          pm.ledger_risk_uni_mmr(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS uni_mmr,
          pm.ledger_risk_account_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_equity,
          pm.ledger_risk_actual_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS actual_equity,
-         pm.ledger_risk_account_initial_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n)
-           AS account_initial_margin,
-         pm.ledger_risk_account_maint_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n)
-           AS account_maint_margin,
+         pm.ledger_risk_account_initial_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_initial_margin,
+         pm.ledger_risk_account_maint_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_maint_margin,
          pm.ledger_risk_account_status(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_status,
-         pm.ledger_risk_virtual_max_withdraw_amount(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n)
-           AS virtual_max_withdraw_amount,
-         pm.ledger_risk_total_available_balance(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n)
-           AS total_available_balance,
-         pm.ledger_risk_total_margin_open_loss(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n)
-           AS total_margin_open_loss
+         pm.ledger_risk_virtual_max_withdraw_amount(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS virtual_max_withdraw_amount,
+         pm.ledger_risk_total_available_balance(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_available_balance,
+         pm.ledger_risk_total_margin_open_loss(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_margin_open_loss,
+         pm.ledger_risk_error(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS error
     FROM pm.ledger_row l
    WHERE l.account_id OPERATOR(pg_catalog.=) account_risk_of.account_id
    GROUP BY l.account_id;
 END
 $$;
+
 COMMENT ON FUNCTION pm.account_risk_of(pg_catalog.int8) IS
   'one account''s row of pm.account_risk, read with a plan the session keeps: for reading single accounts often';
+
+-- The summary of an account that cannot be valued is NULL; error says why
+-- (read again for that account only).
+CREATE OR REPLACE VIEW pm.account_margin AS
+SELECT l.account_id,
+       min(l.key) FILTER (WHERE l.kind = 'a') AS program,
+       pm.account_ledger(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS summary,
+       CASE WHEN pm.account_ledger(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) IS NULL
+            THEN (SELECT pm.ledger_risk_error(e.kind, e.key, e.key2, e.a, e.b, e.c, e.d, e.e, e.f, e.n)
+                    FROM pm.ledger_row e WHERE e.account_id = l.account_id)
+       END AS error
+  FROM pm.ledger_row l
+ GROUP BY l.account_id;
+COMMENT ON COLUMN pm.account_margin.error IS
+  'why the account cannot be valued, or NULL; when set, summary is NULL';
+
+-- An account that cannot be valued: one row, asset NULL, and why.
+CREATE OR REPLACE VIEW pm.asset_equity AS
+SELECT m.account_id, a.asset, a.equity, a.index_price, a.value_usd, a.collateral_value_usd,
+       a.maint_margin, a.maint_margin_usd, a.initial_margin_usd, a.open_loss_usd, m.error
+  FROM pm.account_margin m
+  LEFT JOIN LATERAL pm.assets(m.summary)
+         AS a(asset, equity, index_price, value_usd, collateral_value_usd, maint_margin,
+              maint_margin_usd, initial_margin_usd, open_loss_usd) ON true;
+COMMENT ON COLUMN pm.asset_equity.error IS
+  'why the account cannot be valued, or NULL; an account that cannot be valued has one row, its asset NULL';
+
+-- pm.account_risk's fields from a summary: NULL, not 0, for an account
+-- that cannot be valued (whose summary is NULL).
+CREATE OR REPLACE FUNCTION pm.risk_of(program pg_catalog.text, summary pm.margin_summary)
+  RETURNS TABLE (uni_mmr pg_catalog.numeric, account_equity pg_catalog.numeric,
+                 actual_equity pg_catalog.numeric, account_initial_margin pg_catalog.numeric,
+                 account_maint_margin pg_catalog.numeric, account_status pg_catalog.text,
+                 virtual_max_withdraw_amount pg_catalog.numeric,
+                 total_available_balance pg_catalog.numeric, total_margin_open_loss pg_catalog.numeric)
+  LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
+AS $$
+  SELECT pg_catalog.round(pm.uni_mmr($2), 8),
+         pg_catalog.round(pm.account_equity($2), 8),
+         pg_catalog.round(pm.actual_equity($2), 8),
+         pg_catalog.round(pm.initial_margin($2), 8),
+         pg_catalog.round(pm.maint_margin($2), 8),
+         pm.status($2, $1),
+         pg_catalog.round(GREATEST(pm.account_equity($2) OPERATOR(pg_catalog.-)
+                                   (1.2 OPERATOR(pg_catalog.*) pm.maint_margin($2)),
+                                   CASE WHEN $2 IS NOT NULL THEN 0 END), 8),
+         pg_catalog.round(pm.account_equity($2) OPERATOR(pg_catalog.-) pm.initial_margin($2), 8),
+         pg_catalog.round(pm.open_loss($2), 8)
+$$;
+
+-- pm.account_risk's row of an account under a scenario, from the same
+-- aggregates as the view (scenario rows first), its error included.
+CREATE OR REPLACE FUNCTION pm.stress(account_id pg_catalog.int8, scenario pg_catalog.text)
+  RETURNS pm.account_risk
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  result pm.account_risk;
+BEGIN
+  PERFORM pm.check_account(stress.account_id);
+  IF NOT EXISTS (SELECT FROM pm.scenario s WHERE s.scenario = stress.scenario) THEN
+    RAISE EXCEPTION 'scenario "%" does not exist', pm.excerpt(stress.scenario)
+      USING ERRCODE = 'undefined_object', HINT = 'The scenarios are the rows of pm.scenario.';
+  END IF;
+  SELECT stress.account_id,
+         pm.ledger_risk_program(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_uni_mmr(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_account_equity(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_actual_equity(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_account_initial_margin(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_account_maint_margin(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_account_status(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_virtual_max_withdraw_amount(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_total_available_balance(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_total_margin_open_loss(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_error(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's')
+    INTO result
+    FROM (SELECT l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
+            FROM pm.ledger_row l WHERE l.account_id = stress.account_id
+          UNION ALL
+          SELECT 's', s.asset, s.collateral::text, s.price_shock, NULL, NULL, NULL, NULL, NULL, NULL
+            FROM pm.scenario s WHERE s.scenario = stress.scenario) r;
+  RETURN result;
+END
+$$;
+
+COMMENT ON FUNCTION pm.stress(pg_catalog.int8, pg_catalog.text) IS
+  'the account''s pm.account_risk row under a scenario of pm.scenario: prices moved, PnL, brackets and tiers '
+  're-evaluated';
+
+-- Every account under every scenario; an account that cannot be valued
+-- under a scenario has NULL fields and error says why (read again for it
+-- only).
+CREATE OR REPLACE VIEW pm.stress_result AS
+SELECT q.account_id, q.scenario, q.program, r.uni_mmr, r.account_equity, r.actual_equity,
+       r.account_initial_margin, r.account_maint_margin, r.account_status,
+       r.virtual_max_withdraw_amount, r.total_available_balance, r.total_margin_open_loss,
+       CASE WHEN q.summary IS NULL THEN (pm.stress(q.account_id, q.scenario)).error END AS error
+  FROM (SELECT x.account_id, x.scenario,
+               min(x.key) FILTER (WHERE x.kind = 'a') AS program,
+               pm.account_ledger(x.kind, x.key, x.key2, x.a, x.b, x.c, x.d, x.e, x.f, x.n
+                                 ORDER BY x.kind <> 's') AS summary
+          FROM (SELECT l.account_id, n.scenario, l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
+                  FROM pm.ledger_row l
+                 CROSS JOIN (SELECT DISTINCT s.scenario FROM pm.scenario s) n
+                UNION ALL
+                SELECT a.account_id, s.scenario, 's', s.asset, s.collateral::pg_catalog.text,
+                       s.price_shock, NULL, NULL, NULL, NULL, NULL, NULL
+                  FROM pm.account a CROSS JOIN pm.scenario s) x
+         GROUP BY x.account_id, x.scenario) q
+ CROSS JOIN LATERAL pm.risk_of(q.program, q.summary) r;
+COMMENT ON COLUMN pm.stress_result.error IS
+  'why the account cannot be valued under the scenario, or NULL; when set, the other fields are NULL';
+
+-- Functions about one account that cannot be valued say why, as an error.
+CREATE FUNCTION pm.check_valued(account_id pg_catalog.int8) RETURNS pg_catalog.bool
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  why text;
+BEGIN
+  SELECT r.error INTO why FROM pm.account_risk_of(check_valued.account_id) r;
+  IF why IS NOT NULL THEN
+    RAISE EXCEPTION 'account % cannot be valued', check_valued.account_id
+      USING ERRCODE = 'data_exception', DETAIL = 'Its error: ' || why || '.',
+            HINT = 'pm.account_risk''s error column names every account that cannot be valued.';
+  END IF;
+  RETURN true;
+END
+$$;
+COMMENT ON FUNCTION pm.check_valued(pg_catalog.int8) IS
+  'true, or an error (SQLSTATE 22000) saying why the account cannot be valued';
+
+-- CREATE OR REPLACE VIEW resets a view's options; security_invoker exists
+-- from PostgreSQL 15 on.
+DO $$
+BEGIN
+  IF pg_catalog.current_setting('server_version_num')::pg_catalog.int4 >= 150000 THEN
+    ALTER VIEW pm.account_risk SET (security_invoker = true);
+    ALTER VIEW pm.account_margin SET (security_invoker = true);
+    ALTER VIEW pm.asset_equity SET (security_invoker = true);
+    ALTER VIEW pm.stress_result SET (security_invoker = true);
+  END IF;
+END
+$$;
 
 ------------------------------------------------------------------------------
 -- The restore guard on every table of the extension (src/restore.c): in
@@ -960,11 +1148,11 @@ ON CONFLICT DO NOTHING;
 CREATE FUNCTION pm.excerpt(value pg_catalog.text) RETURNS pg_catalog.text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-  SELECT CASE WHEN pg_catalog.length($1) OPERATOR(pg_catalog.<=) 32 THEN $1
-              ELSE pg_catalog.left($1, 32) OPERATOR(pg_catalog.||) '...' END
+  SELECT CASE WHEN pg_catalog.length($1) OPERATOR(pg_catalog.<=) 64 THEN $1
+              ELSE pg_catalog.left($1, 64) OPERATOR(pg_catalog.||) '...' END
 $$;
 COMMENT ON FUNCTION pm.excerpt(pg_catalog.text) IS
-  'the value as error messages show it: its first 32 characters, and ... when there are more';
+  'the value as error messages show it: its first 64 characters, and ... when there are more';
 
 CREATE FUNCTION pm.check_row(tab pg_catalog.regclass, row_value anyelement, what pg_catalog.text)
   RETURNS pg_catalog.void
@@ -1224,15 +1412,22 @@ BEGIN
     UNION ALL
     SELECT 'o', o.sell_asset, o.buy_asset, o.sell_qty, o.buy_qty, NULL, NULL, NULL, NULL, NULL
       FROM unnest(orders) o
-  ), summary AS (
-    SELECT min(r.key) FILTER (WHERE r.kind = 'a') AS program,
-           pm.account_ledger(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n) AS summary
-      FROM rows r
-    HAVING count(*) FILTER (WHERE r.kind = 'a') > 0
   )
-  SELECT whatif.account_id, s.program, r.*
+  -- the same fields as pm.account_risk, from the same aggregates
+  SELECT whatif.account_id,
+         pm.ledger_risk_program(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_uni_mmr(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_account_equity(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_actual_equity(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_account_initial_margin(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_account_maint_margin(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_account_status(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_virtual_max_withdraw_amount(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_total_available_balance(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_total_margin_open_loss(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_error(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n)
     INTO result
-    FROM summary s CROSS JOIN LATERAL pm.risk_of(s.program, s.summary) r;
+    FROM rows r;
   RETURN result;
 END
 $$;

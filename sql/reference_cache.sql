@@ -21,7 +21,7 @@ INSERT INTO pm.balance (account_id, asset, cross_free, cross_borrowed) VALUES
 INSERT INTO pm.position VALUES (1, 'BTCUSDT', 'BOTH', 0.1, 40000, 10);
 
 CREATE VIEW risk AS
-  SELECT account_id, round(uni_mmr, 6) AS uni_mmr, account_equity, account_status FROM pm.account_risk;
+  SELECT account_id, round(uni_mmr, 6) AS uni_mmr, account_equity, account_status, error FROM pm.account_risk;
 
 -- own changes, statement by statement, and savepoints
 SELECT * FROM risk;

@@ -49,9 +49,11 @@ INSERT INTO pm.position VALUES (1, 'BTCUSDT', 'BOTH', 1, 100, 10);
 DELETE FROM pm.symbol WHERE symbol = 'BTCUSDT'; \echo :LAST_ERROR_SQLSTATE
 DELETE FROM pm.loan_mmr WHERE leverage = 3; \echo :LAST_ERROR_SQLSTATE
 
--- An account with no price for an asset it holds cannot be valued
+-- An account with no price for an asset it holds cannot be valued: its row
+-- says why, and the other accounts are valued as ever
 INSERT INTO pm.balance (account_id, asset, cross_free) VALUES (2, 'NEW', 5);
-SELECT * FROM pm.account_risk WHERE account_id = 2; \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pm.account_risk WHERE account_id = 2;
+SELECT account_id, uni_mmr, error FROM pm.account_risk ORDER BY account_id;
 UPDATE pm.asset SET index_price = 2 WHERE asset = 'NEW';
 SELECT account_id, account_equity, account_status FROM pm.account_risk WHERE account_id = 2;
 

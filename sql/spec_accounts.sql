@@ -105,7 +105,7 @@ SELECT aggfnoid, aggtransspace, aggfinalmodify FROM pg_aggregate
 CREATE TEMP VIEW risk_both AS
 SELECT v.account_id, v.r::text AS by_view, s.r::text AS by_summary, w.r::text AS by_row
   FROM (SELECT r.account_id, r FROM pm.account_risk r) v
-  FULL JOIN (SELECT m.account_id, (m.account_id, m.program, o.*)::pm.account_risk AS r
+  FULL JOIN (SELECT m.account_id, (m.account_id, m.program, o.*, m.error)::pm.account_risk AS r
                FROM pm.account_margin m CROSS JOIN LATERAL pm.risk_of(m.program, m.summary) o) s
     USING (account_id)
   FULL JOIN (SELECT m.account_id, (m.account_id, (m.r).*)::pm.account_risk AS r

@@ -18,6 +18,7 @@
 #include "nodes/pg_list.h"
 
 #include "compat.h"
+#include "excerpt.h"
 #include "json_keys.h"
 
 typedef struct KeyCheck
@@ -58,7 +59,7 @@ keys_field_start(void *state, char *fname, bool isnull)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("invalid input syntax for %s", kc->what),
-					 errdetail("The key \"%s\" appears twice in one object.", fname)));
+					 errdetail("The key \"%s\" appears twice in one object.", pm_excerpt(fname, strlen(fname)))));
 	}
 	linitial(kc->stack) = lappend(keys, fname);
 	PM_JSON_ACTION_DONE;

@@ -48,6 +48,7 @@
 #include "utils/builtins.h"
 
 #include "compat.h"
+#include "excerpt.h"
 #include "ledger_agg.h"
 #include "ledger_totals.h"
 #include "line_math.h"
@@ -69,7 +70,7 @@ PG_FUNCTION_INFO_V1(pm_ledger_totals_sfunc);
 PG_FUNCTION_INFO_V1(pm_ledger_totals_deserialize);
 PG_FUNCTION_INFO_V1(pm_ledger_totals_final);
 
-#define PM_LEDGER_BINARY_VERSION 1
+#define PM_LEDGER_BINARY_VERSION 2
 
 typedef struct LedgerBalance
 {
@@ -86,6 +87,15 @@ typedef struct LedgerOrder
 	PmVal		sell_qty;
 	PmVal		buy_qty;
 } LedgerOrder;
+
+/* Why an account cannot be valued: the error its rows or its settling raised. */
+typedef struct LedgerError
+{
+	int			code;			/* SQLSTATE */
+	char	   *message;
+	char	   *detail;			/* or NULL */
+	char	   *hint;			/* or NULL */
+} LedgerError;
 
 typedef struct LedgerShock
 {
@@ -128,7 +138,12 @@ struct LedgerState
 				capmoved;
 	AssetInfo **moved_asset;
 	Numeric    *moved_price;
+	/* set once the account cannot be valued: its fields are then NULL */
+	LedgerError *error;
 };
+
+static void add_row(LedgerState *ls, FunctionCallInfo fcinfo);
+static void merge_values(LedgerState *dst, LedgerState *src);
 
 static MemoryContext
 ledger_context(FunctionCallInfo fcinfo)
@@ -149,6 +164,84 @@ ledger_create(MemoryContext mcxt)
 
 	ls->ms = margin_state_create(mcxt);
 	return ls;
+}
+
+/*
+ * One account that cannot be valued must not stop a read of the others.
+ * An error of the data -- a data exception, an integrity or cardinality
+ * violation: a missing price, an asset or symbol that is not there, a
+ * value out of range -- belongs to the account: it is kept in the state
+ * (the first one), the account's fields are NULL and its error field says
+ * why, and the next account is valued.  Anything else (a cancel, no memory,
+ * a broken state) is thrown on.  Only computation runs under these
+ * PG_TRYs -- reading values, the query's caches, arithmetic and palloc; no
+ * lock, buffer, SPI or file -- so nothing needs the cleanup a
+ * subtransaction would give, and the memory the failed step allocated goes
+ * with the state's context.
+ */
+static bool
+account_error(int code)
+{
+	int			category = ERRCODE_TO_CATEGORY(code);
+
+	return category == ERRCODE_DATA_EXCEPTION ||
+		category == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION ||
+		category == ERRCODE_CARDINALITY_VIOLATION;
+}
+
+static char *
+copy_or_null(MemoryContext mcxt, const char *s)
+{
+	return s ? MemoryContextStrdup(mcxt, s) : NULL;
+}
+
+/* Keep err as the account's, unless it already has one. */
+static void
+set_error(LedgerState *ls, int code, const char *message, const char *detail, const char *hint)
+{
+	MemoryContext mcxt = ls->ms->mcxt;
+	LedgerError *e;
+
+	if (ls->error != NULL)
+		return;
+	e = MemoryContextAlloc(mcxt, sizeof(LedgerError));
+	e->code = code;
+	e->message = copy_or_null(mcxt, message);
+	e->detail = copy_or_null(mcxt, detail);
+	e->hint = copy_or_null(mcxt, hint);
+	ls->error = e;
+}
+
+/*
+ * In a PG_CATCH: keep the error being thrown as the account's, or throw it
+ * on.  cxt is the memory context the PG_TRY began in.
+ */
+static void
+catch_account_error(LedgerState *ls, MemoryContext cxt)
+{
+	ErrorData  *ed;
+
+	MemoryContextSwitchTo(cxt);
+	ed = CopyErrorData();
+	if (!account_error(ed->sqlerrcode))
+	{
+		FreeErrorData(ed);
+		PG_RE_THROW();
+	}
+	FlushErrorState();
+	set_error(ls, ed->sqlerrcode, ed->message, ed->detail, ed->hint);
+	FreeErrorData(ed);
+}
+
+/* Throw the account's error again (for pm.ledger_totals, which has no field for it). */
+static void
+rethrow_account_error(const LedgerError *e)
+{
+	ereport(ERROR,
+			(errcode(e->code),
+			 errmsg_internal("%s", e->message),
+			 e->detail ? errdetail_internal("%s", e->detail) : 0,
+			 e->hint ? errhint("%s", e->hint) : 0));
 }
 
 static PmVal
@@ -200,7 +293,7 @@ arg_asset(LookupCache *cache, FunctionCallInfo fcinfo, int n)
 	if (a == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("asset %s is not in pm.asset", text_to_cstring(t))));
+				 errmsg("asset %s is not in pm.asset", pm_text_excerpt(t))));
 	return a;
 }
 
@@ -375,9 +468,9 @@ add_shock(LedgerState *ls, LookupCache *cache, FunctionCallInfo fcinfo)
 	if (pmv_cmp(shock, pmv_int(-1)) <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("price_shock of %s must be above -1", text_to_cstring(key)),
+				 errmsg("price_shock of %s must be above -1", pm_text_excerpt(key)),
 				 errdetail("The shock given is %s; a price cannot fall to zero or below.",
-						   pm_numeric_out(pmv_to_numeric(shock)))));
+						   pm_numeric_excerpt(pmv_to_numeric(shock)))));
 	ls->has_scenario = true;
 	/* a move of an asset nobody prices changes nothing */
 	if (!is_default && a == NULL)
@@ -386,7 +479,7 @@ add_shock(LedgerState *ls, LookupCache *cache, FunctionCallInfo fcinfo)
 		: shock_for(ls, a) != NULL && shock_for(ls, a)->asset != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
-				 errmsg("a scenario moves %s twice", text_to_cstring(key))));
+				 errmsg("a scenario moves %s twice", pm_text_excerpt(key))));
 
 	old = MemoryContextSwitchTo(ls->ms->mcxt);
 	sh.asset = a;
@@ -490,10 +583,32 @@ ledger_begin(MemoryContext mcxt, LookupCache *cache)
 /*
  * One raw row into the state: fcinfo's arguments 1 to 10 are the row
  * (argument 0, the aggregate's state, is not read).  Whatever is kept is
- * copied into the state's context; the row may go once this returns.
+ * copied into the state's context; the row may go once this returns.  An
+ * error of the row's data is the account's (account_error); once the
+ * account has one, only its account row is still read, for the program.
  */
 void
 ledger_add_row(LedgerState *ls, FunctionCallInfo fcinfo)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (ls->error != NULL &&
+		(PG_ARGISNULL(1) || PG_GETARG_CHAR(1) != 'a' || ls->has_account || PG_ARGISNULL(2)))
+		return;
+	PG_TRY();
+	{
+		add_row(ls, fcinfo);
+	}
+	PG_CATCH();
+	{
+		catch_account_error(ls, cxt);
+	}
+	PG_END_TRY();
+}
+
+/* ledger_add_row's work. */
+static void
+add_row(LedgerState *ls, FunctionCallInfo fcinfo)
 {
 	MemoryContext aggcontext = ls->ms->mcxt;
 	LookupCache *cache = ls->cache;
@@ -547,7 +662,7 @@ ledger_add_row(LedgerState *ls, FunctionCallInfo fcinfo)
 				if (s == NULL)
 					ereport(ERROR,
 							(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-							 errmsg("symbol %s is not in pm.symbol", text_to_cstring(name))));
+							 errmsg("symbol %s is not in pm.symbol", pm_text_excerpt(name))));
 				add_position(ls, s, arg_value(fcinfo, 4), arg_value(fcinfo, 5),
 							 PG_GETARG_INT32(10));
 				break;
@@ -592,21 +707,62 @@ pm_ledger_totals_sfunc(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(ledger_transition(fcinfo, true));
 }
 
-/* dst += src.  Balances and orders are lists; positions are already summed. */
+/*
+ * dst += src.  Balances and orders are lists; positions are already summed.
+ * An account that cannot be valued in either part cannot be valued: the
+ * error is kept and the values are not summed.
+ */
 static void
 ledger_merge(LedgerState *dst, LedgerState *src)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (src->keep != dst->keep)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine a ledger state with ledger totals")));
+	if (src->error != NULL)
+		set_error(dst, src->error->code, src->error->message, src->error->detail, src->error->hint);
+	if (src->has_account && !dst->has_account)
+	{
+		dst->has_account = true;
+		dst->is_pm = src->is_pm;
+		dst->leverage = src->leverage;
+	}
+	else if (src->has_account && dst->error == NULL)
+	{
+		PG_TRY();
+		{
+			set_account(dst, src->is_pm ? "PM" : "PM_PRO", src->is_pm ? 2 : 6, src->leverage);
+		}
+		PG_CATCH();
+		{
+			catch_account_error(dst, cxt);
+		}
+		PG_END_TRY();
+	}
+	if (dst->error != NULL)
+		return;
+	PG_TRY();
+	{
+		merge_values(dst, src);
+	}
+	PG_CATCH();
+	{
+		catch_account_error(dst, cxt);
+	}
+	PG_END_TRY();
+}
+
+/* ledger_merge's sums and lists. */
+static void
+merge_values(LedgerState *dst, LedgerState *src)
 {
 	MemoryContext mcxt = dst->ms->mcxt;
 	int			i;
 
 	margin_state_merge(dst->ms, src->ms);
-	if (src->keep != dst->keep)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot combine a ledger state with ledger totals")));
 	kept_positions_merge(mcxt, &dst->positions, &src->positions);
-	if (src->has_account)
-		set_account(dst, src->is_pm ? "PM" : "PM_PRO", src->is_pm ? 2 : 6, src->leverage);
 	for (i = 0; i < src->nbal; i++)
 	{
 		LedgerBalance b = src->bal[i];
@@ -846,9 +1002,33 @@ recv_assets(StringInfo buf, MarginState *ms, LookupCache *cache)
 	}
 }
 
+/* An optional string: a flag byte, then the string. */
+static void
+send_opt_string(StringInfo buf, const char *s)
+{
+	pq_sendbyte(buf, s != NULL);
+	if (s != NULL)
+		pq_sendstring(buf, s);
+}
+
+static char *
+recv_opt_string(StringInfo buf)
+{
+	int			present = pq_getmsgbyte(buf);
+
+	if (present != 0 && present != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external pm.account_ledger state value"),
+				 errdetail("A string flag is %d.", present)));
+	return present ? pstrdup(pq_getmsgstring(buf)) : NULL;
+}
+
 /*
- * State to bytes for parallel workers: the positions' per-asset sums, the
- * account, the pending balances and the orders, in the compact wire form.
+ * State to bytes for parallel workers: whether the account can be valued
+ * (if not: why, and its account row, nothing else), the positions'
+ * per-asset sums, the account, the pending balances and the orders, in
+ * the compact wire form.
  */
 Datum
 pm_ledger_serialize(PG_FUNCTION_ARGS)
@@ -861,6 +1041,17 @@ pm_ledger_serialize(PG_FUNCTION_ARGS)
 	ledger_check_unshared(ls);
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, PM_LEDGER_BINARY_VERSION);
+	pq_sendbyte(&buf, ls->error != NULL);
+	if (ls->error != NULL)
+	{
+		pq_sendint32(&buf, ls->error->code);
+		pq_sendstring(&buf, ls->error->message);
+		send_opt_string(&buf, ls->error->detail);
+		send_opt_string(&buf, ls->error->hint);
+		pq_sendbyte(&buf, ls->has_account ? (ls->is_pm ? 2 : 1) : 0);
+		pq_sendint32(&buf, ls->leverage);
+		PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	}
 	send_assets(&buf, ls->ms);
 	pq_sendbyte(&buf, ls->has_account ? (ls->is_pm ? 2 : 1) : 0);
 	pq_sendint32(&buf, ls->leverage);
@@ -896,6 +1087,7 @@ ledger_deserialize(FunctionCallInfo fcinfo, bool totals)
 	StringInfoData buf;
 	LedgerState *ls;
 	int			version,
+				failed,
 				account,
 				n,
 				i;
@@ -912,7 +1104,28 @@ ledger_deserialize(FunctionCallInfo fcinfo, bool totals)
 	ls = ledger_create(CurrentMemoryContext);
 	ls->cache = cache;
 	ls->keep = totals;
-	recv_assets(&buf, ls->ms, cache);
+	failed = pq_getmsgbyte(&buf);
+	if (failed != 0 && failed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external pm.account_ledger state value"),
+				 errdetail("The error flag is %d.", failed)));
+	if (failed)
+	{
+		int			code = pq_getmsgint(&buf, 4);
+		char	   *message = pstrdup(pq_getmsgstring(&buf));
+		char	   *detail = recv_opt_string(&buf);
+		char	   *hint = recv_opt_string(&buf);
+
+		if (!account_error(code) || message[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid external pm.account_ledger state value"),
+					 errdetail("It holds an error that is not an account's.")));
+		set_error(ls, code, message, detail, hint);
+	}
+	else
+		recv_assets(&buf, ls->ms, cache);
 	account = pq_getmsgbyte(&buf);
 	if (account < 0 || account > 2)
 		ereport(ERROR,
@@ -922,6 +1135,15 @@ ledger_deserialize(FunctionCallInfo fcinfo, bool totals)
 	ls->has_account = account > 0;
 	ls->is_pm = account == 2;
 	ls->leverage = pq_getmsgint(&buf, 4);
+	if (failed)
+	{
+		if (buf.cursor != buf.len)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid external pm.account_ledger state value"),
+					 errdetail("There are %d bytes left over.", buf.len - buf.cursor)));
+		return ls;
+	}
 	n = pq_getmsgint(&buf, 4);
 	if (n < 0 || n > buf.len - buf.cursor)
 		ereport(ERROR,
@@ -1157,11 +1379,28 @@ pm_ledger_final(PG_FUNCTION_ARGS)
 {
 	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
 	LookupCache *cache = final_cache(ls, fcinfo);
+	MemoryContext cxt = CurrentMemoryContext;
+	PmMarginSummary *volatile summary = NULL;
 
 	ledger_context(fcinfo);
-	ledger_settle(ls, cache, false);
-	ledger_set_collateral(ls, cache);
-	PG_RETURN_POINTER(margin_summary_build(ls->ms));
+	if (ls->error == NULL)
+	{
+		PG_TRY();
+		{
+			ledger_settle(ls, cache, false);
+			ledger_set_collateral(ls, cache);
+			summary = margin_summary_build(ls->ms);
+		}
+		PG_CATCH();
+		{
+			catch_account_error(ls, cxt);
+		}
+		PG_END_TRY();
+	}
+	/* an account that cannot be valued has no summary */
+	if (summary == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(summary);
 }
 
 /*
@@ -1174,18 +1413,40 @@ static void
 ledger_risk_totals(LedgerState *ls, RiskFieldsCache *rc)
 {
 	LookupCache *cache;
-	PmVal		totals[PM_TOTAL_COUNT];
-	int			i;
+	MemoryContext cxt = CurrentMemoryContext;
 
 	if (ls->risk_ready)
 		return;
+	/* before the PG_TRY: filling a cache may read tables */
 	cache = ls->cache ? ls->cache : lookup_cache_get_in(&rc->lookup, rc->mcxt);
-	ledger_settle(ls, cache, true);
-	ledger_set_collateral(ls, cache);
-	ls->risk_has_uni = margin_state_risk(ls->ms, totals, true, ls->outside);
-	for (i = 0; i < PM_TOTAL_COUNT; i++)
-		ls->risk[i] = pmv_copy_in(ls->ms->mcxt, totals[i]);
+	if (ls->error == NULL)
+	{
+		PG_TRY();
+		{
+			PmVal		totals[PM_TOTAL_COUNT];
+
+			ledger_settle(ls, cache, true);
+			ledger_set_collateral(ls, cache);
+			ls->risk_has_uni = margin_state_risk(ls->ms, totals, true, ls->outside);
+			for (int i = 0; i < PM_TOTAL_COUNT; i++)
+				ls->risk[i] = pmv_copy_in(ls->ms->mcxt, totals[i]);
+		}
+		PG_CATCH();
+		{
+			catch_account_error(ls, cxt);
+		}
+		PG_END_TRY();
+	}
 	ls->risk_ready = true;
+}
+
+/* The account's program as the fields show it (NULL without an account row). */
+static const char *
+ledger_program(LedgerState *ls)
+{
+	if (!ls->has_account)
+		return NULL;
+	return ls->is_pm ? "PM" : "PM_PRO";
 }
 
 /*
@@ -1202,8 +1463,9 @@ pm_ledger_risk_final(PG_FUNCTION_ARGS)
 	ledger_context(fcinfo);
 	rc = risk_fields_cache(fcinfo, true);
 	ledger_risk_totals(ls, rc);
-	PG_RETURN_DATUM(risk_fields_datum(rc, fcinfo->flinfo->fn_mcxt, ls->is_pm ? "PM" : "PM_PRO",
-									  ls->risk, ls->risk_has_uni));
+	PG_RETURN_DATUM(risk_fields_datum(rc, fcinfo->flinfo->fn_mcxt, ledger_program(ls),
+									  ls->risk, ls->risk_has_uni,
+									  ls->error ? ls->error->message : NULL));
 }
 
 /*
@@ -1234,8 +1496,8 @@ Datum
 ledger_field(LedgerState *ls, RiskFieldsCache *rc, RiskField field, bool *isnull)
 {
 	ledger_risk_totals(ls, rc);
-	return risk_field_datum(rc, rc->mcxt, field, ls->is_pm ? "PM" : "PM_PRO",
-							ls->risk, ls->risk_has_uni, NULL, isnull);
+	return risk_field_datum(rc, rc->mcxt, field, ledger_program(ls), ls->risk, ls->risk_has_uni,
+							ls->error ? ls->error->message : NULL, NULL, isnull);
 }
 
 #define RISK_FIELD_FINAL(name, field) \
@@ -1256,6 +1518,7 @@ RISK_FIELD_FINAL(pm_ledger_risk_status_final, RISK_STATUS)
 RISK_FIELD_FINAL(pm_ledger_risk_withdraw_final, RISK_WITHDRAW)
 RISK_FIELD_FINAL(pm_ledger_risk_available_final, RISK_AVAILABLE)
 RISK_FIELD_FINAL(pm_ledger_risk_open_loss_final, RISK_OPEN_LOSS)
+RISK_FIELD_FINAL(pm_ledger_risk_error_final, RISK_ERROR)
 
 /*
  * pm.ledger_totals' result: the settled sums of everything but positions,
@@ -1267,6 +1530,9 @@ pm_ledger_totals_final(PG_FUNCTION_ARGS)
 	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
 
 	ledger_context(fcinfo);
+	/* the state keeper records the reason itself (pm.recompute_accounts) */
+	if (ls->error != NULL)
+		rethrow_account_error(ls->error);
 	ledger_settle(ls, final_cache(ls, fcinfo), false);
 	PG_RETURN_BYTEA_P(ledger_totals_encode(ls->is_pm, ls->ms, &ls->positions));
 }

@@ -37,5 +37,6 @@ extern Datum pm_ledger_risk_status_final(PG_FUNCTION_ARGS);
 extern Datum pm_ledger_risk_withdraw_final(PG_FUNCTION_ARGS);
 extern Datum pm_ledger_risk_available_final(PG_FUNCTION_ARGS);
 extern Datum pm_ledger_risk_open_loss_final(PG_FUNCTION_ARGS);
+extern Datum pm_ledger_risk_error_final(PG_FUNCTION_ARGS);
 
 #endif							/* PM_LEDGER_AGG_H */

@@ -74,6 +74,7 @@ static const PGFunction field_finals[RISK_NFIELDS] = {
 	pm_ledger_risk_withdraw_final,
 	pm_ledger_risk_available_final,
 	pm_ledger_risk_open_loss_final,
+	pm_ledger_risk_error_final,
 };
 
 /* What the hook found, for the path and then the plan. */

@@ -42,6 +42,7 @@
 #include "utils/typcache.h"
 
 #include "dec_numeric.h"
+#include "excerpt.h"
 #include "ledger_totals.h"
 #include "line_math.h"
 #include "margin_summary.h"
@@ -142,11 +143,11 @@ kept_position_check(const char *symbol, PmVal qty, PmVal entry, int32 leverage)
 	if (pmv_sign(entry) <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("entry_price of a %s position must be positive", symbol)));
+				 errmsg("entry_price of a %s position must be positive", pm_excerpt(symbol, strlen(symbol)))));
 	if (leverage < 1 || leverage > TOTALS_LEVERAGE_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("leverage of a %s position must be between 1 and %d", symbol, TOTALS_LEVERAGE_MAX),
+				 errmsg("leverage of a %s position must be between 1 and %d", pm_excerpt(symbol, strlen(symbol)), TOTALS_LEVERAGE_MAX),
 				 errdetail("The value given is %d.", leverage)));
 }
 
@@ -366,9 +367,9 @@ recv_position(StringInfo buf, KeptPositions *kp)
 	int			leverage = pq_getmsgbyte(buf);
 
 	if (pmv_sign(entry) <= 0)
-		bad_totals(psprintf("The entry price of a %s position is not positive.", symbol));
+		bad_totals(psprintf("The entry price of a %s position is not positive.", pm_excerpt(symbol, strlen(symbol))));
 	if (leverage < 1 || leverage > TOTALS_LEVERAGE_MAX)
-		bad_totals(psprintf("The leverage of a %s position is %d.", symbol, leverage));
+		bad_totals(psprintf("The leverage of a %s position is %d.", pm_excerpt(symbol, strlen(symbol)), leverage));
 	kept_positions_add(CurrentMemoryContext, kp, symbol, len, qty, entry, leverage);
 }
 
@@ -493,7 +494,7 @@ decode(bytea *b, LedgerTotals *t)
 		CHECK_FOR_INTERRUPTS();
 		a->name = recv_name(&buf, &a->len);
 		if (i > 0 && strcmp(t->assets[i - 1].name, a->name) >= 0)
-			bad_totals(psprintf("Asset %s is out of order or appears twice.", a->name));
+			bad_totals(psprintf("Asset %s is out of order or appears twice.", pm_excerpt(a->name, strlen(a->name))));
 		recv_sum(&buf, &a->acc[0], "equity", false);
 		recv_sum(&buf, &a->acc[1], "maintenance margin", true);
 		recv_sum(&buf, &a->acc[2], "initial margin", true);
@@ -572,7 +573,7 @@ totals_state(LookupCache *cache, bytea *bytes, bool need_im)
 		if (s == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-					 errmsg("symbol %s is not in pm.symbol", p->symbol)));
+					 errmsg("symbol %s is not in pm.symbol", pm_excerpt(p->symbol, p->len))));
 		settle = asset_ref(s->settle);
 		if (need_im)
 		{
@@ -603,11 +604,11 @@ totals_state(LookupCache *cache, bytea *bytes, bool need_im)
 		if (a == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-					 errmsg("asset %s is not in pm.asset", ta->name)));
+					 errmsg("asset %s is not in pm.asset", pm_excerpt(ta->name, ta->len))));
 		if (a->price == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("missing index price for asset %s", a->name),
+					 errmsg("missing index price for asset %s", pm_excerpt(a->name, a->len)),
 					 errhint("Every asset an account holds, owes or settles in needs an index price.")));
 		margin_check_price(a->name, a->len, a->price);
 		m = margin_state_asset(ms, a->name, a->len, a->price, NULL);

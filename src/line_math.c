@@ -22,6 +22,7 @@
 #include "postgres.h"
 
 #include "compat.h"
+#include "excerpt.h"
 #include "line_math.h"
 #include "numeric_raw.h"
 #include "pm_numeric.h"
@@ -163,7 +164,7 @@ pm_arg_positive(FunctionCallInfo fcinfo, int argno, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be positive", what),
-				 errdetail("The value given is %s.", pm_numeric_out(pmv_to_numeric(v)))));
+				 errdetail("The value given is %s.", pm_numeric_excerpt(pmv_to_numeric(v)))));
 	return v;
 }
 
@@ -176,7 +177,7 @@ pm_arg_not_negative(FunctionCallInfo fcinfo, int argno, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be negative", what),
-				 errdetail("The value given is %s.", pm_numeric_out(pmv_to_numeric(v)))));
+				 errdetail("The value given is %s.", pm_numeric_excerpt(pmv_to_numeric(v)))));
 	return v;
 }
 

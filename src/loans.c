@@ -16,6 +16,7 @@
 #include "fmgr.h"
 
 #include "compat.h"
+#include "excerpt.h"
 #include "line_math.h"
 #include "pm_numeric.h"
 #include "pm_value.h"
@@ -35,7 +36,7 @@ pm_loan_maint_margin(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("loan_mmr must be between 0 and 1"),
-				 errdetail("The value given is %s.", pm_numeric_out(pmv_to_numeric(mmr)))));
+				 errdetail("The value given is %s.", pm_numeric_excerpt(pmv_to_numeric(mmr)))));
 	PG_RETURN_NUMERIC(pmv_to_numeric(pm_loan_mm(borrowed, interest, mmr)));
 }
 

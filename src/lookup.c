@@ -17,6 +17,7 @@
 #include "utils/memutils.h"
 
 #include "compat.h"
+#include "excerpt.h"
 #include "lookup.h"
 #include "pm_numeric.h"
 #include "refcache.h"
@@ -143,7 +144,7 @@ lookup_cache_load(MemoryContext mcxt)
 		if (s->settle == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-					 errmsg("settle asset %s of symbol %s is not in pm.asset", settle, s->name)));
+					 errmsg("settle asset %s of symbol %s is not in pm.asset", pm_excerpt(settle, len), pm_excerpt(s->name, s->len))));
 		settle = spi_text(i, 7, &len);
 		s->base = lookup_asset(c, settle, len);
 		if (s->is_cm)

@@ -21,6 +21,7 @@
 #include "utils/builtins.h"
 
 #include "compat.h"
+#include "excerpt.h"
 #include "margin_state.h"
 #include "numeric_raw.h"
 #include "pm_numeric.h"
@@ -89,8 +90,8 @@ margin_check_price(const char *name, int name_len, Numeric price)
 	if (pm_numeric_is_special(price) || pm_numeric_sign(price) <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("index price of asset %.*s must be positive and finite", name_len, name),
-				 errdetail("The price given is %s.", pm_numeric_out(price))));
+				 errmsg("index price of asset %s must be positive and finite", pm_excerpt(name, name_len)),
+				 errdetail("The price given is %s.", pm_numeric_excerpt(price))));
 }
 
 /* The names of a line's four amounts, for messages. */
@@ -134,13 +135,13 @@ margin_check_amount_values(const char *name, int name_len, const PmVal *const va
 		if (!v->is_dec && pm_numeric_is_special(v->n))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s of asset %.*s must be a finite number", amount_names[i], name_len, name),
-					 errdetail("The value given is %s.", pm_numeric_out(v->n))));
+					 errmsg("%s of asset %s must be a finite number", amount_names[i], pm_excerpt(name, name_len)),
+					 errdetail("The value given is %s.", pm_numeric_excerpt(v->n))));
 		if (i > 0 && pmv_sign(*v) < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s of asset %.*s must not be negative", amount_names[i], name_len, name),
-					 errdetail("The value given is %s.", pm_numeric_out(pmv_to_numeric(*v)))));
+					 errmsg("%s of asset %s must not be negative", amount_names[i], pm_excerpt(name, name_len)),
+					 errdetail("The value given is %s.", pm_numeric_excerpt(pmv_to_numeric(*v)))));
 	}
 }
 
@@ -275,9 +276,9 @@ reconcile_price(MarginState *st, MarginAsset *a, Numeric price, const MarginAsse
 	if (pm_cmp(a->price, price) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("asset %s has two different index prices in one group", a->name),
+				 errmsg("asset %s has two different index prices in one group", pm_excerpt(a->name, a->name_len)),
 				 errdetail("One line gives %s, another %s.",
-						   pm_numeric_out(a->price), pm_numeric_out(price)),
+						   pm_numeric_excerpt(a->price), pm_numeric_excerpt(price)),
 				 errhint("All lines of an asset within one account must carry the same index price; check the join that supplies prices.")));
 	if (pm_numeric_dscale(price) > pm_numeric_dscale(a->price))
 	{
@@ -320,7 +321,7 @@ reconcile_collateral(MarginState *st, MarginAsset *a, PmTiers *collateral)
 		pm_tiers_compare(a->collateral, collateral) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("asset %s has two different collateral schedules in one group", a->name),
+				 errmsg("asset %s has two different collateral schedules in one group", pm_excerpt(a->name, a->name_len)),
 				 errdetail("One line gives %s, another %s.",
 						   a->collateral ? psprintf("'%s'", pm_tiers_to_cstring(a->collateral)) : "none",
 						   collateral ? psprintf("'%s'", pm_tiers_to_cstring(collateral)) : "none"),
@@ -433,23 +434,23 @@ margin_check_line(const char *name, int name_len,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("a ledger line with amounts has no asset"),
 				 errdetail("The line has equity %s and maintenance margin %s.",
-						   equity ? pm_numeric_out(pmv_to_numeric(*equity)) : "NULL",
-						   maint_margin ? pm_numeric_out(pmv_to_numeric(*maint_margin)) : "NULL")));
+						   equity ? pm_numeric_excerpt(pmv_to_numeric(*equity)) : "NULL",
+						   maint_margin ? pm_numeric_excerpt(pmv_to_numeric(*maint_margin)) : "NULL")));
 	if (name_len == 0 || name_len > PM_ASSET_NAME_MAX)
 		margin_check_asset_name(name, name_len);
 	margin_check_amount_values(name, name_len, amounts);
 	if (price == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("missing index price for asset %.*s", name_len, name),
+				 errmsg("missing index price for asset %s", pm_excerpt(name, name_len)),
 				 maint_margin != NULL
-				 ? errdetail("A line of %.*s with equity %s and maintenance margin %s has no index price.",
-							 name_len, name,
-							 equity ? pm_numeric_out(pmv_to_numeric(*equity)) : "NULL",
-							 pm_numeric_out(pmv_to_numeric(*maint_margin)))
-				 : errdetail("A line of %.*s with equity %s has no index price.",
-							 name_len, name,
-							 equity ? pm_numeric_out(pmv_to_numeric(*equity)) : "NULL"),
+				 ? errdetail("A line of %s with equity %s and maintenance margin %s has no index price.",
+							 pm_excerpt(name, name_len),
+							 equity ? pm_numeric_excerpt(pmv_to_numeric(*equity)) : "NULL",
+							 pm_numeric_excerpt(pmv_to_numeric(*maint_margin)))
+				 : errdetail("A line of %s with equity %s has no index price.",
+							 pm_excerpt(name, name_len),
+							 equity ? pm_numeric_excerpt(pmv_to_numeric(*equity)) : "NULL"),
 				 errhint("Every asset an account holds, owes or settles in needs an index price.")));
 	return true;
 }

@@ -27,6 +27,7 @@
 #include "utils/jsonb.h"
 
 #include "compat.h"
+#include "excerpt.h"
 #include "json_keys.h"
 #include "margin_summary.h"
 #include "numeric_raw.h"
@@ -356,8 +357,8 @@ json_numeric(JsonbValue *v, const char *str, const char *asset, const char *key)
 		return n;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),
-			 errdetail("\"%s\" of asset %s must be a finite number.", key, asset)));
+			 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", pm_excerpt(str, strlen(str))),
+			 errdetail("\"%s\" of asset %s must be a finite number.", key, pm_excerpt(asset, strlen(asset)))));
 	return NULL;				/* keep compiler quiet */
 }
 
@@ -383,7 +384,7 @@ pm_margin_summary_in(PG_FUNCTION_ARGS)
 	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),
+				 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", pm_excerpt(str, strlen(str))),
 				 errdetail("A summary is a JSON array of asset objects.")));
 
 	st = margin_state_create(CurrentMemoryContext);
@@ -407,7 +408,7 @@ pm_margin_summary_in(PG_FUNCTION_ARGS)
 		if (elem->type != jbvBinary || !JsonContainerIsObject(elem->val.binary.data))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),
+					 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", pm_excerpt(str, strlen(str))),
 					 errdetail("Element %d is not an object.", i + 1)));
 
 		/* the asset's name first, for messages about the other keys */
@@ -418,7 +419,7 @@ pm_margin_summary_in(PG_FUNCTION_ARGS)
 				nv.type != jbvString)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),
+						 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", pm_excerpt(str, strlen(str))),
 						 errdetail("Element %d has no \"asset\" string.", i + 1)));
 			asset = pnstrdup(nv.val.string.val, nv.val.string.len);
 			margin_check_asset_name(asset, nv.val.string.len);
@@ -455,21 +456,21 @@ pm_margin_summary_in(PG_FUNCTION_ARGS)
 				else if (val.type != jbvNull)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-							 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),
-							 errdetail("\"collateral\" of asset %s must be a pm.tiers literal or null.", asset)));
+							 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", pm_excerpt(str, strlen(str))),
+							 errdetail("\"collateral\" of asset %s must be a pm.tiers literal or null.", pm_excerpt(asset, strlen(asset)))));
 			}
 			else
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),
-						 errdetail("Asset %s has an unknown key \"%s\".", asset, key),
+						 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", pm_excerpt(str, strlen(str))),
+						 errdetail("Asset %s has an unknown key \"%s\".", pm_excerpt(asset, strlen(asset)), pm_excerpt(key, strlen(key))),
 						 errhint("The keys are asset, index_price, collateral, equity, maint_margin, initial_margin and open_loss.")));
 		}
 		if (price == NULL || equity == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),
-					 errdetail("Asset %s needs \"index_price\" and \"equity\".", asset)));
+					 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", pm_excerpt(str, strlen(str))),
+					 errdetail("Asset %s needs \"index_price\" and \"equity\".", pm_excerpt(asset, strlen(asset)))));
 		margin_check_price(asset, strlen(asset), price);
 		margin_check_amounts(asset, strlen(asset), equity, mm, im, ol);
 		before = st->nassets;
@@ -487,8 +488,8 @@ pm_margin_summary_in(PG_FUNCTION_ARGS)
 		if (st->nassets == before)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", str),
-					 errdetail("Asset %s appears twice.", asset)));
+					 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", pm_excerpt(str, strlen(str))),
+					 errdetail("Asset %s appears twice.", pm_excerpt(asset, strlen(asset)))));
 	}
 	PG_RETURN_POINTER(margin_summary_build(st));
 }

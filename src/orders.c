@@ -18,6 +18,7 @@
 #include "utils/builtins.h"
 
 #include "compat.h"
+#include "excerpt.h"
 #include "line_math.h"
 #include "pm_value.h"
 #include "tiers.h"
@@ -34,9 +35,9 @@ pm_check_order_price(const char *asset, int len, Numeric price, const char *verb
 	if (price == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("missing index price for asset %.*s", len, asset),
-				 errdetail("An open order %s %.*s, and its open loss needs the price.",
-						   verb, len, asset)));
+				 errmsg("missing index price for asset %s", pm_excerpt(asset, len)),
+				 errdetail("An open order %s %s, and its open loss needs the price.",
+						   verb, pm_excerpt(asset, len))));
 }
 
 /* One side of the order: quantity, price and schedule, checked. */
@@ -44,7 +45,7 @@ static void
 order_side(FunctionCallInfo fcinfo, int first, const char *side,
 		   PmVal *qty, PmVal *price, PmTiers **schedule)
 {
-	char	   *asset = PG_ARGISNULL(first) ? "(unknown)" : text_to_cstring(PG_GETARG_TEXT_PP(first));
+	char	   *asset = PG_ARGISNULL(first) ? "(unknown)" : pm_text_excerpt(PG_GETARG_TEXT_PP(first));
 
 	if (PG_ARGISNULL(first + 1))
 		ereport(ERROR,

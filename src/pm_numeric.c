@@ -21,6 +21,7 @@
 
 #include "compat.h"
 #include "core/tiers_lex.h"
+#include "excerpt.h"
 #include "numeric_raw.h"
 #include "pm_numeric.h"
 #include "wire_pg.h"
@@ -270,7 +271,7 @@ pm_check_finite(Numeric a, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be a finite number", what),
-				 errdetail("The value given is %s.", pm_numeric_out(a))));
+				 errdetail("The value given is %s.", pm_numeric_excerpt(a))));
 }
 
 /* Reject anything but a finite value above zero (prices, contract sizes). */
@@ -282,7 +283,7 @@ pm_check_positive(Numeric a, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be positive", what),
-				 errdetail("The value given is %s.", pm_numeric_out(a))));
+				 errdetail("The value given is %s.", pm_numeric_excerpt(a))));
 }
 
 /*

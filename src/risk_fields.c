@@ -18,6 +18,8 @@
  *	  virtual_max_withdraw_amount  round(greatest(sum CV - 1.2 sum MM, 0), 8)
  *	  total_available_balance      round(sum CV - sum IM, 8)
  *	  total_margin_open_loss       round(open loss, 8)
+ *	  error                        why the account cannot be valued (then every
+ *	                               field but the program is NULL), or NULL
  *
  *-------------------------------------------------------------------------
  */
@@ -37,7 +39,8 @@ static const Oid risk_field_types[RISK_NFIELDS] = {
 	TEXTOID,					/* program */
 	NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID,
 	TEXTOID,					/* account_status */
-	NUMERICOID, NUMERICOID, NUMERICOID
+	NUMERICOID, NUMERICOID, NUMERICOID,
+	TEXTOID						/* error */
 };
 
 /* Digits after the point of every amount pm.account_risk shows. */
@@ -67,7 +70,7 @@ checked_row_type(FunctionCallInfo fcinfo)
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("account risk fields cannot fill row type %s",
 						format_type_be(desc->tdtypeid)),
-				 errdetail("They fill exactly these columns, in order: program text, uni_mmr, account_equity, actual_equity, account_initial_margin and account_maint_margin numeric, account_status text, virtual_max_withdraw_amount, total_available_balance and total_margin_open_loss numeric.")));
+				 errdetail("They fill exactly these columns, in order: program text, uni_mmr, account_equity, actual_equity, account_initial_margin and account_maint_margin numeric, account_status text, virtual_max_withdraw_amount, total_available_balance and total_margin_open_loss numeric, error text.")));
 	return desc;
 }
 
@@ -138,24 +141,42 @@ cached_text(RiskFieldsCache *rc, const char *name)
 
 /*
  * One field for an account in program whose totals (by PmSummaryTotal) are
- * these; has_uni says whether totals[PM_TOTAL_UNI_MMR] is set.  A rounded
- * amount is written into buf (PM_DEC_NUMERIC_MAX bytes), or into memory
- * palloc'd here when buf is NULL.  The ladder is cached in mcxt (the call
- * site's).
+ * these; has_uni says whether totals[PM_TOTAL_UNI_MMR] is set.  An account
+ * that cannot be valued has error set (and no totals): its program and its
+ * error, every other field NULL.  A rounded amount is written into buf
+ * (PM_DEC_NUMERIC_MAX bytes), or into memory palloc'd here when buf is
+ * NULL.  The ladder is cached in mcxt (the call site's).
  */
 Datum
 risk_field_datum(RiskFieldsCache *rc, MemoryContext mcxt, RiskField field,
 				 const char *program, const PmVal *totals, bool has_uni,
-				 void *buf, bool *isnull)
+				 const char *error, void *buf, bool *isnull)
 {
-	PmVal		equity = totals[PM_TOTAL_ACCOUNT_EQUITY];
+	PmVal		equity;
 	PmVal		v;
 
 	*isnull = false;
+	if (field == RISK_PROGRAM)
+	{
+		if (program == NULL)
+		{
+			*isnull = true;
+			return (Datum) 0;
+		}
+		return PointerGetDatum(cached_text(rc, program));
+	}
+	if (field == RISK_ERROR || error != NULL)
+	{
+		if (field != RISK_ERROR || error == NULL)
+		{
+			*isnull = true;
+			return (Datum) 0;
+		}
+		return PointerGetDatum(cstring_to_text(error));
+	}
+	equity = totals[PM_TOTAL_ACCOUNT_EQUITY];
 	switch (field)
 	{
-		case RISK_PROGRAM:
-			return PointerGetDatum(cached_text(rc, program));
 		case RISK_STATUS:
 			return PointerGetDatum(cached_text(rc,
 				pm_status_of(&rc->ladder, mcxt, program,
@@ -205,7 +226,7 @@ risk_field_datum(RiskFieldsCache *rc, MemoryContext mcxt, RiskField field,
 /* The same fields as one pm.ledger_risk row. */
 Datum
 risk_fields_datum(RiskFieldsCache *rc, MemoryContext mcxt, const char *program,
-				  const PmVal *totals, bool has_uni)
+				  const PmVal *totals, bool has_uni, const char *error)
 {
 	Datum		values[RISK_NFIELDS];
 	bool		nulls[RISK_NFIELDS];
@@ -219,6 +240,6 @@ risk_fields_datum(RiskFieldsCache *rc, MemoryContext mcxt, const char *program,
 
 	for (i = 0; i < RISK_NFIELDS; i++)
 		values[i] = risk_field_datum(rc, mcxt, (RiskField) i, program, totals, has_uni,
-									 buf[i].bytes, &nulls[i]);
+									 error, buf[i].bytes, &nulls[i]);
 	return HeapTupleGetDatum(heap_form_tuple(rc->desc, values, nulls));
 }

@@ -40,6 +40,7 @@ typedef enum RiskField
 	RISK_WITHDRAW,
 	RISK_AVAILABLE,
 	RISK_OPEN_LOSS,
+	RISK_ERROR,					/* why the account cannot be valued, or NULL */
 	RISK_NFIELDS
 } RiskField;
 
@@ -47,8 +48,9 @@ extern RiskFieldsCache *risk_fields_cache(FunctionCallInfo fcinfo, bool row);
 extern RiskFieldsCache *risk_fields_cache_new(MemoryContext mcxt);
 extern Datum risk_field_datum(RiskFieldsCache *rc, MemoryContext mcxt, RiskField field,
 							  const char *program, const PmVal *totals, bool has_uni,
-							  void *buf, bool *isnull);
+							  const char *error, void *buf, bool *isnull);
 extern Datum risk_fields_datum(RiskFieldsCache *rc, MemoryContext mcxt,
-							   const char *program, const PmVal *totals, bool has_uni);
+							   const char *program, const PmVal *totals, bool has_uni,
+							   const char *error);
 
 #endif							/* PM_RISK_FIELDS_H */

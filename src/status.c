@@ -30,6 +30,7 @@
 #include "utils/memutils.h"
 
 #include "compat.h"
+#include "excerpt.h"
 #include "margin_summary.h"
 #include "numeric_raw.h"
 #include "pm_numeric.h"
@@ -182,7 +183,7 @@ load_ladder(const ThresholdRows *t, const char *program, MemoryContext mcxt)
 	if (ladder->nbands == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("no status ladder for program \"%s\"", program),
+				 errmsg("no status ladder for program \"%s\"", pm_excerpt(program, strlen(program))),
 				 errhint("Programs are PM and PM_PRO; their bands are the enabled rows of pm.status_threshold.")));
 	if (bottoms != 1)
 		ereport(ERROR,
@@ -197,7 +198,7 @@ load_ladder(const ThresholdRows *t, const char *program, MemoryContext mcxt)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("the status ladder of %s has two bands at the same threshold", program),
 					 errdetail("%s and %s both start above %s.", ladder->bands[b - 1].status,
-							   ladder->bands[b].status, pm_numeric_out(ladder->bands[b].above))));
+							   ladder->bands[b].status, pm_numeric_excerpt(ladder->bands[b].above))));
 	return ladder;
 }
 

@@ -11,6 +11,7 @@
 #include "fmgr.h"
 
 #include "compat.h"
+#include "excerpt.h"
 #include "numeric_raw.h"
 #include "pm_numeric.h"
 #include "line_math.h"
@@ -37,7 +38,7 @@ pm_check_collateral_schedule(PmTiers *t)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("a collateral rate cannot be above 1"),
 					 errdetail("Tier %d has rate %s.", i + 1,
-							   pm_numeric_out(PM_TIERS_RATE(t, i)))));
+							   pm_numeric_excerpt(PM_TIERS_RATE(t, i)))));
 }
 
 /* A non-negative finite amount argument for a schedule. */
@@ -50,7 +51,7 @@ amount_arg(FunctionCallInfo fcinfo, bool hint)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("amount must not be negative"),
-				 errdetail("The value given is %s.", pm_numeric_out(pmv_to_numeric(amount))),
+				 errdetail("The value given is %s.", pm_numeric_excerpt(pmv_to_numeric(amount))),
 				 hint ? errhint("A tier schedule applies to a size or a value of zero or more; pass the absolute value.") : 0));
 	return amount;
 }

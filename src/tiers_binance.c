@@ -25,6 +25,7 @@
 #include "utils/jsonb.h"
 
 #include "compat.h"
+#include "excerpt.h"
 #include "pm_numeric.h"
 #include "tiers.h"
 
@@ -69,7 +70,7 @@ answer_name(JsonbContainer *obj)
 
 		if (getKeyJsonValueFromContainer(obj, keys[i], strlen(keys[i]), &v) &&
 			v.type == jbvString)
-			return psprintf(" of %s", pnstrdup(v.val.string.val, v.val.string.len));
+			return psprintf(" of %s", pm_excerpt(v.val.string.val, v.val.string.len));
 	}
 	return "";
 }
@@ -225,7 +226,7 @@ pm_tiers_from_binance(PG_FUNCTION_ARGS)
 
 		/* Binance numbers its brackets; fall back to the position */
 		if (getKeyJsonValueFromContainer(b, "bracket", 7, &idv) && idv.type == jbvNumeric)
-			br[i].label = psprintf("bracket %s", pm_numeric_out(idv.val.numeric));
+			br[i].label = psprintf("bracket %s", pm_numeric_excerpt(idv.val.numeric));
 		else
 			br[i].label = psprintf("bracket %d", i + 1);
 		if (kind == NULL)
@@ -245,15 +246,15 @@ pm_tiers_from_binance(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s and %s%s start at the same floor",
 							br[i - 1].label, br[i].label, name),
-					 errdetail("Both start at %s.", pm_numeric_out(br[i].floor))));
+					 errdetail("Both start at %s.", pm_numeric_excerpt(br[i].floor))));
 		if (br[i - 1].cap != NULL && pm_cmp(br[i - 1].cap, br[i].floor) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s%s does not end where the next bracket starts",
 							br[i - 1].label, name),
 					 errdetail("It ends at %s, and %s starts at %s.",
-							   pm_numeric_out(br[i - 1].cap), br[i].label,
-							   pm_numeric_out(br[i].floor))));
+							   pm_numeric_excerpt(br[i - 1].cap), br[i].label,
+							   pm_numeric_excerpt(br[i].floor))));
 	}
 
 	floors = palloc(sizeof(Numeric) * n);
@@ -292,7 +293,7 @@ pm_tiers_from_binance(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("cum of %s%s does not match its floors and rates", br[i].label, name),
 					 errdetail("Binance gives cum %s; the floors and rates give %s.",
-							   pm_numeric_out(theirs), pm_numeric_out(ours)),
+							   pm_numeric_excerpt(theirs), pm_numeric_excerpt(ours)),
 					 errhint("Binance derives cum as cum_j = cum_j-1 + floor_j * (rate_j - rate_j-1); check the floors and rates of this and the lower brackets.")));
 	}
 	PG_RETURN_PMTIERS(t);

@@ -14,6 +14,7 @@
 #include "utils/memutils.h"
 
 #include "compat.h"
+#include "excerpt.h"
 #include "numeric_raw.h"
 #include "dec_numeric.h"
 #include "pm_numeric.h"
@@ -42,7 +43,7 @@ check_finite_part(Numeric n, int tier, const char *part)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("tier %d has a %s that is not a finite number", tier, part),
-				 errdetail("The %s given is %s.", part, pm_numeric_out(n))));
+				 errdetail("The %s given is %s.", part, pm_numeric_excerpt(n))));
 }
 
 /* Check the rules of a schedule; tiers are numbered from 1 in messages. */
@@ -60,7 +61,7 @@ check_schedule(Numeric *floors, Numeric *rates, int ntiers)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the first tier must start at 0"),
-				 errdetail("The first floor given is %s.", pm_numeric_out(floors[0]))));
+				 errdetail("The first floor given is %s.", pm_numeric_excerpt(floors[0]))));
 	for (i = 1; i < ntiers; i++)
 	{
 		if (pm_cmp(floors[i], floors[i - 1]) <= 0)
@@ -68,8 +69,8 @@ check_schedule(Numeric *floors, Numeric *rates, int ntiers)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("tier floors must be strictly increasing"),
 					 errdetail("Tier %d starts at %s, which is not above the floor %s of tier %d.",
-							   i + 1, pm_numeric_out(floors[i]),
-							   pm_numeric_out(floors[i - 1]), i)));
+							   i + 1, pm_numeric_excerpt(floors[i]),
+							   pm_numeric_excerpt(floors[i - 1]), i)));
 	}
 	for (i = 0; i < ntiers; i++)
 	{
@@ -77,7 +78,7 @@ check_schedule(Numeric *floors, Numeric *rates, int ntiers)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("tier rates must not be negative"),
-					 errdetail("Tier %d has rate %s.", i + 1, pm_numeric_out(rates[i]))));
+					 errdetail("Tier %d has rate %s.", i + 1, pm_numeric_excerpt(rates[i]))));
 	}
 }
 

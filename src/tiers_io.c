@@ -23,6 +23,7 @@
 
 #include "compat.h"
 #include "core/tiers_lex.h"
+#include "excerpt.h"
 #include "pm_numeric.h"
 #include "tiers.h"
 #include "wire_pg.h"
@@ -78,12 +79,12 @@ pm_tiers_from_cstring(const char *str)
 		if (err.status == PM_LEX_EMPTY)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type pm.tiers: \"%s\"", str),
+					 errmsg("invalid input syntax for type pm.tiers: \"%s\"", pm_excerpt(str, strlen(str))),
 					 errdetail("A schedule needs at least one tier."),
 					 errhint("Write tiers as floor:rate pairs separated by commas, for example '0:0.004, 300000:0.005'.")));
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type pm.tiers: \"%s\"", str),
+				 errmsg("invalid input syntax for type pm.tiers: \"%s\"", pm_excerpt(str, strlen(str))),
 				 errdetail("Tier %d, character %d: %s.", err.tier,
 						   (int) err.offset + 1, pm_lex_status_text(err.status)),
 				 errhint("Write tiers as floor:rate pairs separated by commas, for example '0:0.004, 300000:0.005'.")));

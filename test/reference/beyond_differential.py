@@ -313,7 +313,7 @@ def main():
     single = psql("".join(f"SELECT '{s}', (pm.stress({a}, '{s}')).*;\n" for s in names for a in sample))
     view = psql(f"SELECT scenario, account_id, program, uni_mmr, account_equity, actual_equity, "
                 f"account_initial_margin, account_maint_margin, account_status, "
-                f"virtual_max_withdraw_amount, total_available_balance, total_margin_open_loss "
+                f"virtual_max_withdraw_amount, total_available_balance, total_margin_open_loss, error "
                 f"FROM pm.stress_result WHERE account_id IN "
                 f"({', '.join(map(str, sample))}) AND scenario IN ({', '.join(repr(s) for s in names)});\n")
     check(sorted(single.splitlines()) == sorted(view.splitlines()),
