@@ -44,11 +44,11 @@ DATA = $(wildcard sql/portfolio_margin--*.sql)
 REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors \
 	margin_aggregate margin_plans reference_schema spec_accounts account_state ledger_totals \
 	position_changes \
-	hostile_input beyond reference_cache risk_split ledger_merge
+	hostile_input beyond reference_cache risk_split ledger_merge settings
 REGRESS_OPTS = --load-extension=portfolio_margin
 
 # Concurrency: pg_isolation_regress specs in test/isolation
-ISOLATION = state_concurrency reference_cache
+ISOLATION = state_concurrency reference_cache event_order
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=portfolio_margin
 
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -113,6 +113,10 @@ SELECT count(*) AS events_without_change
 INSERT INTO pm.asset VALUES ('NEWCOIN', NULL);
 INSERT INTO pm.balance (account_id, asset, cross_free) VALUES (1, 'NEWCOIN', 10);
 SELECT account_id, uni_mmr, status, error FROM pm.account_state WHERE account_id = 1;
+-- ...the views show it with its reason and value the others...
+SELECT account_id, uni_mmr, account_status, error FROM pm.account_risk ORDER BY account_id;
+-- ...and a refresh that finds the same reason changes nothing
+SELECT pm.refresh_account_state() AS first_refresh, pm.refresh_account_state() AS second_refresh;
 UPDATE pm.asset SET index_price = 2 WHERE asset = 'NEWCOIN';
 SELECT account_id, uni_mmr, status, error FROM pm.account_state WHERE account_id = 1;
 DELETE FROM pm.balance WHERE asset = 'NEWCOIN';

@@ -105,6 +105,8 @@ CREATE FUNCTION pm.state_at_commit() RETURNS trigger
 AS $$
 DECLARE
   s pm.account_state;
+  id int8;
+  top int8;
 BEGIN
   SELECT * INTO s FROM pm.account_state a WHERE a.account_id = NEW.account_id;
   IF NOT FOUND OR s.status = '' OR s.status IS NOT DISTINCT FROM s.committed_status THEN
@@ -114,9 +116,17 @@ BEGIN
   IF s.committed_status IS NOT NULL OR s.status <> 'NORMAL' THEN
     -- 'pm_event' in ASCII: one committing transaction records events at a time
     PERFORM pg_advisory_xact_lock(x'706d5f6576656e74'::int8);
-    INSERT INTO pm.risk_event (account_id, program, old_status, new_status, uni_mmr, adjusted_equity,
-                               maint_margin, at, xact_id)
-    VALUES (s.account_id, s.program, s.committed_status, s.status, s.uni_mmr, s.adjusted_equity,
+    -- never below an event there is: a restore refused for a database that
+    -- had the extension still sets the sequence to the dump's value
+    id := nextval('pm.risk_event_event_id_seq');
+    SELECT e.event_id INTO top FROM pm.risk_event e ORDER BY e.event_id DESC LIMIT 1;
+    IF id <= top THEN
+      id := setval('pm.risk_event_event_id_seq', top + 1);
+    END IF;
+    INSERT INTO pm.risk_event (event_id, account_id, program, old_status, new_status, uni_mmr,
+                               adjusted_equity, maint_margin, at, xact_id)
+    OVERRIDING SYSTEM VALUE
+    VALUES (id, s.account_id, s.program, s.committed_status, s.status, s.uni_mmr, s.adjusted_equity,
             s.maint_margin, now(), pg_current_xact_id());
     -- the same payload for every event of the transaction: one notification
     PERFORM pg_notify('pm_risk', json_build_object('xact_id', pg_current_xact_id()::text,
