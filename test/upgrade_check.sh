@@ -141,4 +141,47 @@ else
 fi
 dropdb pm_up_fresh
 dropdb pm_up_path
+
+# 0.16.0 keeps who sees which accounts as rows of pm.account_access, which a
+# dump carries.  A database whose administrators put policies of their own
+# on pm.balance or pm.position (as 0.15.0's README told them to) stops the
+# update rather than keep policies a restore would lift; moving them to
+# rules in one transaction keeps the desk restricted throughout.
+dropdb --if-exists pm_up_rls >/dev/null 2>&1
+createdb pm_up_rls
+psql -X -q -d pm_up_rls -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+CREATE EXTENSION portfolio_margin VERSION '0.15.0';
+INSERT INTO pm.asset VALUES ('USDT', 1);
+INSERT INTO pm.collateral VALUES ('PM_PRO', 'USDT', '0:1');
+INSERT INTO pm.account SELECT i, 'PM_PRO', 3 FROM generate_series(1, 4) i;
+INSERT INTO pm.balance (account_id, asset, cross_free) SELECT i, 'USDT', 100 * i FROM generate_series(1, 4) i;
+DROP ROLE IF EXISTS pm_up_desk;
+CREATE ROLE pm_up_desk IN ROLE pm_reader;
+ALTER TABLE pm.balance ENABLE ROW LEVEL SECURITY;
+CREATE POLICY desk_low ON pm.balance TO pm_up_desk USING (account_id <= 2);
+SQL
+if psql -X -q -d pm_up_rls -c "ALTER EXTENSION portfolio_margin UPDATE TO '0.16.0'" 2>/tmp/pm_up_rls.err; then
+  not_ok "an update over policies of one's own on pm.balance should stop, but went through"
+elif grep -q 'pm.balance and pm.position have row-level security policies of your own: desk_low on pm.balance' \
+       /tmp/pm_up_rls.err; then
+  ok "an update over policies of one's own on pm.balance stops and names them"
+else
+  not_ok "an update over policies of one's own stopped in an unexpected way: $(head -n 1 /tmp/pm_up_rls.err)"
+fi
+desk_sees() {
+  psql -X -q -A -t -d pm_up_rls -c "SET ROLE pm_up_desk" \
+    -c "SELECT string_agg(account_id::text, ',' ORDER BY account_id) FROM pm.account_risk"
+}
+before=$(desk_sees)
+if psql -X -q -d pm_up_rls -v ON_ERROR_STOP=1 -c "BEGIN;
+      DROP POLICY desk_low ON pm.balance;
+      ALTER EXTENSION portfolio_margin UPDATE TO '0.16.0';
+      INSERT INTO pm.account_access VALUES ('pm_up_desk', '[1,2]');
+      COMMIT;" >/dev/null && [ "$before" = "1,2" ] && [ "$(desk_sees)" = "1,2" ]; then
+  ok "dropping them, updating and writing the rule in one transaction keeps the desk to accounts 1 and 2"
+else
+  not_ok "moving policies to rules: the desk saw '$before' before and '$(desk_sees)' after"
+fi
+dropdb pm_up_rls
+psql -X -q -d postgres -c "DROP ROLE IF EXISTS pm_up_desk" >/dev/null
 echo "1..$n"
