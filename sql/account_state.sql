@@ -1,5 +1,13 @@
 -- pm.account_state kept by triggers; pm.risk_event records every status
--- change; hysteresis; pm.refresh_account_state() finds nothing to correct.
+-- change a transaction commits; hysteresis; pm.refresh_account_state()
+-- finds nothing to correct.
+
+-- An empty book to start from: the tests before this one leave theirs
+DELETE FROM pm.account;
+DELETE FROM pm.symbol;
+DELETE FROM pm.collateral;
+DELETE FROM pm.asset;
+DELETE FROM pm.risk_event;
 
 INSERT INTO pm.asset VALUES ('USDT', 1), ('BTC', 40000), ('ETH', 3000);
 INSERT INTO pm.collateral VALUES
@@ -24,16 +32,20 @@ CREATE TEMP TABLE ticks (n int, price numeric);
 INSERT INTO ticks VALUES (1, 36000), (2, 34500), (3, 34000), (4, 33600), (5, 33500),
                          (6, 33150), (7, 33100), (8, 33000), (9, 32000), (10, 31000), (11, 40000);
 CREATE TEMP TABLE seen (n int, price numeric, uni_mmr numeric, status text, events bigint);
-DO $$
+-- each tick its own transaction (events are recorded at commit)
+CREATE PROCEDURE pg_temp.walk() LANGUAGE plpgsql AS $$
 DECLARE
   t record;
 BEGIN
   FOR t IN SELECT * FROM ticks ORDER BY n LOOP
     UPDATE pm.asset SET index_price = t.price WHERE asset = 'BTC';
+    COMMIT;
     INSERT INTO seen SELECT t.n, t.price, s.uni_mmr, s.status, (SELECT count(*) FROM pm.risk_event)
                        FROM pm.account_state s WHERE s.account_id = 1;
+    COMMIT;
   END LOOP;
 END $$;
+CALL pg_temp.walk();
 -- a ratio exactly on a threshold (34,500 -> 1.5; 33,600 -> 1.2; 33,150 ->
 -- 1.05; 33,000 -> 1.0) is in the riskier band
 SELECT * FROM seen ORDER BY n;
@@ -61,6 +73,30 @@ SELECT uni_mmr, status FROM pm.account_state WHERE account_id = 1;
 UPDATE pm.asset SET index_price = 34500 WHERE asset = 'BTC';
 SELECT uni_mmr, status FROM pm.account_state WHERE account_id = 1;
 UPDATE pm.status_threshold SET exit_buffer = 0 WHERE program = 'PM_PRO' AND status = 'MARGIN_CALL';
+
+-- Hysteresis starts from the committed status.  With an exit buffer of 0.1
+-- on REDUCE_ONLY, an account in MARGIN_CALL that dips into REDUCE_ONLY and
+-- comes back to 1.25 within one transaction is judged from MARGIN_CALL, the
+-- band it had when the transaction began (step by step, it would need 1.3
+-- to leave REDUCE_ONLY): it ends in MARGIN_CALL and records no event.
+UPDATE pm.status_threshold SET exit_buffer = 0.1 WHERE program = 'PM_PRO' AND status = 'REDUCE_ONLY';
+UPDATE pm.asset SET index_price = 34200 WHERE asset = 'BTC';   -- 1.4: MARGIN_CALL
+SELECT max(event_id) AS last_event FROM pm.risk_event \gset
+BEGIN;
+UPDATE pm.asset SET index_price = 33450 WHERE asset = 'BTC';   -- 1.15: REDUCE_ONLY
+SELECT uni_mmr, status, committed_status FROM pm.account_state WHERE account_id = 1;
+UPDATE pm.asset SET index_price = 33750 WHERE asset = 'BTC';   -- 1.25
+SELECT uni_mmr, status, committed_status FROM pm.account_state WHERE account_id = 1;
+COMMIT;
+SELECT status, committed_status, (SELECT count(*) FROM pm.risk_event WHERE event_id > :last_event) AS events
+  FROM pm.account_state WHERE account_id = 1;
+-- the same dip with a commit in between is an event, and leaving
+-- REDUCE_ONLY then takes the buffer: at 1.25 the account stays in it
+UPDATE pm.asset SET index_price = 33450 WHERE asset = 'BTC';
+UPDATE pm.asset SET index_price = 33750 WHERE asset = 'BTC';
+SELECT status, committed_status FROM pm.account_state WHERE account_id = 1;
+SELECT old_status, new_status, uni_mmr FROM pm.risk_event WHERE event_id > :last_event ORDER BY event_id;
+UPDATE pm.status_threshold SET exit_buffer = 0 WHERE program = 'PM_PRO' AND status = 'REDUCE_ONLY';
 UPDATE pm.asset SET index_price = 40000 WHERE asset = 'BTC';
 
 -- Every table that moves risk moves the state

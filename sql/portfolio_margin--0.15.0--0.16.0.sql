@@ -515,6 +515,31 @@ $$;
 COMMENT ON FUNCTION pm.check_account(pg_catalog.int8) IS
   'the account''s program; an error (SQLSTATE 42704) when the account does not exist or the caller may not see it';
 
+-- The same for the summary of an account under moved prices: its account
+-- row is there, or the account is not (checked only then, in the HAVING).
+CREATE OR REPLACE FUNCTION pm.summary_under(account_id pg_catalog.int8, assets pg_catalog.text[],
+                                            shocks pg_catalog.numeric[], schedules pg_catalog.text[],
+                                            OUT program pg_catalog.text, OUT summary pm.margin_summary)
+  RETURNS SETOF record
+  LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
+AS $$
+  SELECT pg_catalog.min(r.key) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'a'),
+         pm.account_ledger(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n
+                           ORDER BY r.kind OPERATOR(pg_catalog.<>) 's')
+    FROM (SELECT l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
+            FROM pm.ledger_row l WHERE l.account_id OPERATOR(pg_catalog.=) $1
+          UNION ALL
+          SELECT 's', m.asset, m.schedule, m.shock, NULL, NULL, NULL, NULL, NULL, NULL
+            FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4))
+                 AS m(asset, shock, schedule)
+           WHERE EXISTS (SELECT FROM pm.account a WHERE a.account_id OPERATOR(pg_catalog.=) $1)) r
+  HAVING pg_catalog.count(*) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'a') OPERATOR(pg_catalog.>) 0
+      OR pm.check_account($1) IS NULL
+$$;
+COMMENT ON FUNCTION pm.summary_under(pg_catalog.int8, pg_catalog.text[], pg_catalog.numeric[], pg_catalog.text[]) IS
+  'an account''s program and summary with the given assets moved by the given relative price shocks '
+  '(and collateral schedules replaced where given); SQLSTATE 42704 for an account that does not exist';
+
 CREATE OR REPLACE FUNCTION pm.max_withdraw(account_id pg_catalog.int8, asset pg_catalog.text,
                                 target pg_catalog.numeric DEFAULT NULL)
   RETURNS pg_catalog.numeric
@@ -864,7 +889,6 @@ CREATE OR REPLACE FUNCTION pm.account_risk_of(account_id pg_catalog.int8) RETURN
   SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  PERFORM pm.check_account(account_risk_of.account_id);
   RETURN QUERY
   SELECT l.account_id,
          pm.ledger_risk_program(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS program,
@@ -881,6 +905,10 @@ BEGIN
     FROM pm.ledger_row l
    WHERE l.account_id OPERATOR(pg_catalog.=) account_risk_of.account_id
    GROUP BY l.account_id;
+  -- no row: an account that does not exist, or that the caller may not see
+  IF NOT FOUND THEN
+    PERFORM pm.check_account(account_risk_of.account_id);
+  END IF;
 END
 $$;
 
@@ -946,7 +974,6 @@ AS $$
 DECLARE
   result pm.account_risk;
 BEGIN
-  PERFORM pm.check_account(stress.account_id);
   IF NOT EXISTS (SELECT FROM pm.scenario s WHERE s.scenario = stress.scenario) THEN
     RAISE EXCEPTION 'scenario "%" does not exist', pm.excerpt(stress.scenario)
       USING ERRCODE = 'undefined_object', HINT = 'The scenarios are the rows of pm.scenario.';
@@ -969,6 +996,10 @@ BEGIN
           UNION ALL
           SELECT 's', s.asset, s.collateral::text, s.price_shock, NULL, NULL, NULL, NULL, NULL, NULL
             FROM pm.scenario s WHERE s.scenario = stress.scenario) r;
+  -- no account row: an account that does not exist, or that the caller may not see
+  IF result.program IS NULL THEN
+    PERFORM pm.check_account(stress.account_id);
+  END IF;
   RETURN result;
 END
 $$;
@@ -1035,8 +1066,9 @@ END
 $$;
 
 ------------------------------------------------------------------------------
--- The restore guard on every table of the extension (src/restore.c): in
--- a restoring session, each statement on one of them runs with
+-- The restore guard on every table of the extension (src/restore.c),
+-- called only in a restoring session (its WHEN costs the others one test
+-- per statement): there, each statement on one of them runs with
 -- session_replication_role = replica -- PostgreSQL's switch for loading
 -- rows without firing their triggers, foreign-key checks included, which
 -- pg_restore --disable-triggers sets too -- and only on a table that the
@@ -1044,93 +1076,93 @@ $$;
 ------------------------------------------------------------------------------
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.account ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.account ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account_access
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account_access
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.account_access ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.account_access ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account_state
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account_state
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.account_state ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.account_state ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.asset
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.asset
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.asset ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.asset ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.balance
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.balance
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.balance ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.balance ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.collateral
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.collateral
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.collateral ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.collateral ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.loan_mmr
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.loan_mmr
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.loan_mmr ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.loan_mmr ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.open_order
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.open_order
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.open_order ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.open_order ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.position
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.position
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.position ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.position ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.risk_event
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.risk_event
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.risk_event ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.risk_event ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.scenario
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.scenario
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.scenario ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.scenario ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.status_threshold
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.status_threshold
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.status_threshold ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.status_threshold ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.symbol
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.symbol
-  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.symbol ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.symbol ENABLE ALWAYS TRIGGER restore_guard_end;
 
