@@ -18,6 +18,11 @@
 --   restores everything with no options; restoring into a database that
 --   already has the extension is an error on every table.
 -- * Built-in scenarios are the owner's; pm_writer adds and edits its own.
+-- * An account that cannot be valued is a row with a reason (the error
+--   columns), never an error for every reader of the book.
+-- * Unknown or invisible accounts are one error (42704) in every function
+--   that takes an account id; pm.whatif holds its rows to the tables' own
+--   constraints; no message shows more than a short excerpt of a value.
 ------------------------------------------------------------------------------
 
 \echo Use "ALTER EXTENSION portfolio_margin UPDATE TO '0.16.0'" to load this file. \quit
@@ -814,6 +819,25 @@ AS $$
 $$;
 
 
+
+------------------------------------------------------------------------------
+-- Amounts the engine can value exactly, line by line: a table takes no value
+-- (1e-15000, say) that would make a view of its rows fail for every reader
+------------------------------------------------------------------------------
+
+CREATE FUNCTION pm.in_range(VARIADIC amounts pg_catalog.numeric[]) RETURNS pg_catalog.bool
+  AS 'MODULE_PATHNAME', 'pm_in_range' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.in_range(pg_catalog.numeric[]) IS
+  'true when every amount (NULLs aside) is finite, below 1e40 in magnitude and has at most 40 digits after the '
+  'point (trailing zeros aside); for CHECK constraints';
+
+ALTER TABLE pm.balance ADD CONSTRAINT balance_amounts_in_range
+  CHECK (pm.in_range(cross_free, cross_locked, cross_borrowed, cross_interest, um_wallet, cm_wallet));
+ALTER TABLE pm.position ADD CONSTRAINT position_amounts_in_range CHECK (pm.in_range(qty, entry_price));
+ALTER TABLE pm.open_order ADD CONSTRAINT open_order_amounts_in_range CHECK (pm.in_range(sell_qty, buy_qty));
+ALTER TABLE pm.asset ADD CONSTRAINT asset_index_price_in_range CHECK (pm.in_range(index_price));
+ALTER TABLE pm.symbol ADD CONSTRAINT symbol_prices_in_range CHECK (pm.in_range(mark_price, contract_size));
+ALTER TABLE pm.scenario ADD CONSTRAINT scenario_price_shock_in_range CHECK (pm.in_range(price_shock));
 
 ------------------------------------------------------------------------------
 -- One account that cannot be valued never breaks a read of the others

@@ -195,7 +195,7 @@ copy_or_null(MemoryContext mcxt, const char *s)
 	return s ? MemoryContextStrdup(mcxt, s) : NULL;
 }
 
-/* Keep err as the account's, unless it already has one. */
+/* Keep this error as the account's, unless it has one already. */
 static void
 set_error(LedgerState *ls, int code, const char *message, const char *detail, const char *hint)
 {

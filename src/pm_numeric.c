@@ -13,7 +13,9 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "catalog/pg_type.h"
 #include "libpq/pqformat.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
@@ -27,6 +29,7 @@
 #include "wire_pg.h"
 
 PG_FUNCTION_INFO_V1(pm_finite);
+PG_FUNCTION_INFO_V1(pm_in_range);
 PG_FUNCTION_INFO_V1(pm_div_sql);
 
 /* Largest display scale a numeric can carry (numeric.c's NUMERIC_DSCALE_MAX). */
@@ -339,6 +342,41 @@ Datum
 pm_finite(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(!pm_numeric_is_special(PG_GETARG_NUMERIC(0)));
+}
+
+/*
+ * pm.in_range(VARIADIC numeric[]): every value is an amount the engine can
+ * value exactly, line by line: finite, below 10^PM_AMOUNT_DIGITS in
+ * magnitude, with at most PM_AMOUNT_DIGITS digits after the point (trailing
+ * zeros aside).  Products of two such amounts, and the 20-digit quotients,
+ * stay far inside numeric's range, so no row a table takes can make a view
+ * of it fail.  NULLs pass, as in any CHECK.  For CHECK constraints.
+ */
+Datum
+pm_in_range(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+	Datum	   *values;
+	bool	   *nulls;
+	int			n;
+
+	deconstruct_array(arr, NUMERICOID, -1, false, TYPALIGN_INT, &values, &nulls, &n);
+	for (int i = 0; i < n; i++)
+	{
+		Numeric		v;
+
+		if (nulls[i])
+			continue;
+		v = DatumGetNumeric(values[i]);
+		if (pm_numeric_is_special(v))
+			PG_RETURN_BOOL(false);
+		if (pm_numeric_ndigits(v) == 0)
+			continue;
+		if (pm_numeric_exponent10(v) >= PM_AMOUNT_DIGITS ||
+			DatumGetInt32(DirectFunctionCall1(numeric_min_scale, NumericGetDatum(v))) > PM_AMOUNT_DIGITS)
+			PG_RETURN_BOOL(false);
+	}
+	PG_RETURN_BOOL(true);
 }
 
 /*

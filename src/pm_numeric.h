@@ -19,6 +19,14 @@
  */
 #define PM_DIV_SIG_DIGITS	20
 
+/*
+ * The most digits an amount in the extension's tables has before, and
+ * after, the decimal point (pm.in_range): enough for any asset's units and
+ * prices, and far inside what exact products and quotients of two amounts
+ * need of numeric.
+ */
+#define PM_AMOUNT_DIGITS	40
+
 extern Numeric pm_add(Numeric a, Numeric b);
 extern Numeric pm_sub(Numeric a, Numeric b);
 extern Numeric pm_mul(Numeric a, Numeric b);

@@ -121,5 +121,6 @@ SELECT t.account_id, t.program,
          AS account_status,
        round(greatest(t.account_equity - 1.2 * t.maint_margin, 0), 8) AS virtual_max_withdraw_amount,
        round(t.account_equity - t.initial_margin, 8) AS total_available_balance,
-       round(t.open_loss, 8) AS total_margin_open_loss
+       round(t.open_loss, 8) AS total_margin_open_loss,
+       NULL::text AS error           -- as pm.account_risk: every account here can be valued
   FROM account_total t;
