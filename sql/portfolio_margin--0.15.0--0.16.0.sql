@@ -1090,9 +1090,10 @@ END
 $$;
 
 ------------------------------------------------------------------------------
--- The restore guard on every table of the extension (src/restore.c),
--- called only in a restoring session (its WHEN costs the others one test
--- per statement): there, each statement on one of them runs with
+-- The restore guard on every table of the extension (src/restore.c), a C
+-- function that returns at once outside a restoring session (cheaper than a
+-- WHEN clause, whose expression is read again for every statement): in a
+-- restoring session, each statement on one of them runs with
 -- session_replication_role = replica -- PostgreSQL's switch for loading
 -- rows without firing their triggers, foreign-key checks included, which
 -- pg_restore --disable-triggers sets too -- and only on a table that the
@@ -1100,93 +1101,93 @@ $$;
 ------------------------------------------------------------------------------
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.account ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.account ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account_access
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account_access
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.account_access ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.account_access ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account_state
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account_state
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.account_state ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.account_state ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.asset
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.asset
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.asset ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.asset ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.balance
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.balance
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.balance ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.balance ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.collateral
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.collateral
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.collateral ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.collateral ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.loan_mmr
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.loan_mmr
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.loan_mmr ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.loan_mmr ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.open_order
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.open_order
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.open_order ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.open_order ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.position
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.position
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.position ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.position ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.risk_event
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.risk_event
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.risk_event ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.risk_event ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.scenario
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.scenario
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.scenario ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.scenario ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.status_threshold
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.status_threshold
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.status_threshold ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.status_threshold ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.symbol
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.symbol
-  FOR EACH STATEMENT WHEN (pm.restoring()) EXECUTE FUNCTION pm.restore_guard();
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.symbol ENABLE ALWAYS TRIGGER restore_guard_begin;
 ALTER TABLE pm.symbol ENABLE ALWAYS TRIGGER restore_guard_end;
 
