@@ -40,6 +40,12 @@
  * into a database where the extension existed before, a second restore, a
  * data-only restore into a live book -- so no table is half-restored next
  * to live state.  Outside restoring sessions the guard returns at once.
+ * (The install script sees only row_security: CREATE EXTENSION turns
+ * check_function_bodies off for its scripts.)
+ *
+ * What no trigger sees: pg_restore sets the event sequence with setval(),
+ * also in a restore the guard refuses.  pm.state_at_commit therefore never
+ * gives an event an id below the last event there is.
  *
  *-------------------------------------------------------------------------
  */
@@ -61,13 +67,12 @@
 #include "utils/timestamp.h"
 
 #include "compat.h"
-#include "restore.h"
 
 PG_FUNCTION_INFO_V1(pm_restoring);
 PG_FUNCTION_INFO_V1(pm_restore_guard);
 
 /* Whether this session is loading a dump (see the header comment). */
-bool
+static bool
 pm_session_restoring(void)
 {
 	return !creating_extension && !row_security && !check_function_bodies;
