@@ -231,7 +231,8 @@ CREATE FUNCTION asset(name bytea, price numeric, equity numeric, coll bytea DEFA
   AS $$ SELECT int4send(length(name)) || name || nb(price) || nb(equity) || nb(0) || nb(0) || nb(0)
                || CASE WHEN coll IS NULL THEN '\x00'::bytea ELSE '\x01'::bytea || coll END $$;
 CREATE TABLE summary_in (s pm.margin_summary);
-\set copyfile '/tmp/pm_regress_hostile_' :PID '.bin'
+-- a file of this server process's own, for binary COPY
+SELECT '/tmp/pm_regress_hostile_' || pg_backend_pid() || '.bin' AS copyfile \gset
 CREATE FUNCTION copy_in(payload bytea) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   st text;

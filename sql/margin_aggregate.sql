@@ -95,7 +95,8 @@ SELECT id, s::text::pm.margin_summary::text = s::text AS round_trip FROM summari
 SELECT id, pm.account_equity(s), pm.maint_margin(s), pm.uni_mmr(s) FROM summaries ORDER BY id;
 
 -- Binary form: COPY out and in gives identical summaries
-\set copyfile '/tmp/pm_regress_summary_' :PID '.bin'
+-- a file of this server process's own, for binary COPY
+SELECT '/tmp/pm_regress_summary_' || pg_backend_pid() || '.bin' AS copyfile \gset
 COPY summaries TO :'copyfile' (FORMAT binary);
 CREATE TABLE summaries_back (LIKE summaries);
 COPY summaries_back FROM :'copyfile' (FORMAT binary);

@@ -61,7 +61,8 @@ SELECT id, pm.tiered(1000000, t), array_length(pm.floors(t), 1) AS tiers
   FROM tiers_store ORDER BY id;
 
 -- Binary: COPY out and back in gives identical values
-\set copyfile '/tmp/pm_regress_tiers_' :PID '.bin'
+-- a file of this server process's own, for binary COPY
+SELECT '/tmp/pm_regress_tiers_' || pg_backend_pid() || '.bin' AS copyfile \gset
 COPY tiers_store TO :'copyfile' (FORMAT binary);
 CREATE TABLE tiers_back (LIKE tiers_store);
 COPY tiers_back FROM :'copyfile' (FORMAT binary);

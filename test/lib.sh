@@ -51,7 +51,9 @@ pm_virtualenv() {
     pg_dropcluster "$PM_PG_VERSION" regress 2>/dev/null || true
     rmdir "$conf" 2>/dev/null || true
   fi
-  pg_virtualenv -v "$PM_PG_VERSION" "$@"
+  # the cluster's encoding and locale are set, not inherited: a machine with
+  # no locale (a container, env -i) would otherwise make it SQL_ASCII
+  LC_ALL=C.UTF-8 pg_virtualenv -v "$PM_PG_VERSION" -i '--encoding=UTF8 --locale=C.UTF-8' "$@"
 }
 
 # Benchmarks: install and build, then run this script again, as

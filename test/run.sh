@@ -37,6 +37,7 @@ suite() {
     echo "--- $name failed; its output:"
     tail -n 60 "$log"
     [ -f regression.diffs ] && [ "$name" = regress ] && head -n 200 regression.diffs
+    [ -f output_iso/regression.diffs ] && [ "$name" = isolation ] && head -n 200 output_iso/regression.diffs
   fi
   printf '%-12s %3d passed, %d failed\n' "$name" \
     "$(grep -c '^ok' "$tap")" "$(grep -c '^not ok' "$tap")"
@@ -59,7 +60,10 @@ status_tap() { [ "${SUITE_STATUS:-1}" -eq 0 ] && echo "ok - $SUITE_NAME" || true
 
 # The suites that need a server, run inside pg_virtualenv.
 in_cluster() {
-  suite regress regress_tap make -s PG_CONFIG="$PM_PG_CONFIG" installcheck
+  # regress and isolation as two suites, so that a failure of one cannot
+  # keep the other from running (make installcheck stops at the first)
+  suite regress regress_tap make -s PG_CONFIG="$PM_PG_CONFIG" installcheck ISOLATION=
+  suite isolation regress_tap make -s PG_CONFIG="$PM_PG_CONFIG" installcheck REGRESS=
   createdb pm_tap && suite pgtap tap_lines pg_prove -v -d pm_tap test/pgtap/*.sql
   createdb pm_diff && psql -X -q -d pm_diff -c 'CREATE EXTENSION portfolio_margin' &&
     PGDATABASE=pm_diff suite differential tap_lines python3 test/reference/differential.py
@@ -84,7 +88,7 @@ fi
 RESULTS=$(mktemp -d /tmp/pm_test.XXXXXX)
 chmod 755 "$RESULTS"
 export RESULTS
-rm -f regression.diffs regression.out
+rm -f regression.diffs regression.out output_iso/regression.diffs
 
 suite packages status_tap pm_install_packages
 suite build status_tap pm_build_install
