@@ -37,23 +37,14 @@ pm_build_install() {
     pm_as_root make -C "$PM_ROOT" -s PG_CONFIG="$PM_PG_CONFIG" install
 }
 
-# pg_virtualenv, run as root, names its cluster "regress" in /etc/postgresql
-# and refuses to start when one exists.  A run that was killed (machine
-# restart, kill -9) leaves its cluster behind, marked .by_pg_virtualenv; a
-# stopped one of those is garbage and is dropped here.  A running one belongs
-# to a run still in progress and is left alone: pg_virtualenv then says so.
+# A throwaway cluster for "$@": pg_virtualenv -t keeps it in a temporary
+# directory even as root, so two runs at once (two checkouts, a benchmark
+# beside the tests) do not clash over /etc/postgresql/VERSION/regress.  The
+# cluster's encoding and locale are set, not inherited: a machine with no
+# locale (a container, env -i) would otherwise make it SQL_ASCII.
 pm_virtualenv() {
-  local conf=/etc/postgresql/$PM_PG_VERSION/regress
-  if [ "$(id -u)" -eq 0 ] && [ -f "$conf/.by_pg_virtualenv" ] &&
-     ! pg_ctlcluster "$PM_PG_VERSION" regress status >/dev/null 2>&1; then
-    echo "dropping cluster $PM_PG_VERSION/regress left behind by an interrupted pg_virtualenv"
-    rm -f "$conf/.by_pg_virtualenv"   # as pg_virtualenv's own cleanup does
-    pg_dropcluster "$PM_PG_VERSION" regress 2>/dev/null || true
-    rmdir "$conf" 2>/dev/null || true
-  fi
-  # the cluster's encoding and locale are set, not inherited: a machine with
-  # no locale (a container, env -i) would otherwise make it SQL_ASCII
-  LC_ALL=C.UTF-8 pg_virtualenv -v "$PM_PG_VERSION" -i '--encoding=UTF8 --locale=C.UTF-8' "$@"
+  LC_ALL=C.UTF-8 pg_virtualenv -t -v "$PM_PG_VERSION" \
+    -i '--encoding=UTF8 --locale=C.UTF-8' "$@"
 }
 
 # Benchmarks: install and build, then run this script again, as
