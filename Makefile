@@ -39,7 +39,12 @@ OBJS = \
 	src/json_keys.o \
 	$(CORE_OBJS)
 
-DATA = $(wildcard sql/portfolio_margin--*.sql)
+# The install script of the current version is built from sql/$(EXTENSION).sql
+# (one readable file, as pgvector does); existing databases move through the
+# upgrade scripts sql/$(EXTENSION)--A--B.sql, which start from 0.1.0's.
+EXTVERSION = $(shell sed -nE "s/^default_version *= *'([^']+)'.*/\1/p" $(EXTENSION).control)
+DATA = sql/$(EXTENSION)--0.1.0.sql $(wildcard sql/$(EXTENSION)--*--*.sql)
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors \
 	margin_aggregate margin_plans reference_schema spec_accounts account_state ledger_totals \
@@ -57,6 +62,9 @@ PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-f
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql
+	cp $< $@
 
 # PGXS does not track headers unless PostgreSQL was configured with
 # --enable-depend; every object depends on every header of ours instead.

@@ -3,7 +3,7 @@
 
 PM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PM_PG_VERSION=${PM_PG_VERSION:-15}
-PM_PG_CONFIG=/usr/lib/postgresql/$PM_PG_VERSION/bin/pg_config
+export PM_PG_CONFIG=/usr/lib/postgresql/$PM_PG_VERSION/bin/pg_config
 PM_PACKAGES=(
   "postgresql-$PM_PG_VERSION"
   "postgresql-server-dev-$PM_PG_VERSION"

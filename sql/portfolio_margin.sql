@@ -1,0 +1,3434 @@
+-- portfolio_margin: Binance-style portfolio-margin risk, computed exactly in
+-- numeric inside PostgreSQL.
+--
+-- This is the whole SQL surface of the current version, one object after
+-- another, grouped by concern.  The Makefile copies it to
+-- portfolio_margin--VERSION.sql; existing databases move forward through the
+-- upgrade scripts portfolio_margin--A--B.sql, and test/upgrade_check.sh
+-- checks that both ways give the same objects.  Every reference is
+-- schema-qualified, so that nothing in a caller's search_path can change
+-- what these definitions mean.
+
+\echo Use "CREATE EXTENSION portfolio_margin" to load this file. \quit
+
+
+------------------------------------------------------------------------------
+-- The schema and the roles
+------------------------------------------------------------------------------
+
+-- The extension owns its schema: DROP EXTENSION removes it, and an existing
+-- schema of that name (possibly holding someone else's objects) is an error.
+CREATE SCHEMA pm;
+COMMENT ON SCHEMA pm IS
+  'portfolio_margin: Binance-style portfolio-margin risk computed exactly in numeric';
+
+-- The roles (cluster-wide: created once, kept when the extension is dropped)
+DO $roles$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pm_reader') THEN
+    CREATE ROLE pm_reader NOLOGIN;
+    COMMENT ON ROLE pm_reader IS 'portfolio_margin: reads the risk views and the tables under them';
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pm_writer') THEN
+    CREATE ROLE pm_writer NOLOGIN;
+    COMMENT ON ROLE pm_writer IS 'portfolio_margin: pm_reader, and writes accounts, balances, positions, orders and prices';
+  END IF;
+END
+$roles$;
+
+GRANT pm_reader TO pm_writer;
+
+-- What each role may read and write: see Privileges, below.
+GRANT USAGE ON SCHEMA pm TO pm_reader;
+
+
+------------------------------------------------------------------------------
+-- Helpers: numbers, messages, JSON input
+------------------------------------------------------------------------------
+
+-- The one division rule: every quotient of the extension is rounded so.
+CREATE FUNCTION pm.div(pg_catalog.numeric, pg_catalog.numeric) RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_div_sql'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.div(numeric, numeric) IS
+  'a / b rounded half away from zero to at least 20 significant digits: the extension''s one division rule';
+
+-- For CHECK constraints: numeric NaN and infinities are refused everywhere.
+CREATE FUNCTION pm.finite(pg_catalog.numeric) RETURNS pg_catalog.bool
+  AS 'MODULE_PATHNAME', 'pm_finite'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.finite(numeric) IS
+  'true unless NaN or infinite; for CHECK constraints that must work on every PostgreSQL version';
+
+-- Amounts the engine can value exactly, line by line: a table takes no value
+-- (1e-15000, say) that would make a view of its rows fail for every reader
+CREATE FUNCTION pm.in_range(VARIADIC amounts pg_catalog.numeric[]) RETURNS pg_catalog.bool
+  AS 'MODULE_PATHNAME', 'pm_in_range' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.in_range(VARIADIC amounts numeric[]) IS
+  'true when every amount (NULLs aside) is finite, below 1e40 in magnitude and has at most 40 digits after the point (trailing zeros aside); for CHECK constraints';
+
+-- A value as an error message may show it: at most 64 characters.
+CREATE FUNCTION pm.excerpt(value pg_catalog.text) RETURNS pg_catalog.text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT CASE WHEN pg_catalog.length($1) OPERATOR(pg_catalog.<=) 64 THEN $1
+              ELSE pg_catalog.left($1, 64) OPERATOR(pg_catalog.||) '...' END
+$$;
+COMMENT ON FUNCTION pm.excerpt(value text) IS
+  'the value as error messages show it: its first 64 characters, and ... when there are more';
+
+-- A JSON value as numeric: a JSON number, or a string holding one (as
+-- Binance sends them); NULL for null or absent.
+CREATE FUNCTION pm.json_numeric(value pg_catalog.jsonb, what pg_catalog.text) RETURNS pg_catalog.numeric
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
+    RETURN NULL;
+  ELSIF jsonb_typeof(value) = 'number' THEN
+    RETURN value::numeric;
+  ELSIF jsonb_typeof(value) = 'string' THEN
+    BEGIN
+      RETURN (value #>> '{}')::numeric;
+    EXCEPTION WHEN invalid_text_representation THEN
+      NULL;
+    END;
+  END IF;
+  RAISE EXCEPTION '% is not a number', what
+    USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', pm.excerpt(value::text));
+END
+$$;
+COMMENT ON FUNCTION pm.json_numeric(value jsonb, what text) IS
+  'a JSON number, or a string holding one, as numeric (NULL for null); an error naming what otherwise';
+
+-- A JSON value as text: a JSON string; NULL for null or absent.
+CREATE FUNCTION pm.json_text(value pg_catalog.jsonb, what pg_catalog.text) RETURNS pg_catalog.text
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
+    RETURN NULL;
+  ELSIF jsonb_typeof(value) = 'string' THEN
+    RETURN value #>> '{}';
+  END IF;
+  RAISE EXCEPTION '% is not a string', what
+    USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', pm.excerpt(value::text));
+END
+$$;
+COMMENT ON FUNCTION pm.json_text(value jsonb, what text) IS
+  'a JSON string as text (NULL for null); an error naming what otherwise';
+
+
+------------------------------------------------------------------------------
+-- pm.tiers: a marginal rate schedule
+------------------------------------------------------------------------------
+
+CREATE TYPE pm.tiers;
+
+CREATE FUNCTION pm.tiers_in(pg_catalog.cstring) RETURNS pm.tiers
+  AS 'MODULE_PATHNAME', 'pm_tiers_in'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.tiers_out(pm.tiers) RETURNS pg_catalog.cstring
+  AS 'MODULE_PATHNAME', 'pm_tiers_out'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.tiers_recv(pg_catalog.internal) RETURNS pm.tiers
+  AS 'MODULE_PATHNAME', 'pm_tiers_recv'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.tiers_send(pm.tiers) RETURNS pg_catalog.bytea
+  AS 'MODULE_PATHNAME', 'pm_tiers_send'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE pm.tiers (
+  INPUT = pm.tiers_in,
+  OUTPUT = pm.tiers_out,
+  RECEIVE = pm.tiers_recv,
+  SEND = pm.tiers_send,
+  INTERNALLENGTH = VARIABLE,
+  ALIGNMENT = int4,
+  STORAGE = extended
+);
+COMMENT ON TYPE pm.tiers IS
+  'marginal rate schedule: floor:rate pairs, first floor 0, floors strictly increasing, last tier unbounded; tier k covers (floor_k, floor_k+1]; used for collateral tiers and futures maintenance-margin brackets';
+
+CREATE FUNCTION pm.tiers(floors pg_catalog.numeric[], rates pg_catalog.numeric[])
+  RETURNS pm.tiers
+  AS 'MODULE_PATHNAME', 'pm_tiers_make'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.tiers(floors numeric[], rates numeric[]) IS
+  'schedule from parallel arrays of floors and rates';
+
+CREATE FUNCTION pm.tiers_from_binance(answer pg_catalog.jsonb) RETURNS pm.tiers
+  AS 'MODULE_PATHNAME', 'pm_tiers_from_binance'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.tiers_from_binance(answer jsonb) IS
+  'schedule from Binance''s answer for one symbol or asset: USD-M (notionalFloor) or COIN-M (qtyFloor) leverage brackets, or PM Pro tiered collateral (collateralInfo/tierFloor); checks Binance''s cum';
+
+CREATE FUNCTION pm.floors(schedule pm.tiers) RETURNS pg_catalog.numeric[]
+  AS 'MODULE_PATHNAME', 'pm_tiers_floors'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.floors(schedule pm.tiers) IS
+  'floor of each tier, in order';
+
+CREATE FUNCTION pm.rates(schedule pm.tiers) RETURNS pg_catalog.numeric[]
+  AS 'MODULE_PATHNAME', 'pm_tiers_rates'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.rates(schedule pm.tiers) IS
+  'rate of each tier, in order';
+
+CREATE FUNCTION pm.cum(schedule pm.tiers) RETURNS pg_catalog.numeric[]
+  AS 'MODULE_PATHNAME', 'pm_tiers_cum'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.cum(schedule pm.tiers) IS
+  'cum of each tier, so that tiered(x) = x * rate_j - cum_j: Binance''s cum for brackets, the negative of Binance''s cum for collateral tiers';
+
+CREATE FUNCTION pm.tiers_table(schedule pm.tiers,
+    OUT tier pg_catalog.int4, OUT floor pg_catalog.numeric, OUT cap pg_catalog.numeric,
+    OUT rate pg_catalog.numeric, OUT cum pg_catalog.numeric)
+  RETURNS SETOF record
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT t.tier::pg_catalog.int4, t.floor,
+         pg_catalog.lead(t.floor) OVER (ORDER BY t.tier),
+         t.rate, t.cum
+    FROM ROWS FROM (pg_catalog.unnest(pm.floors($1)),
+                    pg_catalog.unnest(pm.rates($1)),
+                    pg_catalog.unnest(pm.cum($1)))
+         WITH ORDINALITY AS t(floor, rate, cum, tier)
+   ORDER BY t.tier
+$$;
+COMMENT ON FUNCTION pm.tiers_table(schedule pm.tiers, OUT tier integer, OUT floor numeric, OUT cap numeric, OUT rate numeric, OUT cum numeric) IS
+  'one row per tier: number, floor, cap (NULL for the last, unbounded tier), rate and cum';
+
+-- A schedule's marginal sum, its inverse, and the tier holding an amount.
+CREATE FUNCTION pm.tiered(amount pg_catalog.numeric, schedule pm.tiers)
+  RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_tiered'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.tiered(amount numeric, schedule pm.tiers) IS
+  'marginal sum of a schedule at amount >= 0, like tax brackets: sum of rate_k over each tier''s share of amount';
+
+-- The inverse keeps its promise although its division rounds: it is the
+-- quotient rounded to 20 significant digits, or one unit of that 20th digit
+-- more when the rounded quotient falls short (tiered(x) below the target):
+-- the smallest 20-digit value that reaches the target.  pm.max_withdraw
+-- relies on it: it steps its answer down by units of the answer's own 20th
+-- digit, far finer than such a shortfall when the asset's value is much
+-- larger than the withdrawal (the randomized beyond-the-exchange test found
+-- it, seed 10507065: 0.0009 ETH out of an account holding 0.39).
+CREATE FUNCTION pm.tiered_inverse(target pg_catalog.numeric, schedule pm.tiers)
+  RETURNS pg_catalog.numeric
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT CASE WHEN pm.tiered(q.x, $2) OPERATOR(pg_catalog.>=) $1 THEN q.x
+              -- 1e(k - 19) for x = d.ddd...e(k): one unit of its 20th digit, exactly
+              ELSE q.x OPERATOR(pg_catalog.+)
+                   ('1e' OPERATOR(pg_catalog.||)
+                    (pg_catalog.floor(pg_catalog.log(q.x)) OPERATOR(pg_catalog.-) 19)::pg_catalog.int4::pg_catalog.text
+                   )::pg_catalog.numeric
+         END
+    FROM (SELECT pm.div($1 OPERATOR(pg_catalog.+) t.cum, t.rate) AS x
+            FROM pm.tiers_table($2) t
+           WHERE t.rate OPERATOR(pg_catalog.>) 0
+             AND (t.cap IS NULL OR pm.tiered(t.cap, $2) OPERATOR(pg_catalog.>=) $1)
+           ORDER BY t.tier
+           LIMIT 1) q
+$$;
+COMMENT ON FUNCTION pm.tiered_inverse(target numeric, schedule pm.tiers) IS
+  'smallest amount whose tiered value reaches target (> 0); NULL if none does';
+
+CREATE FUNCTION pm.tier_of(amount pg_catalog.numeric, schedule pm.tiers)
+  RETURNS pg_catalog.int4
+  AS 'MODULE_PATHNAME', 'pm_tier_of'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.tier_of(amount numeric, schedule pm.tiers) IS
+  'number (from 1) of the tier holding amount; tier k covers (floor_k, floor_k+1]';
+
+CREATE FUNCTION pm.collateral_value(value_usd pg_catalog.numeric, schedule pm.tiers)
+  RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_collateral_value'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.collateral_value(value_usd numeric, schedule pm.tiers) IS
+  'collateral value in USD: a liability (value <= 0) in full, an asset weighed by its tiered collateral rates';
+
+-- Equality by value (0.95 = 0.950), a total order consistent with it (tier
+-- by tier, floor then rate; it means nothing financially) and a matching
+-- hash, so schedules can be compared, sorted, indexed, grouped and used in
+-- DISTINCT.  The operators live in pm: outside it, write OPERATOR(pm.=).
+CREATE FUNCTION pm.tiers_cmp(pm.tiers, pm.tiers) RETURNS pg_catalog.int4
+  AS 'MODULE_PATHNAME', 'pm_tiers_cmp'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.tiers_eq(pm.tiers, pm.tiers) RETURNS pg_catalog.bool
+  AS 'MODULE_PATHNAME', 'pm_tiers_eq'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.tiers_ne(pm.tiers, pm.tiers) RETURNS pg_catalog.bool
+  AS 'MODULE_PATHNAME', 'pm_tiers_ne'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.tiers_lt(pm.tiers, pm.tiers) RETURNS pg_catalog.bool
+  AS 'MODULE_PATHNAME', 'pm_tiers_lt'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.tiers_le(pm.tiers, pm.tiers) RETURNS pg_catalog.bool
+  AS 'MODULE_PATHNAME', 'pm_tiers_le'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.tiers_gt(pm.tiers, pm.tiers) RETURNS pg_catalog.bool
+  AS 'MODULE_PATHNAME', 'pm_tiers_gt'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.tiers_ge(pm.tiers, pm.tiers) RETURNS pg_catalog.bool
+  AS 'MODULE_PATHNAME', 'pm_tiers_ge'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.tiers_hash(pm.tiers) RETURNS pg_catalog.int4
+  AS 'MODULE_PATHNAME', 'pm_tiers_hash'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR pm.= (
+  LEFTARG = pm.tiers, RIGHTARG = pm.tiers, FUNCTION = pm.tiers_eq,
+  COMMUTATOR = OPERATOR(pm.=), NEGATOR = OPERATOR(pm.<>),
+  RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, HASHES, MERGES
+);
+
+CREATE OPERATOR pm.<> (
+  LEFTARG = pm.tiers, RIGHTARG = pm.tiers, FUNCTION = pm.tiers_ne,
+  COMMUTATOR = OPERATOR(pm.<>), NEGATOR = OPERATOR(pm.=),
+  RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel
+);
+
+CREATE OPERATOR pm.< (
+  LEFTARG = pm.tiers, RIGHTARG = pm.tiers, FUNCTION = pm.tiers_lt,
+  COMMUTATOR = OPERATOR(pm.>), NEGATOR = OPERATOR(pm.>=),
+  RESTRICT = pg_catalog.scalarltsel, JOIN = pg_catalog.scalarltjoinsel
+);
+
+CREATE OPERATOR pm.<= (
+  LEFTARG = pm.tiers, RIGHTARG = pm.tiers, FUNCTION = pm.tiers_le,
+  COMMUTATOR = OPERATOR(pm.>=), NEGATOR = OPERATOR(pm.>),
+  RESTRICT = pg_catalog.scalarlesel, JOIN = pg_catalog.scalarlejoinsel
+);
+
+CREATE OPERATOR pm.> (
+  LEFTARG = pm.tiers, RIGHTARG = pm.tiers, FUNCTION = pm.tiers_gt,
+  COMMUTATOR = OPERATOR(pm.<), NEGATOR = OPERATOR(pm.<=),
+  RESTRICT = pg_catalog.scalargtsel, JOIN = pg_catalog.scalargtjoinsel
+);
+
+CREATE OPERATOR pm.>= (
+  LEFTARG = pm.tiers, RIGHTARG = pm.tiers, FUNCTION = pm.tiers_ge,
+  COMMUTATOR = OPERATOR(pm.<=), NEGATOR = OPERATOR(pm.<),
+  RESTRICT = pg_catalog.scalargesel, JOIN = pg_catalog.scalargejoinsel
+);
+
+CREATE OPERATOR CLASS pm.tiers_btree_ops DEFAULT FOR TYPE pm.tiers USING btree AS
+  OPERATOR 1 pm.< (pm.tiers, pm.tiers),
+  OPERATOR 2 pm.<= (pm.tiers, pm.tiers),
+  OPERATOR 3 pm.= (pm.tiers, pm.tiers),
+  OPERATOR 4 pm.>= (pm.tiers, pm.tiers),
+  OPERATOR 5 pm.> (pm.tiers, pm.tiers),
+  FUNCTION 1 pm.tiers_cmp(pm.tiers, pm.tiers);
+
+CREATE OPERATOR CLASS pm.tiers_hash_ops DEFAULT FOR TYPE pm.tiers USING hash AS
+  OPERATOR 1 pm.= (pm.tiers, pm.tiers),
+  FUNCTION 1 pm.tiers_hash(pm.tiers);
+
+
+------------------------------------------------------------------------------
+-- Scalar margin formulas
+------------------------------------------------------------------------------
+
+CREATE FUNCTION pm.um_unrealized_pnl(qty pg_catalog.numeric, entry_price pg_catalog.numeric,
+                                     mark_price pg_catalog.numeric)
+  RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_um_unrealized_pnl'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.um_unrealized_pnl(qty numeric, entry_price numeric, mark_price numeric) IS
+  'USD-M (linear) unrealized PnL in the settle asset: qty * (mark - entry); qty is signed, long > 0';
+
+CREATE FUNCTION pm.cm_unrealized_pnl(contracts pg_catalog.numeric, contract_size pg_catalog.numeric,
+                                     entry_price pg_catalog.numeric, mark_price pg_catalog.numeric)
+  RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_cm_unrealized_pnl'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.cm_unrealized_pnl(contracts numeric, contract_size numeric, entry_price numeric, mark_price numeric) IS
+  'COIN-M (inverse) unrealized PnL in coin: contracts * contract_size * (1/entry - 1/mark), rounded once to at least 20 significant digits';
+
+CREATE FUNCTION pm.um_maint_margin(qty pg_catalog.numeric, mark_price pg_catalog.numeric,
+                                   brackets pm.tiers)
+  RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_um_maint_margin'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.um_maint_margin(qty numeric, mark_price numeric, brackets pm.tiers) IS
+  'USD-M maintenance margin in the settle asset: tiered(|qty| * mark, brackets)';
+
+CREATE FUNCTION pm.cm_maint_margin(contracts pg_catalog.numeric, contract_size pg_catalog.numeric,
+                                   mark_price pg_catalog.numeric, brackets pm.tiers)
+  RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_cm_maint_margin'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.cm_maint_margin(contracts numeric, contract_size numeric, mark_price numeric, brackets pm.tiers) IS
+  'COIN-M maintenance margin in coin: tiered(|contracts| * contract_size / mark, brackets) with brackets in coin, bracket chosen exactly, rounded once to at least 20 significant digits';
+
+CREATE FUNCTION pm.cm_notional(contracts pg_catalog.numeric, contract_size pg_catalog.numeric,
+                               mark_price pg_catalog.numeric)
+  RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_cm_notional'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.cm_notional(contracts numeric, contract_size numeric, mark_price numeric) IS
+  'COIN-M notional in coin: |contracts| * contract_size / mark';
+
+CREATE FUNCTION pm.cm_bracket(contracts pg_catalog.numeric, contract_size pg_catalog.numeric,
+                              mark_price pg_catalog.numeric, brackets pm.tiers)
+  RETURNS pg_catalog.int4
+  AS 'MODULE_PATHNAME', 'pm_cm_bracket'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.cm_bracket(contracts numeric, contract_size numeric, mark_price numeric, brackets pm.tiers) IS
+  'number (from 1) of the COIN-M bracket holding the coin notional, chosen exactly';
+
+CREATE FUNCTION pm.um_initial_margin(qty pg_catalog.numeric, mark_price pg_catalog.numeric,
+                                     leverage pg_catalog.int4)
+  RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_um_initial_margin'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.um_initial_margin(qty numeric, mark_price numeric, leverage integer) IS
+  'USD-M initial margin in the settle asset: |qty| * mark / leverage';
+
+CREATE FUNCTION pm.cm_initial_margin(contracts pg_catalog.numeric, contract_size pg_catalog.numeric,
+                                     mark_price pg_catalog.numeric, leverage pg_catalog.int4)
+  RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_cm_initial_margin'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.cm_initial_margin(contracts numeric, contract_size numeric, mark_price numeric, leverage integer) IS
+  'COIN-M initial margin in coin: |contracts| * contract_size / mark / leverage';
+
+CREATE FUNCTION pm.loan_maint_margin(borrowed pg_catalog.numeric, interest pg_catalog.numeric,
+                                     loan_mmr pg_catalog.numeric)
+  RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_loan_maint_margin'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.loan_maint_margin(borrowed numeric, interest numeric, loan_mmr numeric) IS
+  'cross-margin loan maintenance margin in the asset''s units: (borrowed + interest) * loan MMR of the chosen leverage';
+
+CREATE FUNCTION pm.loan_initial_margin(borrowed pg_catalog.numeric, leverage pg_catalog.int4)
+  RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_loan_initial_margin'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.loan_initial_margin(borrowed numeric, leverage integer) IS
+  'cross-margin loan initial margin in the asset''s units: borrowed / (leverage - 1)';
+
+CREATE FUNCTION pm.order_open_loss(sell_asset pg_catalog.text, sell_qty pg_catalog.numeric,
+                                   sell_price pg_catalog.numeric, sell_collateral pm.tiers,
+                                   buy_asset pg_catalog.text, buy_qty pg_catalog.numeric,
+                                   buy_price pg_catalog.numeric, buy_collateral pm.tiers)
+  RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_order_open_loss'
+  LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pm.order_open_loss(sell_asset text, sell_qty numeric, sell_price numeric, sell_collateral pm.tiers, buy_asset text, buy_qty numeric, buy_price numeric, buy_collateral pm.tiers) IS
+  'open loss of a PM margin order in USD: max(0, collateral value given up - collateral value received); a NULL collateral schedule counts 0; a missing price is an error, not NULL';
+
+
+------------------------------------------------------------------------------
+-- pm.margin_summary and the aggregates pm.margin and pm.rollup
+------------------------------------------------------------------------------
+
+-- pm.margin_summary: an account's risk picture, per asset; what pm.margin
+-- gives and every accessor reads.
+CREATE TYPE pm.margin_summary;
+
+CREATE FUNCTION pm.margin_summary_in(pg_catalog.cstring) RETURNS pm.margin_summary
+  AS 'MODULE_PATHNAME', 'pm_margin_summary_in'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.margin_summary_out(pm.margin_summary) RETURNS pg_catalog.cstring
+  AS 'MODULE_PATHNAME', 'pm_margin_summary_out'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.margin_summary_recv(pg_catalog.internal) RETURNS pm.margin_summary
+  AS 'MODULE_PATHNAME', 'pm_margin_summary_recv'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.margin_summary_send(pm.margin_summary) RETURNS pg_catalog.bytea
+  AS 'MODULE_PATHNAME', 'pm_margin_summary_send'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE pm.margin_summary (
+  INPUT = pm.margin_summary_in,
+  OUTPUT = pm.margin_summary_out,
+  RECEIVE = pm.margin_summary_recv,
+  SEND = pm.margin_summary_send,
+  INTERNALLENGTH = VARIABLE,
+  ALIGNMENT = int4,
+  STORAGE = extended
+);
+COMMENT ON TYPE pm.margin_summary IS
+  'an account''s (or any portfolio''s) risk: per asset the netted equity, margins, open loss, index price and collateral schedule; text form is a JSON array; re-aggregate with pm.rollup';
+
+-- Transitions cost what exact numeric sums, a hash lookup and checks cost:
+-- about a hundred times an integer addition.  Saying so lets the planner
+-- see that aggregating in parallel workers pays.
+CREATE FUNCTION pm.margin_sfunc(pg_catalog.internal, pg_catalog.text, pg_catalog.numeric,
+                                pg_catalog.numeric, pg_catalog.numeric, pm.tiers)
+  RETURNS pg_catalog.internal
+  AS 'MODULE_PATHNAME', 'pm_margin_sfunc'
+  LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+
+CREATE FUNCTION pm.margin_sfunc(pg_catalog.internal, pg_catalog.text, pg_catalog.numeric,
+                                pg_catalog.numeric, pg_catalog.numeric, pg_catalog.numeric,
+                                pg_catalog.numeric, pm.tiers)
+  RETURNS pg_catalog.internal
+  AS 'MODULE_PATHNAME', 'pm_margin_sfunc'
+  LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+
+CREATE FUNCTION pm.rollup_sfunc(pg_catalog.internal, pm.margin_summary)
+  RETURNS pg_catalog.internal
+  AS 'MODULE_PATHNAME', 'pm_rollup_sfunc'
+  LANGUAGE C IMMUTABLE PARALLEL SAFE COST 200;
+
+CREATE FUNCTION pm.margin_combine(pg_catalog.internal, pg_catalog.internal)
+  RETURNS pg_catalog.internal
+  AS 'MODULE_PATHNAME', 'pm_margin_combine'
+  LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION pm.margin_serialize(pg_catalog.internal) RETURNS pg_catalog.bytea
+  AS 'MODULE_PATHNAME', 'pm_margin_serialize'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.margin_deserialize(pg_catalog.bytea, pg_catalog.internal)
+  RETURNS pg_catalog.internal
+  AS 'MODULE_PATHNAME', 'pm_margin_deserialize'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.margin_final(pg_catalog.internal) RETURNS pm.margin_summary
+  AS 'MODULE_PATHNAME', 'pm_margin_final'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE pm.margin(asset pg_catalog.text, equity pg_catalog.numeric,
+                           maint_margin pg_catalog.numeric, index_price pg_catalog.numeric,
+                           collateral pm.tiers) (
+  SFUNC = pm.margin_sfunc,
+  STYPE = pg_catalog.internal,
+  FINALFUNC = pm.margin_final,
+  COMBINEFUNC = pm.margin_combine,
+  SERIALFUNC = pm.margin_serialize,
+  DESERIALFUNC = pm.margin_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.margin(asset text, equity numeric, maint_margin numeric, index_price numeric, collateral pm.tiers) IS
+  'risk of a set of ledger lines (one account): equity and maintenance margin in units of asset, netted per asset before the haircut; collateral NULL = not collateral';
+
+CREATE AGGREGATE pm.margin(asset pg_catalog.text, equity pg_catalog.numeric,
+                           maint_margin pg_catalog.numeric, initial_margin pg_catalog.numeric,
+                           open_loss pg_catalog.numeric, index_price pg_catalog.numeric,
+                           collateral pm.tiers) (
+  SFUNC = pm.margin_sfunc,
+  STYPE = pg_catalog.internal,
+  FINALFUNC = pm.margin_final,
+  COMBINEFUNC = pm.margin_combine,
+  SERIALFUNC = pm.margin_serialize,
+  DESERIALFUNC = pm.margin_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.margin(asset text, equity numeric, maint_margin numeric, initial_margin numeric, open_loss numeric, index_price numeric, collateral pm.tiers) IS
+  'risk of a set of ledger lines (one account): equity and margins in units of asset, open loss in USD, netted per asset before the haircut; collateral NULL = not collateral';
+
+CREATE AGGREGATE pm.rollup(pm.margin_summary) (
+  SFUNC = pm.rollup_sfunc,
+  STYPE = pg_catalog.internal,
+  FINALFUNC = pm.margin_final,
+  COMBINEFUNC = pm.margin_combine,
+  SERIALFUNC = pm.margin_serialize,
+  DESERIALFUNC = pm.margin_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.rollup(pm.margin_summary) IS
+  'merge summaries as if their lines were one portfolio (assets netted before the haircut)';
+
+-- What a summary says, field by field.
+CREATE FUNCTION pm.uni_mmr(summary pm.margin_summary) RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_summary_uni_mmr'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.uni_mmr(summary pm.margin_summary) IS
+  'unified maintenance margin ratio: adjusted equity / maintenance margin, at least 20 significant digits; NULL when there is no maintenance margin';
+
+CREATE FUNCTION pm.account_equity(summary pm.margin_summary) RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_summary_account_equity'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.account_equity(summary pm.margin_summary) IS
+  'collateral-weighted equity in USD (Binance accountEquity): debts in full, assets after their tiered haircut';
+
+CREATE FUNCTION pm.actual_equity(summary pm.margin_summary) RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_summary_actual_equity'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.actual_equity(summary pm.margin_summary) IS
+  'equity in USD without haircuts (Binance actualEquity)';
+
+CREATE FUNCTION pm.adjusted_equity(summary pm.margin_summary) RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_summary_adjusted_equity'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.adjusted_equity(summary pm.margin_summary) IS
+  'account equity less open-order loss, USD: the numerator of uniMMR';
+
+CREATE FUNCTION pm.maint_margin(summary pm.margin_summary) RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_summary_maint_margin'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.maint_margin(summary pm.margin_summary) IS
+  'maintenance margin in USD (Binance accountMaintMargin)';
+
+CREATE FUNCTION pm.initial_margin(summary pm.margin_summary) RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_summary_initial_margin'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.initial_margin(summary pm.margin_summary) IS
+  'initial margin in USD (Binance accountInitialMargin), reported, never enforced';
+
+CREATE FUNCTION pm.open_loss(summary pm.margin_summary) RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_summary_open_loss'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.open_loss(summary pm.margin_summary) IS
+  'open-order loss in USD (Binance totalMarginOpenLoss)';
+
+CREATE FUNCTION pm.assets(summary pm.margin_summary,
+    OUT asset pg_catalog.text, OUT equity pg_catalog.numeric, OUT index_price pg_catalog.numeric,
+    OUT value_usd pg_catalog.numeric, OUT collateral_value_usd pg_catalog.numeric,
+    OUT maint_margin pg_catalog.numeric, OUT maint_margin_usd pg_catalog.numeric,
+    OUT initial_margin_usd pg_catalog.numeric, OUT open_loss_usd pg_catalog.numeric)
+  RETURNS SETOF record
+  AS 'MODULE_PATHNAME', 'pm_summary_assets'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 8;
+COMMENT ON FUNCTION pm.assets(summary pm.margin_summary, OUT asset text, OUT equity numeric, OUT index_price numeric, OUT value_usd numeric, OUT collateral_value_usd numeric, OUT maint_margin numeric, OUT maint_margin_usd numeric, OUT initial_margin_usd numeric, OUT open_loss_usd numeric) IS
+  'one row per asset, in name order, explaining a summary''s totals';
+
+
+------------------------------------------------------------------------------
+-- The reference schema: accounts, balances, positions, orders, prices
+------------------------------------------------------------------------------
+
+-- The tables hold what Binance's portfolio-margin API exposes, one row per
+-- account, balance, position and open order, and the prices and terms they
+-- are valued at.  Loan MMRs first: an account's leverage refers to them.
+CREATE TABLE pm.loan_mmr (
+  leverage pg_catalog.int4 PRIMARY KEY
+    CONSTRAINT loan_leverage_at_least_2 CHECK (leverage >= 2),
+  mmr pg_catalog.numeric NOT NULL
+    CONSTRAINT loan_mmr_between_0_and_1 CHECK (pm.finite(mmr) AND mmr >= 0 AND mmr <= 1)
+);
+COMMENT ON TABLE pm.loan_mmr IS
+  'maintenance margin rate of cross-margin loans by the account''s chosen leverage (classic table: 3x 0.10, 5x 0.08, 10x 0.05); inserting an existing leverage replaces its rate';
+COMMENT ON COLUMN pm.loan_mmr.leverage IS 'cross-margin leverage an account can choose';
+COMMENT ON COLUMN pm.loan_mmr.mmr IS 'maintenance margin rate on (borrowed + interest) at that leverage';
+
+INSERT INTO pm.loan_mmr (leverage, mmr) VALUES (3, 0.10), (5, 0.08), (10, 0.05);
+
+-- Shipped rows and pg_dump.  The dump holds every row of these tables and a
+-- restore first runs this script, which inserts the shipped rows again; so
+-- inserting a row whose key exists replaces it, and ladder rows are never
+-- deleted.  That way a restore reproduces every edit exactly.
+CREATE FUNCTION pm.loan_mmr_replace() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  UPDATE pm.loan_mmr SET mmr = NEW.mmr WHERE leverage = NEW.leverage;
+  IF FOUND THEN
+    RETURN NULL;
+  END IF;
+  RETURN NEW;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pm.loan_mmr_replace() FROM PUBLIC;
+
+CREATE TRIGGER loan_mmr_replace BEFORE INSERT ON pm.loan_mmr
+  FOR EACH ROW EXECUTE FUNCTION pm.loan_mmr_replace();
+ALTER TABLE pm.loan_mmr ENABLE ALWAYS TRIGGER loan_mmr_replace;
+
+CREATE TABLE pm.account (
+  account_id pg_catalog.int8 PRIMARY KEY,
+  program pg_catalog.text NOT NULL
+    CONSTRAINT account_program_pm_or_pm_pro CHECK (program IN ('PM', 'PM_PRO')),
+  loan_leverage pg_catalog.int4 NOT NULL DEFAULT 3
+    CONSTRAINT account_loan_leverage_in_loan_mmr REFERENCES pm.loan_mmr (leverage)
+);
+COMMENT ON TABLE pm.account IS
+  'portfolio-margin accounts';
+COMMENT ON COLUMN pm.account.account_id IS 'account identifier';
+COMMENT ON COLUMN pm.account.program IS 'PM (portfolio margin, API PM_2) or PM_PRO (classic portfolio margin, API PM_1)';
+COMMENT ON COLUMN pm.account.loan_leverage IS 'chosen cross-margin leverage; selects the loan MMR in pm.loan_mmr';
+ALTER TABLE pm.account ENABLE ROW LEVEL SECURITY;
+
+CREATE TABLE pm.asset (
+  asset pg_catalog.text PRIMARY KEY
+    CONSTRAINT asset_name_1_to_255_bytes CHECK (pg_catalog.octet_length(asset) BETWEEN 1 AND 255),
+  index_price pg_catalog.numeric
+    CONSTRAINT asset_index_price_positive_finite CHECK (pm.finite(index_price) AND index_price > 0),
+  CONSTRAINT asset_index_price_in_range CHECK (pm.in_range(index_price))
+);
+COMMENT ON TABLE pm.asset IS
+  'assets and their index prices in USD';
+COMMENT ON COLUMN pm.asset.asset IS 'asset code, e.g. BTC, USDT';
+COMMENT ON COLUMN pm.asset.index_price IS 'index price in USD; NULL while unknown (an account holding the asset then cannot be valued)';
+
+CREATE TABLE pm.collateral (
+  program pg_catalog.text NOT NULL
+    CONSTRAINT collateral_program_pm_or_pm_pro CHECK (program IN ('PM', 'PM_PRO')),
+  asset pg_catalog.text NOT NULL
+    CONSTRAINT collateral_asset_known REFERENCES pm.asset (asset) ON UPDATE CASCADE ON DELETE CASCADE,
+  schedule pm.tiers NOT NULL
+    CONSTRAINT collateral_rates_at_most_1 CHECK (pm.collateral_value(0, schedule) = 0),
+  PRIMARY KEY (program, asset),
+  CONSTRAINT collateral_pm_rate_is_flat
+    CHECK (program = 'PM_PRO' OR pg_catalog.array_length(pm.floors(schedule), 1) = 1)
+);
+COMMENT ON TABLE pm.collateral IS
+  'collateral schedules by program: PM_PRO tiered by USD value, PM one flat rate; an asset without a row is not collateral';
+COMMENT ON COLUMN pm.collateral.program IS 'PM or PM_PRO';
+COMMENT ON COLUMN pm.collateral.asset IS 'asset the schedule weighs';
+COMMENT ON COLUMN pm.collateral.schedule IS 'marginal collateral rates by USD value (floor:rate, rates at most 1)';
+
+CREATE TABLE pm.symbol (
+  symbol pg_catalog.text PRIMARY KEY,
+  market pg_catalog.text NOT NULL
+    CONSTRAINT symbol_market_um_or_cm CHECK (market IN ('UM', 'CM')),
+  base_asset pg_catalog.text NOT NULL
+    CONSTRAINT symbol_base_asset_known REFERENCES pm.asset (asset) ON UPDATE CASCADE,
+  settle_asset pg_catalog.text NOT NULL
+    CONSTRAINT symbol_settle_asset_known REFERENCES pm.asset (asset) ON UPDATE CASCADE,
+  contract_size pg_catalog.numeric,
+  mark_price pg_catalog.numeric NOT NULL
+    CONSTRAINT symbol_mark_price_positive_finite CHECK (pm.finite(mark_price) AND mark_price > 0),
+  brackets pm.tiers NOT NULL,
+  CONSTRAINT symbol_contract_size_only_for_cm
+    CHECK ((market = 'UM' AND contract_size IS NULL)
+           OR (market = 'CM' AND contract_size IS NOT NULL AND pm.finite(contract_size)
+               AND contract_size > 0)),
+  CONSTRAINT symbol_cm_settles_in_base_asset
+    CHECK (market = 'UM' OR settle_asset = base_asset),
+  CONSTRAINT symbol_prices_in_range CHECK (pm.in_range(mark_price, contract_size))
+);
+COMMENT ON TABLE pm.symbol IS
+  'futures contracts: USD-M (UM, linear) and COIN-M (CM, inverse)';
+COMMENT ON COLUMN pm.symbol.symbol IS 'contract symbol, e.g. BTCUSDT or BTCUSD_PERP';
+COMMENT ON COLUMN pm.symbol.market IS 'UM (USD-M, linear, settled in the quote asset) or CM (COIN-M, inverse, settled in the base coin)';
+COMMENT ON COLUMN pm.symbol.base_asset IS 'underlying asset; a price move of this asset moves the mark price';
+COMMENT ON COLUMN pm.symbol.settle_asset IS 'asset PnL and margin are paid in (USDT for UM, the base coin for CM)';
+COMMENT ON COLUMN pm.symbol.contract_size IS 'CM only: USD face value of one contract (100 for BTC, usually 10 for others)';
+COMMENT ON COLUMN pm.symbol.mark_price IS 'mark price in the quote currency';
+COMMENT ON COLUMN pm.symbol.brackets IS 'maintenance-margin brackets: floors in notional (UM: quote units, CM: coin) and MMRs';
+
+CREATE TABLE pm.balance (
+  account_id pg_catalog.int8 NOT NULL
+    CONSTRAINT balance_account_known REFERENCES pm.account (account_id) ON DELETE CASCADE,
+  asset pg_catalog.text NOT NULL
+    CONSTRAINT balance_asset_known REFERENCES pm.asset (asset) ON UPDATE CASCADE,
+  cross_free pg_catalog.numeric NOT NULL DEFAULT 0
+    CONSTRAINT balance_cross_free_not_negative CHECK (pm.finite(cross_free) AND cross_free >= 0),
+  cross_locked pg_catalog.numeric NOT NULL DEFAULT 0
+    CONSTRAINT balance_cross_locked_not_negative CHECK (pm.finite(cross_locked) AND cross_locked >= 0),
+  cross_borrowed pg_catalog.numeric NOT NULL DEFAULT 0
+    CONSTRAINT balance_cross_borrowed_not_negative CHECK (pm.finite(cross_borrowed) AND cross_borrowed >= 0),
+  cross_interest pg_catalog.numeric NOT NULL DEFAULT 0
+    CONSTRAINT balance_cross_interest_not_negative CHECK (pm.finite(cross_interest) AND cross_interest >= 0),
+  um_wallet pg_catalog.numeric NOT NULL DEFAULT 0
+    CONSTRAINT balance_um_wallet_finite CHECK (pm.finite(um_wallet)),
+  cm_wallet pg_catalog.numeric NOT NULL DEFAULT 0
+    CONSTRAINT balance_cm_wallet_finite CHECK (pm.finite(cm_wallet)),
+  PRIMARY KEY (account_id, asset),
+  CONSTRAINT balance_amounts_in_range
+    CHECK (pm.in_range(cross_free, cross_locked, cross_borrowed, cross_interest, um_wallet, cm_wallet))
+);
+COMMENT ON TABLE pm.balance IS
+  'balances per account and asset, the fields of GET /papi/v1/balance, in units of the asset';
+COMMENT ON COLUMN pm.balance.account_id IS 'account';
+COMMENT ON COLUMN pm.balance.asset IS 'asset';
+COMMENT ON COLUMN pm.balance.cross_free IS 'cross margin: free balance (crossMarginFree)';
+COMMENT ON COLUMN pm.balance.cross_locked IS 'cross margin: balance locked in orders (crossMarginLocked)';
+COMMENT ON COLUMN pm.balance.cross_borrowed IS 'cross margin: loan principal (crossMarginBorrowed)';
+COMMENT ON COLUMN pm.balance.cross_interest IS 'cross margin: accrued loan interest (crossMarginInterest)';
+COMMENT ON COLUMN pm.balance.um_wallet IS 'USD-M futures wallet balance (umWalletBalance), may be negative';
+COMMENT ON COLUMN pm.balance.cm_wallet IS 'COIN-M futures wallet balance (cmWalletBalance), may be negative';
+ALTER TABLE pm.balance ENABLE ROW LEVEL SECURITY;
+
+CREATE TABLE pm.position (
+  account_id pg_catalog.int8 NOT NULL
+    CONSTRAINT position_account_known REFERENCES pm.account (account_id) ON DELETE CASCADE,
+  symbol pg_catalog.text NOT NULL
+    CONSTRAINT position_symbol_known REFERENCES pm.symbol (symbol) ON UPDATE CASCADE,
+  side pg_catalog.text NOT NULL DEFAULT 'BOTH'
+    CONSTRAINT position_side_both_long_short CHECK (side IN ('BOTH', 'LONG', 'SHORT')),
+  qty pg_catalog.numeric NOT NULL
+    CONSTRAINT position_qty_finite CHECK (pm.finite(qty)),
+  entry_price pg_catalog.numeric NOT NULL
+    CONSTRAINT position_entry_price_positive_finite CHECK (pm.finite(entry_price) AND entry_price > 0),
+  leverage pg_catalog.int4 NOT NULL DEFAULT 20
+    CONSTRAINT position_leverage_1_to_125 CHECK (leverage BETWEEN 1 AND 125),
+  PRIMARY KEY (account_id, symbol, side),
+  CONSTRAINT position_qty_sign_matches_side
+    CHECK (side = 'BOTH' OR (side = 'LONG' AND qty >= 0) OR (side = 'SHORT' AND qty <= 0)),
+  CONSTRAINT position_amounts_in_range CHECK (pm.in_range(qty, entry_price))
+);
+COMMENT ON TABLE pm.position IS
+  'futures positions (GET /papi/v1/um/positionRisk and /cm/positionRisk)';
+COMMENT ON COLUMN pm."position".account_id IS 'account';
+COMMENT ON COLUMN pm."position".symbol IS 'contract';
+COMMENT ON COLUMN pm."position".side IS 'BOTH in one-way mode; LONG or SHORT in hedge mode';
+COMMENT ON COLUMN pm."position".qty IS 'signed size, long > 0: base units for UM, contracts for CM';
+COMMENT ON COLUMN pm."position".entry_price IS 'average entry price';
+COMMENT ON COLUMN pm."position".leverage IS 'position leverage, for the reported initial margin';
+ALTER TABLE pm.position ENABLE ROW LEVEL SECURITY;
+
+CREATE TABLE pm.open_order (
+  account_id pg_catalog.int8 NOT NULL
+    CONSTRAINT open_order_account_known REFERENCES pm.account (account_id) ON DELETE CASCADE,
+  order_id pg_catalog.int8 NOT NULL,
+  sell_asset pg_catalog.text NOT NULL
+    CONSTRAINT open_order_sell_asset_known REFERENCES pm.asset (asset) ON UPDATE CASCADE,
+  sell_qty pg_catalog.numeric NOT NULL
+    CONSTRAINT open_order_sell_qty_positive_finite CHECK (pm.finite(sell_qty) AND sell_qty > 0),
+  buy_asset pg_catalog.text NOT NULL
+    CONSTRAINT open_order_buy_asset_known REFERENCES pm.asset (asset) ON UPDATE CASCADE,
+  buy_qty pg_catalog.numeric NOT NULL
+    CONSTRAINT open_order_buy_qty_positive_finite CHECK (pm.finite(buy_qty) AND buy_qty > 0),
+  PRIMARY KEY (account_id, order_id),
+  CONSTRAINT open_order_two_different_assets CHECK (sell_asset <> buy_asset),
+  CONSTRAINT open_order_amounts_in_range CHECK (pm.in_range(sell_qty, buy_qty))
+);
+COMMENT ON TABLE pm.open_order IS
+  'open cross-margin orders; their open loss counts for PM accounts only (PM_PRO has none)';
+COMMENT ON COLUMN pm.open_order.account_id IS 'account';
+COMMENT ON COLUMN pm.open_order.order_id IS 'order identifier, unique per account';
+COMMENT ON COLUMN pm.open_order.sell_asset IS 'asset the order gives up';
+COMMENT ON COLUMN pm.open_order.sell_qty IS 'quantity given up';
+COMMENT ON COLUMN pm.open_order.buy_asset IS 'asset the order receives';
+COMMENT ON COLUMN pm.open_order.buy_qty IS 'quantity received at the limit price';
+ALTER TABLE pm.open_order ENABLE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('pm.account', '');
+SELECT pg_catalog.pg_extension_config_dump('pm.asset', '');
+SELECT pg_catalog.pg_extension_config_dump('pm.collateral', '');
+SELECT pg_catalog.pg_extension_config_dump('pm.symbol', '');
+SELECT pg_catalog.pg_extension_config_dump('pm.balance', '');
+SELECT pg_catalog.pg_extension_config_dump('pm.position', '');
+SELECT pg_catalog.pg_extension_config_dump('pm.open_order', '');
+
+-- Lookups the views make by something other than a primary key.
+CREATE INDEX position_symbol_idx ON pm.position (symbol);
+
+CREATE INDEX open_order_sell_asset_idx ON pm.open_order (sell_asset);
+
+-- Who holds what, for price changes
+CREATE INDEX balance_asset_idx ON pm.balance (asset);
+
+CREATE INDEX open_order_buy_asset_idx ON pm.open_order (buy_asset);
+
+
+------------------------------------------------------------------------------
+-- Statuses: the ladder of uniMMR bands
+------------------------------------------------------------------------------
+
+CREATE TABLE pm.status_threshold (
+  program pg_catalog.text NOT NULL
+    CONSTRAINT status_threshold_program_pm_or_pm_pro CHECK (program IN ('PM', 'PM_PRO')),
+  status pg_catalog.text NOT NULL
+    CONSTRAINT status_threshold_known_status
+    CHECK (status IN ('NORMAL', 'MARGIN_CALL', 'SUPPLY_MARGIN', 'REDUCE_ONLY',
+                      'ACTIVE_LIQUIDATION', 'FORCE_LIQUIDATION')),
+  uni_mmr_above pg_catalog.numeric
+    CONSTRAINT status_threshold_positive_finite CHECK (pm.finite(uni_mmr_above) AND uni_mmr_above > 0),
+  enabled pg_catalog.bool NOT NULL DEFAULT true,
+  exit_buffer pg_catalog.numeric NOT NULL DEFAULT 0
+    CONSTRAINT status_threshold_exit_buffer_not_negative CHECK (pm.finite(exit_buffer) AND exit_buffer >= 0),
+  PRIMARY KEY (program, status)
+);
+COMMENT ON TABLE pm.status_threshold IS
+  'account status ladder per program (spec section 3), editable: a band holds uniMMR > uni_mmr_above, the riskiest band has no threshold; switch a band off with enabled = false (rows cannot be deleted, so pg_dump keeps every edit)';
+COMMENT ON COLUMN pm.status_threshold.program IS 'PM or PM_PRO';
+COMMENT ON COLUMN pm.status_threshold.status IS 'status reported for the band (Binance accountStatus)';
+COMMENT ON COLUMN pm.status_threshold.uni_mmr_above IS 'the band holds uniMMR strictly above this; NULL for the riskiest (bottom) band';
+COMMENT ON COLUMN pm.status_threshold.enabled IS 'whether the band is part of the ladder';
+COMMENT ON COLUMN pm.status_threshold.exit_buffer IS 'hysteresis: an account leaves this band for a safer one only when uniMMR clears the threshold by this much (default 0)';
+
+INSERT INTO pm.status_threshold (program, status, uni_mmr_above, enabled) VALUES
+  ('PM_PRO', 'NORMAL', 1.50, true),
+  ('PM_PRO', 'MARGIN_CALL', 1.20, true),
+  ('PM_PRO', 'SUPPLY_MARGIN', NULL, false),
+  ('PM_PRO', 'REDUCE_ONLY', 1.05, true),
+  ('PM_PRO', 'ACTIVE_LIQUIDATION', 1.00, true),
+  ('PM_PRO', 'FORCE_LIQUIDATION', NULL, true),
+  ('PM', 'NORMAL', 1.20, true),
+  ('PM', 'MARGIN_CALL', NULL, false),
+  ('PM', 'SUPPLY_MARGIN', NULL, false),
+  ('PM', 'REDUCE_ONLY', 1.05, true),
+  ('PM', 'ACTIVE_LIQUIDATION', NULL, true),
+  ('PM', 'FORCE_LIQUIDATION', NULL, false);
+SELECT pg_catalog.pg_extension_config_dump('pm.loan_mmr', '');
+SELECT pg_catalog.pg_extension_config_dump('pm.status_threshold', '');
+
+CREATE FUNCTION pm.status_threshold_replace() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  UPDATE pm.status_threshold
+     SET uni_mmr_above = NEW.uni_mmr_above, enabled = NEW.enabled, exit_buffer = NEW.exit_buffer
+   WHERE program = NEW.program AND status = NEW.status;
+  IF FOUND THEN
+    RETURN NULL;
+  END IF;
+  RETURN NEW;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pm.status_threshold_replace() FROM PUBLIC;
+
+CREATE TRIGGER status_threshold_replace BEFORE INSERT ON pm.status_threshold
+  FOR EACH ROW EXECUTE FUNCTION pm.status_threshold_replace();
+ALTER TABLE pm.status_threshold ENABLE ALWAYS TRIGGER status_threshold_replace;
+
+CREATE FUNCTION pm.status_threshold_keep() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RAISE EXCEPTION 'bands of the status ladder cannot be deleted'
+    USING ERRCODE = 'restrict_violation',
+          HINT = 'Set enabled = false to take a band out of the ladder.';
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pm.status_threshold_keep() FROM PUBLIC;
+
+CREATE TRIGGER status_threshold_keep BEFORE DELETE ON pm.status_threshold
+  FOR EACH ROW EXECUTE FUNCTION pm.status_threshold_keep();
+ALTER TABLE pm.status_threshold ENABLE ALWAYS TRIGGER status_threshold_keep;
+
+CREATE TRIGGER status_threshold_keep_truncate BEFORE TRUNCATE ON pm.status_threshold
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.status_threshold_keep();
+ALTER TABLE pm.status_threshold ENABLE ALWAYS TRIGGER status_threshold_keep_truncate;
+
+-- After any change, each program's ladder must still be a ladder.
+CREATE FUNCTION pm.status_threshold_check() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  p text;
+  bottoms int;
+  dup numeric;
+  top text;
+BEGIN
+  FOR p IN SELECT DISTINCT t.program FROM pm.status_threshold t LOOP
+    SELECT count(*) INTO bottoms FROM pm.status_threshold t
+     WHERE t.program = p AND t.enabled AND t.uni_mmr_above IS NULL;
+    IF bottoms <> 1 THEN
+      RAISE EXCEPTION 'the status ladder of % needs exactly one enabled band without a threshold', p
+        USING ERRCODE = 'check_violation',
+              DETAIL = format('It has %s.', bottoms),
+              HINT = 'The riskiest band has uni_mmr_above NULL; every other enabled band needs a threshold.';
+    END IF;
+    SELECT t.uni_mmr_above INTO dup FROM pm.status_threshold t
+     WHERE t.program = p AND t.enabled AND t.uni_mmr_above IS NOT NULL
+     GROUP BY t.uni_mmr_above HAVING count(*) > 1 LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'the status ladder of % has two bands above %', p, dup
+        USING ERRCODE = 'check_violation';
+    END IF;
+    SELECT t.status INTO top FROM pm.status_threshold t
+     WHERE t.program = p AND t.enabled
+     ORDER BY t.uni_mmr_above DESC NULLS LAST LIMIT 1;
+    IF top IS DISTINCT FROM 'NORMAL' THEN
+      RAISE EXCEPTION 'the top band of the status ladder of % must be NORMAL', p
+        USING ERRCODE = 'check_violation',
+              DETAIL = format('It is %s.', coalesce(top, 'missing'));
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pm.status_threshold_check() FROM PUBLIC;
+
+CREATE TRIGGER status_threshold_check AFTER INSERT OR UPDATE ON pm.status_threshold
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.status_threshold_check();
+ALTER TABLE pm.status_threshold ENABLE ALWAYS TRIGGER status_threshold_check;
+
+CREATE FUNCTION pm.status(summary pm.margin_summary, program pg_catalog.text) RETURNS pg_catalog.text
+  AS 'MODULE_PATHNAME', 'pm_summary_status'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.status(summary pm.margin_summary, program text) IS
+  'account status by the program''s ladder in pm.status_threshold (a ratio on a threshold is in the riskier band); without maintenance margin NORMAL, or ACTIVE_LIQUIDATION when adjusted equity is negative';
+
+CREATE FUNCTION pm.status(summary pm.margin_summary, program pg_catalog.text, previous pg_catalog.text)
+  RETURNS pg_catalog.text
+  AS 'MODULE_PATHNAME', 'pm_summary_status_from'
+  LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pm.status(summary pm.margin_summary, program text, previous text) IS
+  'account status with hysteresis: leaving the previous status for a safer one needs uniMMR above the threshold by that band''s exit_buffer; NULL previous means none';
+
+CREATE FUNCTION pm.status(uni_mmr pg_catalog.numeric, adjusted_equity pg_catalog.numeric,
+                          program pg_catalog.text, previous pg_catalog.text)
+  RETURNS pg_catalog.text
+  AS 'MODULE_PATHNAME', 'pm_value_status'
+  LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pm.status(uni_mmr numeric, adjusted_equity numeric, program text, previous text) IS
+  'account status from stored values (uni_mmr NULL: no maintenance margin), with hysteresis against previous';
+
+-- uniMMR at or below which an account of the program leaves NORMAL (the
+-- margin-call threshold: 1.5 in PM_PRO, 1.2 in PM by default).
+CREATE FUNCTION pm.margin_call_threshold(program pg_catalog.text) RETURNS pg_catalog.numeric
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT t.uni_mmr_above FROM pm.status_threshold t
+   WHERE t.program OPERATOR(pg_catalog.=) $1 AND t.status OPERATOR(pg_catalog.=) 'NORMAL'
+$$;
+COMMENT ON FUNCTION pm.margin_call_threshold(program text) IS
+  'uniMMR at or below which an account of the program is no longer NORMAL (from pm.status_threshold)';
+
+-- uniMMR at or below which an account of the program is in liquidation: the
+-- lowest threshold of a band that is not a liquidation band (1.05 by default).
+CREATE FUNCTION pm.liquidation_threshold(program pg_catalog.text) RETURNS pg_catalog.numeric
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT pg_catalog.min(t.uni_mmr_above) FROM pm.status_threshold t
+   WHERE t.program OPERATOR(pg_catalog.=) $1 AND t.enabled
+     AND t.status OPERATOR(pg_catalog.<>) ALL (ARRAY['ACTIVE_LIQUIDATION', 'FORCE_LIQUIDATION', 'BANKRUPTED'])
+$$;
+COMMENT ON FUNCTION pm.liquidation_threshold(program text) IS
+  'uniMMR at or below which an account of the program is in liquidation (from pm.status_threshold)';
+
+-- pm.account_risk's fields from a summary: NULL, not 0, for an account
+-- that cannot be valued (whose summary is NULL).
+CREATE FUNCTION pm.risk_of(program pg_catalog.text, summary pm.margin_summary)
+  RETURNS TABLE (uni_mmr pg_catalog.numeric, account_equity pg_catalog.numeric,
+                 actual_equity pg_catalog.numeric, account_initial_margin pg_catalog.numeric,
+                 account_maint_margin pg_catalog.numeric, account_status pg_catalog.text,
+                 virtual_max_withdraw_amount pg_catalog.numeric,
+                 total_available_balance pg_catalog.numeric, total_margin_open_loss pg_catalog.numeric)
+  LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
+AS $$
+  SELECT pg_catalog.round(pm.uni_mmr($2), 8),
+         pg_catalog.round(pm.account_equity($2), 8),
+         pg_catalog.round(pm.actual_equity($2), 8),
+         pg_catalog.round(pm.initial_margin($2), 8),
+         pg_catalog.round(pm.maint_margin($2), 8),
+         pm.status($2, $1),
+         pg_catalog.round(GREATEST(pm.account_equity($2) OPERATOR(pg_catalog.-)
+                                   (1.2 OPERATOR(pg_catalog.*) pm.maint_margin($2)),
+                                   CASE WHEN $2 IS NOT NULL THEN 0 END), 8),
+         pg_catalog.round(pm.account_equity($2) OPERATOR(pg_catalog.-) pm.initial_margin($2), 8),
+         pg_catalog.round(pm.open_loss($2), 8)
+$$;
+COMMENT ON FUNCTION pm.risk_of(program text, summary pm.margin_summary) IS
+  'the fields of pm.account_risk (rounded to 8 decimals) from a program and a summary';
+
+
+------------------------------------------------------------------------------
+-- Access rules: which accounts a role sees
+------------------------------------------------------------------------------
+
+CREATE TABLE pm.account_access (
+  grantee pg_catalog.regrole NOT NULL,
+  accounts pg_catalog.int8range NOT NULL DEFAULT '(,)',
+  CONSTRAINT account_access_pkey PRIMARY KEY (grantee, accounts)
+);
+COMMENT ON TABLE pm.account_access IS
+  'who may see which accounts: a role that has the rights of a grantee sees only the accounts its rules grant (the union); a role no rule names sees every account.  Read by the extension''s policies, kept by pg_dump';
+COMMENT ON COLUMN pm.account_access.grantee IS 'a role; it and every role that inherits its rights are restricted to the accounts of its rules';
+COMMENT ON COLUMN pm.account_access.accounts IS 'the account ids granted, e.g. ''[1,100]''; ''(,)'' for every account, ''empty'' for none';
+ALTER TABLE pm.account_access ENABLE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('pm.account_access', '');
+
+-- The visibility test, per row of every policy below: from a per-session
+-- cache of the current role's rules, not a query.
+CREATE FUNCTION pm.account_visible(account_id pg_catalog.int8) RETURNS pg_catalog.bool
+  AS 'MODULE_PATHNAME', 'pm_account_visible' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.account_visible(account_id bigint) IS
+  'whether the current role may see the account, by the rules of pm.account_access';
+
+CREATE FUNCTION pm.account_access_changed() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'pm_account_access_changed' LANGUAGE C;
+COMMENT ON FUNCTION pm.account_access_changed() IS
+  'statement trigger on pm.account_access: every session reads the rules again';
+REVOKE EXECUTE ON FUNCTION pm.account_access_changed() FROM PUBLIC;
+
+CREATE TRIGGER account_access_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account_access
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.account_access_changed();
+
+CREATE POLICY own_rules ON pm.account_access FOR SELECT
+  USING (pg_catalog.pg_has_role(grantee, 'USAGE'));
+
+CREATE POLICY account_access ON pm.account USING (pm.account_visible(account_id));
+
+CREATE POLICY account_access ON pm.balance USING (pm.account_visible(account_id));
+
+CREATE POLICY account_access ON pm.position USING (pm.account_visible(account_id));
+
+CREATE POLICY account_access ON pm.open_order USING (pm.account_visible(account_id));
+
+-- An account that does not exist, or that the caller may not see, is an
+-- error naming it -- the same error either way -- in every function that
+-- takes an account id
+CREATE FUNCTION pm.check_account(account_id pg_catalog.int8) RETURNS pg_catalog.text
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  prog text;
+BEGIN
+  -- under the caller's row-level security: an account it may not see is not found
+  SELECT a.program INTO prog FROM pm.account a WHERE a.account_id = check_account.account_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'account % does not exist', check_account.account_id
+      USING ERRCODE = 'undefined_object', HINT = 'The accounts are the rows of pm.account that you may see.';
+  END IF;
+  RETURN prog;
+END
+$$;
+COMMENT ON FUNCTION pm.check_account(account_id bigint) IS
+  'the account''s program; an error (SQLSTATE 42704) when the account does not exist or the caller may not see it';
+
+-- Policies of one's own on the extension's tables would be lost by the
+-- next restore: refused, with the way that lasts.
+CREATE FUNCTION pm.refuse_own_policies() RETURNS event_trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t text;
+BEGIN
+  SELECT c.oid::regclass::text INTO t
+    FROM pg_event_trigger_ddl_commands() cmd
+    JOIN pg_policy p ON cmd.classid = 'pg_policy'::regclass AND p.oid = cmd.objid
+    JOIN pg_class c ON c.oid = p.polrelid
+    JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+    JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'portfolio_margin'
+   WHERE NOT cmd.in_extension
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'policies on % are not kept by pg_dump', t
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'Policies on an extension''s tables are not dumped, so a restore would lift this one silently.',
+            HINT = 'Restrict roles with rows of pm.account_access, which the extension''s own policies read.';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION pm.refuse_own_policies() IS
+  'event trigger: CREATE or ALTER POLICY on the extension''s tables is refused (pg_dump would not keep it)';
+REVOKE EXECUTE ON FUNCTION pm.refuse_own_policies() FROM PUBLIC;
+
+CREATE EVENT TRIGGER pm_refuse_own_policies ON ddl_command_end
+  WHEN TAG IN ('CREATE POLICY', 'ALTER POLICY')
+  EXECUTE FUNCTION pm.refuse_own_policies();
+
+
+------------------------------------------------------------------------------
+-- Ledger rows and the aggregates over them
+------------------------------------------------------------------------------
+
+-- An account's raw rows as pm.account_ledger reads them (what
+-- pm.account_margin aggregates; what stress and what-if add rows to).
+CREATE VIEW pm.ledger_row AS
+SELECT a.account_id, 'a'::pg_catalog."char" AS kind, a.program AS key, NULL::pg_catalog.text AS key2,
+       NULL::pg_catalog.numeric AS a, NULL::pg_catalog.numeric AS b, NULL::pg_catalog.numeric AS c,
+       NULL::pg_catalog.numeric AS d, NULL::pg_catalog.numeric AS e, NULL::pg_catalog.numeric AS f,
+       a.loan_leverage AS n
+  FROM pm.account a
+UNION ALL
+SELECT b.account_id, 'b', b.asset, NULL, b.cross_free, b.cross_locked, b.cross_borrowed,
+       b.cross_interest, b.um_wallet, b.cm_wallet, NULL
+  FROM pm.balance b
+UNION ALL
+SELECT p.account_id, 'p', p.symbol, p.side, p.qty, p.entry_price, NULL, NULL, NULL, NULL, p.leverage
+  FROM pm.position p
+UNION ALL
+SELECT o.account_id, 'o', o.sell_asset, o.buy_asset, o.sell_qty, o.buy_qty, NULL, NULL, NULL, NULL, NULL
+  FROM pm.open_order o;
+COMMENT ON VIEW pm.ledger_row IS
+  'every account''s raw rows in the form pm.account_ledger reads: a account, b balance, p position, o open order';
+COMMENT ON COLUMN pm.ledger_row.account_id IS 'account';
+COMMENT ON COLUMN pm.ledger_row.kind IS 'a account, b balance, p position, o open order';
+COMMENT ON COLUMN pm.ledger_row.key IS 'program (a), asset (b), symbol (p), asset sold (o)';
+COMMENT ON COLUMN pm.ledger_row.key2 IS 'side (p), asset bought (o)';
+COMMENT ON COLUMN pm.ledger_row.a IS 'cross free (b), qty (p), quantity sold (o)';
+COMMENT ON COLUMN pm.ledger_row.b IS 'cross locked (b), entry price (p), quantity bought (o)';
+COMMENT ON COLUMN pm.ledger_row.c IS 'cross borrowed (b)';
+COMMENT ON COLUMN pm.ledger_row.d IS 'cross interest (b)';
+COMMENT ON COLUMN pm.ledger_row.e IS 'UM wallet (b)';
+COMMENT ON COLUMN pm.ledger_row.f IS 'CM wallet (b)';
+COMMENT ON COLUMN pm.ledger_row.n IS 'loan leverage (a), position leverage (p)';
+
+CREATE TYPE pm.ledger_risk AS (
+  program pg_catalog.text,
+  uni_mmr pg_catalog.numeric,
+  account_equity pg_catalog.numeric,
+  actual_equity pg_catalog.numeric,
+  account_initial_margin pg_catalog.numeric,
+  account_maint_margin pg_catalog.numeric,
+  account_status pg_catalog.text,
+  virtual_max_withdraw_amount pg_catalog.numeric,
+  total_available_balance pg_catalog.numeric,
+  total_margin_open_loss pg_catalog.numeric,
+  error pg_catalog.text
+);
+COMMENT ON TYPE pm.ledger_risk IS
+  'an account''s program and the risk fields of pm.account_risk, as pm.account_ledger_risk returns them, and why it cannot be valued (then the fields are NULL)';
+
+-- Transition, deserialize and final read the reference tables (STABLE).
+CREATE FUNCTION pm.ledger_sfunc(pg_catalog.internal, pg_catalog."char", pg_catalog.text, pg_catalog.text,
+                                pg_catalog.numeric, pg_catalog.numeric, pg_catalog.numeric,
+                                pg_catalog.numeric, pg_catalog.numeric, pg_catalog.numeric,
+                                pg_catalog.int4)
+  RETURNS pg_catalog.internal
+  AS 'MODULE_PATHNAME', 'pm_ledger_sfunc'
+  LANGUAGE C STABLE PARALLEL SAFE COST 10;
+
+CREATE FUNCTION pm.ledger_combine(pg_catalog.internal, pg_catalog.internal)
+  RETURNS pg_catalog.internal
+  AS 'MODULE_PATHNAME', 'pm_ledger_combine'
+  LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION pm.ledger_serialize(pg_catalog.internal) RETURNS pg_catalog.bytea
+  AS 'MODULE_PATHNAME', 'pm_ledger_serialize'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.ledger_deserialize(pg_catalog.bytea, pg_catalog.internal)
+  RETURNS pg_catalog.internal
+  AS 'MODULE_PATHNAME', 'pm_ledger_deserialize'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.ledger_final(pg_catalog.internal) RETURNS pm.margin_summary
+  AS 'MODULE_PATHNAME', 'pm_ledger_final'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+-- SSPACE is a planner hint, not a size (an account's state is about 4 kB):
+-- pm.ledger_row is a UNION ALL view without statistics, so the planner
+-- assumes 200 groups, and with the default state size it picks a hash
+-- aggregate that spills nearly every row at 200,000 accounts.  Declared at
+-- 1 MB, the hash table it expects exceeds any work_mem up to 64 MB and it
+-- picks the sorted plan (GroupAggregate over a Merge Append of the tables'
+-- primary keys), which keeps one account's state in memory at a time.
+CREATE AGGREGATE pm.account_ledger(kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+                                   a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+                                   d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+                                   n pg_catalog.int4) (
+  SFUNC = pm.ledger_sfunc,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1048576,
+  FINALFUNC = pm.ledger_final,
+  FINALFUNC_MODIFY = READ_WRITE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.account_ledger(kind "char", key text, key2 text, a numeric, b numeric, c numeric, d numeric, e numeric, f numeric, n integer) IS
+  'an account''s summary from its raw rows, by kind: ''a'' account (key program, n loan leverage), ''b'' balance (key asset, a..f the six balance fields), ''p'' position (key symbol, a qty, b entry, n leverage), ''o'' order (key sell asset, key2 buy asset, a sell qty, b buy qty); equal to pm.margin over pm.margin_line';
+
+-- Reads the status ladder and, if the state has none, the reference tables.
+CREATE FUNCTION pm.ledger_risk_final(pg_catalog.internal) RETURNS pm.ledger_risk
+  AS 'MODULE_PATHNAME', 'pm_ledger_risk_final'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+-- SSPACE as pm.account_ledger's, for the same reason: the sorted plan.
+CREATE AGGREGATE pm.account_ledger_risk(kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+                                        a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+                                        d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+                                        n pg_catalog.int4) (
+  SFUNC = pm.ledger_sfunc,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1048576,
+  FINALFUNC = pm.ledger_risk_final,
+  FINALFUNC_MODIFY = READ_WRITE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.account_ledger_risk(kind "char", key text, key2 text, a numeric, b numeric, c numeric, d numeric, e numeric, f numeric, n integer) IS
+  'an account''s program and pm.account_risk fields from its raw rows (the rows of pm.account_ledger); equal to pm.risk_of over pm.account_ledger''s summary';
+
+CREATE FUNCTION pm.ledger_risk_program_final(pg_catalog.internal) RETURNS pg_catalog.text
+  AS 'MODULE_PATHNAME', 'pm_ledger_risk_program_final' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE pm.ledger_risk_program(
+  kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+  a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+  d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+  n pg_catalog.int4) (
+  SFUNC = pm.ledger_sfunc,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1048576,
+  FINALFUNC = pm.ledger_risk_program_final,
+  FINALFUNC_MODIFY = SHAREABLE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.ledger_risk_program(kind "char", key text, key2 text, a numeric, b numeric, c numeric, d numeric, e numeric, f numeric, n integer) IS
+  'an account''s the account''s program, PM or PM_PRO, from its raw rows (the rows of pm.account_ledger): the program field of pm.account_ledger_risk; pm.ledger_risk_* aggregates over the same rows in one query share one transition state';
+
+CREATE FUNCTION pm.ledger_risk_uni_mmr_final(pg_catalog.internal) RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_ledger_risk_uni_mmr_final' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE pm.ledger_risk_uni_mmr(
+  kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+  a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+  d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+  n pg_catalog.int4) (
+  SFUNC = pm.ledger_sfunc,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1048576,
+  FINALFUNC = pm.ledger_risk_uni_mmr_final,
+  FINALFUNC_MODIFY = SHAREABLE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.ledger_risk_uni_mmr(kind "char", key text, key2 text, a numeric, b numeric, c numeric, d numeric, e numeric, f numeric, n integer) IS
+  'an account''s uniMMR rounded to 8 decimals, NULL without margin, from its raw rows (the rows of pm.account_ledger): the uni_mmr field of pm.account_ledger_risk; pm.ledger_risk_* aggregates over the same rows in one query share one transition state';
+
+CREATE FUNCTION pm.ledger_risk_account_equity_final(pg_catalog.internal) RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_ledger_risk_account_equity_final' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE pm.ledger_risk_account_equity(
+  kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+  a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+  d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+  n pg_catalog.int4) (
+  SFUNC = pm.ledger_sfunc,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1048576,
+  FINALFUNC = pm.ledger_risk_account_equity_final,
+  FINALFUNC_MODIFY = SHAREABLE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.ledger_risk_account_equity(kind "char", key text, key2 text, a numeric, b numeric, c numeric, d numeric, e numeric, f numeric, n integer) IS
+  'an account''s collateral-weighted equity rounded to 8 decimals, from its raw rows (the rows of pm.account_ledger): the account_equity field of pm.account_ledger_risk; pm.ledger_risk_* aggregates over the same rows in one query share one transition state';
+
+CREATE FUNCTION pm.ledger_risk_actual_equity_final(pg_catalog.internal) RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_ledger_risk_actual_equity_final' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE pm.ledger_risk_actual_equity(
+  kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+  a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+  d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+  n pg_catalog.int4) (
+  SFUNC = pm.ledger_sfunc,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1048576,
+  FINALFUNC = pm.ledger_risk_actual_equity_final,
+  FINALFUNC_MODIFY = SHAREABLE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.ledger_risk_actual_equity(kind "char", key text, key2 text, a numeric, b numeric, c numeric, d numeric, e numeric, f numeric, n integer) IS
+  'an account''s equity at full value rounded to 8 decimals, from its raw rows (the rows of pm.account_ledger): the actual_equity field of pm.account_ledger_risk; pm.ledger_risk_* aggregates over the same rows in one query share one transition state';
+
+CREATE FUNCTION pm.ledger_risk_account_initial_margin_final(pg_catalog.internal) RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_ledger_risk_initial_margin_final' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE pm.ledger_risk_account_initial_margin(
+  kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+  a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+  d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+  n pg_catalog.int4) (
+  SFUNC = pm.ledger_sfunc,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1048576,
+  FINALFUNC = pm.ledger_risk_account_initial_margin_final,
+  FINALFUNC_MODIFY = SHAREABLE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.ledger_risk_account_initial_margin(kind "char", key text, key2 text, a numeric, b numeric, c numeric, d numeric, e numeric, f numeric, n integer) IS
+  'an account''s initial margin rounded to 8 decimals, from its raw rows (the rows of pm.account_ledger): the account_initial_margin field of pm.account_ledger_risk; pm.ledger_risk_* aggregates over the same rows in one query share one transition state';
+
+CREATE FUNCTION pm.ledger_risk_account_maint_margin_final(pg_catalog.internal) RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_ledger_risk_maint_margin_final' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE pm.ledger_risk_account_maint_margin(
+  kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+  a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+  d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+  n pg_catalog.int4) (
+  SFUNC = pm.ledger_sfunc,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1048576,
+  FINALFUNC = pm.ledger_risk_account_maint_margin_final,
+  FINALFUNC_MODIFY = SHAREABLE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.ledger_risk_account_maint_margin(kind "char", key text, key2 text, a numeric, b numeric, c numeric, d numeric, e numeric, f numeric, n integer) IS
+  'an account''s maintenance margin rounded to 8 decimals, from its raw rows (the rows of pm.account_ledger): the account_maint_margin field of pm.account_ledger_risk; pm.ledger_risk_* aggregates over the same rows in one query share one transition state';
+
+CREATE FUNCTION pm.ledger_risk_account_status_final(pg_catalog.internal) RETURNS pg_catalog.text
+  AS 'MODULE_PATHNAME', 'pm_ledger_risk_status_final' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE pm.ledger_risk_account_status(
+  kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+  a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+  d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+  n pg_catalog.int4) (
+  SFUNC = pm.ledger_sfunc,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1048576,
+  FINALFUNC = pm.ledger_risk_account_status_final,
+  FINALFUNC_MODIFY = SHAREABLE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.ledger_risk_account_status(kind "char", key text, key2 text, a numeric, b numeric, c numeric, d numeric, e numeric, f numeric, n integer) IS
+  'an account''s the status pm.status gives, from its raw rows (the rows of pm.account_ledger): the account_status field of pm.account_ledger_risk; pm.ledger_risk_* aggregates over the same rows in one query share one transition state';
+
+CREATE FUNCTION pm.ledger_risk_virtual_max_withdraw_amount_final(pg_catalog.internal) RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_ledger_risk_withdraw_final' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE pm.ledger_risk_virtual_max_withdraw_amount(
+  kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+  a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+  d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+  n pg_catalog.int4) (
+  SFUNC = pm.ledger_sfunc,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1048576,
+  FINALFUNC = pm.ledger_risk_virtual_max_withdraw_amount_final,
+  FINALFUNC_MODIFY = SHAREABLE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.ledger_risk_virtual_max_withdraw_amount(kind "char", key text, key2 text, a numeric, b numeric, c numeric, d numeric, e numeric, f numeric, n integer) IS
+  'an account''s greatest(account equity - 1.2 maintenance margin, 0) rounded to 8 decimals, from its raw rows (the rows of pm.account_ledger): the virtual_max_withdraw_amount field of pm.account_ledger_risk; pm.ledger_risk_* aggregates over the same rows in one query share one transition state';
+
+CREATE FUNCTION pm.ledger_risk_total_available_balance_final(pg_catalog.internal) RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_ledger_risk_available_final' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE pm.ledger_risk_total_available_balance(
+  kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+  a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+  d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+  n pg_catalog.int4) (
+  SFUNC = pm.ledger_sfunc,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1048576,
+  FINALFUNC = pm.ledger_risk_total_available_balance_final,
+  FINALFUNC_MODIFY = SHAREABLE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.ledger_risk_total_available_balance(kind "char", key text, key2 text, a numeric, b numeric, c numeric, d numeric, e numeric, f numeric, n integer) IS
+  'an account''s account equity - initial margin rounded to 8 decimals, from its raw rows (the rows of pm.account_ledger): the total_available_balance field of pm.account_ledger_risk; pm.ledger_risk_* aggregates over the same rows in one query share one transition state';
+
+CREATE FUNCTION pm.ledger_risk_total_margin_open_loss_final(pg_catalog.internal) RETURNS pg_catalog.numeric
+  AS 'MODULE_PATHNAME', 'pm_ledger_risk_open_loss_final' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE pm.ledger_risk_total_margin_open_loss(
+  kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+  a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+  d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+  n pg_catalog.int4) (
+  SFUNC = pm.ledger_sfunc,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1048576,
+  FINALFUNC = pm.ledger_risk_total_margin_open_loss_final,
+  FINALFUNC_MODIFY = SHAREABLE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.ledger_risk_total_margin_open_loss(kind "char", key text, key2 text, a numeric, b numeric, c numeric, d numeric, e numeric, f numeric, n integer) IS
+  'an account''s open-order loss rounded to 8 decimals, from its raw rows (the rows of pm.account_ledger): the total_margin_open_loss field of pm.account_ledger_risk; pm.ledger_risk_* aggregates over the same rows in one query share one transition state';
+
+CREATE FUNCTION pm.ledger_risk_error_final(pg_catalog.internal) RETURNS pg_catalog.text
+  AS 'MODULE_PATHNAME', 'pm_ledger_risk_error_final' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE pm.ledger_risk_error(kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+                                      a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+                                      d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+                                      n pg_catalog.int4) (
+  SFUNC = pm.ledger_sfunc,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1048576,
+  FINALFUNC = pm.ledger_risk_error_final,
+  FINALFUNC_MODIFY = SHAREABLE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.ledger_risk_error(kind "char", key text, key2 text, a numeric, b numeric, c numeric, d numeric, e numeric, f numeric, n integer) IS
+  'why an account cannot be valued (a missing price, say), from its raw rows, or NULL: the error field of pm.account_ledger_risk; pm.ledger_risk_* aggregates over the same rows in one query share one transition state';
+
+-- The totals: an aggregate over pm.ledger_row, their summary, their revaluation
+CREATE FUNCTION pm.ledger_totals_sfunc(pg_catalog.internal, pg_catalog."char", pg_catalog.text, pg_catalog.text,
+                                       pg_catalog.numeric, pg_catalog.numeric, pg_catalog.numeric,
+                                       pg_catalog.numeric, pg_catalog.numeric, pg_catalog.numeric,
+                                       pg_catalog.int4)
+  RETURNS pg_catalog.internal
+  AS 'MODULE_PATHNAME', 'pm_ledger_totals_sfunc'
+  LANGUAGE C STABLE PARALLEL SAFE COST 100;
+
+CREATE FUNCTION pm.ledger_totals_deserialize(pg_catalog.bytea, pg_catalog.internal)
+  RETURNS pg_catalog.internal
+  AS 'MODULE_PATHNAME', 'pm_ledger_totals_deserialize'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.ledger_totals_final(pg_catalog.internal) RETURNS pg_catalog.bytea
+  AS 'MODULE_PATHNAME', 'pm_ledger_totals_final'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+-- Combine and serialize are pm.account_ledger's: the state is the same, with
+-- the kept positions appended.
+CREATE AGGREGATE pm.ledger_totals(kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+                                  a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+                                  d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+                                  n pg_catalog.int4) (
+  SFUNC = pm.ledger_totals_sfunc,
+  STYPE = pg_catalog.internal,
+  FINALFUNC = pm.ledger_totals_final,
+  FINALFUNC_MODIFY = READ_WRITE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_totals_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.ledger_totals(kind "char", key text, key2 text, a numeric, b numeric, c numeric, d numeric, e numeric, f numeric, n integer) IS
+  'an account''s ledger totals from its pm.ledger_row rows: exact per-asset sums of balances, loans and open orders, and its positions as they are (what pm.account_state keeps so that ticks need not read the rows)';
+
+CREATE FUNCTION pm.ledger_totals_summary(totals pg_catalog.bytea) RETURNS pm.margin_summary
+  AS 'MODULE_PATHNAME', 'pm_ledger_totals_summary'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.ledger_totals_summary(totals bytea) IS
+  'the account summary of ledger totals at the current prices, schedules and marks (equal to pm.account_margin''s)';
+
+CREATE FUNCTION pm.ledger_totals_values(totals pg_catalog.bytea,
+                                        OUT uni_mmr pg_catalog.numeric, OUT account_equity pg_catalog.numeric,
+                                        OUT adjusted_equity pg_catalog.numeric, OUT maint_margin pg_catalog.numeric)
+  AS 'MODULE_PATHNAME', 'pm_ledger_totals_values'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.ledger_totals_values(totals bytea, OUT uni_mmr numeric, OUT account_equity numeric, OUT adjusted_equity numeric, OUT maint_margin numeric) IS
+  'what pm.account_state stores for ledger totals at the current reference data: the totals of pm.ledger_totals_summary, without laying out the summary';
+
+-- Position changes: swap the positions in the totals
+CREATE FUNCTION pm.ledger_totals_with_positions(totals pg_catalog.bytea, account_id pg_catalog.int8,
+                                                removed pm.position[], added pm.position[])
+  RETURNS pg_catalog.bytea
+  LANGUAGE C IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'pm_ledger_totals_with_positions';
+COMMENT ON FUNCTION pm.ledger_totals_with_positions(totals bytea, account_id bigint, removed pm."position"[], added pm."position"[]) IS
+  'an account''s ledger totals with its removed positions taken out and its added ones put in (what a from-scratch recompute writes after that change of pm.position; rows of other accounts are passed over); NULL when a removed position is not in the totals';
+
+-- Functions about one account that cannot be valued say why, as an error.
+CREATE FUNCTION pm.check_valued(account_id pg_catalog.int8) RETURNS pg_catalog.bool
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  why text;
+BEGIN
+  SELECT r.error INTO why FROM pm.account_risk_of(check_valued.account_id) r;
+  IF why IS NOT NULL THEN
+    RAISE EXCEPTION 'account % cannot be valued', check_valued.account_id
+      USING ERRCODE = 'data_exception', DETAIL = 'Its error: ' || why || '.',
+            HINT = 'pm.account_risk''s error column names every account that cannot be valued.';
+  END IF;
+  RETURN true;
+END
+$$;
+COMMENT ON FUNCTION pm.check_valued(account_id bigint) IS
+  'true, or an error (SQLSTATE 22000) saying why the account cannot be valued';
+
+
+------------------------------------------------------------------------------
+-- The risk views
+------------------------------------------------------------------------------
+
+-- Every ledger line of every account, as pm.margin takes it.  Each branch
+-- joins its own price and collateral schedule, so the view is one flat
+-- UNION ALL of joins that the planner can run in parallel workers.
+CREATE VIEW pm.margin_line AS
+SELECT b.account_id, a.program, 'balance'::pg_catalog.text AS source, b.asset,
+       NULL::pg_catalog.text AS symbol,
+       b.cross_free + b.cross_locked - b.cross_borrowed - b.cross_interest
+         + b.um_wallet + b.cm_wallet AS equity,
+       pm.loan_maint_margin(b.cross_borrowed, b.cross_interest, r.mmr) AS maint_margin,
+       pm.loan_initial_margin(b.cross_borrowed, a.loan_leverage) AS initial_margin,
+       0::pg_catalog.numeric AS open_loss,
+       x.index_price, c.schedule AS collateral
+  FROM pm.balance b
+  JOIN pm.account a ON a.account_id = b.account_id
+  JOIN pm.loan_mmr r ON r.leverage = a.loan_leverage
+  JOIN pm.asset x ON x.asset = b.asset
+  LEFT JOIN pm.collateral c ON c.program = a.program AND c.asset = b.asset
+UNION ALL
+SELECT p.account_id, a.program, 'position'::pg_catalog.text, s.settle_asset, p.symbol,
+       CASE s.market
+         WHEN 'UM' THEN pm.um_unrealized_pnl(p.qty, p.entry_price, s.mark_price)
+         ELSE pm.cm_unrealized_pnl(p.qty, s.contract_size, p.entry_price, s.mark_price)
+       END,
+       CASE s.market
+         WHEN 'UM' THEN pm.um_maint_margin(p.qty, s.mark_price, s.brackets)
+         ELSE pm.cm_maint_margin(p.qty, s.contract_size, s.mark_price, s.brackets)
+       END,
+       CASE s.market
+         WHEN 'UM' THEN pm.um_initial_margin(p.qty, s.mark_price, p.leverage)
+         ELSE pm.cm_initial_margin(p.qty, s.contract_size, s.mark_price, p.leverage)
+       END,
+       0::pg_catalog.numeric,
+       x.index_price, c.schedule
+  FROM pm.position p
+  JOIN pm.account a ON a.account_id = p.account_id
+  JOIN pm.symbol s ON s.symbol = p.symbol
+  JOIN pm.asset x ON x.asset = s.settle_asset
+  LEFT JOIN pm.collateral c ON c.program = a.program AND c.asset = s.settle_asset
+UNION ALL
+SELECT o.account_id, a.program, 'open_order'::pg_catalog.text, o.sell_asset, NULL::pg_catalog.text,
+       0::pg_catalog.numeric, 0::pg_catalog.numeric, 0::pg_catalog.numeric,
+       pm.order_open_loss(o.sell_asset, o.sell_qty, xs.index_price, cs.schedule,
+                          o.buy_asset, o.buy_qty, xb.index_price, cb.schedule),
+       xs.index_price, cs.schedule
+  FROM pm.open_order o
+  JOIN pm.account a ON a.account_id = o.account_id AND a.program = 'PM'
+  JOIN pm.asset xs ON xs.asset = o.sell_asset
+  JOIN pm.asset xb ON xb.asset = o.buy_asset
+  LEFT JOIN pm.collateral cs ON cs.program = a.program AND cs.asset = o.sell_asset
+  LEFT JOIN pm.collateral cb ON cb.program = a.program AND cb.asset = o.buy_asset;
+COMMENT ON VIEW pm.margin_line IS
+  'every ledger line of every account as pm.margin takes it: balances, positions and (PM) open orders';
+COMMENT ON COLUMN pm.margin_line.account_id IS 'account';
+COMMENT ON COLUMN pm.margin_line.program IS 'account''s program, PM or PM_PRO';
+COMMENT ON COLUMN pm.margin_line.source IS 'balance, position or open_order';
+COMMENT ON COLUMN pm.margin_line.asset IS 'asset the line is in: the balance''s asset, the position''s settle asset, the order''s sell asset';
+COMMENT ON COLUMN pm.margin_line.symbol IS 'contract of a position line';
+COMMENT ON COLUMN pm.margin_line.equity IS 'equity in units of asset: wallet balances less loans, or unrealized PnL';
+COMMENT ON COLUMN pm.margin_line.maint_margin IS 'maintenance margin in units of asset';
+COMMENT ON COLUMN pm.margin_line.initial_margin IS 'initial margin in units of asset';
+COMMENT ON COLUMN pm.margin_line.open_loss IS 'open-order loss in USD';
+COMMENT ON COLUMN pm.margin_line.index_price IS 'index price of asset in USD';
+COMMENT ON COLUMN pm.margin_line.collateral IS 'collateral schedule of asset in the account''s program; NULL if not collateral';
+
+CREATE VIEW pm.position_risk AS
+SELECT p.account_id, p.symbol, s.market, p.side, p.qty, p.entry_price, s.mark_price, p.leverage,
+       s.settle_asset,
+       CASE s.market
+         WHEN 'UM' THEN pg_catalog.abs(p.qty) * s.mark_price
+         ELSE pm.cm_notional(p.qty, s.contract_size, s.mark_price)
+       END AS notional,
+       CASE s.market
+         WHEN 'UM' THEN pm.um_unrealized_pnl(p.qty, p.entry_price, s.mark_price)
+         ELSE pm.cm_unrealized_pnl(p.qty, s.contract_size, p.entry_price, s.mark_price)
+       END AS unrealized_pnl,
+       CASE s.market
+         WHEN 'UM' THEN pm.um_maint_margin(p.qty, s.mark_price, s.brackets)
+         ELSE pm.cm_maint_margin(p.qty, s.contract_size, s.mark_price, s.brackets)
+       END AS maint_margin,
+       b.bracket,
+       (pm.rates(s.brackets))[b.bracket] AS bracket_rate,
+       CASE s.market
+         WHEN 'UM' THEN pm.um_initial_margin(p.qty, s.mark_price, p.leverage)
+         ELSE pm.cm_initial_margin(p.qty, s.contract_size, s.mark_price, p.leverage)
+       END AS initial_margin
+  FROM pm.position p
+  JOIN pm.symbol s ON s.symbol = p.symbol
+ CROSS JOIN LATERAL (
+       SELECT CASE s.market
+                WHEN 'UM' THEN pm.tier_of(pg_catalog.abs(p.qty) * s.mark_price, s.brackets)
+                ELSE pm.cm_bracket(p.qty, s.contract_size, s.mark_price, s.brackets)
+              END AS bracket) b;
+COMMENT ON VIEW pm.position_risk IS
+  'per position: notional, unrealized PnL, maintenance margin with the bracket it fell in, and initial margin, all in the settle asset (exact)';
+COMMENT ON COLUMN pm.position_risk.account_id IS 'account';
+COMMENT ON COLUMN pm.position_risk.symbol IS 'contract';
+COMMENT ON COLUMN pm.position_risk.market IS 'UM or CM';
+COMMENT ON COLUMN pm.position_risk.side IS 'BOTH, LONG or SHORT';
+COMMENT ON COLUMN pm.position_risk.qty IS 'signed size: base units (UM) or contracts (CM)';
+COMMENT ON COLUMN pm.position_risk.entry_price IS 'average entry price';
+COMMENT ON COLUMN pm.position_risk.mark_price IS 'mark price';
+COMMENT ON COLUMN pm.position_risk.leverage IS 'position leverage';
+COMMENT ON COLUMN pm.position_risk.settle_asset IS 'asset of notional, PnL and margins';
+COMMENT ON COLUMN pm.position_risk.notional IS 'position notional in the settle asset: |qty| x mark (UM), |contracts| x size / mark (CM)';
+COMMENT ON COLUMN pm.position_risk.unrealized_pnl IS 'unrealized PnL in the settle asset';
+COMMENT ON COLUMN pm.position_risk.maint_margin IS 'maintenance margin in the settle asset';
+COMMENT ON COLUMN pm.position_risk.bracket IS 'maintenance-margin bracket (from 1) the notional fell in';
+COMMENT ON COLUMN pm.position_risk.bracket_rate IS 'maintenance margin rate of that bracket (marginal)';
+COMMENT ON COLUMN pm.position_risk.initial_margin IS 'initial margin in the settle asset: notional / leverage';
+
+-- pm.account_risk in two account ranges, so a parallel plan divides the
+-- work.
+--
+-- One GroupAggregate over a Merge Append of the four ledger tables' primary
+-- keys reads each account's rows together.  PostgreSQL has no ordered
+-- partial append, so a parallel plan of it could only deal each table's
+-- blocks to the workers: an account's balances and positions would land in
+-- different workers, and the leader alone would combine and finalize the
+-- partial states.  The view is therefore a UNION ALL of two such
+-- GroupAggregates, one for the accounts below pm.account_risk_split() and
+-- one for the rest.  The planner runs them as a Parallel Append of
+-- non-partial children: each range goes whole to one process.  Measured on
+-- 200,000 accounts (two cores), a whole-book query takes ~0.58x the serial
+-- time with two workers allowed.
+--
+-- The ranges are complementary whatever the split is; the split only
+-- balances them.  It is the middle of pm.account's smallest and largest id
+-- under the query's snapshot, folded into a constant when the query is
+-- planned (a planner support function), so every process of one query
+-- uses the same value and a query for one account excludes the other
+-- range at plan time.  See src/risk_split.c.
+--
+-- The price is in single-account reads through the view: the planner plans
+-- both ranges (one of them empty).  pm.account_risk_of(account_id) reads one
+-- account with a plan the session keeps.
+CREATE FUNCTION pm.account_risk_split_support(pg_catalog.internal) RETURNS pg_catalog.internal
+  AS 'MODULE_PATHNAME', 'pm_account_risk_split_support' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.account_risk_split() RETURNS pg_catalog.int8
+  AS 'MODULE_PATHNAME', 'pm_account_risk_split' LANGUAGE C STABLE PARALLEL SAFE
+  SUPPORT pm.account_risk_split_support;
+COMMENT ON FUNCTION pm.account_risk_split() IS
+  'the account id at which pm.account_risk''s two ranges meet: the middle of pm.account''s smallest and largest account_id under the query''s snapshot, folded into a constant when a query is planned; the smallest int8 (all accounts in the upper range) when the caller may not read account_id or the transaction is serializable';
+
+-- No second range where no parallel plan can run.  A query that cannot run
+-- in parallel -- workers off, a cursor, an INSERT ... SELECT -- would pay
+-- for two ranges and gain nothing: two GroupAggregates, two JIT compiles,
+-- and a key test on every index tuple (~3% of the whole-book time at
+-- 200,000 accounts).  So each range's qual is pm.account_risk_range(
+-- account_id, upper): its planner support function turns it into
+-- account_id < split or account_id >= split when the query may run in
+-- parallel, and into false (lower) and true (upper) when it may not; the
+-- lower range is then an empty Result (One-Time Filter: false).  See
+-- src/risk_split.c.
+CREATE FUNCTION pm.account_risk_range_support(pg_catalog.internal) RETURNS pg_catalog.internal
+  AS 'MODULE_PATHNAME', 'pm_account_risk_range_support' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pm.account_risk_range(account_id pg_catalog.int8, upper pg_catalog.bool)
+  RETURNS pg_catalog.bool
+  AS 'MODULE_PATHNAME', 'pm_account_risk_range' LANGUAGE C STABLE STRICT PARALLEL SAFE
+  SUPPORT pm.account_risk_range_support;
+COMMENT ON FUNCTION pm.account_risk_range(account_id bigint, upper boolean) IS
+  'whether account_id is in pm.account_risk''s upper range (from pm.account_risk_split() on) or, upper false, in the lower; when a query is planned, the comparison with the split as a constant, or false and true (one range of every account) when the query cannot run in parallel';
+
+CREATE VIEW pm.account_risk AS
+SELECT l.account_id,
+       pm.ledger_risk_program(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS program,
+       pm.ledger_risk_uni_mmr(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS uni_mmr,
+       pm.ledger_risk_account_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_equity,
+       pm.ledger_risk_actual_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS actual_equity,
+       pm.ledger_risk_account_initial_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_initial_margin,
+       pm.ledger_risk_account_maint_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_maint_margin,
+       pm.ledger_risk_account_status(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_status,
+       pm.ledger_risk_virtual_max_withdraw_amount(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS virtual_max_withdraw_amount,
+       pm.ledger_risk_total_available_balance(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_available_balance,
+       pm.ledger_risk_total_margin_open_loss(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_margin_open_loss,
+       pm.ledger_risk_error(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS error
+  FROM pm.ledger_row l
+ WHERE pm.account_risk_range(l.account_id, false)
+ GROUP BY l.account_id
+UNION ALL
+SELECT l.account_id,
+       pm.ledger_risk_program(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS program,
+       pm.ledger_risk_uni_mmr(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS uni_mmr,
+       pm.ledger_risk_account_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_equity,
+       pm.ledger_risk_actual_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS actual_equity,
+       pm.ledger_risk_account_initial_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_initial_margin,
+       pm.ledger_risk_account_maint_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_maint_margin,
+       pm.ledger_risk_account_status(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_status,
+       pm.ledger_risk_virtual_max_withdraw_amount(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS virtual_max_withdraw_amount,
+       pm.ledger_risk_total_available_balance(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_available_balance,
+       pm.ledger_risk_total_margin_open_loss(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_margin_open_loss,
+       pm.ledger_risk_error(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS error
+  FROM pm.ledger_row l
+ WHERE pm.account_risk_range(l.account_id, true)
+ GROUP BY l.account_id;
+COMMENT ON VIEW pm.account_risk IS
+  'per account, what GET /papi/v1/account answers (amounts rounded to 8 decimals, as Binance prints them; pm.account_margin.summary has them exact), in two ranges of account ids that a parallel plan runs side by side: below pm.account_risk_split() and from it on; one range when the query cannot run in parallel (pm.account_risk_range)';
+COMMENT ON COLUMN pm.account_risk.account_id IS 'account';
+COMMENT ON COLUMN pm.account_risk.program IS 'PM or PM_PRO';
+COMMENT ON COLUMN pm.account_risk.uni_mmr IS 'unified maintenance margin ratio (uniMMR); NULL without maintenance margin';
+COMMENT ON COLUMN pm.account_risk.account_equity IS 'collateral-weighted equity, USD (accountEquity)';
+COMMENT ON COLUMN pm.account_risk.actual_equity IS 'equity without haircuts, USD (actualEquity)';
+COMMENT ON COLUMN pm.account_risk.account_initial_margin IS 'initial margin, USD (accountInitialMargin)';
+COMMENT ON COLUMN pm.account_risk.account_maint_margin IS 'maintenance margin, USD (accountMaintMargin)';
+COMMENT ON COLUMN pm.account_risk.account_status IS 'NORMAL, MARGIN_CALL, REDUCE_ONLY, ACTIVE_LIQUIDATION or FORCE_LIQUIDATION (accountStatus)';
+COMMENT ON COLUMN pm.account_risk.virtual_max_withdraw_amount IS 'max(account equity - 1.2 x maintenance margin, 0), USD (virtualMaxWithdrawAmount)';
+COMMENT ON COLUMN pm.account_risk.total_available_balance IS 'account equity - initial margin, USD (totalAvailableBalance)';
+COMMENT ON COLUMN pm.account_risk.total_margin_open_loss IS 'open-order loss, USD (totalMarginOpenLoss); 0 for PM_PRO';
+COMMENT ON COLUMN pm.account_risk.error IS 'why the account cannot be valued (a missing price, a value out of range), or NULL; when set, every other column but account_id and program is NULL';
+
+CREATE FUNCTION pm.account_risk_of(account_id pg_catalog.int8) RETURNS SETOF pm.account_risk
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 1
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY
+  SELECT l.account_id,
+         pm.ledger_risk_program(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS program,
+         pm.ledger_risk_uni_mmr(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS uni_mmr,
+         pm.ledger_risk_account_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_equity,
+         pm.ledger_risk_actual_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS actual_equity,
+         pm.ledger_risk_account_initial_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_initial_margin,
+         pm.ledger_risk_account_maint_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_maint_margin,
+         pm.ledger_risk_account_status(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_status,
+         pm.ledger_risk_virtual_max_withdraw_amount(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS virtual_max_withdraw_amount,
+         pm.ledger_risk_total_available_balance(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_available_balance,
+         pm.ledger_risk_total_margin_open_loss(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_margin_open_loss,
+         pm.ledger_risk_error(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS error
+    FROM pm.ledger_row l
+   WHERE l.account_id OPERATOR(pg_catalog.=) account_risk_of.account_id
+   GROUP BY l.account_id;
+  -- no row: an account that does not exist, or that the caller may not see
+  IF NOT FOUND THEN
+    PERFORM pm.check_account(account_risk_of.account_id);
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION pm.account_risk_of(account_id bigint) IS
+  'one account''s row of pm.account_risk, read with a plan the session keeps: for reading single accounts often';
+
+-- The summary of an account that cannot be valued is NULL; error says why
+-- (read again for that account only).
+CREATE VIEW pm.account_margin AS
+SELECT l.account_id,
+       min(l.key) FILTER (WHERE l.kind = 'a') AS program,
+       pm.account_ledger(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS summary,
+       CASE WHEN pm.account_ledger(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) IS NULL
+            THEN (SELECT pm.ledger_risk_error(e.kind, e.key, e.key2, e.a, e.b, e.c, e.d, e.e, e.f, e.n)
+                    FROM pm.ledger_row e WHERE e.account_id = l.account_id)
+       END AS error
+  FROM pm.ledger_row l
+ GROUP BY l.account_id;
+COMMENT ON VIEW pm.account_margin IS
+  'each account''s exact risk summary, from its rows in one pass (pm.account_ledger; equal to pm.margin over pm.margin_line); read it with pm.uni_mmr(summary), pm.assets(summary), ...';
+COMMENT ON COLUMN pm.account_margin.account_id IS 'account';
+COMMENT ON COLUMN pm.account_margin.program IS 'PM or PM_PRO';
+COMMENT ON COLUMN pm.account_margin.summary IS 'exact risk summary (pm.margin_summary)';
+COMMENT ON COLUMN pm.account_margin.error IS 'why the account cannot be valued, or NULL; when set, summary is NULL';
+
+-- An account that cannot be valued: one row, asset NULL, and why.
+CREATE VIEW pm.asset_equity AS
+SELECT m.account_id, a.asset, a.equity, a.index_price, a.value_usd, a.collateral_value_usd,
+       a.maint_margin, a.maint_margin_usd, a.initial_margin_usd, a.open_loss_usd, m.error
+  FROM pm.account_margin m
+  LEFT JOIN LATERAL pm.assets(m.summary)
+         AS a(asset, equity, index_price, value_usd, collateral_value_usd, maint_margin,
+              maint_margin_usd, initial_margin_usd, open_loss_usd) ON true;
+COMMENT ON VIEW pm.asset_equity IS
+  'per account and asset, how the account''s totals arise: equity netted across wallets, its USD value, collateral value and margins (exact)';
+COMMENT ON COLUMN pm.asset_equity.account_id IS 'account';
+COMMENT ON COLUMN pm.asset_equity.asset IS 'asset';
+COMMENT ON COLUMN pm.asset_equity.equity IS 'equity in units of asset, netted across cross margin, USD-M and COIN-M wallets and PnL';
+COMMENT ON COLUMN pm.asset_equity.index_price IS 'index price, USD';
+COMMENT ON COLUMN pm.asset_equity.value_usd IS 'equity x index price, USD';
+COMMENT ON COLUMN pm.asset_equity.collateral_value_usd IS 'what the value counts for as collateral, USD (a debt in full)';
+COMMENT ON COLUMN pm.asset_equity.maint_margin IS 'maintenance margin in units of asset';
+COMMENT ON COLUMN pm.asset_equity.maint_margin_usd IS 'maintenance margin, USD';
+COMMENT ON COLUMN pm.asset_equity.initial_margin_usd IS 'initial margin, USD';
+COMMENT ON COLUMN pm.asset_equity.open_loss_usd IS 'open-order loss of orders selling this asset, USD';
+COMMENT ON COLUMN pm.asset_equity.error IS 'why the account cannot be valued, or NULL; an account that cannot be valued has one row, its asset NULL';
+
+
+------------------------------------------------------------------------------
+-- Stress scenarios
+------------------------------------------------------------------------------
+
+CREATE TABLE pm.scenario (
+  scenario pg_catalog.text NOT NULL
+    CONSTRAINT scenario_name_1_to_255_bytes CHECK (pg_catalog.octet_length(scenario) BETWEEN 1 AND 255),
+  asset pg_catalog.text NOT NULL
+    CONSTRAINT scenario_asset_1_to_255_bytes CHECK (pg_catalog.octet_length(asset) BETWEEN 1 AND 255),
+  price_shock pg_catalog.numeric NOT NULL
+    CONSTRAINT scenario_price_shock_above_minus_1 CHECK (pm.finite(price_shock) AND price_shock > -1),
+  collateral pm.tiers
+    CONSTRAINT scenario_collateral_rates_at_most_1 CHECK (pm.collateral_value(0, collateral) = 0),
+  builtin pg_catalog.bool NOT NULL DEFAULT false,
+  PRIMARY KEY (scenario, asset),
+  CONSTRAINT scenario_price_shock_in_range CHECK (pm.in_range(price_shock))
+);
+COMMENT ON TABLE pm.scenario IS
+  'stress scenarios: each row moves one asset''s index price and the marks of symbols based on it by price_shock (relative: -0.2 is a 20% fall), optionally with another collateral schedule; asset * moves every asset the scenario does not list';
+COMMENT ON COLUMN pm.scenario.scenario IS 'scenario name';
+COMMENT ON COLUMN pm.scenario.asset IS 'asset moved, or * for every asset the scenario does not list';
+COMMENT ON COLUMN pm.scenario.price_shock IS 'relative move of the index price and of the marks based on the asset, above -1';
+COMMENT ON COLUMN pm.scenario.collateral IS 'collateral schedule replacing the asset''s in the scenario; NULL keeps it';
+COMMENT ON COLUMN pm.scenario.builtin IS 'shipped with the extension: readable by all, changed only by its owner (pg_dump keeps the owner''s edits)';
+ALTER TABLE pm.scenario ENABLE ROW LEVEL SECURITY;
+
+-- Built in: +-5/10/20/30/50% on each major asset; all crypto down 30% with
+-- stablecoins flat; a USDT de-peg.
+INSERT INTO pm.scenario (scenario, asset, price_shock, builtin)
+SELECT a.asset || ' ' || CASE WHEN s.shock > 0 THEN '+' ELSE '' END
+       || (s.shock * 100)::pg_catalog.int4 || '%', a.asset, s.shock, true
+  FROM (VALUES ('BTC'), ('ETH'), ('BNB'), ('SOL'), ('XRP')) a(asset),
+       (VALUES (-0.5), (-0.3), (-0.2), (-0.1), (-0.05), (0.05), (0.1), (0.2), (0.3), (0.5)) s(shock);
+
+INSERT INTO pm.scenario (scenario, asset, price_shock, builtin)
+SELECT 'crypto -30%', a.asset, CASE WHEN a.asset = '*' THEN -0.3 ELSE 0 END, true
+  FROM (VALUES ('*'), ('USDT'), ('USDC'), ('FDUSD'), ('TUSD'), ('DAI'), ('USDP')) a(asset);
+
+INSERT INTO pm.scenario (scenario, asset, price_shock, builtin)
+VALUES ('USDT de-peg -10%', 'USDT', -0.1, true);
+SELECT pg_catalog.pg_extension_config_dump('pm.scenario', '');
+
+CREATE POLICY every_scenario ON pm.scenario FOR SELECT USING (true);
+
+CREATE POLICY writer_own_scenarios ON pm.scenario TO pm_writer
+  USING (NOT builtin) WITH CHECK (NOT builtin);
+
+-- The same for the summary of an account under moved prices: its account
+-- row is there, or the account is not (checked only then, in the HAVING).
+CREATE FUNCTION pm.summary_under(account_id pg_catalog.int8, assets pg_catalog.text[],
+                                            shocks pg_catalog.numeric[], schedules pg_catalog.text[],
+                                            OUT program pg_catalog.text, OUT summary pm.margin_summary)
+  RETURNS SETOF record
+  LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
+AS $$
+  SELECT pg_catalog.min(r.key) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'a'),
+         pm.account_ledger(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n
+                           ORDER BY r.kind OPERATOR(pg_catalog.<>) 's')
+    FROM (SELECT l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
+            FROM pm.ledger_row l WHERE l.account_id OPERATOR(pg_catalog.=) $1
+          UNION ALL
+          SELECT 's', m.asset, m.schedule, m.shock, NULL, NULL, NULL, NULL, NULL, NULL
+            FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4))
+                 AS m(asset, shock, schedule)
+           WHERE EXISTS (SELECT FROM pm.account a WHERE a.account_id OPERATOR(pg_catalog.=) $1)) r
+  HAVING pg_catalog.count(*) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'a') OPERATOR(pg_catalog.>) 0
+      OR pm.check_account($1) IS NULL
+$$;
+COMMENT ON FUNCTION pm.summary_under(account_id bigint, assets text[], shocks numeric[], schedules text[], OUT program text, OUT summary pm.margin_summary) IS
+  'an account''s program and summary with the given assets moved by the given relative price shocks (and collateral schedules replaced where given); SQLSTATE 42704 for an account that does not exist';
+
+-- pm.account_risk's row of an account under a scenario, from the same
+-- aggregates as the view (scenario rows first), its error included.
+CREATE FUNCTION pm.stress(account_id pg_catalog.int8, scenario pg_catalog.text)
+  RETURNS pm.account_risk
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  result pm.account_risk;
+BEGIN
+  IF NOT EXISTS (SELECT FROM pm.scenario s WHERE s.scenario = stress.scenario) THEN
+    RAISE EXCEPTION 'scenario "%" does not exist', pm.excerpt(stress.scenario)
+      USING ERRCODE = 'undefined_object', HINT = 'The scenarios are the rows of pm.scenario.';
+  END IF;
+  SELECT stress.account_id,
+         pm.ledger_risk_program(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_uni_mmr(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_account_equity(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_actual_equity(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_account_initial_margin(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_account_maint_margin(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_account_status(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_virtual_max_withdraw_amount(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_total_available_balance(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_total_margin_open_loss(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
+         pm.ledger_risk_error(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's')
+    INTO result
+    FROM (SELECT l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
+            FROM pm.ledger_row l WHERE l.account_id = stress.account_id
+          UNION ALL
+          SELECT 's', s.asset, s.collateral::text, s.price_shock, NULL, NULL, NULL, NULL, NULL, NULL
+            FROM pm.scenario s WHERE s.scenario = stress.scenario) r;
+  -- no account row: an account that does not exist, or that the caller may not see
+  IF result.program IS NULL THEN
+    PERFORM pm.check_account(stress.account_id);
+  END IF;
+  RETURN result;
+END
+$$;
+COMMENT ON FUNCTION pm.stress(account_id bigint, scenario text) IS
+  'the account''s pm.account_risk row under a scenario of pm.scenario: prices moved, PnL, brackets and tiers re-evaluated';
+
+-- Every account under every scenario; an account that cannot be valued
+-- under a scenario has NULL fields and error says why (read again for it
+-- only).
+CREATE VIEW pm.stress_result AS
+SELECT q.account_id, q.scenario, q.program, r.uni_mmr, r.account_equity, r.actual_equity,
+       r.account_initial_margin, r.account_maint_margin, r.account_status,
+       r.virtual_max_withdraw_amount, r.total_available_balance, r.total_margin_open_loss,
+       CASE WHEN q.summary IS NULL THEN (pm.stress(q.account_id, q.scenario)).error END AS error
+  FROM (SELECT x.account_id, x.scenario,
+               min(x.key) FILTER (WHERE x.kind = 'a') AS program,
+               pm.account_ledger(x.kind, x.key, x.key2, x.a, x.b, x.c, x.d, x.e, x.f, x.n
+                                 ORDER BY x.kind <> 's') AS summary
+          FROM (SELECT l.account_id, n.scenario, l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
+                  FROM pm.ledger_row l
+                 CROSS JOIN (SELECT DISTINCT s.scenario FROM pm.scenario s) n
+                UNION ALL
+                SELECT a.account_id, s.scenario, 's', s.asset, s.collateral::pg_catalog.text,
+                       s.price_shock, NULL, NULL, NULL, NULL, NULL, NULL
+                  FROM pm.account a CROSS JOIN pm.scenario s) x
+         GROUP BY x.account_id, x.scenario) q
+ CROSS JOIN LATERAL pm.risk_of(q.program, q.summary) r;
+COMMENT ON VIEW pm.stress_result IS
+  'pm.account_risk of every account under every scenario of pm.scenario';
+COMMENT ON COLUMN pm.stress_result.account_id IS 'account';
+COMMENT ON COLUMN pm.stress_result.scenario IS 'scenario of pm.scenario';
+COMMENT ON COLUMN pm.stress_result.program IS 'PM or PM_PRO';
+COMMENT ON COLUMN pm.stress_result.uni_mmr IS 'uniMMR under the scenario';
+COMMENT ON COLUMN pm.stress_result.account_equity IS 'collateral-weighted equity under the scenario, USD';
+COMMENT ON COLUMN pm.stress_result.actual_equity IS 'equity without haircuts under the scenario, USD';
+COMMENT ON COLUMN pm.stress_result.account_initial_margin IS 'initial margin under the scenario, USD';
+COMMENT ON COLUMN pm.stress_result.account_maint_margin IS 'maintenance margin under the scenario, USD';
+COMMENT ON COLUMN pm.stress_result.account_status IS 'status under the scenario';
+COMMENT ON COLUMN pm.stress_result.virtual_max_withdraw_amount IS 'virtualMaxWithdrawAmount under the scenario, USD';
+COMMENT ON COLUMN pm.stress_result.total_available_balance IS 'totalAvailableBalance under the scenario, USD';
+COMMENT ON COLUMN pm.stress_result.total_margin_open_loss IS 'open-order loss under the scenario (PM), USD';
+COMMENT ON COLUMN pm.stress_result.error IS 'why the account cannot be valued under the scenario, or NULL; when set, the other fields are NULL';
+
+
+------------------------------------------------------------------------------
+-- Account state and risk events
+------------------------------------------------------------------------------
+
+CREATE TABLE pm.account_state (
+  account_id pg_catalog.int8 PRIMARY KEY
+    CONSTRAINT account_state_account_known REFERENCES pm.account (account_id) ON DELETE CASCADE,
+  program pg_catalog.text NOT NULL,
+  uni_mmr pg_catalog.numeric,
+  account_equity pg_catalog.numeric NOT NULL,
+  adjusted_equity pg_catalog.numeric NOT NULL,
+  maint_margin pg_catalog.numeric NOT NULL,
+  status pg_catalog.text NOT NULL,
+  status_since pg_catalog.timestamptz NOT NULL,
+  updated_at pg_catalog.timestamptz NOT NULL,
+  error pg_catalog.text,
+  ledger_totals pg_catalog.bytea,
+  committed_status pg_catalog.text
+) WITH (fillfactor = 70);
+COMMENT ON TABLE pm.account_state IS
+  'every account''s current risk, kept by triggers on the tables that move it (exact values)';
+COMMENT ON COLUMN pm.account_state.account_id IS 'account';
+COMMENT ON COLUMN pm.account_state.program IS 'PM or PM_PRO';
+COMMENT ON COLUMN pm.account_state.uni_mmr IS 'uniMMR, exact to at least 20 significant digits; NULL without maintenance margin';
+COMMENT ON COLUMN pm.account_state.account_equity IS 'collateral-weighted equity, USD';
+COMMENT ON COLUMN pm.account_state.adjusted_equity IS 'account equity less open-order loss, USD';
+COMMENT ON COLUMN pm.account_state.maint_margin IS 'maintenance margin, USD';
+COMMENT ON COLUMN pm.account_state.status IS 'status, with the ladder''s hysteresis from committed_status; inside a writing transaction, as of its last statement';
+COMMENT ON COLUMN pm.account_state.status_since IS 'when the account entered its committed status (the time of that transaction)';
+COMMENT ON COLUMN pm.account_state.updated_at IS 'when these values last changed';
+COMMENT ON COLUMN pm.account_state.error IS 'why the account could not be valued at its last change (a missing price, say); its other values are the last good ones';
+COMMENT ON COLUMN pm.account_state.ledger_totals IS 'what the values are derived from (pm.ledger_totals): a tick revalues the account from it at the new marks';
+COMMENT ON COLUMN pm.account_state.committed_status IS 'status at the last commit, the event log''s last word on the account (NULL before its first); status differs from it only inside a transaction that changed it; hysteresis starts from it';
+ALTER TABLE pm.account_state ENABLE ROW LEVEL SECURITY;
+
+CREATE INDEX account_state_error_idx ON pm.account_state (account_id) WHERE error IS NOT NULL;
+
+CREATE POLICY account_access ON pm.account_state FOR SELECT USING (pm.account_visible(account_id));
+
+CREATE TABLE pm.risk_event (
+  event_id pg_catalog.int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  account_id pg_catalog.int8 NOT NULL,
+  old_status pg_catalog.text,
+  new_status pg_catalog.text NOT NULL,
+  uni_mmr pg_catalog.numeric,
+  adjusted_equity pg_catalog.numeric NOT NULL,
+  maint_margin pg_catalog.numeric NOT NULL,
+  at pg_catalog.timestamptz NOT NULL,
+  program pg_catalog.text,
+  xact_id pg_catalog.xid8
+);
+COMMENT ON TABLE pm.risk_event IS
+  'one row per account whose status a committed transaction changed, from its status before to its status at commit; event ids increase in commit order; channel pm_risk announces each such transaction';
+COMMENT ON COLUMN pm.risk_event.event_id IS 'event, increasing in commit order';
+COMMENT ON COLUMN pm.risk_event.account_id IS 'account';
+COMMENT ON COLUMN pm.risk_event.old_status IS 'status before the transaction; NULL when the account was first seen (only risky first statuses are events)';
+COMMENT ON COLUMN pm.risk_event.new_status IS 'status at commit';
+COMMENT ON COLUMN pm.risk_event.uni_mmr IS 'uniMMR at commit';
+COMMENT ON COLUMN pm.risk_event.adjusted_equity IS 'adjusted equity at commit, USD';
+COMMENT ON COLUMN pm.risk_event.maint_margin IS 'maintenance margin at commit, USD';
+COMMENT ON COLUMN pm.risk_event.at IS 'time of the committing transaction (its now())';
+COMMENT ON COLUMN pm.risk_event.program IS 'the account''s program (PM or PM_PRO) then';
+COMMENT ON COLUMN pm.risk_event.xact_id IS 'the committing transaction (pg_current_xact_id()), as channel pm_risk names it; NULL before 0.16.0';
+ALTER TABLE pm.risk_event ENABLE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('pm.account_state', '');
+SELECT pg_catalog.pg_extension_config_dump('pm.risk_event', '');
+SELECT pg_catalog.pg_extension_config_dump('pm.risk_event_event_id_seq', '');
+
+CREATE INDEX risk_event_account_idx ON pm.risk_event (account_id, event_id);
+
+CREATE INDEX risk_event_xact_idx ON pm.risk_event (xact_id);
+
+CREATE POLICY account_access ON pm.risk_event FOR SELECT USING (pm.account_visible(account_id));
+
+-- Bringing accounts up to date: from scratch, by revaluation, by status
+
+-- Statement by statement the state moves, with hysteresis from the
+-- committed status; the events wait for the commit.
+CREATE FUNCTION pm.recompute_batch(ids pg_catalog.int8[]) RETURNS pg_catalog.int4
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_generic_plan
+  SET jit = off
+AS $$
+DECLARE
+  changed int4;
+BEGIN
+  IF cardinality(ids) > 64 THEN
+    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
+    PERFORM set_config('enable_nestloop', 'off', true);
+  END IF;
+  WITH fresh AS (
+    SELECT l.account_id, min(l.key) FILTER (WHERE l.kind = 'a') AS program,
+           pm.ledger_totals(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS totals
+      FROM pm.ledger_row l
+     WHERE l.account_id = ANY (ids)
+     GROUP BY l.account_id
+  ), calc AS MATERIALIZED (
+    -- changed: a value, its display scale (0.00 is not written as 0.000),
+    -- the status, the program or the error
+    SELECT n.*,
+           (n.old_program, n.old_uni_mmr, n.old_account_equity, n.old_adjusted_equity, n.old_maint_margin,
+            n.old_raw_status, n.old_error, scale(n.old_uni_mmr), scale(n.old_account_equity),
+            scale(n.old_adjusted_equity), scale(n.old_maint_margin))
+           IS DISTINCT FROM
+           (n.program, n.uni_mmr, n.account_equity, n.adjusted_equity, n.maint_margin,
+            n.status, NULL::text, scale(n.uni_mmr), scale(n.account_equity),
+            scale(n.adjusted_equity), scale(n.maint_margin)) AS values_changed,
+           n.old_totals IS DISTINCT FROM n.totals AS totals_changed
+      FROM (SELECT f.account_id, f.program, f.totals,
+                   (x.v).uni_mmr, (x.v).account_equity, (x.v).adjusted_equity, (x.v).maint_margin,
+                   pm.status((x.v).uni_mmr, (x.v).adjusted_equity, f.program, s.committed_status) AS status,
+                   s.status AS old_raw_status, s.program AS old_program,
+                   s.uni_mmr AS old_uni_mmr, s.account_equity AS old_account_equity,
+                   s.adjusted_equity AS old_adjusted_equity, s.maint_margin AS old_maint_margin,
+                   s.error AS old_error, s.ledger_totals AS old_totals
+              FROM fresh f
+              CROSS JOIN LATERAL (SELECT pm.ledger_totals_values(f.totals) AS v OFFSET 0) x
+              JOIN pm.account_state s ON s.account_id = f.account_id AND s.account_id = ANY (ids)
+            OFFSET 0) n
+  ), upd AS (
+    UPDATE pm.account_state s
+       SET program = c.program, uni_mmr = c.uni_mmr, account_equity = c.account_equity,
+           adjusted_equity = c.adjusted_equity, maint_margin = c.maint_margin, status = c.status,
+           updated_at = now(), error = NULL, ledger_totals = c.totals
+      FROM calc c
+     WHERE s.account_id = c.account_id AND s.account_id = ANY (ids) AND (c.values_changed OR c.totals_changed)
+    RETURNING c.values_changed AS counted
+  )
+  SELECT count(*) FILTER (WHERE u.counted) INTO changed FROM upd u;
+  RETURN changed;
+END
+$$;
+COMMENT ON FUNCTION pm.recompute_batch(ids bigint[]) IS
+  'recompute these already locked accounts; used by pm.recompute_accounts';
+REVOKE EXECUTE ON FUNCTION pm.recompute_batch(ids bigint[]) FROM PUBLIC;
+
+-- An account that cannot be valued keeps the reason; it counts as changed
+-- only when the reason is new.
+CREATE FUNCTION pm.recompute_accounts(ids pg_catalog.int8[]) RETURNS pg_catalog.int4
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+  changed int4 := 0;
+  locked int4;
+  written int4;
+  id int8;
+BEGIN
+  IF ids IS NULL OR cardinality(ids) = 0 THEN
+    RETURN 0;
+  END IF;
+  IF cardinality(ids) > 64 THEN
+    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
+  END IF;
+
+  SELECT count(*) INTO locked
+    FROM (SELECT 1 FROM pm.account_state s WHERE s.account_id = ANY (ids)
+           ORDER BY s.account_id FOR UPDATE) l;
+  IF locked < cardinality(ids) THEN
+    -- accounts seen for the first time get a row to lock; accounts deleted
+    -- in the meantime lose theirs
+    INSERT INTO pm.account_state AS s (account_id, program, uni_mmr, account_equity, adjusted_equity,
+                                       maint_margin, status, status_since, updated_at)
+    SELECT a.account_id, a.program, NULL, 0, 0, 0, '', now(), now()
+      FROM pm.account a
+     WHERE a.account_id = ANY (ids)
+    ON CONFLICT (account_id) DO NOTHING;
+    PERFORM 1 FROM pm.account_state s WHERE s.account_id = ANY (ids) ORDER BY s.account_id FOR UPDATE;
+    DELETE FROM pm.account_state s
+     WHERE s.account_id = ANY (ids) AND NOT EXISTS (SELECT 1 FROM pm.account a WHERE a.account_id = s.account_id);
+  END IF;
+
+  BEGIN
+    changed := pm.recompute_batch(ids);
+  EXCEPTION WHEN data_exception OR integrity_constraint_violation THEN
+    -- one account at a time, keeping the reason for those that fail
+    changed := 0;
+    FOREACH id IN ARRAY ids LOOP
+      BEGIN
+        changed := changed + pm.recompute_batch(ARRAY[id]);
+      EXCEPTION WHEN data_exception OR integrity_constraint_violation THEN
+        UPDATE pm.account_state s SET error = SQLERRM, updated_at = now()
+         WHERE s.account_id = id AND s.error IS DISTINCT FROM SQLERRM;
+        GET DIAGNOSTICS written = ROW_COUNT;
+        changed := changed + written;
+      END;
+    END LOOP;
+  END;
+  RETURN changed;
+END
+$$;
+COMMENT ON FUNCTION pm.recompute_accounts(ids bigint[]) IS
+  'recompute these accounts'' pm.account_state, recording and announcing status changes; returns rows changed';
+REVOKE EXECUTE ON FUNCTION pm.recompute_accounts(ids bigint[]) FROM PUBLIC;
+
+CREATE FUNCTION pm.revalue_batch(ids pg_catalog.int8[], moved_assets pg_catalog.text[],
+                                            OUT changed pg_catalog.int4, OUT rest pg_catalog.int8[])
+  RETURNS record
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_generic_plan
+  SET jit = off
+AS $$
+DECLARE
+  done int8[];
+BEGIN
+  -- a generic plan: the ids go to the primary key's index scan, which
+  -- returns them in order to be locked, and each row is written through
+  -- its tid
+  WITH judged AS (
+    SELECT c.*, c.old_values IS DISTINCT FROM
+                ROW(c.uni_mmr, c.account_equity, c.adjusted_equity, c.maint_margin, scale(c.uni_mmr),
+                    scale(c.account_equity), scale(c.adjusted_equity), scale(c.maint_margin))
+                OR c.status IS DISTINCT FROM c.old_status AS is_changed
+      FROM (SELECT r.tid, r.account_id, r.old_status,
+                   (x.v).uni_mmr, (x.v).account_equity, (x.v).adjusted_equity, (x.v).maint_margin,
+                   pm.status((x.v).uni_mmr, (x.v).adjusted_equity, r.program, r.committed_status) AS status,
+                   r.old_values
+              FROM (SELECT s.ctid AS tid, s.account_id, s.program, s.ledger_totals, s.error,
+                           s.committed_status, NULLIF(s.status, '') AS old_status,
+                           (s.uni_mmr, s.account_equity, s.adjusted_equity, s.maint_margin,
+                            scale(s.uni_mmr), scale(s.account_equity), scale(s.adjusted_equity),
+                            scale(s.maint_margin)) AS old_values
+                      FROM pm.account_state s
+                     WHERE s.account_id = ANY (ids)
+                     ORDER BY s.account_id
+                    OFFSET 0
+                       FOR UPDATE) r
+              CROSS JOIN LATERAL (SELECT pm.ledger_totals_values(r.ledger_totals) AS v OFFSET 0) x
+             WHERE r.ledger_totals IS NOT NULL AND r.error IS NULL
+               -- a PM account's open orders lose value at their assets' prices
+               -- and schedules, which the totals hold as they were
+               AND NOT (moved_assets IS NOT NULL AND r.program = 'PM'
+                        AND EXISTS (SELECT FROM pm.open_order o
+                                     WHERE o.account_id = r.account_id
+                                       AND (o.sell_asset = ANY (moved_assets)
+                                            OR o.buy_asset = ANY (moved_assets))))
+            OFFSET 0) c
+    OFFSET 0
+  ), upd AS (
+    UPDATE pm.account_state s
+       SET uni_mmr = j.uni_mmr, account_equity = j.account_equity, adjusted_equity = j.adjusted_equity,
+           maint_margin = j.maint_margin, status = j.status,
+           updated_at = CASE WHEN j.is_changed THEN now() ELSE s.updated_at END
+      FROM judged j
+     WHERE s.ctid = j.tid
+    RETURNING j.account_id, j.is_changed
+  )
+  SELECT count(*) FILTER (WHERE u.is_changed), array_agg(u.account_id) INTO changed, done FROM upd u;
+  IF coalesce(cardinality(done), 0) < cardinality(ids) THEN
+    rest := ARRAY(SELECT i.id FROM pg_catalog.unnest(ids) AS i(id)
+                  EXCEPT SELECT d.id FROM pg_catalog.unnest(done) AS d(id)
+                  ORDER BY 1);
+  ELSE
+    rest := '{}';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION pm.revalue_batch(ids bigint[], moved_assets text[], OUT changed integer, OUT rest bigint[]) IS
+  'lock these accounts'' state rows and revalue them from their ledger totals at the current reference data; returns rows changed and the accounts it could not revalue (no totals, an error, no state row, open orders in moved_assets)';
+REVOKE EXECUTE ON FUNCTION pm.revalue_batch(ids bigint[], moved_assets text[], OUT changed integer, OUT rest bigint[]) FROM PUBLIC;
+
+-- Revalue these accounts after a change of reference data: a symbol's mark,
+-- brackets or terms (moved_assets NULL), or the index prices or collateral
+-- schedules of moved_assets.  Those that cannot be revalued so are
+-- recomputed from scratch.  Returns the number of rows changed.
+CREATE FUNCTION pm.revalue_accounts(ids pg_catalog.int8[], moved_assets pg_catalog.text[] DEFAULT NULL)
+  RETURNS pg_catalog.int4
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  changed int4;
+  rest int8[];
+BEGIN
+  IF ids IS NULL OR cardinality(ids) = 0 THEN
+    RETURN 0;
+  END IF;
+  BEGIN
+    SELECT r.changed, r.rest INTO changed, rest FROM pm.revalue_batch(ids, moved_assets) r;
+  EXCEPTION WHEN data_exception OR integrity_constraint_violation THEN
+    -- from scratch, account by account, keeping the reason for those that fail
+    RETURN pm.recompute_accounts(ids);
+  END;
+  -- no totals yet, an error or no state row: from scratch (the rows are locked)
+  RETURN changed + pm.recompute_accounts(rest);
+END
+$$;
+COMMENT ON FUNCTION pm.revalue_accounts(ids bigint[], moved_assets text[]) IS
+  'revalue these accounts'' pm.account_state from their ledger totals after a symbol, or the prices or schedules of moved_assets, changed (from scratch where totals cannot serve), recording and announcing status changes; returns rows changed';
+REVOKE EXECUTE ON FUNCTION pm.revalue_accounts(ids bigint[], moved_assets text[]) FROM PUBLIC;
+
+CREATE FUNCTION pm.restatus_accounts() RETURNS pg_catalog.int4
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  changed int4;
+BEGIN
+  PERFORM 1 FROM pm.account_state s ORDER BY s.account_id FOR UPDATE;
+  WITH calc AS (
+    SELECT s.account_id,
+           pm.status(s.uni_mmr, s.adjusted_equity, s.program, s.committed_status) AS status
+      FROM pm.account_state s
+     WHERE s.status <> ''
+  ), upd AS (
+    UPDATE pm.account_state s
+       SET status = c.status, updated_at = now()
+      FROM calc c
+     WHERE s.account_id = c.account_id AND s.status IS DISTINCT FROM c.status
+    RETURNING 1
+  )
+  SELECT count(*) INTO changed FROM upd;
+  RETURN changed;
+END
+$$;
+COMMENT ON FUNCTION pm.restatus_accounts() IS
+  're-grade every account''s status against the current ladder from stored values; returns rows changed';
+REVOKE EXECUTE ON FUNCTION pm.restatus_accounts() FROM PUBLIC;
+
+-- Recompute every account from scratch, in batches, and report how many
+-- rows of pm.account_state were wrong (0 when the triggers kept it right).
+CREATE FUNCTION pm.refresh_account_state() RETURNS pg_catalog.int8
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  ids int8[];
+  last_id int8 := NULL;
+  corrected int8 := 0;
+BEGIN
+  LOOP
+    ids := ARRAY(SELECT a.account_id FROM pm.account a
+                  WHERE last_id IS NULL OR a.account_id > last_id
+                  ORDER BY a.account_id LIMIT 10000);
+    EXIT WHEN cardinality(ids) = 0;
+    corrected := corrected + pm.recompute_accounts(ids);
+    last_id := ids[cardinality(ids)];
+  END LOOP;
+  RETURN corrected;
+END
+$$;
+COMMENT ON FUNCTION pm.refresh_account_state() IS
+  'recompute pm.account_state for every account from scratch; returns how many rows it corrected (0 when triggers were right)';
+REVOKE EXECUTE ON FUNCTION pm.refresh_account_state() FROM PUBLIC;
+
+-- Which writes move which accounts
+
+-- Rows with an account_id (balances, positions, orders, accounts)
+CREATE FUNCTION pm.state_after_insert() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM pm.recompute_accounts(ARRAY(SELECT DISTINCT n.account_id FROM new_rows n));
+  RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pm.state_after_insert() FROM PUBLIC;
+
+CREATE FUNCTION pm.state_after_update() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM pm.recompute_accounts(ARRAY(SELECT n.account_id FROM new_rows n
+                                      UNION SELECT o.account_id FROM old_rows o));
+  RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pm.state_after_update() FROM PUBLIC;
+
+CREATE FUNCTION pm.state_after_delete() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM pm.recompute_accounts(ARRAY(SELECT DISTINCT o.account_id FROM old_rows o));
+  RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pm.state_after_delete() FROM PUBLIC;
+
+CREATE FUNCTION pm.state_after_truncate() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM pm.refresh_account_state();
+  RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pm.state_after_truncate() FROM PUBLIC;
+
+CREATE TRIGGER state_balance_insert AFTER INSERT ON pm.balance
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_insert();
+
+CREATE TRIGGER state_balance_update AFTER UPDATE ON pm.balance
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_update();
+
+CREATE TRIGGER state_balance_delete AFTER DELETE ON pm.balance
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_delete();
+
+CREATE TRIGGER state_balance_truncate AFTER TRUNCATE ON pm.balance
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_truncate();
+
+CREATE TRIGGER state_open_order_insert AFTER INSERT ON pm.open_order
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_insert();
+
+CREATE TRIGGER state_open_order_update AFTER UPDATE ON pm.open_order
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_update();
+
+CREATE TRIGGER state_open_order_delete AFTER DELETE ON pm.open_order
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_delete();
+
+CREATE TRIGGER state_open_order_truncate AFTER TRUNCATE ON pm.open_order
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_truncate();
+
+-- Accounts: new accounts get their state; a program or leverage change
+-- recomputes; a deleted account's state goes by cascade.
+CREATE TRIGGER state_account_insert AFTER INSERT ON pm.account
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_insert();
+
+CREATE TRIGGER state_account_update AFTER UPDATE ON pm.account
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_update();
+
+-- After rows of pm.position were inserted, updated or deleted: each account
+-- touched is locked, its totals get the change and it is valued from them,
+-- one statement per account (state_trigger.c, where the statements are).
+-- What that cannot serve is recomputed from scratch by pm.recompute_accounts.
+CREATE FUNCTION pm.state_after_position_change() RETURNS trigger
+  LANGUAGE C SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+  SET plan_cache_mode = force_generic_plan
+  AS 'MODULE_PATHNAME', 'pm_state_after_position_change';
+COMMENT ON FUNCTION pm.state_after_position_change() IS
+  'statement trigger on pm.position: swaps the changed positions in the touched accounts'' ledger totals and revalues them (from scratch where the totals cannot serve), recording and announcing status changes';
+REVOKE EXECUTE ON FUNCTION pm.state_after_position_change() FROM PUBLIC;
+
+CREATE TRIGGER state_position_insert AFTER INSERT ON pm.position
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_position_change();
+
+CREATE TRIGGER state_position_update AFTER UPDATE ON pm.position
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_position_change();
+
+CREATE TRIGGER state_position_delete AFTER DELETE ON pm.position
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_position_change();
+
+CREATE TRIGGER state_position_truncate AFTER TRUNCATE ON pm.position
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_truncate();
+
+-- An index price moves the accounts that hold, owe, settle in or trade the
+-- asset: they are revalued from their totals, but for PM accounts with open
+-- orders in it (recomputed from scratch).
+CREATE FUNCTION pm.state_after_asset_update() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  moved text[] := ARRAY(SELECT n.asset FROM new_rows n JOIN old_rows o ON o.asset = n.asset
+                         -- as text: a price rewritten in another display scale changes the
+                         -- digits of the values derived from it
+                         WHERE n.index_price::text IS DISTINCT FROM o.index_price::text);
+BEGIN
+  IF cardinality(moved) > 0 THEN
+    PERFORM pm.revalue_accounts(ARRAY(
+      SELECT b.account_id FROM pm.balance b WHERE b.asset = ANY (moved)
+      UNION SELECT p.account_id FROM pm.position p JOIN pm.symbol s ON s.symbol = p.symbol
+             WHERE s.settle_asset = ANY (moved)
+      UNION SELECT o.account_id FROM pm.open_order o WHERE o.sell_asset = ANY (moved)
+      UNION SELECT o.account_id FROM pm.open_order o WHERE o.buy_asset = ANY (moved)), moved);
+  END IF;
+  RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pm.state_after_asset_update() FROM PUBLIC;
+
+CREATE TRIGGER state_asset_update AFTER UPDATE ON pm.asset
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT
+  EXECUTE FUNCTION pm.state_after_asset_update();
+
+-- A mark price or bracket change moves the accounts with positions in the
+-- symbol: they are revalued from their totals.
+CREATE FUNCTION pm.state_after_symbol_update() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  moved text[] := ARRAY(SELECT n.symbol FROM new_rows n JOIN old_rows o ON o.symbol = n.symbol
+                         -- as text: a mark rewritten in another display scale changes the
+                         -- digits of the values derived from it
+                         WHERE (n.market, n.settle_asset, n.contract_size::text, n.mark_price::text, n.brackets::text)
+                               IS DISTINCT FROM
+                               (o.market, o.settle_asset, o.contract_size::text, o.mark_price::text, o.brackets::text));
+BEGIN
+  IF cardinality(moved) > 0 THEN
+    PERFORM pm.revalue_accounts(ARRAY(SELECT DISTINCT p.account_id FROM pm.position p
+                                       WHERE p.symbol = ANY (moved)));
+  END IF;
+  RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pm.state_after_symbol_update() FROM PUBLIC;
+
+CREATE TRIGGER state_symbol_update AFTER UPDATE ON pm.symbol
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT
+  EXECUTE FUNCTION pm.state_after_symbol_update();
+
+-- A collateral schedule moves the accounts of its program that hold the
+-- asset: revalued the same way.
+CREATE FUNCTION pm.state_collateral_changed(programs pg_catalog.text[], assets pg_catalog.text[])
+  RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM pm.revalue_accounts(ARRAY(
+    SELECT a.account_id
+      FROM pm.account a
+      JOIN (SELECT b.account_id, b.asset FROM pm.balance b
+            UNION ALL SELECT p.account_id, s.settle_asset FROM pm.position p JOIN pm.symbol s ON s.symbol = p.symbol
+            UNION ALL SELECT o.account_id, o.sell_asset FROM pm.open_order o
+            UNION ALL SELECT o.account_id, o.buy_asset FROM pm.open_order o) h ON h.account_id = a.account_id
+     WHERE (a.program, h.asset) IN (SELECT * FROM unnest(programs, assets))
+     GROUP BY a.account_id), assets);
+END
+$$;
+COMMENT ON FUNCTION pm.state_collateral_changed(programs text[], assets text[]) IS
+  'recompute the accounts that hold an asset whose collateral schedule changed in their program';
+REVOKE EXECUTE ON FUNCTION pm.state_collateral_changed(programs text[], assets text[]) FROM PUBLIC;
+
+CREATE FUNCTION pm.state_after_collateral_insert() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM pm.state_collateral_changed(ARRAY(SELECT n.program FROM new_rows n ORDER BY n.program, n.asset),
+                                      ARRAY(SELECT n.asset FROM new_rows n ORDER BY n.program, n.asset));
+  RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pm.state_after_collateral_insert() FROM PUBLIC;
+
+CREATE FUNCTION pm.state_after_collateral_update() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM pm.state_collateral_changed(
+    ARRAY(SELECT x.program FROM (SELECT n.program, n.asset FROM new_rows n
+                                 UNION SELECT o.program, o.asset FROM old_rows o) x ORDER BY x.program, x.asset),
+    ARRAY(SELECT x.asset FROM (SELECT n.program, n.asset FROM new_rows n
+                               UNION SELECT o.program, o.asset FROM old_rows o) x ORDER BY x.program, x.asset));
+  RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pm.state_after_collateral_update() FROM PUBLIC;
+
+CREATE FUNCTION pm.state_after_collateral_delete() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM pm.state_collateral_changed(ARRAY(SELECT o.program FROM old_rows o ORDER BY o.program, o.asset),
+                                      ARRAY(SELECT o.asset FROM old_rows o ORDER BY o.program, o.asset));
+  RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pm.state_after_collateral_delete() FROM PUBLIC;
+
+CREATE TRIGGER state_collateral_insert AFTER INSERT ON pm.collateral
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_collateral_insert();
+
+CREATE TRIGGER state_collateral_update AFTER UPDATE ON pm.collateral
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT
+  EXECUTE FUNCTION pm.state_after_collateral_update();
+
+CREATE TRIGGER state_collateral_delete AFTER DELETE ON pm.collateral
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_collateral_delete();
+
+-- A loan MMR moves the accounts at that leverage.
+CREATE FUNCTION pm.state_after_loan_mmr_change() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM pm.recompute_accounts(ARRAY(
+    SELECT a.account_id FROM pm.account a
+     WHERE a.loan_leverage IN (SELECT n.leverage FROM new_rows n UNION SELECT o.leverage FROM old_rows o)));
+  RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pm.state_after_loan_mmr_change() FROM PUBLIC;
+
+CREATE TRIGGER state_loan_mmr_update AFTER UPDATE ON pm.loan_mmr
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT
+  EXECUTE FUNCTION pm.state_after_loan_mmr_change();
+
+-- A ladder edit re-grades statuses from stored values.
+CREATE FUNCTION pm.state_after_ladder_change() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM pm.restatus_accounts();
+  RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pm.state_after_ladder_change() FROM PUBLIC;
+
+-- named to fire after status_threshold_check (same-event triggers fire by name)
+CREATE TRIGGER status_threshold_regrade AFTER INSERT OR UPDATE ON pm.status_threshold
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_ladder_change();
+
+-- Events, recorded at commit
+
+-- At commit, for each account whose status the transaction changed: the
+-- event from the committed status to the status now, and one notification
+-- per transaction naming only the transaction.  Committing transactions
+-- record events one at a time (an advisory lock held to the end of the
+-- commit), so event ids increase in commit order and a reader that keeps
+-- the last id it read misses nothing.
+CREATE FUNCTION pm.state_at_commit() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  s pm.account_state;
+  id int8;
+  top int8;
+BEGIN
+  SELECT * INTO s FROM pm.account_state a WHERE a.account_id = NEW.account_id;
+  IF NOT FOUND OR s.status = '' OR s.status IS NOT DISTINCT FROM s.committed_status THEN
+    RETURN NULL;
+  END IF;
+  -- a first status that is NORMAL is no event
+  IF s.committed_status IS NOT NULL OR s.status <> 'NORMAL' THEN
+    -- 'pm_event' in ASCII: one committing transaction records events at a time
+    PERFORM pg_advisory_xact_lock(x'706d5f6576656e74'::int8);
+    -- never below an event there is: a restore refused for a database that
+    -- had the extension still sets the sequence to the dump's value
+    id := nextval('pm.risk_event_event_id_seq');
+    SELECT e.event_id INTO top FROM pm.risk_event e ORDER BY e.event_id DESC LIMIT 1;
+    IF id <= top THEN
+      id := setval('pm.risk_event_event_id_seq', top + 1);
+    END IF;
+    INSERT INTO pm.risk_event (event_id, account_id, program, old_status, new_status, uni_mmr,
+                               adjusted_equity, maint_margin, at, xact_id)
+    OVERRIDING SYSTEM VALUE
+    VALUES (id, s.account_id, s.program, s.committed_status, s.status, s.uni_mmr, s.adjusted_equity,
+            s.maint_margin, now(), pg_current_xact_id());
+    -- the same payload for every event of the transaction: one notification
+    PERFORM pg_notify('pm_risk', json_build_object('xact_id', pg_current_xact_id()::text,
+                                                   'at', now())::text);
+  END IF;
+  UPDATE pm.account_state a SET committed_status = s.status, status_since = now()
+   WHERE a.account_id = s.account_id;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION pm.state_at_commit() IS
+  'deferred trigger on pm.account_state: at commit, the event of an account whose status the transaction changed';
+REVOKE EXECUTE ON FUNCTION pm.state_at_commit() FROM PUBLIC;
+
+CREATE CONSTRAINT TRIGGER state_at_commit AFTER INSERT OR UPDATE ON pm.account_state
+  DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW
+  WHEN (NEW.status IS DISTINCT FROM NEW.committed_status AND NEW.status <> '')
+  EXECUTE FUNCTION pm.state_at_commit();
+
+
+------------------------------------------------------------------------------
+-- What-if, liquidation prices, withdrawals
+------------------------------------------------------------------------------
+
+CREATE FUNCTION pm.check_row(tab pg_catalog.regclass, row_value anyelement, what pg_catalog.text)
+  RETURNS pg_catalog.void
+  AS 'MODULE_PATHNAME', 'pm_check_row' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.check_row(tab regclass, row_value anyelement, what text) IS
+  'an error naming what and the constraint unless the row, of the table''s row type, satisfies the table''s NOT NULL and CHECK constraints, as an INSERT would';
+
+-- pm.account_risk's row as it would be after changes (jsonb), writing
+-- nothing.  Keys, each a list of objects:
+--   positions  {symbol, qty, entry_price (default: the mark), leverage
+--               (default 20), side (default BOTH)}: the account's position
+--               on that symbol and side becomes this one (qty 0 closes it)
+--   orders     {sell_asset, sell_qty, buy_asset, buy_qty}: a new open order
+--   transfers  {asset, amount, wallet (cross, um or cm; default cross)}:
+--               amount in (> 0) or out (< 0)
+--   loans      {asset, amount}: borrow (> 0: the asset arrives in cross
+--               margin) or repay (< 0)
+-- Every hypothetical row -- each position and order, and each balance the
+-- transfers and loans leave -- must be one its table would take
+-- (pm.check_row: its NOT NULL and CHECK constraints; its symbol or assets
+-- known; one position per symbol and side).
+CREATE FUNCTION pm.whatif(account_id pg_catalog.int8, changes pg_catalog.jsonb)
+  RETURNS pm.account_risk
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  allowed CONSTANT jsonb := '{"positions": ["symbol", "qty", "entry_price", "leverage", "side"],
+                              "orders": ["sell_asset", "sell_qty", "buy_asset", "buy_qty"],
+                              "transfers": ["asset", "amount", "wallet"],
+                              "loans": ["asset", "amount"]}';
+  required CONSTANT jsonb := '{"positions": ["symbol", "qty"],
+                               "orders": ["sell_asset", "sell_qty", "buy_asset", "buy_qty"],
+                               "transfers": ["asset", "amount"],
+                               "loans": ["asset", "amount"]}';
+  singular CONSTANT jsonb := '{"positions": "position", "orders": "order", "transfers": "transfer",
+                               "loans": "loan"}';
+  k text;
+  elem jsonb;
+  i int8;
+  f text;
+  what text;
+  mark numeric;
+  lev numeric;
+  pos pm.position;
+  ord pm.open_order;
+  bal pm.balance;
+  positions pm.position[] := '{}';
+  orders pm.open_order[] := '{}';
+  balances pm.balance[] := '{}';
+  move_asset text[] := '{}';
+  move_amount numeric[] := '{}';
+  move_wallet text[] := '{}';
+  move_what text[] := '{}';
+  result pm.account_risk;
+BEGIN
+  PERFORM pm.check_account(whatif.account_id);
+  IF jsonb_typeof(changes) IS DISTINCT FROM 'object' THEN
+    RAISE EXCEPTION 'changes must be a JSON object'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Its keys are positions, orders, transfers and loans, each a list of objects.';
+  END IF;
+  FOR k IN SELECT jsonb_object_keys(changes) LOOP
+    IF NOT allowed ? k THEN
+      RAISE EXCEPTION 'unknown key "%" in changes', pm.excerpt(k)
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Its keys are positions, orders, transfers and loans, each a list of objects.';
+    END IF;
+    IF jsonb_typeof(changes -> k) <> 'array' THEN
+      RAISE EXCEPTION '"%" of changes must be a JSON array of objects', k
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR elem, i IN SELECT e, n FROM jsonb_array_elements(changes -> k) WITH ORDINALITY AS x(e, n) LOOP
+      what := format('%s %s of changes', singular ->> k, i);
+      IF jsonb_typeof(elem) <> 'object' THEN
+        RAISE EXCEPTION '% is not a JSON object', what
+          USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', pm.excerpt(elem::text));
+      END IF;
+      FOR f IN SELECT jsonb_object_keys(elem) LOOP
+        IF NOT (allowed -> k) ? f THEN
+          RAISE EXCEPTION 'unknown field "%" in %', pm.excerpt(f), what
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = format('The fields of %s are %s.', k, allowed -> k);
+        END IF;
+      END LOOP;
+      FOR f IN SELECT jsonb_array_elements_text(required -> k) LOOP
+        IF elem -> f IS NULL OR jsonb_typeof(elem -> f) = 'null' THEN
+          RAISE EXCEPTION '% has no "%"', what, f USING ERRCODE = 'null_value_not_allowed';
+        END IF;
+      END LOOP;
+    END LOOP;
+  END LOOP;
+
+  -- positions: each a row pm.position would take
+  FOR elem, i IN SELECT e, n FROM jsonb_array_elements(coalesce(changes -> 'positions', '[]'))
+                         WITH ORDINALITY AS x(e, n) LOOP
+    what := format('position %s of changes', i);
+    pos.account_id := whatif.account_id;
+    pos.symbol := pm.json_text(elem -> 'symbol', 'symbol of ' || what);
+    SELECT s.mark_price INTO mark FROM pm.symbol s WHERE s.symbol = pos.symbol;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'symbol "%" of % is not in pm.symbol', pm.excerpt(pos.symbol), what
+        USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    pos.side := coalesce(pm.json_text(elem -> 'side', 'side of ' || what), 'BOTH');
+    pos.qty := pm.json_numeric(elem -> 'qty', 'qty of ' || what);
+    pos.entry_price := coalesce(pm.json_numeric(elem -> 'entry_price', 'entry_price of ' || what), mark);
+    lev := coalesce(pm.json_numeric(elem -> 'leverage', 'leverage of ' || what), 20);
+    IF lev <> trunc(lev) OR abs(lev) > 2147483647 THEN
+      RAISE EXCEPTION 'leverage of % is not a whole number', what
+        USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', pm.excerpt(lev::text));
+    END IF;
+    pos.leverage := lev::int4;
+    PERFORM pm.check_row('pm.position'::regclass, pos, what);
+    IF EXISTS (SELECT FROM unnest(positions) p WHERE p.symbol = pos.symbol AND p.side = pos.side) THEN
+      RAISE EXCEPTION '% is a second position on % %', what, pm.excerpt(pos.symbol), pos.side
+        USING ERRCODE = 'unique_violation',
+              DETAIL = 'An account holds one position per symbol and side (pm.position''s primary key).';
+    END IF;
+    positions := positions || pos;
+  END LOOP;
+
+  -- orders: each a row pm.open_order would take
+  FOR elem, i IN SELECT e, n FROM jsonb_array_elements(coalesce(changes -> 'orders', '[]'))
+                         WITH ORDINALITY AS x(e, n) LOOP
+    what := format('order %s of changes', i);
+    ord.account_id := whatif.account_id;
+    ord.order_id := -i;
+    ord.sell_asset := pm.json_text(elem -> 'sell_asset', 'sell_asset of ' || what);
+    ord.sell_qty := pm.json_numeric(elem -> 'sell_qty', 'sell_qty of ' || what);
+    ord.buy_asset := pm.json_text(elem -> 'buy_asset', 'buy_asset of ' || what);
+    ord.buy_qty := pm.json_numeric(elem -> 'buy_qty', 'buy_qty of ' || what);
+    FOREACH f IN ARRAY ARRAY[ord.sell_asset, ord.buy_asset] LOOP
+      IF NOT EXISTS (SELECT FROM pm.asset a WHERE a.asset = f) THEN
+        RAISE EXCEPTION 'asset "%" of % is not in pm.asset', pm.excerpt(f), what
+          USING ERRCODE = 'foreign_key_violation';
+      END IF;
+    END LOOP;
+    PERFORM pm.check_row('pm.open_order'::regclass, ord, what);
+    orders := orders || ord;
+  END LOOP;
+
+  -- transfers and loans: moves of balances, netted per asset below
+  FOR elem, i IN SELECT e, n FROM jsonb_array_elements(coalesce(changes -> 'transfers', '[]'))
+                         WITH ORDINALITY AS x(e, n) LOOP
+    what := format('transfer %s of changes', i);
+    f := coalesce(pm.json_text(elem -> 'wallet', 'wallet of ' || what), 'cross');
+    IF f NOT IN ('cross', 'um', 'cm') THEN
+      RAISE EXCEPTION 'unknown wallet "%" in %', pm.excerpt(f), what
+        USING ERRCODE = 'invalid_parameter_value', HINT = 'The wallets are cross, um and cm.';
+    END IF;
+    move_asset := move_asset || pm.json_text(elem -> 'asset', 'asset of ' || what);
+    move_amount := move_amount || pm.json_numeric(elem -> 'amount', 'amount of ' || what);
+    move_wallet := move_wallet || f;
+    move_what := move_what || what;
+  END LOOP;
+  FOR elem, i IN SELECT e, n FROM jsonb_array_elements(coalesce(changes -> 'loans', '[]'))
+                         WITH ORDINALITY AS x(e, n) LOOP
+    what := format('loan %s of changes', i);
+    move_asset := move_asset || pm.json_text(elem -> 'asset', 'asset of ' || what);
+    move_amount := move_amount || pm.json_numeric(elem -> 'amount', 'amount of ' || what);
+    move_wallet := move_wallet || 'loan'::text;
+    move_what := move_what || what;
+  END LOOP;
+  SELECT m.what, m.asset INTO what, f
+    FROM unnest(move_asset, move_what) AS m(asset, what)
+   WHERE NOT EXISTS (SELECT FROM pm.asset a WHERE a.asset = m.asset)
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'asset "%" of % is not in pm.asset', pm.excerpt(f), what
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+
+  -- the balances the moves leave, one per asset moved: each a row
+  -- pm.balance would take (a transfer out of more than is there leaves a
+  -- negative free balance, which it refuses)
+  FOR bal IN
+    SELECT whatif.account_id, x.asset, sum(x.free), sum(x.locked), sum(x.borrowed), sum(x.interest),
+           sum(x.um), sum(x.cm)
+      FROM (SELECT b.asset, b.cross_free AS free, b.cross_locked AS locked, b.cross_borrowed AS borrowed,
+                   b.cross_interest AS interest, b.um_wallet AS um, b.cm_wallet AS cm
+              FROM pm.balance b
+             WHERE b.account_id = whatif.account_id AND b.asset = ANY (move_asset)
+            UNION ALL
+            SELECT m.asset,
+                   CASE WHEN m.wallet IN ('cross', 'loan') THEN m.amount ELSE 0 END, 0,
+                   CASE WHEN m.wallet = 'loan' THEN m.amount ELSE 0 END, 0,
+                   CASE WHEN m.wallet = 'um' THEN m.amount ELSE 0 END,
+                   CASE WHEN m.wallet = 'cm' THEN m.amount ELSE 0 END
+              FROM unnest(move_asset, move_amount, move_wallet) AS m(asset, amount, wallet)) x
+     GROUP BY x.asset ORDER BY x.asset
+  LOOP
+    PERFORM pm.check_row('pm.balance'::regclass, bal,
+                         format('the %s balance after the changes', pm.excerpt(bal.asset)));
+    balances := balances || bal;
+  END LOOP;
+
+  WITH rows AS (
+    SELECT l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
+      FROM pm.ledger_row l
+     WHERE l.account_id = whatif.account_id
+       AND (l.kind IN ('a', 'o')
+            OR (l.kind = 'b' AND l.key <> ALL (move_asset))
+            OR (l.kind = 'p' AND NOT EXISTS (SELECT FROM unnest(positions) np
+                                              WHERE np.symbol = l.key AND np.side = l.key2)))
+    UNION ALL
+    SELECT 'b', b.asset, NULL, b.cross_free, b.cross_locked, b.cross_borrowed, b.cross_interest,
+           b.um_wallet, b.cm_wallet, NULL
+      FROM unnest(balances) b
+    UNION ALL
+    SELECT 'p', p.symbol, p.side, p.qty, p.entry_price, NULL, NULL, NULL, NULL, p.leverage
+      FROM unnest(positions) p WHERE p.qty <> 0
+    UNION ALL
+    SELECT 'o', o.sell_asset, o.buy_asset, o.sell_qty, o.buy_qty, NULL, NULL, NULL, NULL, NULL
+      FROM unnest(orders) o
+  )
+  -- the same fields as pm.account_risk, from the same aggregates
+  SELECT whatif.account_id,
+         pm.ledger_risk_program(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_uni_mmr(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_account_equity(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_actual_equity(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_account_initial_margin(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_account_maint_margin(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_account_status(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_virtual_max_withdraw_amount(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_total_available_balance(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_total_margin_open_loss(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_error(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n)
+    INTO result
+    FROM rows r;
+  RETURN result;
+END
+$$;
+COMMENT ON FUNCTION pm.whatif(account_id bigint, changes jsonb) IS
+  'the account''s pm.account_risk row as it would be after hypothetical positions, orders, transfers and loans (jsonb: positions, orders, transfers, loans), each held to its table''s rules; writes nothing';
+
+CREATE FUNCTION pm.position_impact(account_id pg_catalog.int8)
+  RETURNS TABLE (symbol pg_catalog.text, side pg_catalog.text, qty pg_catalog.numeric,
+                 maint_margin_usd pg_catalog.numeric, equity_usd pg_catalog.numeric,
+                 uni_mmr_without pg_catalog.numeric, uni_mmr pg_catalog.numeric)
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  WITH whole AS (
+    SELECT m.summary FROM pm.account_margin m WHERE m.account_id OPERATOR(pg_catalog.=) $1
+  ), without AS (
+    SELECT p.key AS symbol, p.key2 AS side, p.a AS qty,
+           (SELECT pm.account_ledger(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n)
+              FROM pm.ledger_row l
+             WHERE l.account_id OPERATOR(pg_catalog.=) $1
+               AND NOT (l.kind OPERATOR(pg_catalog.=) 'p' AND l.key OPERATOR(pg_catalog.=) p.key
+                        AND l.key2 OPERATOR(pg_catalog.=) p.key2)) AS summary
+      FROM pm.ledger_row p
+     WHERE p.account_id OPERATOR(pg_catalog.=) $1 AND p.kind OPERATOR(pg_catalog.=) 'p'
+  )
+  SELECT w.symbol, w.side, w.qty,
+         pg_catalog.round(pm.maint_margin(h.summary) OPERATOR(pg_catalog.-) pm.maint_margin(w.summary), 8),
+         pg_catalog.round(pm.account_equity(h.summary) OPERATOR(pg_catalog.-) pm.account_equity(w.summary), 8),
+         pg_catalog.round(pm.uni_mmr(w.summary), 8),
+         pg_catalog.round(pm.uni_mmr(h.summary), 8)
+    FROM without w CROSS JOIN whole h
+   WHERE pm.check_account($1) IS NOT NULL AND pm.check_valued($1)
+   ORDER BY 4 DESC, 1, 2
+$$;
+COMMENT ON FUNCTION pm.position_impact(account_id bigint) IS
+  'per position of the account: maintenance margin it adds and collateral-weighted equity it adds (USD), the account''s uniMMR without it and with it; largest margin first';
+
+-- What an open order gives up minus what it gets, in PM collateral value,
+-- with moved's index price multiplied by m: the open-order loss is this
+-- when positive (the kinks of pm.liquidation_price).
+CREATE FUNCTION pm.order_side_gap(sell_asset pg_catalog.text, sell_qty pg_catalog.numeric,
+                                  buy_asset pg_catalog.text, buy_qty pg_catalog.numeric,
+                                  moved pg_catalog.text, m pg_catalog.numeric)
+  RETURNS pg_catalog.numeric
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT COALESCE(pm.collateral_value(v.sell_usd, cs.schedule), 0)
+         OPERATOR(pg_catalog.-) COALESCE(pm.collateral_value(v.buy_usd, cb.schedule), 0)
+    FROM (SELECT $2 OPERATOR(pg_catalog.*) sa.index_price OPERATOR(pg_catalog.*)
+                 CASE WHEN $1 OPERATOR(pg_catalog.=) $5 THEN $6 ELSE 1 END AS sell_usd,
+                 $4 OPERATOR(pg_catalog.*) ba.index_price OPERATOR(pg_catalog.*)
+                 CASE WHEN $3 OPERATOR(pg_catalog.=) $5 THEN $6 ELSE 1 END AS buy_usd
+            FROM pm.asset sa, pm.asset ba
+           WHERE sa.asset OPERATOR(pg_catalog.=) $1 AND ba.asset OPERATOR(pg_catalog.=) $3) v
+    LEFT JOIN pm.collateral cs ON cs.program OPERATOR(pg_catalog.=) 'PM' AND cs.asset OPERATOR(pg_catalog.=) $1
+    LEFT JOIN pm.collateral cb ON cb.program OPERATOR(pg_catalog.=) 'PM' AND cb.asset OPERATOR(pg_catalog.=) $3
+$$;
+COMMENT ON FUNCTION pm.order_side_gap(sell_asset text, sell_qty numeric, buy_asset text, buy_qty numeric, moved text, m numeric) IS
+  'PM collateral value an open order gives up minus what it gets, USD, with one asset''s price multiplied by m';
+
+-- g(m) of pm.liquidation_gap and which side of the liquidation threshold the
+-- account is on there: -1 in liquidation (g < 0, or g = 0 with maintenance
+-- margin: uniMMR at the threshold), 1 outside it (g > 0, or g = 0 without
+-- maintenance margin: uniMMR NULL and adjusted equity 0, which is NORMAL)
+CREATE FUNCTION pm.liquidation_side(account_id pg_catalog.int8, asset pg_catalog.text,
+                                    m pg_catalog.numeric, threshold pg_catalog.numeric,
+                                    OUT gap pg_catalog.numeric, OUT side pg_catalog.int4)
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT g.gap,
+         CASE WHEN g.gap OPERATOR(pg_catalog.<) 0 THEN -1
+              WHEN g.gap OPERATOR(pg_catalog.>) 0 THEN 1
+              WHEN g.mm OPERATOR(pg_catalog.>) 0 THEN -1
+              ELSE 1 END
+    FROM (SELECT pm.adjusted_equity(u.summary) OPERATOR(pg_catalog.-)
+                 ($4 OPERATOR(pg_catalog.*) pm.maint_margin(u.summary)) AS gap,
+                 pm.maint_margin(u.summary) AS mm
+            FROM pm.summary_under($1, ARRAY[$2], ARRAY[$3 OPERATOR(pg_catalog.-) 1],
+                                  ARRAY[NULL::pg_catalog.text]) u) g
+$$;
+COMMENT ON FUNCTION pm.liquidation_side(account_id bigint, asset text, m numeric, threshold numeric, OUT gap numeric, OUT side integer) IS
+  'pm.liquidation_gap with asset''s prices multiplied by m, and -1 when the account is in liquidation there (gap < 0, or gap = 0 with maintenance margin), 1 when it is not';
+
+-- g(m) = adjusted equity - L * maintenance margin when asset's index and the
+-- marks based on it are multiplied by m (the account is in liquidation when
+-- uniMMR <= L, i.e. g <= 0).
+CREATE FUNCTION pm.liquidation_gap(account_id pg_catalog.int8, asset pg_catalog.text,
+                                   m pg_catalog.numeric, threshold pg_catalog.numeric)
+  RETURNS pg_catalog.numeric
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT pm.adjusted_equity(u.summary) OPERATOR(pg_catalog.-)
+         ($4 OPERATOR(pg_catalog.*) pm.maint_margin(u.summary))
+    FROM pm.summary_under($1, ARRAY[$2], ARRAY[$3 OPERATOR(pg_catalog.-) 1], ARRAY[NULL::pg_catalog.text]) u
+$$;
+COMMENT ON FUNCTION pm.liquidation_gap(account_id bigint, asset text, m numeric, threshold numeric) IS
+  'adjusted equity minus threshold times maintenance margin, USD, with asset''s prices multiplied by m';
+
+CREATE FUNCTION pm.liquidation_price(account_id pg_catalog.int8, asset pg_catalog.text,
+                                     OUT below pg_catalog.numeric, OUT above pg_catalog.numeric)
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  acct CONSTANT int8 := liquidation_price.account_id;
+  x CONSTANT text := liquidation_price.asset;
+  prog text;
+  p0 numeric;
+  thr numeric;
+  s1 pm.margin_summary;
+  s2 pm.margin_summary;
+  kinks numeric[];
+  pts numeric[];
+  m0 numeric;
+  m1 numeric;
+  g0 numeric;
+  g1 numeric;
+  root numeric;
+  dir int;
+  side0 int;
+  side1 int;
+  sidea int;
+  ma numeric;
+  mb numeric;
+  ga numeric;
+  gb numeric;
+BEGIN
+  PERFORM pm.check_account(acct);
+  SELECT a.index_price INTO p0 FROM pm.asset a WHERE a.asset = x;
+  IF p0 IS NULL THEN
+    RAISE EXCEPTION 'asset % has no index price in pm.asset', x USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  SELECT u.program, u.summary INTO prog, s1 FROM pm.summary_under(acct, '{}', '{}', '{}') u;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  IF s1 IS NULL THEN
+    PERFORM pm.check_valued(acct);
+  END IF;
+  thr := pm.liquidation_threshold(prog);
+  SELECT u.summary INTO s2 FROM pm.summary_under(acct, ARRAY[x], ARRAY[1::numeric], ARRAY[NULL::text]) u;
+
+  -- the kinks of g, as multipliers m > 0
+  SELECT array_agg(DISTINCT k.m ORDER BY k.m) INTO kinks
+    FROM (
+      -- each asset's value is linear in m: V(m) = alpha + beta m; its
+      -- collateral value bends where V crosses 0 and each tier floor
+      SELECT pm.div(fl.floor - (a1.value_usd - (a2.value_usd - a1.value_usd)), a2.value_usd - a1.value_usd) AS m
+        FROM pm.assets(s1) a1
+        JOIN pm.assets(s2) a2 ON a2.asset = a1.asset
+        LEFT JOIN pm.collateral c ON c.program = prog AND c.asset = a1.asset
+       CROSS JOIN LATERAL (SELECT 0::numeric AS floor
+                           UNION SELECT t.floor FROM pm.tiers_table(c.schedule) t) fl
+       WHERE a2.value_usd <> a1.value_usd
+      UNION ALL
+      -- each position on a symbol based on the asset bends at its brackets
+      SELECT CASE WHEN s.market = 'UM' THEN pm.div(t.floor, abs(p.qty) * s.mark_price)
+                  ELSE pm.div(abs(p.qty) * s.contract_size, s.mark_price * t.floor) END
+        FROM pm.position p
+        JOIN pm.symbol s ON s.symbol = p.symbol
+       CROSS JOIN LATERAL pm.tiers_table(s.brackets) t
+       WHERE p.account_id = acct AND s.base_asset = x AND p.qty <> 0 AND t.floor > 0
+      UNION ALL
+      -- open orders (PM) selling or buying the asset bend at their tiers
+      SELECT pm.div(t.floor, CASE WHEN o.sell_asset = x THEN o.sell_qty ELSE o.buy_qty END * p0)
+        FROM pm.open_order o
+        JOIN pm.collateral c ON c.program = 'PM' AND c.asset = x
+       CROSS JOIN LATERAL pm.tiers_table(c.schedule) t
+       WHERE prog = 'PM' AND o.account_id = acct AND x IN (o.sell_asset, o.buy_asset) AND t.floor > 0
+    ) k
+   WHERE k.m > 0;
+
+  -- open-order loss bends where an order's two sides are worth the same:
+  -- between consecutive kinks (and past the last one) each side is linear,
+  -- so each such zero is found on its piece
+  IF prog = 'PM' AND EXISTS (SELECT FROM pm.open_order o WHERE o.account_id = acct
+                                                            AND x IN (o.sell_asset, o.buy_asset)) THEN
+    pts := array_prepend(0::numeric, coalesce(kinks, '{}'));
+    pts := array_append(pts, greatest(2 * pts[array_length(pts, 1)], 1));
+    SELECT array_agg(DISTINCT z.m ORDER BY z.m) INTO kinks
+      FROM (SELECT unnest(kinks) AS m
+            UNION ALL
+            SELECT d.m0 + pm.div((d.m1 - d.m0) * d.d0, d.d0 - d.d1)
+              FROM (SELECT seg.m0, seg.m1, seg.last,
+                           pm.order_side_gap(o.sell_asset, o.sell_qty, o.buy_asset, o.buy_qty, x, seg.m0) AS d0,
+                           pm.order_side_gap(o.sell_asset, o.sell_qty, o.buy_asset, o.buy_qty, x, seg.m1) AS d1
+                      FROM pm.open_order o,
+                           LATERAL (SELECT pts[j] AS m0, pts[j + 1] AS m1,
+                                           j = array_length(pts, 1) - 1 AS last
+                                      FROM generate_series(1, array_length(pts, 1) - 1) j) seg
+                     WHERE o.account_id = acct AND x IN (o.sell_asset, o.buy_asset)) d
+             WHERE sign(d.d0) * sign(d.d1) < 0
+                OR (d.last AND d.d0 <> d.d1 AND sign(d.d0) = sign(d.d0 - d.d1))) z
+     WHERE z.m > 0;
+  END IF;
+
+  -- walk from the current price (m = 1) down, then up, to the first crossing
+  FOR dir IN SELECT unnest(ARRAY[-1, 1]) LOOP
+    IF dir < 0 THEN
+      SELECT array_agg(k ORDER BY k DESC) INTO pts FROM unnest(kinks) k WHERE k < 1;
+    ELSE
+      SELECT array_agg(k ORDER BY k) INTO pts FROM unnest(kinks) k WHERE k > 1;
+    END IF;
+    pts := array_prepend(1::numeric, coalesce(pts, '{}'));
+    -- one more point past the last kink: g is linear from there on
+    IF dir < 0 THEN
+      pts := array_append(pts, pm.div(pts[array_length(pts, 1)], 2));
+    ELSE
+      pts := array_append(pts, 2 * pts[array_length(pts, 1)]);
+    END IF;
+    -- the first change of side along the points (pm.liquidation_side: in
+    -- liquidation or not; g = 0 without maintenance margin is not).  g is
+    -- linear between two points, so the crossing is exact
+    root := NULL;
+    m0 := pts[1];
+    SELECT l.gap, l.side INTO g0, side0 FROM pm.liquidation_side(acct, x, m0, thr) l;
+    FOR i IN 2 .. array_length(pts, 1) LOOP
+      m1 := pts[i];
+      SELECT l.gap, l.side INTO g1, side1 FROM pm.liquidation_side(acct, x, m1, thr) l;
+      IF side1 <> side0 THEN
+        -- g is linear between two kinks, but a kink computed to 20 digits
+        -- can land a hair past the true one, where g has already turned
+        -- (from 0 to negative, say): the line through two points inside
+        -- the piece is the true one
+        ma := m0 + pm.div(m1 - m0, 3);
+        mb := m1 - pm.div(m1 - m0, 3);
+        SELECT l.gap, l.side INTO ga, sidea FROM pm.liquidation_side(acct, x, ma, thr) l;
+        SELECT l.gap INTO gb FROM pm.liquidation_side(acct, x, mb, thr) l;
+        IF ga = gb THEN
+          -- constant inside: the side changes at the end that differs
+          root := CASE WHEN sidea = side0 THEN m1 ELSE m0 END;
+        ELSE
+          root := ma + pm.div((mb - ma) * ga, ga - gb);
+          root := greatest(least(root, greatest(m0, m1)), least(m0, m1));
+        END IF;
+        EXIT;
+      END IF;
+      IF i = array_length(pts, 1) AND g1 <> g0 THEN
+        -- past the last kink g stays linear: extend the line
+        root := m1 + pm.div((m1 - m0) * g1, g0 - g1);
+        IF root <= 0 OR (dir < 0 AND root >= m1) OR (dir > 0 AND root <= m1) THEN
+          root := NULL;
+        END IF;
+      END IF;
+      m0 := m1;
+      g0 := g1;
+      side0 := side1;
+    END LOOP;
+    IF dir < 0 THEN
+      below := trim_scale(p0 * root);
+    ELSE
+      above := trim_scale(p0 * root);
+    END IF;
+  END LOOP;
+END
+$$;
+COMMENT ON FUNCTION pm.liquidation_price(account_id bigint, asset text, OUT below numeric, OUT above numeric) IS
+  'the nearest prices of asset, below and above the current one (its index and the marks on it moving together), at which the account enters or leaves liquidation at its program''s threshold; NULL where no positive price does';
+
+CREATE FUNCTION pm.max_withdraw(account_id pg_catalog.int8, asset pg_catalog.text,
+                                target pg_catalog.numeric DEFAULT NULL)
+  RETURNS pg_catalog.numeric
+  LANGUAGE plpgsql STABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  prog text;
+  summ pm.margin_summary;
+  sched pm.tiers;
+  price numeric;
+  held numeric;
+  v numeric;			-- the asset's value now, USD
+  cv numeric;			-- its collateral value now
+  need numeric;		-- collateral value the asset must keep
+  v_min numeric;		-- the least value that keeps it
+  w numeric;
+  step numeric;
+BEGIN
+  PERFORM pm.check_account(max_withdraw.account_id);
+  SELECT m.program, m.summary INTO prog, summ
+    FROM pm.account_margin m WHERE m.account_id = max_withdraw.account_id;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  IF summ IS NULL THEN
+    PERFORM pm.check_valued(max_withdraw.account_id);
+  END IF;
+  SELECT a.index_price INTO price FROM pm.asset a WHERE a.asset = max_withdraw.asset;
+  IF price IS NULL THEN
+    RAISE EXCEPTION 'asset % has no index price in pm.asset', max_withdraw.asset
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF target IS NULL THEN
+    target := pm.margin_call_threshold(prog);
+  ELSIF NOT pm.finite(target) OR target < 0 THEN
+    RAISE EXCEPTION 'target must be a finite uniMMR of at least 0'
+      USING ERRCODE = 'invalid_parameter_value', DETAIL = format('The target given is %s.', target);
+  END IF;
+  SELECT greatest(b.cross_free, 0) + greatest(b.um_wallet, 0) + greatest(b.cm_wallet, 0) INTO held
+    FROM pm.balance b WHERE b.account_id = max_withdraw.account_id AND b.asset = max_withdraw.asset;
+  IF coalesce(held, 0) = 0 THEN
+    RETURN 0;
+  END IF;
+  SELECT c.schedule INTO sched FROM pm.collateral c WHERE c.program = prog AND c.asset = max_withdraw.asset;
+  SELECT x.value_usd, x.collateral_value_usd INTO v, cv
+    FROM pm.assets(summ) x WHERE x.asset = max_withdraw.asset;
+  v := coalesce(v, 0);
+  cv := coalesce(cv, 0);
+
+  -- adjusted equity must stay >= target * MM; the asset's collateral value
+  -- is the only part that moves
+  need := CASE WHEN pm.maint_margin(summ) > 0 THEN target * pm.maint_margin(summ) ELSE 0 END
+          - (pm.adjusted_equity(summ) - cv);
+  IF need <= 0 THEN
+    v_min := need;                  -- a liability counts in full
+  ELSIF sched IS NULL THEN
+    RETURN 0;                       -- not collateral: positive value is worth nothing
+  ELSE
+    v_min := pm.tiered_inverse(need, sched);
+    IF v_min IS NULL THEN
+      RETURN 0;
+    END IF;
+  END IF;
+  IF v_min >= v THEN
+    RETURN 0;
+  END IF;
+  w := pm.div(v - v_min, price);
+  IF w >= held THEN
+    RETURN held;
+  END IF;
+  -- rounding may have gone a hair too far: step down at the 20th digit
+  -- (at most a few steps: the quotients carry 20 digits)
+  step := pm.div(1, 10 ^ (19 - floor(log(w))));
+  FOR i IN 1 .. 10 LOOP
+    IF (CASE WHEN v - w * price <= 0 OR sched IS NULL THEN least(v - w * price, 0)
+             ELSE pm.tiered(v - w * price, sched) END) >= need THEN
+      RETURN greatest(w, 0);
+    END IF;
+    w := w - step;
+  END LOOP;
+  RAISE EXCEPTION 'pm.max_withdraw could not settle on a withdrawal for account % and %', account_id, asset
+    USING ERRCODE = 'internal_error';
+END
+$$;
+COMMENT ON FUNCTION pm.max_withdraw(account_id bigint, asset text, target numeric) IS
+  'the most of asset that can leave the account (at most its free cross-margin and wallet balance) while uniMMR stays at or above target (default: the margin-call threshold); exact closed form';
+
+
+------------------------------------------------------------------------------
+-- Privileges
+------------------------------------------------------------------------------
+
+-- Every view runs with the rights of the role that reads it, so that
+-- row-level security on the tables under it applies to that role.  The
+-- option exists from PostgreSQL 15 on; before, the views run with the
+-- owner's rights and row-level security does not split them.
+DO $$
+BEGIN
+  IF pg_catalog.current_setting('server_version_num')::pg_catalog.int4 >= 150000 THEN
+    ALTER VIEW pm.ledger_row SET (security_invoker = true);
+    ALTER VIEW pm.margin_line SET (security_invoker = true);
+    ALTER VIEW pm.position_risk SET (security_invoker = true);
+    ALTER VIEW pm.account_risk SET (security_invoker = true);
+    ALTER VIEW pm.account_margin SET (security_invoker = true);
+    ALTER VIEW pm.asset_equity SET (security_invoker = true);
+    ALTER VIEW pm.stress_result SET (security_invoker = true);
+  END IF;
+END
+$$;
+
+GRANT SELECT ON pm."position", pm.account, pm.account_access, pm.account_margin, pm.account_risk, pm.account_state, pm.asset, pm.asset_equity, pm.balance, pm.collateral, pm.ledger_row, pm.loan_mmr, pm.margin_line, pm.open_order, pm.position_risk, pm.risk_event, pm.scenario, pm.status_threshold, pm.stress_result, pm.symbol TO pm_reader;
+
+GRANT DELETE, INSERT, UPDATE ON pm."position", pm.account, pm.balance, pm.open_order, pm.scenario TO pm_writer;
+
+GRANT INSERT, UPDATE ON pm.asset, pm.symbol TO pm_writer;
+
+
+------------------------------------------------------------------------------
+-- Dump and restore
+------------------------------------------------------------------------------
+
+-- A stock pg_dump / pg_restore must just work: see src/restore.c.
+CREATE FUNCTION pm.restoring() RETURNS pg_catalog.bool
+  AS 'MODULE_PATHNAME', 'pm_restoring' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pm.restoring() IS
+  'whether this session is loading a dump (check_function_bodies and row_security both off, as pg_dump''s scripts and pg_restore set them), outside CREATE or ALTER EXTENSION';
+
+CREATE FUNCTION pm.restore_guard() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'pm_restore_guard' LANGUAGE C;
+COMMENT ON FUNCTION pm.restore_guard() IS
+  'statement triggers before and after every write to the extension''s tables: in a restoring session, a table may be loaded only by the restore that created the extension, with its triggers quiet';
+REVOKE EXECUTE ON FUNCTION pm.restore_guard() FROM PUBLIC;
+
+-- The configuration tables a restore still has to load; filled by the
+-- install script only when it runs in a restoring session on an empty
+-- book (the restore's own CREATE EXTENSION).  Not dumped.
+CREATE TABLE pm.restore_progress (
+  tab pg_catalog.regclass PRIMARY KEY,
+  loaded_at pg_catalog.timestamptz,
+  loaded_by_pid pg_catalog.int4,
+  loaded_by_start pg_catalog.timestamptz
+);
+COMMENT ON TABLE pm.restore_progress IS
+  'the extension''s tables a restore in progress loads, and which session loaded each (src/restore.c); empty unless the extension was created by a restore';
+COMMENT ON COLUMN pm.restore_progress.tab IS 'a configuration table of the extension';
+COMMENT ON COLUMN pm.restore_progress.loaded_at IS 'when the restore began loading it; NULL while it waits';
+COMMENT ON COLUMN pm.restore_progress.loaded_by_pid IS 'the restoring session (process id) that loads it';
+COMMENT ON COLUMN pm.restore_progress.loaded_by_start IS 'that session''s start, to tell it from a later one with the same pid';
+
+CREATE FUNCTION pm.scenario_restore_replace() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  UPDATE pm.scenario s
+     SET price_shock = NEW.price_shock, collateral = NEW.collateral, builtin = NEW.builtin
+   WHERE s.scenario = NEW.scenario AND s.asset = NEW.asset;
+  IF FOUND THEN
+    RETURN NULL;
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION pm.scenario_restore_replace() IS
+  'while a dump is restored, a restored scenario row replaces the built-in one CREATE EXTENSION made';
+REVOKE EXECUTE ON FUNCTION pm.scenario_restore_replace() FROM PUBLIC;
+
+CREATE TRIGGER scenario_restore_replace BEFORE INSERT ON pm.scenario
+  FOR EACH ROW WHEN (pm.restoring()) EXECUTE FUNCTION pm.scenario_restore_replace();
+ALTER TABLE pm.scenario ENABLE ALWAYS TRIGGER scenario_restore_replace;
+
+-- The restore guard on every table of the extension (src/restore.c), a C
+-- function that returns at once outside a restoring session (cheaper than a
+-- WHEN clause, whose expression is read again for every statement): in a
+-- restoring session, each statement on one of them runs with
+-- session_replication_role = replica -- PostgreSQL's switch for loading
+-- rows without firing their triggers, foreign-key checks included, which
+-- pg_restore --disable-triggers sets too -- and only on a table that the
+-- restore that created the extension has yet to load.
+CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.account ENABLE ALWAYS TRIGGER restore_guard_begin;
+
+CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.account ENABLE ALWAYS TRIGGER restore_guard_end;
+
+CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account_access
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.account_access ENABLE ALWAYS TRIGGER restore_guard_begin;
+
+CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account_access
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.account_access ENABLE ALWAYS TRIGGER restore_guard_end;
+
+CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account_state
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.account_state ENABLE ALWAYS TRIGGER restore_guard_begin;
+
+CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.account_state
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.account_state ENABLE ALWAYS TRIGGER restore_guard_end;
+
+CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.asset
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.asset ENABLE ALWAYS TRIGGER restore_guard_begin;
+
+CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.asset
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.asset ENABLE ALWAYS TRIGGER restore_guard_end;
+
+CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.balance
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.balance ENABLE ALWAYS TRIGGER restore_guard_begin;
+
+CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.balance
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.balance ENABLE ALWAYS TRIGGER restore_guard_end;
+
+CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.collateral
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.collateral ENABLE ALWAYS TRIGGER restore_guard_begin;
+
+CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.collateral
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.collateral ENABLE ALWAYS TRIGGER restore_guard_end;
+
+CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.loan_mmr
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.loan_mmr ENABLE ALWAYS TRIGGER restore_guard_begin;
+
+CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.loan_mmr
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.loan_mmr ENABLE ALWAYS TRIGGER restore_guard_end;
+
+CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.open_order
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.open_order ENABLE ALWAYS TRIGGER restore_guard_begin;
+
+CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.open_order
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.open_order ENABLE ALWAYS TRIGGER restore_guard_end;
+
+CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.position
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.position ENABLE ALWAYS TRIGGER restore_guard_begin;
+
+CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.position
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.position ENABLE ALWAYS TRIGGER restore_guard_end;
+
+CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.risk_event
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.risk_event ENABLE ALWAYS TRIGGER restore_guard_begin;
+
+CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.risk_event
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.risk_event ENABLE ALWAYS TRIGGER restore_guard_end;
+
+CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.scenario
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.scenario ENABLE ALWAYS TRIGGER restore_guard_begin;
+
+CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.scenario
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.scenario ENABLE ALWAYS TRIGGER restore_guard_end;
+
+CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.status_threshold
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.status_threshold ENABLE ALWAYS TRIGGER restore_guard_begin;
+
+CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.status_threshold
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.status_threshold ENABLE ALWAYS TRIGGER restore_guard_end;
+
+CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.symbol
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.symbol ENABLE ALWAYS TRIGGER restore_guard_begin;
+
+CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.symbol
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.symbol ENABLE ALWAYS TRIGGER restore_guard_end;
+
+-- Created by a restore (pg_dump's scripts and pg_restore set row_security
+-- off before CREATE EXTENSION; the script cannot see check_function_bodies,
+-- which CREATE EXTENSION turns off for itself) on an empty book: every
+-- configuration table waits for its rows.  Last in the script, when every
+-- table exists.
+INSERT INTO pm.restore_progress (tab)
+SELECT c.oid::pg_catalog.regclass
+  FROM pg_catalog.pg_extension e
+ CROSS JOIN LATERAL pg_catalog.unnest(e.extconfig) AS x(oid)
+  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) x.oid AND c.relkind OPERATOR(pg_catalog.=) 'r'
+ WHERE e.extname OPERATOR(pg_catalog.=) 'portfolio_margin'
+   AND pg_catalog.current_setting('row_security') OPERATOR(pg_catalog.=) 'off'
+   AND NOT EXISTS (SELECT FROM pm.account) AND NOT EXISTS (SELECT FROM pm.risk_event)
+ON CONFLICT DO NOTHING;
