@@ -8,7 +8,7 @@
 # C unit tests, then in a throwaway cluster (pg_virtualenv) pg_regress
 # (sql/, expected/), pgTAP (test/pgtap/), the exact Python differential tests
 # (scalar functions, whole accounts), events and notifications as listening
-# desks see them, every SQL example of the README, that
+# desks see them, every SQL example of the README and docs/, that
 # docs/reference.md lists the extension's objects exactly, the upgrade-path
 # check and dump/restore.  Every check is one TAP line; the run ends with
 # one line "N passed, N failed" and exits non-zero when anything failed.
