@@ -8,8 +8,9 @@
 # C unit tests, then in a throwaway cluster (pg_virtualenv) pg_regress
 # (sql/, expected/), pgTAP (test/pgtap/), the exact Python differential tests
 # (scalar functions, whole accounts), events and notifications as listening
-# desks see them, every SQL example of the README, the upgrade-path check and
-# dump/restore.  Every check is one TAP line; the run ends with
+# desks see them, every SQL example of the README and docs/, that
+# docs/reference.md lists the extension's objects exactly, the upgrade-path
+# check and dump/restore.  Every check is one TAP line; the run ends with
 # one line "N passed, N failed" and exits non-zero when anything failed.
 #
 # PM_SEED, PM_CASES and PM_ACCOUNTS steer the differential tests; PM_PG_VERSION picks
@@ -75,6 +76,8 @@ in_cluster() {
     PGDATABASE=pm_events suite events tap_lines python3 test/reference/events_test.py
   createdb pm_readme && psql -X -q -d pm_readme -c 'CREATE EXTENSION portfolio_margin' &&
     PGDATABASE=pm_readme suite readme tap_lines python3 test/reference/readme_test.py
+  createdb pm_sqlref && psql -X -q -d pm_sqlref -c 'CREATE EXTENSION portfolio_margin' &&
+    PGDATABASE=pm_sqlref suite sqlref tap_lines python3 test/reference/sql_reference_test.py
   suite upgrade tap_lines bash test/upgrade_check.sh
   suite dump tap_lines bash test/dump_restore.sh
 }
