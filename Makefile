@@ -6,7 +6,10 @@ MODULE_big = portfolio_margin
 CORE_OBJS = src/core/tiers_lex.o src/core/dec128.o src/core/wire.o
 OBJS = \
 	src/portfolio_margin.o \
-	src/pm_numeric.o \
+	src/number_numeric.o \
+	src/number_dec.o \
+	src/number_value.o \
+	src/number_sum.o \
 	src/tiers_build.o \
 	src/tiers_io.o \
 	src/tiers_sql.o \
@@ -14,18 +17,17 @@ OBJS = \
 	src/tiered.o \
 	src/futures.o \
 	src/loans.o \
-	src/margin_state.o \
+	src/margin_accum.o \
 	src/margin_summary.o \
 	src/margin_agg.o \
 	src/status.o \
 	src/risk_fields.o \
 	src/risk_split.o \
 	src/orders.o \
-	src/dec_numeric.o \
-	src/pm_value.o \
+	src/tiers_eval.o \
 	src/line_math.o \
 	src/refcache.o \
-	src/lookup.o \
+	src/refdata.o \
 	src/ledger_agg.o \
 	src/ledger_totals.o \
 	src/ledger_merge_plan.o \

@@ -21,7 +21,7 @@
 
 /*
  * PostgreSQL 14 added numeric infinities.  On 13 the only special numeric
- * value is NaN, which our raw header check (numeric_raw.h) already treats
+ * value is NaN, which our header check (number.h) already treats
  * as special, so nothing else is needed for infinities there.
  *
  * PostgreSQL 16 moved the varlena macros into varatt.h, which postgres.h

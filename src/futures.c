@@ -13,7 +13,7 @@
 
 #include "compat.h"
 #include "line_math.h"
-#include "pm_value.h"
+#include "number.h"
 #include "tiers.h"
 
 PG_FUNCTION_INFO_V1(pm_um_unrealized_pnl);

@@ -30,7 +30,7 @@
  * It gives exactly the summary pm.margin gives over the account's rows of
  * pm.margin_line -- same lines, same rules (margin_add_line), same digits --
  * but reads no joins: prices, symbols, schedules and loan MMRs come from a
- * per-query cache (lookup.c), and what depends on the account's program or
+ * the query's reference data (refdata.c), and what depends on the account's program or
  * leverage (loan margin, collateral schedules, PM open loss) is settled in
  * the final function, whatever order the rows arrive in.
  *
@@ -52,12 +52,10 @@
 #include "ledger_agg.h"
 #include "ledger_totals.h"
 #include "line_math.h"
-#include "lookup.h"
-#include "margin_state.h"
+#include "refdata.h"
+#include "margin_accum.h"
 #include "margin_summary.h"
-#include "numeric_raw.h"
-#include "pm_numeric.h"
-#include "pm_value.h"
+#include "number.h"
 #include "risk_fields.h"
 
 PG_FUNCTION_INFO_V1(pm_ledger_sfunc);
@@ -104,22 +102,22 @@ typedef struct LedgerShock
 	PmTiers    *collateral;		/* replaces the asset's schedule, or NULL */
 } LedgerShock;
 
-struct LedgerState
+struct LedgerAccum
 {
-	MarginState *ms;			/* positions, then everything at the end */
-	LookupCache *cache;			/* the query's reference tables, read once */
+	MarginAccum *ms;			/* positions, then everything at the end */
+	RefData *cache;			/* the query's reference tables, read once */
 	bool		keep;			/* pm.ledger_totals: positions kept as they are */
 	KeptPositions positions;	/* ... those, when keep */
 	bool		has_account;
 	bool		is_pm;
 	int32		leverage;
-	bool		settled;		/* balances and orders are in ms: finalized */
+	bool		completed;		/* balances and orders are in ms: completed */
 	/* valued only (pm.account_ledger_risk): balances summed outside ms */
-	PmVal		outside[PM_TOTAL_COUNT];
+	PmVal		outside[PM_FIGURE_COUNT];
 	/* the account's risk totals, once computed: every field's final reads them */
-	bool		risk_ready;
-	bool		risk_has_uni;
-	PmVal		risk[PM_TOTAL_COUNT];
+	bool		figures_ready;
+	bool		has_uni_mmr;
+	PmVal		figures[PM_FIGURE_COUNT];
 	int			nbal,
 				capbal;
 	LedgerBalance *bal;
@@ -142,8 +140,8 @@ struct LedgerState
 	LedgerError *error;
 };
 
-static void add_row(LedgerState *ls, FunctionCallInfo fcinfo);
-static void merge_values(LedgerState *dst, LedgerState *src);
+static void add_row(LedgerAccum *ls, FunctionCallInfo fcinfo);
+static void combine_values(LedgerAccum *dst, LedgerAccum *src);
 
 static MemoryContext
 ledger_context(FunctionCallInfo fcinfo)
@@ -157,12 +155,12 @@ ledger_context(FunctionCallInfo fcinfo)
 	return aggcontext;
 }
 
-static LedgerState *
-ledger_create(MemoryContext mcxt)
+static LedgerAccum *
+ledger_accum_create(MemoryContext mcxt)
 {
-	LedgerState *ls = MemoryContextAllocZero(mcxt, sizeof(LedgerState));
+	LedgerAccum *ls = MemoryContextAllocZero(mcxt, sizeof(LedgerAccum));
 
-	ls->ms = margin_state_create(mcxt);
+	ls->ms = margin_accum_create(mcxt);
 	return ls;
 }
 
@@ -197,7 +195,7 @@ copy_or_null(MemoryContext mcxt, const char *s)
 
 /* Keep this error as the account's, unless it has one already. */
 static void
-set_error(LedgerState *ls, int code, const char *message, const char *detail, const char *hint)
+set_error(LedgerAccum *ls, int code, const char *message, const char *detail, const char *hint)
 {
 	MemoryContext mcxt = ls->ms->mcxt;
 	LedgerError *e;
@@ -217,7 +215,7 @@ set_error(LedgerState *ls, int code, const char *message, const char *detail, co
  * on.  cxt is the memory context the PG_TRY began in.
  */
 static void
-catch_account_error(LedgerState *ls, MemoryContext cxt)
+catch_account_error(LedgerAccum *ls, MemoryContext cxt)
 {
 	ErrorData  *ed;
 
@@ -285,10 +283,10 @@ balance_fast(FunctionCallInfo fcinfo, LedgerBalance *b)
 }
 
 static AssetInfo *
-arg_asset(LookupCache *cache, FunctionCallInfo fcinfo, int n)
+arg_asset(RefData *cache, FunctionCallInfo fcinfo, int n)
 {
 	text	   *t = PG_GETARG_TEXT_PP(n);
-	AssetInfo  *a = lookup_asset(cache, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	AssetInfo  *a = refdata_asset(cache, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 
 	if (a == NULL)
 		ereport(ERROR,
@@ -302,7 +300,7 @@ arg_asset(LookupCache *cache, FunctionCallInfo fcinfo, int n)
  * caller (a balance is 128 bytes), which then counts it.
  */
 static LedgerBalance *
-balance_slot(LedgerState *ls)
+balance_slot(LedgerAccum *ls)
 {
 	if (ls->nbal == ls->capbal)
 	{
@@ -315,14 +313,14 @@ balance_slot(LedgerState *ls)
 }
 
 static void
-add_balance(LedgerState *ls, LedgerBalance b)
+add_balance(LedgerAccum *ls, LedgerBalance b)
 {
 	*balance_slot(ls) = b;
 	ls->nbal++;
 }
 
 static void
-add_order(LedgerState *ls, LedgerOrder o)
+add_order(LedgerAccum *ls, LedgerOrder o)
 {
 	if (ls->nord == ls->capord)
 	{
@@ -335,7 +333,7 @@ add_order(LedgerState *ls, LedgerOrder o)
 }
 
 static void
-set_account(LedgerState *ls, const char *program, int len, int32 leverage)
+set_account(LedgerAccum *ls, const char *program, int len, int32 leverage)
 {
 	if (ls->has_account)
 		ereport(ERROR,
@@ -348,7 +346,7 @@ set_account(LedgerState *ls, const char *program, int len, int32 leverage)
 
 /*
  * Whether two AssetInfos are one asset.  By name: the transition and final
- * functions each have their own lookup cache, so pointers may differ.
+ * functions each have their own reference data, so pointers may differ.
  */
 static bool
 same_asset(const AssetInfo *a, const AssetInfo *b)
@@ -359,7 +357,7 @@ same_asset(const AssetInfo *a, const AssetInfo *b)
 
 /* The scenario's move of asset a, or NULL when it does not move. */
 static LedgerShock *
-shock_for(LedgerState *ls, AssetInfo *a)
+shock_for(LedgerAccum *ls, AssetInfo *a)
 {
 	int			i;
 
@@ -371,7 +369,7 @@ shock_for(LedgerState *ls, AssetInfo *a)
 
 /* Asset a's index price under the scenario (NULL when it has none). */
 static Numeric
-ledger_price(LedgerState *ls, AssetInfo *a)
+ledger_price(LedgerAccum *ls, AssetInfo *a)
 {
 	LedgerShock *sh;
 	Numeric		p;
@@ -406,7 +404,7 @@ ledger_price(LedgerState *ls, AssetInfo *a)
 
 /* Asset a as the state takes it, at its price under the scenario. */
 static MarginAssetRef
-asset_ref(LedgerState *ls, AssetInfo *a)
+asset_ref(LedgerAccum *ls, AssetInfo *a)
 {
 	MarginAssetRef ref;
 
@@ -424,7 +422,7 @@ asset_ref(LedgerState *ls, AssetInfo *a)
 
 /* Symbol s's mark under the scenario: it moves with its base asset. */
 static PmVal
-ledger_mark(LedgerState *ls, SymbolInfo *s)
+ledger_mark(LedgerAccum *ls, SymbolInfo *s)
 {
 	LedgerShock *sh;
 
@@ -436,7 +434,7 @@ ledger_mark(LedgerState *ls, SymbolInfo *s)
 
 /* Asset a's collateral schedule in the account's program, or the scenario's. */
 static PmTiers *
-ledger_collateral(LedgerState *ls, AssetInfo *a)
+ledger_collateral(LedgerAccum *ls, AssetInfo *a)
 {
 	LedgerShock *sh = ls->has_scenario ? shock_for(ls, a) : NULL;
 
@@ -447,12 +445,12 @@ ledger_collateral(LedgerState *ls, AssetInfo *a)
 
 /* A row of kind 's': one move of the scenario. */
 static void
-add_shock(LedgerState *ls, LookupCache *cache, FunctionCallInfo fcinfo)
+add_shock(LedgerAccum *ls, RefData *cache, FunctionCallInfo fcinfo)
 {
 	text	   *key = PG_GETARG_TEXT_PP(2);
 	int			len = VARSIZE_ANY_EXHDR(key);
 	bool		is_default = len == 1 && VARDATA_ANY(key)[0] == '*';
-	AssetInfo  *a = is_default ? NULL : lookup_asset(cache, VARDATA_ANY(key), len);
+	AssetInfo  *a = is_default ? NULL : refdata_asset(cache, VARDATA_ANY(key), len);
 	PmVal		shock = arg_value(fcinfo, 4);
 	LedgerShock sh;
 	MemoryContext old;
@@ -513,7 +511,7 @@ add_shock(LedgerState *ls, LookupCache *cache, FunctionCallInfo fcinfo)
 
 /* Scenarios are valued in one pass only (see the header comment). */
 static void
-ledger_check_unshared(LedgerState *ls)
+ledger_check_unshared(LedgerAccum *ls)
 {
 	if (ls != NULL && ls->has_scenario)
 		ereport(ERROR,
@@ -527,7 +525,7 @@ ledger_check_unshared(LedgerState *ls)
  * pm.ledger_totals keeps it as it is, to be valued at whatever marks come.
  */
 static void
-add_position(LedgerState *ls, SymbolInfo *s, PmVal qty, PmVal entry, int32 leverage)
+add_position(LedgerAccum *ls, SymbolInfo *s, PmVal qty, PmVal entry, int32 leverage)
 {
 	PmVal		pnl,
 				mm,
@@ -552,17 +550,17 @@ add_position(LedgerState *ls, SymbolInfo *s, PmVal qty, PmVal entry, int32 lever
  * when the state is made, as numeric's transitions do: a state can only
  * come from a call that passed that check, so later rows skip it.
  */
-static LedgerState *
+static LedgerAccum *
 ledger_transition(FunctionCallInfo fcinfo, bool totals)
 {
-	LedgerState *ls = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
+	LedgerAccum *ls = PG_ARGISNULL(0) ? NULL : (LedgerAccum *) PG_GETARG_POINTER(0);
 
 	if (ls == NULL)
 	{
-		ls = ledger_begin(ledger_context(fcinfo), lookup_cache_get(fcinfo->flinfo));
+		ls = ledger_accum_begin(ledger_context(fcinfo), refdata_get(fcinfo->flinfo));
 		ls->keep = totals;
 	}
-	ledger_add_row(ls, fcinfo);
+	ledger_accum_add_row(ls, fcinfo);
 	return ls;
 }
 
@@ -571,10 +569,10 @@ ledger_transition(FunctionCallInfo fcinfo, bool totals)
  * ledger_merge_exec.c): made in mcxt, which the caller resets per account,
  * reading the reference data through cache.
  */
-LedgerState *
-ledger_begin(MemoryContext mcxt, LookupCache *cache)
+LedgerAccum *
+ledger_accum_begin(MemoryContext mcxt, RefData *cache)
 {
-	LedgerState *ls = ledger_create(mcxt);
+	LedgerAccum *ls = ledger_accum_create(mcxt);
 
 	ls->cache = cache;
 	return ls;
@@ -588,7 +586,7 @@ ledger_begin(MemoryContext mcxt, LookupCache *cache)
  * account has one, only its account row is still read, for the program.
  */
 void
-ledger_add_row(LedgerState *ls, FunctionCallInfo fcinfo)
+ledger_accum_add_row(LedgerAccum *ls, FunctionCallInfo fcinfo)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 
@@ -606,12 +604,12 @@ ledger_add_row(LedgerState *ls, FunctionCallInfo fcinfo)
 	PG_END_TRY();
 }
 
-/* ledger_add_row's work. */
+/* ledger_accum_add_row's work. */
 static void
-add_row(LedgerState *ls, FunctionCallInfo fcinfo)
+add_row(LedgerAccum *ls, FunctionCallInfo fcinfo)
 {
 	MemoryContext aggcontext = ls->ms->mcxt;
-	LookupCache *cache = ls->cache;
+	RefData *cache = ls->cache;
 	char		kind;
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -657,7 +655,7 @@ add_row(LedgerState *ls, FunctionCallInfo fcinfo)
 		case 'p':
 			{
 				text	   *name = PG_GETARG_TEXT_PP(2);
-				SymbolInfo *s = lookup_symbol(cache, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+				SymbolInfo *s = refdata_symbol(cache, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
 
 				if (s == NULL)
 					ereport(ERROR,
@@ -713,7 +711,7 @@ pm_ledger_totals_sfunc(PG_FUNCTION_ARGS)
  * error is kept and the values are not summed.
  */
 static void
-ledger_merge(LedgerState *dst, LedgerState *src)
+ledger_accum_combine(LedgerAccum *dst, LedgerAccum *src)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 
@@ -745,7 +743,7 @@ ledger_merge(LedgerState *dst, LedgerState *src)
 		return;
 	PG_TRY();
 	{
-		merge_values(dst, src);
+		combine_values(dst, src);
 	}
 	PG_CATCH();
 	{
@@ -754,15 +752,15 @@ ledger_merge(LedgerState *dst, LedgerState *src)
 	PG_END_TRY();
 }
 
-/* ledger_merge's sums and lists. */
+/* ledger_accum_combine's sums and lists. */
 static void
-merge_values(LedgerState *dst, LedgerState *src)
+combine_values(LedgerAccum *dst, LedgerAccum *src)
 {
 	MemoryContext mcxt = dst->ms->mcxt;
 	int			i;
 
-	margin_state_merge(dst->ms, src->ms);
-	kept_positions_merge(mcxt, &dst->positions, &src->positions);
+	margin_accum_combine(dst->ms, src->ms);
+	kept_positions_combine(mcxt, &dst->positions, &src->positions);
 	for (i = 0; i < src->nbal; i++)
 	{
 		LedgerBalance b = src->bal[i];
@@ -788,8 +786,8 @@ Datum
 pm_ledger_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = ledger_context(fcinfo);
-	LedgerState *a = PG_ARGISNULL(0) ? NULL : (LedgerState *) PG_GETARG_POINTER(0);
-	LedgerState *b = PG_ARGISNULL(1) ? NULL : (LedgerState *) PG_GETARG_POINTER(1);
+	LedgerAccum *a = PG_ARGISNULL(0) ? NULL : (LedgerAccum *) PG_GETARG_POINTER(0);
+	LedgerAccum *b = PG_ARGISNULL(1) ? NULL : (LedgerAccum *) PG_GETARG_POINTER(1);
 
 	ledger_check_unshared(a);
 	ledger_check_unshared(b);
@@ -801,10 +799,10 @@ pm_ledger_combine(PG_FUNCTION_ARGS)
 	}
 	if (a == NULL)
 	{
-		a = ledger_create(aggcontext);
+		a = ledger_accum_create(aggcontext);
 		a->keep = b->keep;
 	}
-	ledger_merge(a, b);
+	ledger_accum_combine(a, b);
 	if (a->cache == NULL)
 		a->cache = b->cache;
 	PG_RETURN_POINTER(a);
@@ -818,7 +816,7 @@ send_name(StringInfo buf, AssetInfo *a)
 }
 
 static AssetInfo *
-recv_name(StringInfo buf, LookupCache *cache)
+recv_name(StringInfo buf, RefData *cache)
 {
 	int			len = pq_getmsgint(buf, 4);
 	AssetInfo  *a;
@@ -828,7 +826,7 @@ recv_name(StringInfo buf, LookupCache *cache)
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid external pm.account_ledger state value"),
 				 errdetail("An asset name claims %d bytes, but %d remain.", len, buf->len - buf->cursor)));
-	a = lookup_asset(cache, pq_getmsgbytes(buf, len), len);
+	a = refdata_asset(cache, pq_getmsgbytes(buf, len), len);
 	if (a == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -863,7 +861,7 @@ send_value(StringInfo buf, PmVal v)
 }
 
 static void
-send_acc(StringInfo buf, const PmAcc *acc)
+send_acc(StringInfo buf, const PmSum *acc)
 {
 	if (!acc->is_set)
 		pq_sendbyte(buf, PM_WIRE_UNSET);
@@ -936,7 +934,7 @@ recv_value(StringInfo buf, const char *what)
 
 /* The positions' per-asset sums (prices come from the cache, by name). */
 static void
-send_assets(StringInfo buf, MarginState *ms)
+send_assets(StringInfo buf, MarginAccum *ms)
 {
 	int			i;
 
@@ -955,7 +953,7 @@ send_assets(StringInfo buf, MarginState *ms)
 }
 
 static void
-recv_assets(StringInfo buf, MarginState *ms, LookupCache *cache)
+recv_assets(StringInfo buf, MarginAccum *ms, RefData *cache)
 {
 	int			n = pq_getmsgint(buf, 4);
 	int			i,
@@ -978,7 +976,7 @@ recv_assets(StringInfo buf, MarginState *ms, LookupCache *cache)
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("invalid external pm.account_ledger state value"),
 					 errdetail("Asset %s has no index price.", info->name)));
-		a = margin_state_asset(ms, info->name, info->len, info->price, NULL);
+		a = margin_accum_asset(ms, info->name, info->len, info->price, NULL);
 		if (ms->nassets == before)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -986,7 +984,7 @@ recv_assets(StringInfo buf, MarginState *ms, LookupCache *cache)
 					 errdetail("Asset %s appears twice.", info->name)));
 		for (k = 0; k < 4; k++)
 		{
-			PmAcc	   *acc = k == 0 ? &a->equity : k == 1 ? &a->maint_margin :
+			PmSum	   *acc = k == 0 ? &a->equity : k == 1 ? &a->maint_margin :
 				k == 2 ? &a->initial_margin : &a->open_loss;
 			bool		set;
 			PmVal		v = recv_tagged(buf, "a position sum", &set);
@@ -997,7 +995,7 @@ recv_assets(StringInfo buf, MarginState *ms, LookupCache *cache)
 						 errmsg("invalid external pm.account_ledger state value"),
 						 errdetail("A margin of %s is negative.", info->name)));
 			if (set)
-				pm_acc_add_val(ms->mcxt, acc, &v);
+				pm_sum_add_val(ms->mcxt, acc, &v);
 		}
 	}
 }
@@ -1033,7 +1031,7 @@ recv_opt_string(StringInfo buf)
 Datum
 pm_ledger_serialize(PG_FUNCTION_ARGS)
 {
-	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
+	LedgerAccum *ls = (LedgerAccum *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
 	int			i;
 
@@ -1079,13 +1077,13 @@ pm_ledger_serialize(PG_FUNCTION_ARGS)
 }
 
 /* Bytes to state, checking every byte. */
-static LedgerState *
+static LedgerAccum *
 ledger_deserialize(FunctionCallInfo fcinfo, bool totals)
 {
 	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
-	LookupCache *cache = lookup_cache_get(fcinfo->flinfo);
+	RefData *cache = refdata_get(fcinfo->flinfo);
 	StringInfoData buf;
-	LedgerState *ls;
+	LedgerAccum *ls;
 	int			version,
 				failed,
 				account,
@@ -1101,7 +1099,7 @@ ledger_deserialize(FunctionCallInfo fcinfo, bool totals)
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid external pm.account_ledger state value"),
 				 errdetail("Format version %d is not supported.", version)));
-	ls = ledger_create(CurrentMemoryContext);
+	ls = ledger_accum_create(CurrentMemoryContext);
 	ls->cache = cache;
 	ls->keep = totals;
 	failed = pq_getmsgbyte(&buf);
@@ -1212,14 +1210,14 @@ pm_ledger_totals_deserialize(PG_FUNCTION_ARGS)
  * equity.
  */
 static bool
-settle_outside(LedgerState *ls, int i, const MarginAssetRef *asset, uint64 shared_bits)
+value_outside(LedgerAccum *ls, int i, const MarginAssetRef *asset, uint64 shared_bits)
 {
 	LedgerBalance *b = &ls->bal[i];
 	MemoryContext old;
 	PmVal		value;
 	int			j;
 
-	if (margin_state_find_ref(ls->ms, asset) != NULL)
+	if (margin_accum_find_ref(ls->ms, asset) != NULL)
 		return false;
 	/* another balance of the asset? only if another shares its hash bit */
 	if (shared_bits & (UINT64CONST(1) << (b->asset->hash & 63)))
@@ -1240,10 +1238,10 @@ settle_outside(LedgerState *ls, int i, const MarginAssetRef *asset, uint64 share
 	margin_check_price(asset->name, asset->len, asset->price);
 	value = pmv_mul(b->equity, asset->price_val);
 	old = MemoryContextSwitchTo(ls->ms->mcxt);
-	ls->outside[PM_TOTAL_ACCOUNT_EQUITY] =
-		pmv_add(ls->outside[PM_TOTAL_ACCOUNT_EQUITY],
+	ls->outside[PM_FIGURE_ACCOUNT_EQUITY] =
+		pmv_add(ls->outside[PM_FIGURE_ACCOUNT_EQUITY],
 				pm_collateral_of(value, ledger_collateral(ls, b->asset)));
-	ls->outside[PM_TOTAL_ACTUAL_EQUITY] = pmv_add(ls->outside[PM_TOTAL_ACTUAL_EQUITY], value);
+	ls->outside[PM_FIGURE_ACTUAL_EQUITY] = pmv_add(ls->outside[PM_FIGURE_ACTUAL_EQUITY], value);
 	MemoryContextSwitchTo(old);
 	return true;
 }
@@ -1255,24 +1253,24 @@ settle_outside(LedgerState *ls, int i, const MarginAssetRef *asset, uint64 share
  * finalizes the same state again, and must get the same answer.
  * values_only (pm.account_ledger_risk, whose fields are rounded values):
  * zero margins are not added, and a balance that is its asset's only line
- * is valued outside the state (settle_outside).
+ * is valued outside the state (value_outside).
  */
 static void
-ledger_settle(LedgerState *ls, LookupCache *cache, bool values_only)
+ledger_accum_complete(LedgerAccum *ls, RefData *cache, bool values_only)
 {
-	MarginState *ms = ls->ms;
+	MarginAccum *ms = ls->ms;
 	PmVal		zero = pmv_zero();
 	PmVal		mmr;
 	Numeric		mmr_num;
 	int			i;
 
-	if (ls->settled)
+	if (ls->completed)
 		return;
 	{
 		/* kept in the state: a rescanned aggregate finalizes it again */
 		MemoryContext old = MemoryContextSwitchTo(ms->mcxt);
 
-		for (i = 0; i < PM_TOTAL_COUNT; i++)
+		for (i = 0; i < PM_FIGURE_COUNT; i++)
 			ls->outside[i] = pmv_zero();
 		MemoryContextSwitchTo(old);
 	}
@@ -1294,7 +1292,7 @@ ledger_settle(LedgerState *ls, LookupCache *cache, bool values_only)
 			shared_bits |= seen & bit;
 			seen |= bit;
 		}
-		mmr_num = lookup_loan_mmr(cache, ls->leverage);
+		mmr_num = refdata_loan_mmr(cache, ls->leverage);
 		if (mmr_num == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
@@ -1311,7 +1309,7 @@ ledger_settle(LedgerState *ls, LookupCache *cache, bool values_only)
 			/* without a loan both margins are 0: by value, nothing to add */
 			if (values_only && pmv_sign(b->borrowed) == 0 && pmv_sign(b->interest) == 0)
 			{
-				if (!settle_outside(ls, i, &asset, shared_bits))
+				if (!value_outside(ls, i, &asset, shared_bits))
 					margin_add_line_ref(ms, &asset, &b->equity, NULL, NULL, NULL);
 				continue;
 			}
@@ -1342,21 +1340,21 @@ ledger_settle(LedgerState *ls, LookupCache *cache, bool values_only)
 				margin_add_line_ref(ms, &sell, &zero, &zero, &zero, &ol);
 		}
 	}
-	ls->settled = true;
+	ls->completed = true;
 }
 
 /* Every asset's collateral schedule in the account's program (or scenario). */
 static void
-ledger_set_collateral(LedgerState *ls, LookupCache *cache)
+ledger_set_collateral(LedgerAccum *ls, RefData *cache)
 {
-	MarginState *ms = ls->ms;
+	MarginAccum *ms = ls->ms;
 	int			i;
 
 	for (i = 0; i < ms->nassets; i++)
 	{
 		/* the cache's record when the asset came in through it */
 		AssetInfo  *a = ms->assets[i].owner ? (AssetInfo *) ms->assets[i].owner
-			: lookup_asset(cache, ms->assets[i].name, ms->assets[i].name_len);
+			: refdata_asset(cache, ms->assets[i].name, ms->assets[i].name_len);
 
 		CHECK_FOR_INTERRUPTS();
 		ms->assets[i].collateral = a ? ledger_collateral(ls, a) : NULL;
@@ -1364,10 +1362,10 @@ ledger_set_collateral(LedgerState *ls, LookupCache *cache)
 }
 
 /* the transition's cache, when this query filled one: read it once */
-static LookupCache *
-final_cache(LedgerState *ls, FunctionCallInfo fcinfo)
+static RefData *
+final_cache(LedgerAccum *ls, FunctionCallInfo fcinfo)
 {
-	return ls->cache ? ls->cache : lookup_cache_get(fcinfo->flinfo);
+	return ls->cache ? ls->cache : refdata_get(fcinfo->flinfo);
 }
 
 /*
@@ -1377,8 +1375,8 @@ final_cache(LedgerState *ls, FunctionCallInfo fcinfo)
 Datum
 pm_ledger_final(PG_FUNCTION_ARGS)
 {
-	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
-	LookupCache *cache = final_cache(ls, fcinfo);
+	LedgerAccum *ls = (LedgerAccum *) PG_GETARG_POINTER(0);
+	RefData *cache = final_cache(ls, fcinfo);
 	MemoryContext cxt = CurrentMemoryContext;
 	PmMarginSummary *volatile summary = NULL;
 
@@ -1387,7 +1385,7 @@ pm_ledger_final(PG_FUNCTION_ARGS)
 	{
 		PG_TRY();
 		{
-			ledger_settle(ls, cache, false);
+			ledger_accum_complete(ls, cache, false);
 			ledger_set_collateral(ls, cache);
 			summary = margin_summary_build(ls->ms);
 		}
@@ -1410,26 +1408,26 @@ pm_ledger_final(PG_FUNCTION_ARGS)
  * computed, and a rescanned hashed aggregate finalizes the same state again.
  */
 static void
-ledger_risk_totals(LedgerState *ls, RiskFieldsCache *rc)
+ledger_accum_figures(LedgerAccum *ls, RiskFieldsCache *rc)
 {
-	LookupCache *cache;
+	RefData *cache;
 	MemoryContext cxt = CurrentMemoryContext;
 
-	if (ls->risk_ready)
+	if (ls->figures_ready)
 		return;
 	/* before the PG_TRY: filling a cache may read tables */
-	cache = ls->cache ? ls->cache : lookup_cache_get_in(&rc->lookup, rc->mcxt);
+	cache = ls->cache ? ls->cache : refdata_get_in(&rc->refdata, rc->mcxt);
 	if (ls->error == NULL)
 	{
 		PG_TRY();
 		{
-			PmVal		totals[PM_TOTAL_COUNT];
+			PmVal		figures[PM_FIGURE_COUNT];
 
-			ledger_settle(ls, cache, true);
+			ledger_accum_complete(ls, cache, true);
 			ledger_set_collateral(ls, cache);
-			ls->risk_has_uni = margin_state_risk(ls->ms, totals, true, ls->outside);
-			for (int i = 0; i < PM_TOTAL_COUNT; i++)
-				ls->risk[i] = pmv_copy_in(ls->ms->mcxt, totals[i]);
+			ls->has_uni_mmr = margin_accum_figures(ls->ms, figures, true, ls->outside);
+			for (int i = 0; i < PM_FIGURE_COUNT; i++)
+				ls->figures[i] = pmv_copy_in(ls->ms->mcxt, figures[i]);
 		}
 		PG_CATCH();
 		{
@@ -1437,12 +1435,12 @@ ledger_risk_totals(LedgerState *ls, RiskFieldsCache *rc)
 		}
 		PG_END_TRY();
 	}
-	ls->risk_ready = true;
+	ls->figures_ready = true;
 }
 
 /* The account's program as the fields show it (NULL without an account row). */
 static const char *
-ledger_program(LedgerState *ls)
+ledger_program(LedgerAccum *ls)
 {
 	if (!ls->has_account)
 		return NULL;
@@ -1457,14 +1455,14 @@ ledger_program(LedgerState *ls)
 Datum
 pm_ledger_risk_final(PG_FUNCTION_ARGS)
 {
-	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
+	LedgerAccum *ls = (LedgerAccum *) PG_GETARG_POINTER(0);
 	RiskFieldsCache *rc;
 
 	ledger_context(fcinfo);
 	rc = risk_fields_cache(fcinfo, true);
-	ledger_risk_totals(ls, rc);
+	ledger_accum_figures(ls, rc);
 	PG_RETURN_DATUM(risk_fields_datum(rc, fcinfo->flinfo->fn_mcxt, ledger_program(ls),
-									  ls->risk, ls->risk_has_uni,
+									  ls->figures, ls->has_uni_mmr,
 									  ls->error ? ls->error->message : NULL));
 }
 
@@ -1476,12 +1474,12 @@ pm_ledger_risk_final(PG_FUNCTION_ARGS)
 static Datum
 ledger_risk_field(FunctionCallInfo fcinfo, RiskField field)
 {
-	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
+	LedgerAccum *ls = (LedgerAccum *) PG_GETARG_POINTER(0);
 	bool		isnull;
 	Datum		result;
 
 	ledger_context(fcinfo);
-	result = ledger_field(ls, risk_fields_cache(fcinfo, false), field, &isnull);
+	result = ledger_accum_field(ls, risk_fields_cache(fcinfo, false), field, &isnull);
 	if (isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(result);
@@ -1493,10 +1491,10 @@ ledger_risk_field(FunctionCallInfo fcinfo, RiskField field)
  * cache of texts and the status ladder.
  */
 Datum
-ledger_field(LedgerState *ls, RiskFieldsCache *rc, RiskField field, bool *isnull)
+ledger_accum_field(LedgerAccum *ls, RiskFieldsCache *rc, RiskField field, bool *isnull)
 {
-	ledger_risk_totals(ls, rc);
-	return risk_field_datum(rc, rc->mcxt, field, ledger_program(ls), ls->risk, ls->risk_has_uni,
+	ledger_accum_figures(ls, rc);
+	return risk_field_datum(rc, rc->mcxt, field, ledger_program(ls), ls->figures, ls->has_uni_mmr,
 							ls->error ? ls->error->message : NULL, NULL, isnull);
 }
 
@@ -1527,13 +1525,13 @@ RISK_FIELD_FINAL(pm_ledger_risk_error_final, RISK_ERROR)
 Datum
 pm_ledger_totals_final(PG_FUNCTION_ARGS)
 {
-	LedgerState *ls = (LedgerState *) PG_GETARG_POINTER(0);
+	LedgerAccum *ls = (LedgerAccum *) PG_GETARG_POINTER(0);
 
 	ledger_context(fcinfo);
 	/* the state keeper records the reason itself (pm.recompute_accounts) */
 	if (ls->error != NULL)
 		rethrow_account_error(ls->error);
-	ledger_settle(ls, final_cache(ls, fcinfo), false);
+	ledger_accum_complete(ls, final_cache(ls, fcinfo), false);
 	PG_RETURN_BYTEA_P(ledger_totals_encode(ls->is_pm, ls->ms, &ls->positions));
 }
 

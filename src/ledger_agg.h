@@ -13,17 +13,17 @@
 
 #include "fmgr.h"
 
-#include "lookup.h"
+#include "refdata.h"
 #include "risk_fields.h"
 
 /* The columns of a ledger row: kind, key, key2, a..f, n (ledger_agg.c). */
 #define LEDGER_NCOLUMNS 10
 
-typedef struct LedgerState LedgerState;
+typedef struct LedgerAccum LedgerAccum;
 
-extern LedgerState *ledger_begin(MemoryContext mcxt, LookupCache *cache);
-extern void ledger_add_row(LedgerState *ls, FunctionCallInfo fcinfo);
-extern Datum ledger_field(LedgerState *ls, RiskFieldsCache *rc, RiskField field, bool *isnull);
+extern LedgerAccum *ledger_accum_begin(MemoryContext mcxt, RefData *cache);
+extern void ledger_accum_add_row(LedgerAccum *ls, FunctionCallInfo fcinfo);
+extern Datum ledger_accum_field(LedgerAccum *ls, RiskFieldsCache *rc, RiskField field, bool *isnull);
 
 /* The aggregates' functions, known to the planner hook by address. */
 extern Datum pm_ledger_sfunc(PG_FUNCTION_ARGS);

@@ -59,7 +59,7 @@ typedef struct LedgerMergeState
 	MemoryContext row_cxt;		/* rows' temporaries */
 	int			rows_in_row_cxt;	/* rows since it was reset */
 	MemoryContext query_cxt;
-	void	   *lookup;			/* lookup.c's cache for the query */
+	void	   *refdata;		/* the query's reference data (refdata.c) */
 	RiskFieldsCache *rc;
 	FmgrInfo	row_flinfo;
 	FunctionCallInfo row;		/* arguments 1 to 10: the current row */
@@ -232,7 +232,7 @@ advance(LedgerChild *child, int i)
 
 /* The child's current row into the account's state. */
 static void
-feed_row(LedgerMergeState *lm, LedgerState *ls, LedgerChild *child)
+feed_row(LedgerMergeState *lm, LedgerAccum *ls, LedgerChild *child)
 {
 	TupleTableSlot *slot = child->head;
 	FunctionCallInfo row = lm->row;
@@ -255,7 +255,7 @@ feed_row(LedgerMergeState *lm, LedgerState *ls, LedgerChild *child)
 		}
 	}
 	old = MemoryContextSwitchTo(lm->row_cxt);
-	ledger_add_row(ls, row);
+	ledger_accum_add_row(ls, row);
 	MemoryContextSwitchTo(old);
 	/* temporaries are few (none on the fast path): freed in batches */
 	if (++lm->rows_in_row_cxt == ROWS_PER_RESET)
@@ -275,7 +275,7 @@ exec_ledger_merge(CustomScanState *node)
 	LedgerMergeState *lm = (LedgerMergeState *) node;
 	ExprContext *econtext = node->ss.ps.ps_ExprContext;
 	TupleTableSlot *scan = node->ss.ss_ScanTupleSlot;
-	LedgerState *ls;
+	LedgerAccum *ls;
 	MemoryContext old;
 	int64		key = 0;
 	bool		key_null = false;
@@ -307,7 +307,7 @@ exec_ledger_merge(CustomScanState *node)
 	CHECK_FOR_INTERRUPTS();
 
 	MemoryContextReset(lm->account_cxt);
-	ls = ledger_begin(lm->account_cxt, lookup_cache_get_in(&lm->lookup, lm->query_cxt));
+	ls = ledger_accum_begin(lm->account_cxt, refdata_get_in(&lm->refdata, lm->query_cxt));
 	for (i = 0; i < lm->nchildren; i++)
 	{
 		LedgerChild *child = &lm->children[i];
@@ -329,7 +329,7 @@ exec_ledger_merge(CustomScanState *node)
 	scan->tts_values[0] = Int64GetDatum(key);
 	scan->tts_isnull[0] = key_null;
 	for (f = 0; f < lm->nfields; f++)
-		scan->tts_values[f + 1] = ledger_field(ls, lm->rc, lm->fields[f],
+		scan->tts_values[f + 1] = ledger_accum_field(ls, lm->rc, lm->fields[f],
 											   &scan->tts_isnull[f + 1]);
 	MemoryContextSwitchTo(old);
 	ExecStoreVirtualTuple(scan);

@@ -41,12 +41,11 @@
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
-#include "dec_numeric.h"
+#include "number.h"
 #include "excerpt.h"
 #include "ledger_totals.h"
 #include "line_math.h"
 #include "margin_summary.h"
-#include "pm_numeric.h"
 
 PG_FUNCTION_INFO_V1(pm_ledger_totals_summary);
 PG_FUNCTION_INFO_V1(pm_ledger_totals_values);
@@ -69,7 +68,7 @@ typedef struct TotalsAsset
 {
 	char	   *name;
 	int			len;
-	PmAcc		acc[4];			/* equity, maintenance, initial, open loss */
+	PmSum		acc[4];			/* equity, maintenance, initial, open loss */
 } TotalsAsset;
 
 /* A position's bytes within totals, or as they would be written. */
@@ -176,7 +175,7 @@ kept_positions_add(MemoryContext mcxt, KeptPositions *kp, const char *symbol, in
 
 /* dst += src's positions. */
 void
-kept_positions_merge(MemoryContext mcxt, KeptPositions *dst, const KeptPositions *src)
+kept_positions_combine(MemoryContext mcxt, KeptPositions *dst, const KeptPositions *src)
 {
 	for (int i = 0; i < src->n; i++)
 	{
@@ -233,7 +232,7 @@ send_val(StringInfo buf, PmVal v)
 }
 
 static void
-send_sum(StringInfo buf, const PmAcc *acc)
+send_sum(StringInfo buf, const PmSum *acc)
 {
 	if (!acc->is_set)
 		pq_sendbyte(buf, NUM_NONE);
@@ -300,17 +299,17 @@ recv_required(StringInfo buf, const char *what)
 }
 
 static void
-recv_sum(StringInfo buf, PmAcc *acc, const char *what, bool margin)
+recv_sum(StringInfo buf, PmSum *acc, const char *what, bool margin)
 {
 	bool		set;
 	PmVal		v = recv_val(buf, what, &set);
 
-	memset(acc, 0, sizeof(PmAcc));
+	memset(acc, 0, sizeof(PmSum));
 	if (!set)
 		return;
 	if (margin && pmv_sign(v) < 0)
 		bad_totals(psprintf("A %s is negative.", what));
-	pm_acc_add_val(CurrentMemoryContext, acc, &v);
+	pm_sum_add_val(CurrentMemoryContext, acc, &v);
 }
 
 static void
@@ -414,9 +413,9 @@ encoded_cmp(const void *x, const void *y)
  * canonical order, whatever order the rows came in.
  */
 bytea *
-ledger_totals_encode(bool is_pm, MarginState *base, const KeptPositions *kp)
+ledger_totals_encode(bool is_pm, MarginAccum *base, const KeptPositions *kp)
 {
-	MarginAsset **sorted = margin_state_sorted(base);
+	MarginAsset **sorted = margin_accum_sorted(base);
 	EncodedPosition *enc = palloc(sizeof(EncodedPosition) * Max(kp->n, 1));
 	StringInfoData buf;
 	int			i;
@@ -546,24 +545,24 @@ asset_ref(AssetInfo *a)
 }
 
 /*
- * The account's state from its totals at the current prices, schedules,
+ * The account's accumulator from its ledger totals at the current prices, schedules,
  * marks and brackets: the positions valued by the ledger's line functions,
  * the other sums added as they are.
  */
-static MarginState *
-totals_state(LookupCache *cache, bytea *bytes, bool need_im)
+static MarginAccum *
+totals_accum(RefData *cache, bytea *bytes, bool need_im)
 {
 	LedgerTotals t;
-	MarginState *ms;
+	MarginAccum *ms;
 	PmVal		zero = pmv_zero();
 	int			i;
 
 	decode(bytes, &t);
-	ms = margin_state_create(CurrentMemoryContext);
+	ms = margin_accum_create(CurrentMemoryContext);
 	for (i = 0; i < t.positions.n; i++)
 	{
 		KeptPosition *p = &t.positions.items[i];
-		SymbolInfo *s = lookup_symbol(cache, p->symbol, p->len);
+		SymbolInfo *s = refdata_symbol(cache, p->symbol, p->len);
 		MarginAssetRef settle;
 		PmVal		pnl,
 					mm,
@@ -597,7 +596,7 @@ totals_state(LookupCache *cache, bytea *bytes, bool need_im)
 	for (i = 0; i < t.nassets; i++)
 	{
 		TotalsAsset *ta = &t.assets[i];
-		AssetInfo  *a = lookup_asset(cache, ta->name, ta->len);
+		AssetInfo  *a = refdata_asset(cache, ta->name, ta->len);
 		MarginAsset *m;
 
 		CHECK_FOR_INTERRUPTS();
@@ -611,14 +610,14 @@ totals_state(LookupCache *cache, bytea *bytes, bool need_im)
 					 errmsg("missing index price for asset %s", pm_excerpt(a->name, a->len)),
 					 errhint("Every asset an account holds, owes or settles in needs an index price.")));
 		margin_check_price(a->name, a->len, a->price);
-		m = margin_state_asset(ms, a->name, a->len, a->price, NULL);
+		m = margin_accum_asset(ms, a->name, a->len, a->price, NULL);
 		for (int k = 0; k < 4; k++)
-			pm_acc_merge(ms->mcxt, k == 0 ? &m->equity : k == 1 ? &m->maint_margin :
+			pm_sum_combine(ms->mcxt, k == 0 ? &m->equity : k == 1 ? &m->maint_margin :
 						 k == 2 ? &m->initial_margin : &m->open_loss, &ta->acc[k]);
 	}
 	for (i = 0; i < ms->nassets; i++)
 	{
-		AssetInfo  *a = lookup_asset(cache, ms->assets[i].name, ms->assets[i].name_len);
+		AssetInfo  *a = refdata_asset(cache, ms->assets[i].name, ms->assets[i].name_len);
 
 		ms->assets[i].collateral = a ? asset_collateral(a, t.is_pm) : NULL;
 	}
@@ -632,15 +631,15 @@ totals_state(LookupCache *cache, bytea *bytes, bool need_im)
 Datum
 pm_ledger_totals_summary(PG_FUNCTION_ARGS)
 {
-	LookupCache *cache = lookup_cache_get(fcinfo->flinfo);
+	RefData *cache = refdata_get(fcinfo->flinfo);
 
-	PG_RETURN_POINTER(margin_summary_build(totals_state(cache, PG_GETARG_BYTEA_PP(0), true)));
+	PG_RETURN_POINTER(margin_summary_build(totals_accum(cache, PG_GETARG_BYTEA_PP(0), true)));
 }
 
 /* What pm.ledger_totals_values keeps per call site (fn_extra). */
 typedef struct ValuesCache
 {
-	void	   *lookup;			/* the LookupCache, by lookup_cache_get_in */
+	void	   *refdata;		/* the RefData, by refdata_get_in */
 	TupleDesc	desc;			/* the result's row type, blessed */
 } ValuesCache;
 
@@ -653,8 +652,8 @@ Datum
 pm_ledger_totals_values(PG_FUNCTION_ARGS)
 {
 	ValuesCache *vc = (ValuesCache *) fcinfo->flinfo->fn_extra;
-	MarginState *ms;
-	PmVal		totals[PM_TOTAL_COUNT];
+	MarginAccum *ms;
+	PmVal		figures[PM_FIGURE_COUNT];
 	bool		has_uni;
 	Datum		values[4];
 	bool		nulls[4];
@@ -674,15 +673,15 @@ pm_ledger_totals_values(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(old);
 		fcinfo->flinfo->fn_extra = vc;
 	}
-	ms = totals_state(lookup_cache_get_in(&vc->lookup, fcinfo->flinfo->fn_mcxt),
+	ms = totals_accum(refdata_get_in(&vc->refdata, fcinfo->flinfo->fn_mcxt),
 					  PG_GETARG_BYTEA_PP(0), false);
-	has_uni = margin_state_risk(ms, totals, false, NULL);
+	has_uni = margin_accum_figures(ms, figures, false, NULL);
 	nulls[0] = !has_uni;
 	nulls[1] = nulls[2] = nulls[3] = false;
-	values[0] = has_uni ? NumericGetDatum(pmv_to_numeric(totals[PM_TOTAL_UNI_MMR])) : (Datum) 0;
-	values[1] = NumericGetDatum(pmv_to_numeric(totals[PM_TOTAL_ACCOUNT_EQUITY]));
-	values[2] = NumericGetDatum(pmv_to_numeric(totals[PM_TOTAL_ADJUSTED_EQUITY]));
-	values[3] = NumericGetDatum(pmv_to_numeric(totals[PM_TOTAL_MAINT_MARGIN]));
+	values[0] = has_uni ? NumericGetDatum(pmv_to_numeric(figures[PM_FIGURE_UNI_MMR])) : (Datum) 0;
+	values[1] = NumericGetDatum(pmv_to_numeric(figures[PM_FIGURE_ACCOUNT_EQUITY]));
+	values[2] = NumericGetDatum(pmv_to_numeric(figures[PM_FIGURE_ADJUSTED_EQUITY]));
+	values[3] = NumericGetDatum(pmv_to_numeric(figures[PM_FIGURE_MAINT_MARGIN]));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(vc->desc, values, nulls)));
 }
 

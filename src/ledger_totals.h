@@ -20,9 +20,9 @@
 
 #include "lib/stringinfo.h"
 
-#include "lookup.h"
-#include "margin_state.h"
-#include "pm_value.h"
+#include "refdata.h"
+#include "margin_accum.h"
+#include "number.h"
 
 /* A position as the totals keep it. */
 typedef struct KeptPosition
@@ -48,10 +48,10 @@ extern void position_values(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry,
 extern void kept_position_check(const char *symbol, PmVal qty, PmVal entry, int32 leverage);
 extern void kept_positions_add(MemoryContext mcxt, KeptPositions *kp, const char *symbol,
 							   int len, PmVal qty, PmVal entry, int32 leverage);
-extern void kept_positions_merge(MemoryContext mcxt, KeptPositions *dst,
+extern void kept_positions_combine(MemoryContext mcxt, KeptPositions *dst,
 								 const KeptPositions *src);
 extern void kept_positions_send(StringInfo buf, const KeptPositions *kp);
 extern void kept_positions_recv(StringInfo buf, MemoryContext mcxt, KeptPositions *kp);
-extern bytea *ledger_totals_encode(bool is_pm, MarginState *base, const KeptPositions *kp);
+extern bytea *ledger_totals_encode(bool is_pm, MarginAccum *base, const KeptPositions *kp);
 
 #endif							/* PM_LEDGER_TOTALS_H */

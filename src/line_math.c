@@ -24,8 +24,7 @@
 #include "compat.h"
 #include "excerpt.h"
 #include "line_math.h"
-#include "numeric_raw.h"
-#include "pm_numeric.h"
+#include "number.h"
 
 PmVal
 pm_um_pnl(PmVal qty, PmVal entry, PmVal mark)

@@ -14,7 +14,7 @@
 
 #include "fmgr.h"
 
-#include "pm_value.h"
+#include "number.h"
 #include "tiers.h"
 
 extern PmVal pm_um_pnl(PmVal qty, PmVal entry, PmVal mark);

@@ -18,8 +18,7 @@
 #include "compat.h"
 #include "excerpt.h"
 #include "line_math.h"
-#include "pm_numeric.h"
-#include "pm_value.h"
+#include "number.h"
 
 PG_FUNCTION_INFO_V1(pm_loan_maint_margin);
 PG_FUNCTION_INFO_V1(pm_loan_initial_margin);

@@ -13,7 +13,7 @@
  * amounts are all zero or NULL changes nothing and needs neither an asset
  * nor a price (so LEFT JOINs from accounts without lines are fine).
  *
- * Transition state: a MarginState in the aggregate context.  Combine,
+ * Transition state: a MarginAccum in the aggregate context.  Combine,
  * serialize and deserialize make both aggregates parallel and partitionwise;
  * the state's content does not depend on the order of lines or partial
  * states, so every plan gives the same summary, digit for digit.
@@ -27,11 +27,9 @@
 #include "utils/builtins.h"
 
 #include "compat.h"
-#include "margin_state.h"
+#include "margin_accum.h"
 #include "margin_summary.h"
-#include "numeric_raw.h"
-#include "pm_numeric.h"
-#include "pm_value.h"
+#include "number.h"
 #include "tiers.h"
 
 PG_FUNCTION_INFO_V1(pm_margin_sfunc);
@@ -73,7 +71,7 @@ Datum
 pm_margin_sfunc(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = aggregate_context(fcinfo, "pm.margin");
-	MarginState *st = PG_ARGISNULL(0) ? NULL : (MarginState *) PG_GETARG_POINTER(0);
+	MarginAccum *st = PG_ARGISNULL(0) ? NULL : (MarginAccum *) PG_GETARG_POINTER(0);
 	bool		long_form = PG_NARGS() == 8;
 	int			price_arg = long_form ? 6 : 4;
 	PmVal		e,
@@ -88,7 +86,7 @@ pm_margin_sfunc(PG_FUNCTION_ARGS)
 
 	/* a group that saw rows, even only empty ones, has a (possibly empty) summary */
 	if (st == NULL)
-		st = margin_state_create(aggcontext);
+		st = margin_accum_create(aggcontext);
 
 	margin_add_line(st,
 					asset ? VARDATA_ANY(asset) : NULL,
@@ -104,12 +102,12 @@ Datum
 pm_rollup_sfunc(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = aggregate_context(fcinfo, "pm.rollup");
-	MarginState *st = PG_ARGISNULL(0) ? NULL : (MarginState *) PG_GETARG_POINTER(0);
+	MarginAccum *st = PG_ARGISNULL(0) ? NULL : (MarginAccum *) PG_GETARG_POINTER(0);
 
 	if (st == NULL)
-		st = margin_state_create(aggcontext);
+		st = margin_accum_create(aggcontext);
 	if (!PG_ARGISNULL(1))
-		margin_summary_add_to_state(st, PG_GETARG_PMSUMMARY(1));
+		margin_summary_add_to_accum(st, PG_GETARG_PMSUMMARY(1));
 	PG_RETURN_POINTER(st);
 }
 
@@ -122,8 +120,8 @@ Datum
 pm_margin_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = aggregate_context(fcinfo, "pm.margin");
-	MarginState *a = PG_ARGISNULL(0) ? NULL : (MarginState *) PG_GETARG_POINTER(0);
-	MarginState *b = PG_ARGISNULL(1) ? NULL : (MarginState *) PG_GETARG_POINTER(1);
+	MarginAccum *a = PG_ARGISNULL(0) ? NULL : (MarginAccum *) PG_GETARG_POINTER(0);
+	MarginAccum *b = PG_ARGISNULL(1) ? NULL : (MarginAccum *) PG_GETARG_POINTER(1);
 
 	if (b == NULL)
 	{
@@ -132,8 +130,8 @@ pm_margin_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(a);
 	}
 	if (a == NULL)
-		a = margin_state_create(aggcontext);
-	margin_state_merge(a, b);
+		a = margin_accum_create(aggcontext);
+	margin_accum_combine(a, b);
 	PG_RETURN_POINTER(a);
 }
 
@@ -141,27 +139,27 @@ pm_margin_combine(PG_FUNCTION_ARGS)
 Datum
 pm_margin_serialize(PG_FUNCTION_ARGS)
 {
-	MarginState *st = (MarginState *) PG_GETARG_POINTER(0);
+	MarginAccum *st = (MarginAccum *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
 
 	aggregate_context(fcinfo, "pm.margin");
 	pq_begintypsend(&buf);
-	margin_state_send(&buf, st);
+	margin_accum_send(&buf, st);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-/* Bytes to state, checking every byte (see margin_state_recv). */
+/* Bytes to state, checking every byte (see margin_accum_recv). */
 Datum
 pm_margin_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
-	MarginState *st;
+	MarginAccum *st;
 
 	aggregate_context(fcinfo, "pm.margin");
 	initStringInfo(&buf);
 	appendBinaryStringInfo(&buf, VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
-	st = margin_state_recv(&buf, CurrentMemoryContext, "pm.margin state");
+	st = margin_accum_recv(&buf, CurrentMemoryContext, "pm.margin state");
 	if (buf.cursor != buf.len)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -174,7 +172,7 @@ pm_margin_deserialize(PG_FUNCTION_ARGS)
 Datum
 pm_margin_final(PG_FUNCTION_ARGS)
 {
-	MarginState *st = (MarginState *) PG_GETARG_POINTER(0);
+	MarginAccum *st = (MarginAccum *) PG_GETARG_POINTER(0);
 
 	aggregate_context(fcinfo, "pm.margin");
 	PG_RETURN_POINTER(margin_summary_build(st));

@@ -30,10 +30,8 @@
 #include "excerpt.h"
 #include "json_keys.h"
 #include "margin_summary.h"
-#include "numeric_raw.h"
+#include "number.h"
 #include "line_math.h"
-#include "pm_numeric.h"
-#include "pm_value.h"
 
 PG_FUNCTION_INFO_V1(pm_margin_summary_in);
 PG_FUNCTION_INFO_V1(pm_margin_summary_out);
@@ -57,7 +55,7 @@ typedef struct DerivedAsset
 
 /* An accumulated sum as a value (0 when nothing was added). */
 static PmVal
-acc_val(const PmAcc *acc)
+acc_val(const PmSum *acc)
 {
 	if (!acc->is_set)
 		return pmv_zero();
@@ -140,13 +138,13 @@ derive_asset(MarginAsset *a, PmVal *v)
 }
 
 static void
-add_to_totals(PmVal *totals, const PmVal *v)
+add_to_figures(PmVal *figures, const PmVal *v)
 {
-	totals[PM_TOTAL_ACCOUNT_EQUITY] = pmv_add(totals[PM_TOTAL_ACCOUNT_EQUITY], v[PM_FIELD_COLLATERAL_VALUE_USD]);
-	totals[PM_TOTAL_ACTUAL_EQUITY] = pmv_add(totals[PM_TOTAL_ACTUAL_EQUITY], v[PM_FIELD_VALUE_USD]);
-	totals[PM_TOTAL_MAINT_MARGIN] = pmv_add(totals[PM_TOTAL_MAINT_MARGIN], v[PM_FIELD_MAINT_MARGIN_USD]);
-	totals[PM_TOTAL_INITIAL_MARGIN] = pmv_add(totals[PM_TOTAL_INITIAL_MARGIN], v[PM_FIELD_INITIAL_MARGIN_USD]);
-	totals[PM_TOTAL_OPEN_LOSS] = pmv_add(totals[PM_TOTAL_OPEN_LOSS], v[PM_FIELD_OPEN_LOSS]);
+	figures[PM_FIGURE_ACCOUNT_EQUITY] = pmv_add(figures[PM_FIGURE_ACCOUNT_EQUITY], v[PM_FIELD_COLLATERAL_VALUE_USD]);
+	figures[PM_FIGURE_ACTUAL_EQUITY] = pmv_add(figures[PM_FIGURE_ACTUAL_EQUITY], v[PM_FIELD_VALUE_USD]);
+	figures[PM_FIGURE_MAINT_MARGIN] = pmv_add(figures[PM_FIGURE_MAINT_MARGIN], v[PM_FIELD_MAINT_MARGIN_USD]);
+	figures[PM_FIGURE_INITIAL_MARGIN] = pmv_add(figures[PM_FIGURE_INITIAL_MARGIN], v[PM_FIELD_INITIAL_MARGIN_USD]);
+	figures[PM_FIGURE_OPEN_LOSS] = pmv_add(figures[PM_FIGURE_OPEN_LOSS], v[PM_FIELD_OPEN_LOSS]);
 }
 
 /*
@@ -154,16 +152,16 @@ add_to_totals(PmVal *totals, const PmVal *v)
  * when sum MM is 0.  Exact but for the one division.
  */
 static bool
-finish_totals(PmVal *totals)
+finish_figures(PmVal *figures)
 {
 	bool		has_uni;
 
-	totals[PM_TOTAL_ADJUSTED_EQUITY] = pmv_sub(totals[PM_TOTAL_ACCOUNT_EQUITY],
-											   totals[PM_TOTAL_OPEN_LOSS]);
-	has_uni = pmv_sign(totals[PM_TOTAL_MAINT_MARGIN]) > 0;
+	figures[PM_FIGURE_ADJUSTED_EQUITY] = pmv_sub(figures[PM_FIGURE_ACCOUNT_EQUITY],
+											   figures[PM_FIGURE_OPEN_LOSS]);
+	has_uni = pmv_sign(figures[PM_FIGURE_MAINT_MARGIN]) > 0;
 	if (has_uni)
-		totals[PM_TOTAL_UNI_MMR] = pmv_div(totals[PM_TOTAL_ADJUSTED_EQUITY],
-										   totals[PM_TOTAL_MAINT_MARGIN]);
+		figures[PM_FIGURE_UNI_MMR] = pmv_div(figures[PM_FIGURE_ADJUSTED_EQUITY],
+										   figures[PM_FIGURE_MAINT_MARGIN]);
 	return has_uni;
 }
 
@@ -175,20 +173,20 @@ finish_totals(PmVal *totals)
  * the values are the same, only the display scale of a zero term is lost
  * (for callers that round, as the risk fields do).  outside, when given,
  * holds the collateral value and value of assets the caller summed without
- * the state (PM_TOTAL_ACCOUNT_EQUITY and PM_TOTAL_ACTUAL_EQUITY), added in.
+ * the state (PM_FIGURE_ACCOUNT_EQUITY and PM_FIGURE_ACTUAL_EQUITY), added in.
  * Returns whether there is a uniMMR.
  */
 bool
-margin_state_risk(MarginState *st, PmVal *totals, bool values_only, const PmVal *outside)
+margin_accum_figures(MarginAccum *st, PmVal *figures, bool values_only, const PmVal *outside)
 {
 	int			i;
 
-	for (i = 0; i < PM_TOTAL_COUNT; i++)
-		totals[i] = pmv_zero();
+	for (i = 0; i < PM_FIGURE_COUNT; i++)
+		figures[i] = pmv_zero();
 	if (outside != NULL)
 	{
-		totals[PM_TOTAL_ACCOUNT_EQUITY] = outside[PM_TOTAL_ACCOUNT_EQUITY];
-		totals[PM_TOTAL_ACTUAL_EQUITY] = outside[PM_TOTAL_ACTUAL_EQUITY];
+		figures[PM_FIGURE_ACCOUNT_EQUITY] = outside[PM_FIGURE_ACCOUNT_EQUITY];
+		figures[PM_FIGURE_ACTUAL_EQUITY] = outside[PM_FIGURE_ACTUAL_EQUITY];
 	}
 	for (i = 0; i < st->nassets; i++)
 	{
@@ -199,29 +197,29 @@ margin_state_risk(MarginState *st, PmVal *totals, bool values_only, const PmVal 
 		{
 			PmVal		value = pmv_mul(acc_val(&a->equity), a->price_val);
 
-			totals[PM_TOTAL_ACCOUNT_EQUITY] = pmv_add(totals[PM_TOTAL_ACCOUNT_EQUITY],
+			figures[PM_FIGURE_ACCOUNT_EQUITY] = pmv_add(figures[PM_FIGURE_ACCOUNT_EQUITY],
 													  pm_collateral_of(value, a->collateral));
-			totals[PM_TOTAL_ACTUAL_EQUITY] = pmv_add(totals[PM_TOTAL_ACTUAL_EQUITY], value);
+			figures[PM_FIGURE_ACTUAL_EQUITY] = pmv_add(figures[PM_FIGURE_ACTUAL_EQUITY], value);
 		}
 		if (!values_only || a->maint_margin.is_set)
-			totals[PM_TOTAL_MAINT_MARGIN] = pmv_add(totals[PM_TOTAL_MAINT_MARGIN],
+			figures[PM_FIGURE_MAINT_MARGIN] = pmv_add(figures[PM_FIGURE_MAINT_MARGIN],
 													pmv_mul(acc_val(&a->maint_margin), a->price_val));
 		if (!values_only || a->initial_margin.is_set)
-			totals[PM_TOTAL_INITIAL_MARGIN] = pmv_add(totals[PM_TOTAL_INITIAL_MARGIN],
+			figures[PM_FIGURE_INITIAL_MARGIN] = pmv_add(figures[PM_FIGURE_INITIAL_MARGIN],
 													  pmv_mul(acc_val(&a->initial_margin), a->price_val));
 		if (!values_only || a->open_loss.is_set)
-			totals[PM_TOTAL_OPEN_LOSS] = pmv_add(totals[PM_TOTAL_OPEN_LOSS], acc_val(&a->open_loss));
+			figures[PM_FIGURE_OPEN_LOSS] = pmv_add(figures[PM_FIGURE_OPEN_LOSS], acc_val(&a->open_loss));
 	}
-	return finish_totals(totals);
+	return finish_figures(figures);
 }
 
 /* Lay out a summary of the state, computing every derived value. */
 PmMarginSummary *
-margin_summary_build(MarginState *st)
+margin_summary_build(MarginAccum *st)
 {
-	MarginAsset **sorted = margin_state_sorted(st);
+	MarginAsset **sorted = margin_accum_sorted(st);
 	DerivedAsset *d = palloc0(sizeof(DerivedAsset) * Max(st->nassets, 1));
-	PmVal		totals[PM_TOTAL_COUNT];
+	PmVal		figures[PM_FIGURE_COUNT];
 	bool		has_uni;
 	PmMarginSummary *s;
 	Size		size,
@@ -230,23 +228,23 @@ margin_summary_build(MarginState *st)
 				t,
 				f;
 
-	for (t = 0; t < PM_TOTAL_COUNT; t++)
-		totals[t] = pmv_zero();
+	for (t = 0; t < PM_FIGURE_COUNT; t++)
+		figures[t] = pmv_zero();
 	for (i = 0; i < st->nassets; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
 		d[i].a = sorted[i];
 		derive_asset(sorted[i], d[i].v);
-		add_to_totals(totals, d[i].v);
+		add_to_figures(figures, d[i].v);
 	}
-	has_uni = finish_totals(totals);
+	has_uni = finish_figures(figures);
 
 	/* size: header, offsets, then every value int-aligned */
 	size = offsetof(PmMarginSummary, fields) +
 		sizeof(uint32) * PM_FIELD_COUNT * (Size) st->nassets;
-	for (t = 0; t < PM_TOTAL_COUNT; t++)
-		if (t != PM_TOTAL_UNI_MMR || has_uni)
-			size = INTALIGN(size) + stored_size(&totals[t]);
+	for (t = 0; t < PM_FIGURE_COUNT; t++)
+		if (t != PM_FIGURE_UNI_MMR || has_uni)
+			size = INTALIGN(size) + stored_size(&figures[t]);
 	for (i = 0; i < st->nassets; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -266,13 +264,13 @@ margin_summary_build(MarginState *st)
 		s->flags |= PM_SUMMARY_HAS_UNI_MMR;
 	pos = offsetof(PmMarginSummary, fields) +
 		sizeof(uint32) * PM_FIELD_COUNT * (Size) st->nassets;
-	for (t = 0; t < PM_TOTAL_COUNT; t++)
+	for (t = 0; t < PM_FIGURE_COUNT; t++)
 	{
-		if (t == PM_TOTAL_UNI_MMR && !has_uni)
+		if (t == PM_FIGURE_UNI_MMR && !has_uni)
 			continue;
 		pos = INTALIGN(pos);
-		s->totals[t] = pos;
-		pos += stored_put((char *) s + pos, &totals[t]);
+		s->figures[t] = pos;
+		pos += stored_put((char *) s + pos, &figures[t]);
 	}
 	for (i = 0; i < st->nassets; i++)
 	{
@@ -314,7 +312,7 @@ value_numeric(PmVal v)
 
 /* Add a summary's accumulated assets to a state (pm.rollup, send). */
 void
-margin_summary_add_to_state(MarginState *st, PmMarginSummary *s)
+margin_summary_add_to_accum(MarginAccum *st, PmMarginSummary *s)
 {
 	int			i;
 
@@ -328,7 +326,7 @@ margin_summary_add_to_state(MarginState *st, PmMarginSummary *s)
 			PM_SUMMARY_VALUE(s, i, PM_FIELD_OPEN_LOSS),
 		};
 
-		margin_state_add(st, name, strlen(name),
+		margin_accum_add(st, name, strlen(name),
 						 value_numeric(PM_SUMMARY_VALUE(s, i, PM_FIELD_PRICE)),
 						 PM_SUMMARY_COLLATERAL(s, i),
 						 &v[0], &v[1], &v[2], &v[3]);
@@ -369,7 +367,7 @@ pm_margin_summary_in(PG_FUNCTION_ARGS)
 	char	   *str = PG_GETARG_CSTRING(0);
 	ErrorContextCallback errcallback;
 	Jsonb	   *jb;
-	MarginState *st;
+	MarginAccum *st;
 	int			n,
 				i;
 
@@ -387,7 +385,7 @@ pm_margin_summary_in(PG_FUNCTION_ARGS)
 				 errmsg("invalid input syntax for type pm.margin_summary: \"%s\"", pm_excerpt(str, strlen(str))),
 				 errdetail("A summary is a JSON array of asset objects.")));
 
-	st = margin_state_create(CurrentMemoryContext);
+	st = margin_accum_create(CurrentMemoryContext);
 	n = JsonContainerSize(&jb->root);
 	for (i = 0; i < n; i++)
 	{
@@ -482,7 +480,7 @@ pm_margin_summary_in(PG_FUNCTION_ARGS)
 				pmv_numeric(ol ? ol : pm_const_zero()),
 			};
 
-			margin_state_add(st, asset, strlen(asset), price, collateral,
+			margin_accum_add(st, asset, strlen(asset), price, collateral,
 							 &v[0], &v[1], &v[2], &v[3]);
 		}
 		if (st->nassets == before)
@@ -554,7 +552,7 @@ Datum
 pm_margin_summary_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	MarginState *st = margin_state_recv(buf, CurrentMemoryContext, "pm.margin_summary");
+	MarginAccum *st = margin_accum_recv(buf, CurrentMemoryContext, "pm.margin_summary");
 
 	PG_RETURN_POINTER(margin_summary_build(st));
 }
@@ -564,12 +562,12 @@ Datum
 pm_margin_summary_send(PG_FUNCTION_ARGS)
 {
 	PmMarginSummary *s = PG_GETARG_PMSUMMARY(0);
-	MarginState *st = margin_state_create(CurrentMemoryContext);
+	MarginAccum *st = margin_accum_create(CurrentMemoryContext);
 	StringInfoData buf;
 
-	margin_summary_add_to_state(st, s);
+	margin_summary_add_to_accum(st, s);
 	pq_begintypsend(&buf);
-	margin_state_send(&buf, st);
+	margin_accum_send(&buf, st);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -580,9 +578,9 @@ pm_margin_summary_send(PG_FUNCTION_ARGS)
 
 /* A stored total as a numeric of its own (never pointing into arguments). */
 static Datum
-total_datum(PmMarginSummary *s, PmSummaryTotal t)
+total_datum(PmMarginSummary *s, PmSummaryFigure t)
 {
-	return NumericGetDatum(value_numeric(PM_SUMMARY_TOTAL(s, t)));
+	return NumericGetDatum(value_numeric(PM_SUMMARY_FIGURE(s, t)));
 }
 
 /* pm.uni_mmr(s): adjusted equity / maintenance margin; NULL without margin. */
@@ -593,53 +591,53 @@ pm_summary_uni_mmr(PG_FUNCTION_ARGS)
 
 	if ((s->flags & PM_SUMMARY_HAS_UNI_MMR) == 0)
 		PG_RETURN_NULL();
-	return total_datum(s, PM_TOTAL_UNI_MMR);
+	return total_datum(s, PM_FIGURE_UNI_MMR);
 }
 
 /* pm.account_equity(s): collateral-weighted equity, USD. */
 Datum
 pm_summary_account_equity(PG_FUNCTION_ARGS)
 {
-	return total_datum(PG_GETARG_PMSUMMARY(0), PM_TOTAL_ACCOUNT_EQUITY);
+	return total_datum(PG_GETARG_PMSUMMARY(0), PM_FIGURE_ACCOUNT_EQUITY);
 }
 
 /* pm.actual_equity(s): equity without haircuts, USD. */
 Datum
 pm_summary_actual_equity(PG_FUNCTION_ARGS)
 {
-	return total_datum(PG_GETARG_PMSUMMARY(0), PM_TOTAL_ACTUAL_EQUITY);
+	return total_datum(PG_GETARG_PMSUMMARY(0), PM_FIGURE_ACTUAL_EQUITY);
 }
 
 /* pm.adjusted_equity(s): account equity less open-order loss, USD. */
 Datum
 pm_summary_adjusted_equity(PG_FUNCTION_ARGS)
 {
-	return total_datum(PG_GETARG_PMSUMMARY(0), PM_TOTAL_ADJUSTED_EQUITY);
+	return total_datum(PG_GETARG_PMSUMMARY(0), PM_FIGURE_ADJUSTED_EQUITY);
 }
 
 /* pm.maint_margin(s): maintenance margin, USD. */
 Datum
 pm_summary_maint_margin(PG_FUNCTION_ARGS)
 {
-	return total_datum(PG_GETARG_PMSUMMARY(0), PM_TOTAL_MAINT_MARGIN);
+	return total_datum(PG_GETARG_PMSUMMARY(0), PM_FIGURE_MAINT_MARGIN);
 }
 
 /* pm.initial_margin(s): initial margin, USD. */
 Datum
 pm_summary_initial_margin(PG_FUNCTION_ARGS)
 {
-	return total_datum(PG_GETARG_PMSUMMARY(0), PM_TOTAL_INITIAL_MARGIN);
+	return total_datum(PG_GETARG_PMSUMMARY(0), PM_FIGURE_INITIAL_MARGIN);
 }
 
 /* pm.open_loss(s): open-order loss, USD. */
 Datum
 pm_summary_open_loss(PG_FUNCTION_ARGS)
 {
-	return total_datum(PG_GETARG_PMSUMMARY(0), PM_TOTAL_OPEN_LOSS);
+	return total_datum(PG_GETARG_PMSUMMARY(0), PM_FIGURE_OPEN_LOSS);
 }
 
 /*
- * pm.assets(s): one row per asset, in name order, explaining the totals:
+ * pm.assets(s): one row per asset, in name order, explaining the figures:
  * (asset, equity, index_price, value_usd, collateral_value_usd,
  *  maint_margin, maint_margin_usd, initial_margin_usd, open_loss_usd)
  */

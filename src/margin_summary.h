@@ -9,10 +9,10 @@
  *
  *	  per asset  value_usd = equity * price; collateral_value_usd (a debt in
  *	             full, an asset tiered, 0 when not collateral); margins in USD
- *	  totals     account_equity, actual_equity, maint_margin, initial_margin,
+ *	  figures    account_equity, actual_equity, maint_margin, initial_margin,
  *	             open_loss, adjusted_equity, uni_mmr (absent when MM is 0)
  *
- * Layout: a header, offsets of the totals, PM_FIELD_COUNT offsets per asset,
+ * Layout: a header, offsets of the figures, PM_FIELD_COUNT offsets per asset,
  * then the values, all int-aligned: names NUL-terminated, schedules as
  * pm.tiers, numbers as stored values -- an int32 scale and the 128-bit
  * coefficient when the number fits the fast path (most do), else -1 and
@@ -27,23 +27,23 @@
 #include "fmgr.h"
 #include "utils/numeric.h"
 
-#include "margin_state.h"
+#include "margin_accum.h"
 #include "tiers.h"
 
 #define PM_SUMMARY_VERSION		2
 #define PM_SUMMARY_HAS_UNI_MMR	0x01
 
-typedef enum PmSummaryTotal
+typedef enum PmSummaryFigure
 {
-	PM_TOTAL_ACCOUNT_EQUITY,
-	PM_TOTAL_ACTUAL_EQUITY,
-	PM_TOTAL_MAINT_MARGIN,
-	PM_TOTAL_INITIAL_MARGIN,
-	PM_TOTAL_OPEN_LOSS,
-	PM_TOTAL_ADJUSTED_EQUITY,
-	PM_TOTAL_UNI_MMR,
-	PM_TOTAL_COUNT
-} PmSummaryTotal;
+	PM_FIGURE_ACCOUNT_EQUITY,
+	PM_FIGURE_ACTUAL_EQUITY,
+	PM_FIGURE_MAINT_MARGIN,
+	PM_FIGURE_INITIAL_MARGIN,
+	PM_FIGURE_OPEN_LOSS,
+	PM_FIGURE_ADJUSTED_EQUITY,
+	PM_FIGURE_UNI_MMR,
+	PM_FIGURE_COUNT
+} PmSummaryFigure;
 
 typedef enum PmSummaryField
 {
@@ -68,13 +68,13 @@ typedef struct PmMarginSummary
 	uint8		flags;
 	uint16		reserved;
 	int32		nassets;
-	uint32		totals[PM_TOTAL_COUNT];
+	uint32		figures[PM_FIGURE_COUNT];
 	uint32		fields[FLEXIBLE_ARRAY_MEMBER];
 } PmMarginSummary;
 
 #define PM_SUMMARY_PTR(s, off)		((void *) ((char *) (s) + (off)))
 #define PM_SUMMARY_OFFSET(s, i, f)	((s)->fields[(i) * PM_FIELD_COUNT + (f)])
-#define PM_SUMMARY_TOTAL(s, t)		summary_value(PM_SUMMARY_PTR(s, (s)->totals[t]))
+#define PM_SUMMARY_FIGURE(s, t)		summary_value(PM_SUMMARY_PTR(s, (s)->figures[t]))
 #define PM_SUMMARY_VALUE(s, i, f)	summary_value(PM_SUMMARY_PTR(s, PM_SUMMARY_OFFSET(s, i, f)))
 #define PM_SUMMARY_NAME(s, i)		((char *) PM_SUMMARY_PTR(s, PM_SUMMARY_OFFSET(s, i, PM_FIELD_NAME)))
 #define PM_SUMMARY_COLLATERAL(s, i) \
@@ -86,9 +86,9 @@ typedef struct PmMarginSummary
 
 struct PmVal;
 extern struct PmVal summary_value(const void *stored);
-extern PmMarginSummary *margin_summary_build(MarginState *st);
-extern bool margin_state_risk(MarginState *st, struct PmVal *totals, bool values_only,
+extern PmMarginSummary *margin_summary_build(MarginAccum *st);
+extern bool margin_accum_figures(MarginAccum *st, struct PmVal *figures, bool values_only,
 							  const struct PmVal *outside);
-extern void margin_summary_add_to_state(MarginState *st, PmMarginSummary *s);
+extern void margin_summary_add_to_accum(MarginAccum *st, PmMarginSummary *s);
 
 #endif							/* PM_MARGIN_SUMMARY_H */

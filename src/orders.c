@@ -20,7 +20,7 @@
 #include "compat.h"
 #include "excerpt.h"
 #include "line_math.h"
-#include "pm_value.h"
+#include "number.h"
 #include "tiers.h"
 
 PG_FUNCTION_INFO_V1(pm_order_open_loss);

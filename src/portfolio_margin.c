@@ -31,7 +31,7 @@
 
 #include "compat.h"
 
-#include "dec_numeric.h"
+#include "number.h"
 #include "ledger_merge.h"
 #include "refcache.h"
 

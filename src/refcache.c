@@ -60,7 +60,7 @@
 
 /* The tables of each kind, in schema pm. */
 static const char *const kind_tables[REFCACHE_NKINDS][REFCACHE_MAX_TABLES + 1] = {
-	[REFCACHE_LOOKUP] = {"asset", "symbol", "collateral", "loan_mmr", NULL},
+	[REFCACHE_REFDATA] = {"asset", "symbol", "collateral", "loan_mmr", NULL},
 	[REFCACHE_LADDER] = {"status_threshold", NULL},
 };
 

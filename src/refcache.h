@@ -19,7 +19,7 @@
 /* What a cache is built from; each kind names its tables in refcache.c. */
 typedef enum RefCacheKind
 {
-	REFCACHE_LOOKUP,			/* pm.asset, pm.symbol, pm.collateral, pm.loan_mmr */
+	REFCACHE_REFDATA,			/* pm.asset, pm.symbol, pm.collateral, pm.loan_mmr */
 	REFCACHE_LADDER,			/* pm.status_threshold */
 	REFCACHE_NKINDS
 } RefCacheKind;

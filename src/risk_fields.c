@@ -1,11 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * risk_fields.c
- *	  The fields of pm.account_risk for one account, from its totals.
+ *	  The fields of pm.account_risk for one account, from its figures.
  *
  * pm.risk_of computes them in SQL from a summary: a dozen function calls,
  * each making a numeric, then round() of each.  Here the same formulas run
- * on the exact totals in the fast path and each field is rounded once, to
+ * on the exact figures in the fast path and each field is rounded once, to
  * the same digits (pmv_round_into gives numeric's round, display scale
  * included); the status comes from the same ladder code as pm.status.
  *
@@ -140,16 +140,16 @@ cached_text(RiskFieldsCache *rc, const char *name)
 }
 
 /*
- * One field for an account in program whose totals (by PmSummaryTotal) are
- * these; has_uni says whether totals[PM_TOTAL_UNI_MMR] is set.  An account
- * that cannot be valued has error set (and no totals): its program and its
+ * One field for an account in program whose figures (by PmSummaryFigure) are
+ * these; has_uni says whether figures[PM_FIGURE_UNI_MMR] is set.  An account
+ * that cannot be valued has error set (and no figures): its program and its
  * error, every other field NULL.  A rounded amount is written into buf
  * (PM_DEC_NUMERIC_MAX bytes), or into memory palloc'd here when buf is
  * NULL.  The ladder is cached in mcxt (the call site's).
  */
 Datum
 risk_field_datum(RiskFieldsCache *rc, MemoryContext mcxt, RiskField field,
-				 const char *program, const PmVal *totals, bool has_uni,
+				 const char *program, const PmVal *figures, bool has_uni,
 				 const char *error, void *buf, bool *isnull)
 {
 	PmVal		equity;
@@ -174,48 +174,48 @@ risk_field_datum(RiskFieldsCache *rc, MemoryContext mcxt, RiskField field,
 		}
 		return PointerGetDatum(cstring_to_text(error));
 	}
-	equity = totals[PM_TOTAL_ACCOUNT_EQUITY];
+	equity = figures[PM_FIGURE_ACCOUNT_EQUITY];
 	switch (field)
 	{
 		case RISK_STATUS:
 			return PointerGetDatum(cached_text(rc,
 				pm_status_of(&rc->ladder, mcxt, program,
-							 has_uni ? &totals[PM_TOTAL_UNI_MMR] : NULL,
-							 totals[PM_TOTAL_ADJUSTED_EQUITY])));
+							 has_uni ? &figures[PM_FIGURE_UNI_MMR] : NULL,
+							 figures[PM_FIGURE_ADJUSTED_EQUITY])));
 		case RISK_UNI_MMR:
 			if (!has_uni)
 			{
 				*isnull = true;
 				return (Datum) 0;
 			}
-			v = totals[PM_TOTAL_UNI_MMR];
+			v = figures[PM_FIGURE_UNI_MMR];
 			break;
 		case RISK_ACCOUNT_EQUITY:
 			v = equity;
 			break;
 		case RISK_ACTUAL_EQUITY:
-			v = totals[PM_TOTAL_ACTUAL_EQUITY];
+			v = figures[PM_FIGURE_ACTUAL_EQUITY];
 			break;
 		case RISK_INITIAL_MARGIN:
-			v = totals[PM_TOTAL_INITIAL_MARGIN];
+			v = figures[PM_FIGURE_INITIAL_MARGIN];
 			break;
 		case RISK_MAINT_MARGIN:
-			v = totals[PM_TOTAL_MAINT_MARGIN];
+			v = figures[PM_FIGURE_MAINT_MARGIN];
 			break;
 		case RISK_WITHDRAW:
 			{
 				pm_dec		one_point_two = {12, 1};
 
-				v = pmv_sub(equity, pmv_mul(pmv_dec(one_point_two), totals[PM_TOTAL_MAINT_MARGIN]));
+				v = pmv_sub(equity, pmv_mul(pmv_dec(one_point_two), figures[PM_FIGURE_MAINT_MARGIN]));
 				if (pmv_sign(v) < 0)
 					v = pmv_zero();
 				break;
 			}
 		case RISK_AVAILABLE:
-			v = pmv_sub(equity, totals[PM_TOTAL_INITIAL_MARGIN]);
+			v = pmv_sub(equity, figures[PM_FIGURE_INITIAL_MARGIN]);
 			break;
 		case RISK_OPEN_LOSS:
-			v = totals[PM_TOTAL_OPEN_LOSS];
+			v = figures[PM_FIGURE_OPEN_LOSS];
 			break;
 		default:
 			elog(ERROR, "unknown account risk field %d", (int) field);
@@ -226,7 +226,7 @@ risk_field_datum(RiskFieldsCache *rc, MemoryContext mcxt, RiskField field,
 /* The same fields as one pm.ledger_risk row. */
 Datum
 risk_fields_datum(RiskFieldsCache *rc, MemoryContext mcxt, const char *program,
-				  const PmVal *totals, bool has_uni, const char *error)
+				  const PmVal *figures, bool has_uni, const char *error)
 {
 	Datum		values[RISK_NFIELDS];
 	bool		nulls[RISK_NFIELDS];
@@ -239,7 +239,7 @@ risk_fields_datum(RiskFieldsCache *rc, MemoryContext mcxt, const char *program,
 	int			i;
 
 	for (i = 0; i < RISK_NFIELDS; i++)
-		values[i] = risk_field_datum(rc, mcxt, (RiskField) i, program, totals, has_uni,
+		values[i] = risk_field_datum(rc, mcxt, (RiskField) i, program, figures, has_uni,
 									 error, buf[i].bytes, &nulls[i]);
 	return HeapTupleGetDatum(heap_form_tuple(rc->desc, values, nulls));
 }

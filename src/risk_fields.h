@@ -2,7 +2,7 @@
  *
  * risk_fields.h
  *	  The fields of pm.account_risk for one account, one at a time or as a
- *	  pm.ledger_risk row, from its totals (risk_fields.c).
+ *	  pm.ledger_risk row, from its figures (risk_fields.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -13,14 +13,14 @@
 #include "access/tupdesc.h"
 
 #include "margin_summary.h"
-#include "pm_value.h"
+#include "number.h"
 
 /* What a call site keeps for the query (in its fn_extra). */
 typedef struct RiskFieldsCache
 {
 	TupleDesc	desc;			/* pm.ledger_risk, blessed (row callers only) */
 	void	   *ladder;			/* status.c's ladder cache */
-	void	   *lookup;			/* lookup.c's cache, for callers that need one */
+	void	   *refdata;		/* the query's reference data (refdata.c), for callers that need it */
 	MemoryContext mcxt;			/* the call site's */
 	int			ntexts,			/* program and status names given so far, */
 				captexts;		/* as text (risk_fields.c: cached_text) */
@@ -47,10 +47,10 @@ typedef enum RiskField
 extern RiskFieldsCache *risk_fields_cache(FunctionCallInfo fcinfo, bool row);
 extern RiskFieldsCache *risk_fields_cache_new(MemoryContext mcxt);
 extern Datum risk_field_datum(RiskFieldsCache *rc, MemoryContext mcxt, RiskField field,
-							  const char *program, const PmVal *totals, bool has_uni,
+							  const char *program, const PmVal *figures, bool has_uni,
 							  const char *error, void *buf, bool *isnull);
 extern Datum risk_fields_datum(RiskFieldsCache *rc, MemoryContext mcxt,
-							   const char *program, const PmVal *totals, bool has_uni,
+							   const char *program, const PmVal *figures, bool has_uni,
 							   const char *error);
 
 #endif							/* PM_RISK_FIELDS_H */

@@ -32,9 +32,7 @@
 #include "compat.h"
 #include "excerpt.h"
 #include "margin_summary.h"
-#include "numeric_raw.h"
-#include "pm_numeric.h"
-#include "pm_value.h"
+#include "number.h"
 #include "refcache.h"
 #include "status.h"
 
@@ -308,10 +306,10 @@ summary_status(FunctionCallInfo fcinfo, const char *previous)
 	PmVal		uni;
 
 	if (has_uni)
-		uni = PM_SUMMARY_TOTAL(s, PM_TOTAL_UNI_MMR);
+		uni = PM_SUMMARY_FIGURE(s, PM_FIGURE_UNI_MMR);
 	PG_RETURN_TEXT_P(cstring_to_text(
 		ladder_status(ladder, has_uni ? &uni : NULL,
-					  PM_SUMMARY_TOTAL(s, PM_TOTAL_ADJUSTED_EQUITY), previous)));
+					  PM_SUMMARY_FIGURE(s, PM_FIGURE_ADJUSTED_EQUITY), previous)));
 }
 
 /* pm.status(summary, program) */

@@ -9,7 +9,7 @@
 #ifndef PM_STATUS_H
 #define PM_STATUS_H
 
-#include "pm_value.h"
+#include "number.h"
 
 extern const char *pm_status_of(void **slot, MemoryContext mcxt, const char *program,
 								const PmVal *uni_mmr, PmVal adjusted_equity);

@@ -2,7 +2,7 @@
  *
  * tiered.c
  *	  SQL functions over a schedule: pm.tiered(), pm.collateral_value(),
- *	  pm.tier_of().  Evaluation itself is pmv_tiers_eval (pm_value.c).
+ *	  pm.tier_of().  Evaluation itself is pmv_tiers_eval (tiers_eval.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -12,10 +12,8 @@
 
 #include "compat.h"
 #include "excerpt.h"
-#include "numeric_raw.h"
-#include "pm_numeric.h"
+#include "number.h"
 #include "line_math.h"
-#include "pm_value.h"
 #include "tiers.h"
 
 PG_FUNCTION_INFO_V1(pm_tiered);

@@ -34,6 +34,7 @@
 #include "utils/numeric.h"
 
 #include "core/wire.h"
+#include "number.h"
 
 #define PM_TIERS_VERSION		1
 
@@ -97,5 +98,12 @@ extern int	pm_tiers_compare(PmTiers *a, PmTiers *b);
 
 /* tiered.c */
 extern void pm_check_collateral_schedule(PmTiers *t);
+
+/* A schedule evaluated on values (tiers_eval.c). */
+extern int	pmv_tiers_find(PmTiers *t, PmVal x, const PmVal *scale);
+extern PmVal pmv_tiers_eval(PmTiers *t, PmVal x);
+extern PmVal pmv_tier_floor(PmTiers *t, int i);
+extern PmVal pmv_tier_rate(PmTiers *t, int i);
+extern PmVal pmv_tier_cum(PmTiers *t, int i);
 
 #endif							/* PM_TIERS_H */

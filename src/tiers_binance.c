@@ -26,7 +26,7 @@
 
 #include "compat.h"
 #include "excerpt.h"
-#include "pm_numeric.h"
+#include "number.h"
 #include "tiers.h"
 
 PG_FUNCTION_INFO_V1(pm_tiers_from_binance);

@@ -15,9 +15,7 @@
 
 #include "compat.h"
 #include "excerpt.h"
-#include "numeric_raw.h"
-#include "dec_numeric.h"
-#include "pm_numeric.h"
+#include "number.h"
 #include "tiers.h"
 
 /* Reject an empty or absurdly long schedule before any work is done. */

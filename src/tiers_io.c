@@ -24,7 +24,7 @@
 #include "compat.h"
 #include "core/tiers_lex.h"
 #include "excerpt.h"
-#include "pm_numeric.h"
+#include "number.h"
 #include "tiers.h"
 #include "wire_pg.h"
 

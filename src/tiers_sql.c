@@ -14,7 +14,7 @@
 #include "utils/lsyscache.h"
 
 #include "compat.h"
-#include "pm_numeric.h"
+#include "number.h"
 #include "tiers.h"
 
 PG_FUNCTION_INFO_V1(pm_tiers_make);

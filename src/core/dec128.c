@@ -413,7 +413,7 @@ div_finish(pm_u128 quot, int32_t rscale, bool negative, pm_dec *out)
 }
 
 /*
- * a / b by the engine's rule (pm_div in pm_numeric.c): rounded half away
+ * a / b by the engine's rule (pm_div in number_numeric.c): rounded half away
  * from zero at scale 20 - (exp10(a) - exp10(b)) (at least 0), then trailing
  * zeros removed.  False when b is 0 or the result or scale does not fit.
  */

@@ -34,7 +34,7 @@ typedef struct pm_dec
 /* Largest scale we keep in the fast path; larger ones fall back. */
 #define PM_DEC_MAX_SCALE	38
 
-/* Significant digits every quotient carries (see pm_div in pm_numeric.c). */
+/* Significant digits every quotient carries (see pm_div in number_numeric.c). */
 #define PM_DEC_DIV_DIGITS	20
 
 /* Largest coefficient magnitude: 2^127 - 1 (so -coef always fits). */

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * pm_numeric.c
+ * number_numeric.c
  *	  Exact numeric helpers shared by the margin functions.
  *
  * Sums, differences and products are exact (PostgreSQL's numeric).  The only
@@ -24,8 +24,7 @@
 #include "compat.h"
 #include "core/tiers_lex.h"
 #include "excerpt.h"
-#include "numeric_raw.h"
-#include "pm_numeric.h"
+#include "number.h"
 #include "wire_pg.h"
 
 PG_FUNCTION_INFO_V1(pm_finite);

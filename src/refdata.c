@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
- * lookup.c
- *	  The reference tables, read once per query (see lookup.h).
+ * refdata.c
+ *	  The query's reference data, read once per query (see refdata.h).
  *
  * The decoded tables hang off the calling function's FmgrInfo for the
  * query (in each parallel worker, its own copy).  The read itself is the
@@ -18,8 +18,8 @@
 
 #include "compat.h"
 #include "excerpt.h"
-#include "lookup.h"
-#include "pm_numeric.h"
+#include "refdata.h"
+#include "number.h"
 #include "refcache.h"
 
 static uint32
@@ -90,10 +90,10 @@ run_read(int which, const char *sql)
 
 /* Read every reference table once. */
 static void *
-lookup_cache_load(MemoryContext mcxt)
+refdata_load(MemoryContext mcxt)
 {
 	MemoryContext old = MemoryContextSwitchTo(mcxt);
-	LookupCache *c = palloc0(sizeof(LookupCache));
+	RefData *c = palloc0(sizeof(RefData));
 	uint64		i;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -140,13 +140,13 @@ lookup_cache_load(MemoryContext mcxt)
 		market = spi_text(i, 2, &len);
 		s->is_cm = strcmp(market, "CM") == 0;
 		settle = spi_text(i, 3, &len);
-		s->settle = lookup_asset(c, settle, len);
+		s->settle = refdata_asset(c, settle, len);
 		if (s->settle == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 					 errmsg("settle asset %s of symbol %s is not in pm.asset", pm_excerpt(settle, len), pm_excerpt(s->name, s->len))));
 		settle = spi_text(i, 7, &len);
-		s->base = lookup_asset(c, settle, len);
+		s->base = refdata_asset(c, settle, len);
 		if (s->is_cm)
 			s->contract_size = pmv_numeric((Numeric) DatumGetPointer(spi_copy(i, 4, &isnull, false, -1)));
 		s->mark = pmv_numeric((Numeric) DatumGetPointer(spi_copy(i, 5, &isnull, false, -1)));
@@ -163,7 +163,7 @@ lookup_cache_load(MemoryContext mcxt)
 					alen;
 		char	   *program = spi_text(i, 1, &plen);
 		char	   *asset = spi_text(i, 2, &alen);
-		AssetInfo  *a = lookup_asset(c, asset, alen);
+		AssetInfo  *a = refdata_asset(c, asset, alen);
 		bool		isnull;
 		PmTiers    *t = (PmTiers *) DatumGetPointer(spi_copy(i, 3, &isnull, false, -1));
 
@@ -194,19 +194,19 @@ lookup_cache_load(MemoryContext mcxt)
 }
 
 /* The query's reference data, found on first use. */
-LookupCache *
-lookup_cache_get(FmgrInfo *flinfo)
+RefData *
+refdata_get(FmgrInfo *flinfo)
 {
-	return lookup_cache_get_in(&flinfo->fn_extra, flinfo->fn_mcxt);
+	return refdata_get_in(&flinfo->fn_extra, flinfo->fn_mcxt);
 }
 
 /* The same kept in *slot, for a caller whose fn_extra holds more. */
-LookupCache *
-lookup_cache_get_in(void **slot, MemoryContext mcxt)
+RefData *
+refdata_get_in(void **slot, MemoryContext mcxt)
 {
 	if (*slot == NULL)
-		*slot = refcache_get(REFCACHE_LOOKUP, mcxt, lookup_cache_load);
-	return (LookupCache *) *slot;
+		*slot = refcache_get(REFCACHE_REFDATA, mcxt, refdata_load);
+	return (RefData *) *slot;
 }
 
 static int
@@ -228,7 +228,7 @@ find_slot(const int *slots, int nslots, uint32 hash, const char *name, int len,
 }
 
 AssetInfo *
-lookup_asset(LookupCache *c, const char *name, int len)
+refdata_asset(RefData *c, const char *name, int len)
 {
 	int			i = find_slot(c->asset_slots, c->nslots, name_hash(name, len), name, len,
 							  c->assets, sizeof(AssetInfo), offsetof(AssetInfo, name),
@@ -238,7 +238,7 @@ lookup_asset(LookupCache *c, const char *name, int len)
 }
 
 SymbolInfo *
-lookup_symbol(LookupCache *c, const char *name, int len)
+refdata_symbol(RefData *c, const char *name, int len)
 {
 	int			i = find_slot(c->symbol_slots, c->nslots, name_hash(name, len), name, len,
 							  c->symbols, sizeof(SymbolInfo), offsetof(SymbolInfo, name),
@@ -249,7 +249,7 @@ lookup_symbol(LookupCache *c, const char *name, int len)
 
 /* The loan MMR of a leverage, or NULL when pm.loan_mmr has none. */
 Numeric
-lookup_loan_mmr(LookupCache *c, int32 leverage)
+refdata_loan_mmr(RefData *c, int32 leverage)
 {
 	int			i;
 

@@ -1,11 +1,11 @@
 /*-------------------------------------------------------------------------
  *
- * margin_state.c
- *	  Accumulate ledger lines per asset (see margin_state.h).
+ * margin_accum.c
+ *	  The margin accumulator: margin lines summed per asset (see margin_accum.h).
  *
  * Lines are found by asset name through a small open-addressing hash index
  * once an account has more than a few assets, so an account with thousands
- * of assets costs no more per line than one with three.  Sums are PmAcc:
+ * of assets costs no more per line than one with three.  Sums are PmSum:
  * scaled 128-bit integers while they fit, numeric after.  All values a state
  * points to live in its own memory context; replaced values are freed at
  * once, so a state grows with its number of assets, never with its lines.
@@ -22,20 +22,18 @@
 
 #include "compat.h"
 #include "excerpt.h"
-#include "margin_state.h"
-#include "numeric_raw.h"
-#include "pm_numeric.h"
-#include "pm_value.h"
+#include "margin_accum.h"
+#include "number.h"
 #include "tiers.h"
 #include "wire_pg.h"
 
 /* Linear search is faster than hashing up to this many assets. */
 #define PM_LINEAR_MAX	8
 
-MarginState *
-margin_state_create(MemoryContext mcxt)
+MarginAccum *
+margin_accum_create(MemoryContext mcxt)
 {
-	MarginState *st = MemoryContextAllocZero(mcxt, sizeof(MarginState));
+	MarginAccum *st = MemoryContextAllocZero(mcxt, sizeof(MarginAccum));
 
 	st->mcxt = mcxt;
 	st->capacity = 8;
@@ -147,7 +145,7 @@ margin_check_amount_values(const char *name, int name_len, const PmVal *const va
 
 /* Rebuild the hash index with room for at least twice the assets. */
 static void
-rebuild_index(MarginState *st)
+rebuild_index(MarginAccum *st)
 {
 	int			nslots = 16;
 	int			i;
@@ -170,7 +168,7 @@ rebuild_index(MarginState *st)
 
 /* The asset's entry, or NULL. */
 static MarginAsset *
-find_asset(MarginState *st, const char *name, int len, uint32 hash)
+find_asset(MarginAccum *st, const char *name, int len, uint32 hash)
 {
 	int			i;
 
@@ -204,7 +202,7 @@ find_asset(MarginState *st, const char *name, int len, uint32 hash)
  * the name and price are the caller's (see MarginAssetRef); else copied.
  */
 static MarginAsset *
-new_asset(MarginState *st, const char *name, int len, uint32 hash,
+new_asset(MarginAccum *st, const char *name, int len, uint32 hash,
 		  Numeric price, PmTiers *collateral, const MarginAssetRef *ref)
 {
 	MarginAsset *a;
@@ -266,7 +264,7 @@ new_asset(MarginState *st, const char *name, int len, uint32 hash,
  * does not depend on which line came first.
  */
 static void
-reconcile_price(MarginState *st, MarginAsset *a, Numeric price, const MarginAssetRef *ref)
+reconcile_price(MarginAccum *st, MarginAsset *a, Numeric price, const MarginAssetRef *ref)
 {
 	if (a->price == price)
 		return;
@@ -310,7 +308,7 @@ tiers_bytes_cmp(PmTiers *x, PmTiers *y)
 
 /* Schedules agree when both are absent or both equal by value. */
 static void
-reconcile_collateral(MarginState *st, MarginAsset *a, PmTiers *collateral)
+reconcile_collateral(MarginAccum *st, MarginAsset *a, PmTiers *collateral)
 {
 	if (a->collateral == NULL && collateral == NULL)
 		return;
@@ -339,7 +337,7 @@ reconcile_collateral(MarginState *st, MarginAsset *a, PmTiers *collateral)
  * checked the name and the price.
  */
 static MarginAsset *
-state_asset(MarginState *st, const char *name, int name_len, uint32 hash,
+state_asset(MarginAccum *st, const char *name, int name_len, uint32 hash,
 			Numeric price, PmTiers *collateral, const MarginAssetRef *ref)
 {
 	MarginAsset *a = find_asset(st, name, name_len, hash);
@@ -352,7 +350,7 @@ state_asset(MarginState *st, const char *name, int name_len, uint32 hash,
 }
 
 MarginAsset *
-margin_state_asset(MarginState *st, const char *name, int name_len,
+margin_accum_asset(MarginAccum *st, const char *name, int name_len,
 				   Numeric price, PmTiers *collateral)
 {
 	return state_asset(st, name, name_len,
@@ -365,21 +363,21 @@ margin_state_asset(MarginState *st, const char *name, int name_len,
  * the price and the amounts; NULL amounts count as zero.
  */
 void
-margin_state_add(MarginState *st, const char *name, int name_len,
+margin_accum_add(MarginAccum *st, const char *name, int name_len,
 				 Numeric price, PmTiers *collateral,
 				 const PmVal *equity, const PmVal *maint_margin,
 				 const PmVal *initial_margin, const PmVal *open_loss)
 {
-	MarginAsset *a = margin_state_asset(st, name, name_len, price, collateral);
+	MarginAsset *a = margin_accum_asset(st, name, name_len, price, collateral);
 
 	if (equity != NULL)
-		pm_acc_add_val(st->mcxt, &a->equity, equity);
+		pm_sum_add_val(st->mcxt, &a->equity, equity);
 	if (maint_margin != NULL)
-		pm_acc_add_val(st->mcxt, &a->maint_margin, maint_margin);
+		pm_sum_add_val(st->mcxt, &a->maint_margin, maint_margin);
 	if (initial_margin != NULL)
-		pm_acc_add_val(st->mcxt, &a->initial_margin, initial_margin);
+		pm_sum_add_val(st->mcxt, &a->initial_margin, initial_margin);
 	if (open_loss != NULL)
-		pm_acc_add_val(st->mcxt, &a->open_loss, open_loss);
+		pm_sum_add_val(st->mcxt, &a->open_loss, open_loss);
 }
 
 /* Absent or exactly zero: contributes nothing. */
@@ -395,10 +393,10 @@ is_zero(const PmVal *v)
 
 /*
  * acc += x: the fast-path case inline (most lines), anything else by
- * pm_acc_add_val -- the same sum either way.
+ * pm_sum_add_val -- the same sum either way.
  */
 static inline void
-acc_add(MemoryContext mcxt, PmAcc *acc, const PmVal *x)
+acc_add(MemoryContext mcxt, PmSum *acc, const PmVal *x)
 {
 	if (x->is_dec && !acc->is_numeric)
 	{
@@ -411,7 +409,7 @@ acc_add(MemoryContext mcxt, PmAcc *acc, const PmVal *x)
 		if (pm_dec_add(acc->dec, x->d, &acc->dec))
 			return;
 	}
-	pm_acc_add_val(mcxt, acc, x);
+	pm_sum_add_val(mcxt, acc, x);
 }
 
 /*
@@ -464,7 +462,7 @@ margin_check_line(const char *name, int name_len,
  * name may be NULL (no asset).
  */
 static void
-add_line(MarginState *st, const char *name, int name_len,
+add_line(MarginAccum *st, const char *name, int name_len,
 		 const PmVal *equity, const PmVal *maint_margin,
 		 const PmVal *initial_margin, const PmVal *open_loss,
 		 Numeric price, PmTiers *collateral, const MarginAssetRef *ref)
@@ -483,7 +481,7 @@ add_line(MarginState *st, const char *name, int name_len,
 	{
 		margin_check_price(name, name_len, price);
 		if (ref == NULL)
-			a = margin_state_asset(st, name, name_len, price, collateral);
+			a = margin_accum_asset(st, name, name_len, price, collateral);
 		else if (a == NULL)
 			a = new_asset(st, name, name_len, ref->hash, price, collateral, ref);
 		else
@@ -500,7 +498,7 @@ add_line(MarginState *st, const char *name, int name_len,
 
 /* A line whose asset name and price the state copies (pm.margin's rows). */
 void
-margin_add_line(MarginState *st, const char *name, int name_len,
+margin_add_line(MarginAccum *st, const char *name, int name_len,
 				const PmVal *equity, const PmVal *maint_margin,
 				const PmVal *initial_margin, const PmVal *open_loss,
 				Numeric price, PmTiers *collateral)
@@ -511,14 +509,14 @@ margin_add_line(MarginState *st, const char *name, int name_len,
 
 /* The state's entry of an asset the caller's cache holds, or NULL. */
 MarginAsset *
-margin_state_find_ref(MarginState *st, const MarginAssetRef *ref)
+margin_accum_find_ref(MarginAccum *st, const MarginAssetRef *ref)
 {
 	return find_asset(st, ref->name, ref->len, ref->hash);
 }
 
 /* The same for an asset the caller's cache holds (no collateral: settled later). */
 void
-margin_add_line_ref(MarginState *st, const MarginAssetRef *ref,
+margin_add_line_ref(MarginAccum *st, const MarginAssetRef *ref,
 					const PmVal *equity, const PmVal *maint_margin,
 					const PmVal *initial_margin, const PmVal *open_loss)
 {
@@ -528,20 +526,20 @@ margin_add_line_ref(MarginState *st, const MarginAssetRef *ref,
 
 /* dst += src, asset by asset, as if src's lines had been added to dst. */
 void
-margin_state_merge(MarginState *dst, MarginState *src)
+margin_accum_combine(MarginAccum *dst, MarginAccum *src)
 {
 	int			i;
 
 	for (i = 0; i < src->nassets; i++)
 	{
 		MarginAsset *a = &src->assets[i];
-		MarginAsset *d = margin_state_asset(dst, a->name, a->name_len, a->price, a->collateral);
+		MarginAsset *d = margin_accum_asset(dst, a->name, a->name_len, a->price, a->collateral);
 
 		CHECK_FOR_INTERRUPTS();
-		pm_acc_merge(dst->mcxt, &d->equity, &a->equity);
-		pm_acc_merge(dst->mcxt, &d->maint_margin, &a->maint_margin);
-		pm_acc_merge(dst->mcxt, &d->initial_margin, &a->initial_margin);
-		pm_acc_merge(dst->mcxt, &d->open_loss, &a->open_loss);
+		pm_sum_combine(dst->mcxt, &d->equity, &a->equity);
+		pm_sum_combine(dst->mcxt, &d->maint_margin, &a->maint_margin);
+		pm_sum_combine(dst->mcxt, &d->initial_margin, &a->initial_margin);
+		pm_sum_combine(dst->mcxt, &d->open_loss, &a->open_loss);
 	}
 }
 
@@ -556,7 +554,7 @@ asset_name_cmp(const void *x, const void *y)
 
 /* The assets in byte order of their names: the canonical order of output. */
 MarginAsset **
-margin_state_sorted(MarginState *st)
+margin_accum_sorted(MarginAccum *st)
 {
 	MarginAsset **sorted = palloc(sizeof(MarginAsset *) * Max(st->nassets, 1));
 	int			i;
@@ -578,9 +576,9 @@ margin_state_sorted(MarginState *st)
  *	  uint8   1 if a collateral schedule follows (pm.tiers binary form), else 0
  */
 void
-margin_state_send(StringInfo buf, MarginState *st)
+margin_accum_send(StringInfo buf, MarginAccum *st)
 {
-	MarginAsset **sorted = margin_state_sorted(st);
+	MarginAsset **sorted = margin_accum_sorted(st);
 	int			i;
 
 	pq_sendbyte(buf, PM_WIRE_MARGIN_VERSION);
@@ -593,10 +591,10 @@ margin_state_send(StringInfo buf, MarginState *st)
 		pq_sendint32(buf, a->name_len);
 		pq_sendbytes(buf, a->name, a->name_len);
 		pm_send_numeric(buf, a->price);
-		pm_send_numeric(buf, pm_acc_value(&a->equity));
-		pm_send_numeric(buf, pm_acc_value(&a->maint_margin));
-		pm_send_numeric(buf, pm_acc_value(&a->initial_margin));
-		pm_send_numeric(buf, pm_acc_value(&a->open_loss));
+		pm_send_numeric(buf, pm_sum_value(&a->equity));
+		pm_send_numeric(buf, pm_sum_value(&a->maint_margin));
+		pm_send_numeric(buf, pm_sum_value(&a->initial_margin));
+		pm_send_numeric(buf, pm_sum_value(&a->open_loss));
 		pq_sendbyte(buf, a->collateral != NULL);
 		if (a->collateral != NULL)
 			pm_tiers_send_internal(buf, a->collateral);
@@ -607,7 +605,7 @@ margin_state_send(StringInfo buf, MarginState *st)
 /* What the reader's visitor needs to build a state. */
 typedef struct MarginRecv
 {
-	MarginState *st;
+	MarginAccum *st;
 	TiersRecv	tiers;			/* the schedule of the asset being read */
 } MarginRecv;
 
@@ -644,19 +642,19 @@ margin_recv_asset(void *ctx, int32_t index, const pm_wire_asset *a)
 		v[k] = pmv_numeric(n[k]);
 	if (a->has_collateral)
 		collateral = pm_tiers_build(mr->tiers.floors, mr->tiers.rates, mr->tiers.ntiers);
-	margin_state_add(mr->st, pnstrdup(a->name, a->name_len), (int) a->name_len,
+	margin_accum_add(mr->st, pnstrdup(a->name, a->name_len), (int) a->name_len,
 					 price, collateral, &v[0], &v[1], &v[2], &v[3]);
 	return 0;
 }
 
 /*
- * Read the binary form (see margin_state_send) into a new state in mcxt,
+ * Read the binary form (see margin_accum_send) into a new state in mcxt,
  * advancing buf's cursor past it.  src/core/wire.c checks every length
  * against what remains and that names are unique and in order; the visitor
  * checks every value against the rules a line must satisfy.
  */
-MarginState *
-margin_state_recv(StringInfo buf, MemoryContext mcxt, const char *type_name)
+MarginAccum *
+margin_accum_recv(StringInfo buf, MemoryContext mcxt, const char *type_name)
 {
 	MarginRecv	mr = {0};
 	pm_wire_visitor v = {margin_recv_tiers_begin, margin_recv_tier, NULL,
@@ -664,7 +662,7 @@ margin_state_recv(StringInfo buf, MemoryContext mcxt, const char *type_name)
 	pm_wire_error err;
 	size_t		used;
 
-	mr.st = margin_state_create(mcxt);
+	mr.st = margin_accum_create(mcxt);
 	if (pm_wire_read_margin(PM_WIRE_UNREAD(buf), PM_WIRE_UNREAD_LEN(buf),
 							&used, &v, &err) != PM_WIRE_OK)
 		pm_wire_raise(&err, type_name, NULL);

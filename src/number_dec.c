@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
- * dec_numeric.c
- *	  Between numeric and the scaled-int128 fast path (see dec_numeric.h).
+ * number_dec.c
+ *	  Between numerics and decs, the scaled-int128 fast path (number.h).
  *
  *-------------------------------------------------------------------------
  */
@@ -11,10 +11,7 @@
 #include "utils/memutils.h"
 
 #include "compat.h"
-#include "dec_numeric.h"
-#include "numeric_raw.h"
-#include "pm_numeric.h"
-#include "pm_value.h"
+#include "number.h"
 
 bool		pm_fast_path = true;
 
@@ -195,105 +192,4 @@ pm_dec_to_numeric(pm_dec d)
 
 	memcpy(result, n, VARSIZE(n));
 	return result;
-}
-
-/* acc += x, exactly; x is any numeric datum (any header). */
-void
-pm_acc_add(MemoryContext mcxt, PmAcc *acc, Numeric x)
-{
-	pm_dec		xd;
-
-	if (!acc->is_numeric && pm_dec_from_numeric(x, &xd))
-	{
-		pm_acc_add_dec(mcxt, acc, xd);
-		return;
-	}
-	x = DatumGetNumeric(PointerGetDatum(x));	/* detoast if it must */
-	if (!acc->is_set)
-	{
-		MemoryContext old = MemoryContextSwitchTo(mcxt);
-
-		acc->num = pm_numeric_copy_plain(x);
-		MemoryContextSwitchTo(old);
-		acc->is_set = acc->is_numeric = true;
-		return;
-	}
-	if (!acc->is_numeric)
-	{
-		MemoryContext old = MemoryContextSwitchTo(mcxt);
-
-		acc->num = pm_dec_to_numeric(acc->dec);
-		MemoryContextSwitchTo(old);
-		acc->is_numeric = true;
-	}
-	{
-		MemoryContext old = MemoryContextSwitchTo(mcxt);
-		Numeric		sum = pm_add(acc->num, x);
-
-		MemoryContextSwitchTo(old);
-		pfree(acc->num);
-		acc->num = sum;
-	}
-}
-
-/* acc += x for a fast-path value. */
-void
-pm_acc_add_dec(MemoryContext mcxt, PmAcc *acc, pm_dec x)
-{
-	if (!acc->is_set)
-	{
-		acc->dec = x;
-		acc->is_set = true;
-		return;
-	}
-	if (!acc->is_numeric && pm_dec_add(acc->dec, x, &acc->dec))
-		return;
-	{
-		MemoryContext old = MemoryContextSwitchTo(mcxt);
-		Numeric		xn = pm_dec_to_numeric(x);
-		Numeric		base = acc->is_numeric ? acc->num : pm_dec_to_numeric(acc->dec);
-		Numeric		sum = pm_add(base, xn);
-
-		MemoryContextSwitchTo(old);
-		if (acc->is_numeric)
-			pfree(acc->num);
-		else
-			pfree(base);
-		pfree(xn);
-		acc->num = sum;
-		acc->is_numeric = true;
-	}
-}
-
-/* acc += x for a value of either kind. */
-void
-pm_acc_add_val(MemoryContext mcxt, PmAcc *acc, const PmVal *x)
-{
-	if (x->is_dec)
-		pm_acc_add_dec(mcxt, acc, x->d);
-	else
-		pm_acc_add(mcxt, acc, x->n);
-}
-
-/* acc += other, as if other's values had been added one by one. */
-void
-pm_acc_merge(MemoryContext mcxt, PmAcc *acc, const PmAcc *other)
-{
-	if (!other->is_set)
-		return;
-	if (other->is_numeric)
-		pm_acc_add(mcxt, acc, other->num);
-	else
-		pm_acc_add_dec(mcxt, acc, other->dec);
-}
-
-/* The sum as a numeric (palloc'd in the current context); 0 when unset. */
-Numeric
-pm_acc_value(const PmAcc *acc)
-{
-	if (!acc->is_set)
-		return pm_zero();
-	if (acc->is_numeric)
-		return pm_numeric_copy_plain(acc->num);
-	return pm_dec_to_numeric(acc->dec);
 }

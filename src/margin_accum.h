@@ -1,33 +1,34 @@
 /*-------------------------------------------------------------------------
  *
- * margin_state.h
- *	  The accumulated ledger of one account (or any group of lines): per
- *	  asset, netted equity, maintenance and initial margin in the asset's
- *	  units, open loss in USD, and the asset's index price and collateral
- *	  schedule, which every line of the asset must agree on.
+ * margin_accum.h
+ *	  The margin accumulator: the margin lines of one account (or any group
+ *	  of lines) summed per asset -- netted equity, maintenance and initial
+ *	  margin in the asset's units, open loss in USD -- with the asset's index
+ *	  price and collateral schedule, which every line of the asset must
+ *	  agree on.
  *
- * This is the pm.margin aggregate's transition state and the content of a
- * pm.margin_summary.  Accumulation is exact, and the state's content does
- * not depend on the order lines arrive in (ties between equal values written
- * with different scales are broken canonically), so every plan -- serial,
- * parallel, partitionwise, re-aggregated summaries -- gives the same state.
+ * This is the pm.margin aggregate's transition state, what the ledger
+ * accumulator completes into, and the content of a pm.margin_summary.
+ * Accumulation is exact, and the accumulator's content does not depend on
+ * the order lines arrive in (ties between equal values written with
+ * different scales are broken canonically), so every plan -- serial,
+ * parallel, partitionwise, re-aggregated summaries -- gives the same one.
  *
  *-------------------------------------------------------------------------
  */
-#ifndef PM_MARGIN_STATE_H
-#define PM_MARGIN_STATE_H
+#ifndef PM_MARGIN_ACCUM_H
+#define PM_MARGIN_ACCUM_H
 
 #include "lib/stringinfo.h"
 #include "utils/numeric.h"
 
-#include "dec_numeric.h"
-#include "pm_value.h"
+#include "number.h"
 #include "tiers.h"
 
 /* Longest asset name accepted, in bytes (the binary reader's limit too). */
 #define PM_ASSET_NAME_MAX	PM_WIRE_NAME_MAX
 
-/* Most assets in one state; far beyond any exchange's list. */
+/* Most assets in one accumulator; far beyond any exchange's list. */
 #define PM_MARGIN_MAX_ASSETS	PM_WIRE_ASSETS_MAX
 
 typedef struct MarginAsset
@@ -40,13 +41,13 @@ typedef struct MarginAsset
 	bool		price_borrowed; /* price belongs to the caller (MarginAssetRef) */
 	const void *owner;			/* the caller's record of the asset, or NULL */
 	PmTiers    *collateral;		/* NULL: not accepted as collateral */
-	PmAcc		equity;			/* asset units */
-	PmAcc		maint_margin;	/* asset units, >= 0 */
-	PmAcc		initial_margin; /* asset units, >= 0 */
-	PmAcc		open_loss;		/* USD, >= 0 */
+	PmSum		equity;			/* asset units */
+	PmSum		maint_margin;	/* asset units, >= 0 */
+	PmSum		initial_margin; /* asset units, >= 0 */
+	PmSum		open_loss;		/* USD, >= 0 */
 } MarginAsset;
 
-typedef struct MarginState
+typedef struct MarginAccum
 {
 	MemoryContext mcxt;			/* everything the state points to lives here */
 	int			nassets;
@@ -54,7 +55,7 @@ typedef struct MarginState
 	MarginAsset *assets;
 	int		   *slots;			/* hash index: asset position + 1, 0 = empty */
 	int			nslots;			/* power of two, 0 while there is no index */
-} MarginState;
+} MarginAccum;
 
 /*
  * An asset as a caller that outlives the state knows it -- the ledger's
@@ -71,15 +72,15 @@ typedef struct MarginAssetRef
 	const void *owner;			/* the caller's record of the asset (kept), or NULL */
 } MarginAssetRef;
 
-extern MarginState *margin_state_create(MemoryContext mcxt);
-extern MarginAsset *margin_state_asset(MarginState *st, const char *name, int name_len,
+extern MarginAccum *margin_accum_create(MemoryContext mcxt);
+extern MarginAsset *margin_accum_asset(MarginAccum *st, const char *name, int name_len,
 									   Numeric price, PmTiers *collateral);
 struct PmVal;
-extern void margin_state_add(MarginState *st, const char *name, int name_len,
+extern void margin_accum_add(MarginAccum *st, const char *name, int name_len,
 							 Numeric price, PmTiers *collateral,
 							 const struct PmVal *equity, const struct PmVal *maint_margin,
 							 const struct PmVal *initial_margin, const struct PmVal *open_loss);
-extern void margin_add_line(MarginState *st, const char *name, int name_len,
+extern void margin_add_line(MarginAccum *st, const char *name, int name_len,
 							const struct PmVal *equity, const struct PmVal *maint_margin,
 							const struct PmVal *initial_margin, const struct PmVal *open_loss,
 							Numeric price, PmTiers *collateral);
@@ -87,14 +88,14 @@ extern bool margin_check_line(const char *name, int name_len,
 							  const struct PmVal *equity, const struct PmVal *maint_margin,
 							  const struct PmVal *initial_margin, const struct PmVal *open_loss,
 							  Numeric price);
-extern MarginAsset *margin_state_find_ref(MarginState *st, const MarginAssetRef *ref);
-extern void margin_add_line_ref(MarginState *st, const MarginAssetRef *ref,
+extern MarginAsset *margin_accum_find_ref(MarginAccum *st, const MarginAssetRef *ref);
+extern void margin_add_line_ref(MarginAccum *st, const MarginAssetRef *ref,
 								const struct PmVal *equity, const struct PmVal *maint_margin,
 								const struct PmVal *initial_margin, const struct PmVal *open_loss);
-extern void margin_state_merge(MarginState *dst, MarginState *src);
-extern MarginAsset **margin_state_sorted(MarginState *st);
-extern void margin_state_send(StringInfo buf, MarginState *st);
-extern MarginState *margin_state_recv(StringInfo buf, MemoryContext mcxt,
+extern void margin_accum_combine(MarginAccum *dst, MarginAccum *src);
+extern MarginAsset **margin_accum_sorted(MarginAccum *st);
+extern void margin_accum_send(StringInfo buf, MarginAccum *st);
+extern MarginAccum *margin_accum_recv(StringInfo buf, MemoryContext mcxt,
 									  const char *type_name);
 extern void margin_check_asset_name(const char *name, int len);
 extern void margin_check_amounts(const char *name, int name_len,
@@ -104,4 +105,4 @@ extern void margin_check_amount_values(const char *name, int name_len,
 									   const struct PmVal *const values[4]);
 extern void margin_check_price(const char *name, int name_len, Numeric price);
 
-#endif							/* PM_MARGIN_STATE_H */
+#endif							/* PM_MARGIN_ACCUM_H */

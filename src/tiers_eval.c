@@ -1,148 +1,16 @@
 /*-------------------------------------------------------------------------
  *
- * pm_value.c
- *	  Fast-path-or-numeric values (see pm_value.h).
+ * tiers_eval.c
+ *	  A schedule evaluated on values: its tiers' floors, rates and cums as
+ *	  values (decoded once when the schedule was built), the tier holding an
+ *	  amount, and the marginal sum (tiers.h).
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "utils/fmgrprotos.h"
-
-#include "compat.h"
-#include "dec_numeric.h"
-#include "numeric_raw.h"
-#include "pm_numeric.h"
-#include "pm_value.h"
-
-/* pmv_numeric's general case: any form, fast path when it fits. */
-PmVal
-pmv_numeric_general(Numeric n)
-{
-	PmVal		v;
-
-	if (pm_dec_from_numeric(n, &v.d))
-	{
-		v.is_dec = true;
-		v.n = NULL;
-	}
-	else
-	{
-		v.is_dec = false;
-		v.n = DatumGetNumeric(PointerGetDatum(n));
-	}
-	return v;
-}
-
-/* v kept in mcxt: a numeric is copied there, a fast-path value needs nothing. */
-PmVal
-pmv_copy_in(MemoryContext mcxt, PmVal v)
-{
-	if (!v.is_dec)
-	{
-		MemoryContext old = MemoryContextSwitchTo(mcxt);
-
-		v.n = pm_numeric_copy_plain(v.n);
-		MemoryContextSwitchTo(old);
-	}
-	return v;
-}
-
-/* pmv_int's case without the fast path: the numeric of i. */
-PmVal
-pmv_int_numeric(int64 i)
-{
-	pm_dec		d;
-	PmVal		v;
-
-	d.coef = i;
-	d.scale = 0;
-	v.is_dec = false;
-	v.n = pm_dec_to_numeric(d);
-	return v;
-}
-
-/* The value as a numeric; fast-path values are built anew (palloc). */
-Numeric
-pmv_to_numeric(PmVal v)
-{
-	return v.is_dec ? pm_dec_to_numeric(v.d) : v.n;
-}
-
-/*
- * v rounded to scale digits as numeric's round(v, scale) gives it, display
- * scale included: in the fast path when it fits (written into buf, which
- * holds PM_DEC_NUMERIC_MAX bytes), else by numeric_round (palloc'd).
- */
-Numeric
-pmv_round_into(PmVal v, int32 scale, void *buf)
-{
-	pm_dec		r;
-
-	if (v.is_dec && pm_dec_round(v.d, scale, &r))
-		return pm_dec_to_numeric_into(r, buf);
-	return DatumGetNumeric(DirectFunctionCall2(numeric_round,
-											   NumericGetDatum(pmv_to_numeric(v)),
-											   Int32GetDatum(scale)));
-}
-
-static PmVal
-num(Numeric n)
-{
-	PmVal		v;
-
-	v.is_dec = false;
-	v.n = n;
-	return v;
-}
-
-PmVal
-pmv_add_numeric(PmVal a, PmVal b)
-{
-	return num(pm_add(pmv_to_numeric(a), pmv_to_numeric(b)));
-}
-
-PmVal
-pmv_sub_numeric(PmVal a, PmVal b)
-{
-	return num(pm_sub(pmv_to_numeric(a), pmv_to_numeric(b)));
-}
-
-PmVal
-pmv_mul_numeric(PmVal a, PmVal b)
-{
-	return num(pm_mul(pmv_to_numeric(a), pmv_to_numeric(b)));
-}
-
-PmVal
-pmv_div_numeric(PmVal a, PmVal b)
-{
-	return num(pm_div(pmv_to_numeric(a), pmv_to_numeric(b)));
-}
-
-PmVal
-pmv_abs_numeric(PmVal a)
-{
-	return num(pm_abs(a.n));
-}
-
-PmVal
-pmv_neg_numeric(PmVal a)
-{
-	return num(pm_neg(a.n));
-}
-
-int
-pmv_cmp_numeric(PmVal a, PmVal b)
-{
-	return pm_cmp(pmv_to_numeric(a), pmv_to_numeric(b));
-}
-
-int
-pmv_sign_numeric(PmVal a)
-{
-	return pm_numeric_sign(a.n);
-}
+#include "number.h"
+#include "tiers.h"
 
 /* Part k (3 * tier + 0 floor, 1 rate, 2 cum) of a schedule, pre-decoded. */
 static PmVal

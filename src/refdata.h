@@ -1,22 +1,22 @@
 /*-------------------------------------------------------------------------
  *
- * lookup.h
- *	  The small reference tables -- pm.asset, pm.collateral, pm.symbol,
- *	  pm.loan_mmr -- read once per query into hash tables, so the account
- *	  ledger aggregate needs no joins.
+ * refdata.h
+ *	  The query's reference data: the small reference tables -- pm.asset,
+ *	  pm.collateral, pm.symbol, pm.loan_mmr -- read once per query into hash
+ *	  tables, so the ledger aggregates need no joins.
  *
  * Read with SPI under the query's snapshot and the caller's privileges, by
  * plain scans (no operators, nothing the search_path could redirect).
  *
  *-------------------------------------------------------------------------
  */
-#ifndef PM_LOOKUP_H
-#define PM_LOOKUP_H
+#ifndef PM_REFDATA_H
+#define PM_REFDATA_H
 
 #include "fmgr.h"
 #include "utils/numeric.h"
 
-#include "pm_value.h"
+#include "number.h"
 #include "tiers.h"
 
 typedef struct AssetInfo
@@ -43,7 +43,7 @@ typedef struct SymbolInfo
 	PmTiers    *brackets;
 } SymbolInfo;
 
-typedef struct LookupCache
+typedef struct RefData
 {
 	int			nassets;
 	AssetInfo  *assets;
@@ -55,13 +55,13 @@ typedef struct LookupCache
 	int			nloan;
 	int32	   *loan_leverage;
 	Numeric    *loan_mmr;
-} LookupCache;
+} RefData;
 
-extern LookupCache *lookup_cache_get(FmgrInfo *flinfo);
-extern LookupCache *lookup_cache_get_in(void **slot, MemoryContext mcxt);
-extern AssetInfo *lookup_asset(LookupCache *c, const char *name, int len);
-extern SymbolInfo *lookup_symbol(LookupCache *c, const char *name, int len);
-extern Numeric lookup_loan_mmr(LookupCache *c, int32 leverage);
+extern RefData *refdata_get(FmgrInfo *flinfo);
+extern RefData *refdata_get_in(void **slot, MemoryContext mcxt);
+extern AssetInfo *refdata_asset(RefData *c, const char *name, int len);
+extern SymbolInfo *refdata_symbol(RefData *c, const char *name, int len);
+extern Numeric refdata_loan_mmr(RefData *c, int32 leverage);
 extern PmTiers *asset_collateral(AssetInfo *a, bool pm_program);
 
-#endif							/* PM_LOOKUP_H */
+#endif							/* PM_REFDATA_H */
