@@ -28,7 +28,13 @@ OBJS = \
 	src/line_math.o \
 	src/refcache.o \
 	src/refdata.o \
-	src/ledger_agg.o \
+	src/ledger_accum.o \
+	src/ledger_rows.o \
+	src/ledger_scenario.o \
+	src/ledger_combine.o \
+	src/ledger_codec.o \
+	src/ledger_complete.o \
+	src/ledger_final.o \
 	src/ledger_totals.o \
 	src/ledger_merge_plan.o \
 	src/ledger_merge_exec.o \

@@ -97,6 +97,40 @@ RESET ALL;
 SELECT count(*) > 0 AS accounts, count(*) FILTER (WHERE p.totals IS DISTINCT FROM s.ledger_totals) AS differ
   FROM parallel_totals p JOIN pm.account_state s USING (account_id);
 
+-- The same for the fields, through the workers' bytes (ledger_codec.c),
+-- with an account that cannot be valued among them (its error arises when
+-- the leader completes the states, after the bytes crossed)
+INSERT INTO pm.asset VALUES ('NOPRICE', NULL);
+INSERT INTO pm.account VALUES (20099, 'PM', 3);
+INSERT INTO pm.balance (account_id, asset, cross_free) VALUES (20099, 'NOPRICE', 1), (20099, 'USDT', 5);
+VACUUM ANALYZE pm.account, pm.balance, pm.position, pm.open_order;
+SET portfolio_margin.ledger_merge = off;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET enable_indexscan = off;
+SET enable_bitmapscan = off;
+SET enable_hashagg = off;
+SET seq_page_cost = 0;  -- earlier tests leave empty pages, which workers do not share
+-- The plan is made once with the leader taking part (else the planner
+-- would not choose it) and then run without it: every partial state comes
+-- from a worker, through serialize and deserialize
+PREPARE parallel_fields AS
+SELECT g.account_id, (g.r).*
+  FROM (SELECT l.account_id, pm.account_ledger_risk(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS r
+          FROM pm.ledger_row l GROUP BY l.account_id OFFSET 0) g;
+EXPLAIN (COSTS OFF) EXECUTE parallel_fields;
+SET parallel_leader_participation = off;
+CREATE TEMP TABLE parallel_risk AS EXECUTE parallel_fields;
+DEALLOCATE parallel_fields;
+RESET ALL;
+SELECT count(*) > 0 AS accounts, count(*) FILTER (WHERE p.error IS NOT NULL) AS cannot_be_valued,
+       count(*) FILTER (WHERE row(p.*) IS DISTINCT FROM row(r.*)) AS differ
+  FROM parallel_risk p JOIN pm.account_risk r USING (account_id);
+DELETE FROM pm.account WHERE account_id = 20099;
+DELETE FROM pm.asset WHERE asset = 'NOPRICE';
+
 -- A hashed aggregate on the inner side of a nested loop is finalized again
 -- for every outer row, from the same states: the same answers each time
 -- (balances and orders are settled into the state once).  The outer side

@@ -31,7 +31,7 @@
 #include "utils/ruleutils.h"
 
 #include "compat.h"
-#include "ledger_agg.h"
+#include "ledger_accum.h"
 #include "ledger_merge.h"
 
 /* One child: its plan, its current row and account, where its columns are. */

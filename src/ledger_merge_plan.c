@@ -55,7 +55,7 @@
 #include "utils/syscache.h"
 
 #include "compat.h"
-#include "ledger_agg.h"
+#include "ledger_accum.h"
 #include "ledger_merge.h"
 
 bool		pm_enable_ledger_merge = true;

@@ -8,21 +8,13 @@
  *	  pm.ledger_totals_values(totals bytea) -> (uni_mmr, account_equity,
  *												adjusted_equity, maint_margin)
  *
- * The bytes, all checked on read:
- *
- *	  version (1 byte, 1), program (1 byte: 1 PM_PRO, 2 PM),
- *	  assets (uint16), then per asset in byte order of names: name length
- *	  (1 byte, 1..255), name, equity, maintenance margin, initial margin,
- *	  open loss -- each a sum, possibly absent;
- *	  positions (uint32), then per position, in byte order of their
- *	  encodings: symbol length (1 byte), symbol, quantity, entry price,
- *	  leverage (1 byte, 1..125).
- *
- * A number is a tag byte: 0 none; 1 fast path: scale (1 byte, 0..38),
- * length (1 byte, 0..16), the coefficient's shortest little-endian two's
- * complement; 2 a framed numeric (pm_send_numeric) the fast path cannot
- * hold.  Equal totals have equal bytes, so a from-scratch recompute rewrites
- * the stored totals only when they were wrong.
+ * The bytes are the "ledger totals" form of src/core/wire.h (version 1),
+ * written with the value codec's writers (wire_pg.c) and read, every byte
+ * checked, by the pure-C reader (src/core/wire.c) that the unit tests and
+ * the fuzzer cover.  Equal totals have equal bytes (assets in name order,
+ * positions in the order of their bytes, every number in its shortest
+ * form), so a from-scratch recompute rewrites the stored totals only when
+ * they were wrong.
  *
  * Prices, schedules and symbols are not stored: the summary is built at the
  * reference tables' current rows, as a from-scratch pass builds it.
@@ -41,27 +33,20 @@
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
-#include "number.h"
 #include "excerpt.h"
 #include "ledger_totals.h"
 #include "line_math.h"
 #include "margin_summary.h"
+#include "number.h"
+#include "wire_pg.h"
 
 PG_FUNCTION_INFO_V1(pm_ledger_totals_summary);
 PG_FUNCTION_INFO_V1(pm_ledger_totals_values);
 PG_FUNCTION_INFO_V1(pm_ledger_totals_with_positions);
 
-#define TOTALS_VERSION		1
-#define TOTALS_PM_PRO		1
-#define TOTALS_PM			2
-#define TOTALS_MAX_ASSETS	65535
-#define TOTALS_NAME_MAX		255
-#define TOTALS_LEVERAGE_MAX 125
-#define TOTALS_MIN_SIZE		8	/* version, program, no assets, no positions */
-
-#define NUM_NONE	0
-#define NUM_DEC		1
-#define NUM_NUMERIC 2
+#define TOTALS_TYPE "ledger totals"
+#define TOTALS_LEVERAGE_MAX PM_WIRE_LEVERAGE_MAX
+#define TOTALS_NAME_MAX PM_WIRE_NAME_MAX
 
 /* One asset's sums as the bytes hold them. */
 typedef struct TotalsAsset
@@ -82,21 +67,12 @@ typedef struct LedgerTotals
 {
 	bool		is_pm;
 	int			nassets;
+	int			capassets;
 	TotalsAsset *assets;
 	KeptPositions positions;
 	int			positions_at;	/* offset of the position count in the data */
 	EncodedPosition *encoded;	/* each position's bytes, in the data */
 } LedgerTotals;
-
-static void
-bad_totals(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid pm.account_state ledger totals"),
-			 errdetail_internal("%s", detail),
-			 errhint("pm.refresh_account_state() rewrites every account's totals from its rows.")));
-}
 
 /*
  * A position's PnL and maintenance margin in its settle asset at the given
@@ -186,161 +162,7 @@ kept_positions_combine(MemoryContext mcxt, KeptPositions *dst, const KeptPositio
 	}
 }
 
-/* A number in its canonical bytes (see the header comment). */
-static void
-send_dec(StringInfo buf, pm_dec d)
-{
-	int			n = 0;
-
-	/* the fewest bytes that sign-extend back to the coefficient */
-	if (d.coef != 0)
-		for (n = 1; n < 16; n++)
-		{
-			int			shift = 128 - 8 * n;
-
-			if ((pm_i128) ((pm_u128) d.coef << shift) >> shift == d.coef)
-				break;
-		}
-	pq_sendbyte(buf, NUM_DEC);
-	pq_sendbyte(buf, d.scale);
-	pq_sendbyte(buf, n);
-	for (int i = 0; i < n; i++)
-		pq_sendbyte(buf, (uint8) ((pm_u128) d.coef >> (8 * i)));
-}
-
-static void
-send_numeric_value(StringInfo buf, Numeric num)
-{
-	pm_dec		d;
-
-	if (pm_dec_from_numeric(num, &d))
-		send_dec(buf, d);
-	else
-	{
-		pq_sendbyte(buf, NUM_NUMERIC);
-		pm_send_numeric(buf, num);
-	}
-}
-
-static void
-send_val(StringInfo buf, PmVal v)
-{
-	if (v.is_dec)
-		send_dec(buf, v.d);
-	else
-		send_numeric_value(buf, v.n);
-}
-
-static void
-send_sum(StringInfo buf, const PmSum *acc)
-{
-	if (!acc->is_set)
-		pq_sendbyte(buf, NUM_NONE);
-	else if (!acc->is_numeric)
-		send_dec(buf, acc->dec);
-	else
-		send_numeric_value(buf, acc->num);
-}
-
-/*
- * A number written by send_val or send_sum; *set is false for none.
- * Numerics come back as PmVals on the fast path whenever they fit.
- */
-static PmVal
-recv_val(StringInfo buf, const char *what, bool *set)
-{
-	int			tag = pq_getmsgbyte(buf);
-
-	*set = true;
-	if (tag == NUM_DEC)
-	{
-		int			scale = pq_getmsgbyte(buf);
-		int			n = pq_getmsgbyte(buf);
-		pm_u128		u = 0;
-		pm_dec		d;
-
-		if (scale > PM_DEC_MAX_SCALE || n > 16)
-			bad_totals(psprintf("The fast-path form of %s is out of range.", what));
-		for (int i = 0; i < n; i++)
-			u |= (pm_u128) (uint8) pq_getmsgbyte(buf) << (8 * i);
-		d.scale = scale;
-		if (n == 0)
-			d.coef = 0;
-		else if (n == 16)
-			d.coef = (pm_i128) u;
-		else
-			d.coef = (pm_i128) (u << (128 - 8 * n)) >> (128 - 8 * n);
-		if (d.coef == (pm_i128) (((pm_u128) 1) << 127))
-			bad_totals(psprintf("The fast-path form of %s is out of range.", what));
-		return pmv_dec(d);
-	}
-	if (tag == NUM_NUMERIC)
-	{
-		Numeric		num = pm_recv_numeric(buf, "pm.account_state ledger totals", what);
-
-		pm_check_finite(num, what);
-		return pmv_numeric(num);
-	}
-	if (tag != NUM_NONE)
-		bad_totals(psprintf("The tag of %s is %d.", what, tag));
-	*set = false;
-	return pmv_zero();
-}
-
-static PmVal
-recv_required(StringInfo buf, const char *what)
-{
-	bool		set;
-	PmVal		v = recv_val(buf, what, &set);
-
-	if (!set)
-		bad_totals(psprintf("A value is missing: %s.", what));
-	return v;
-}
-
-static void
-recv_sum(StringInfo buf, PmSum *acc, const char *what, bool margin)
-{
-	bool		set;
-	PmVal		v = recv_val(buf, what, &set);
-
-	memset(acc, 0, sizeof(PmSum));
-	if (!set)
-		return;
-	if (margin && pmv_sign(v) < 0)
-		bad_totals(psprintf("A %s is negative.", what));
-	pm_sum_add_val(CurrentMemoryContext, acc, &v);
-}
-
-static void
-send_name(StringInfo buf, const char *name, int len)
-{
-	if (len < 1 || len > TOTALS_NAME_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("name \"%.*s\" is too long for pm.account_state ledger totals", len, name),
-				 errdetail("Asset and symbol names of up to %d bytes are kept.", TOTALS_NAME_MAX)));
-	pq_sendbyte(buf, len);
-	pq_sendbytes(buf, name, len);
-}
-
-static char *
-recv_name(StringInfo buf, int *len)
-{
-	int			n = pq_getmsgbyte(buf);
-	char	   *name;
-
-	if (n < 1 || n > buf->len - buf->cursor)
-		bad_totals(psprintf("A name of %d bytes runs past the end or is empty.", n));
-	name = palloc(n + 1);
-	memcpy(name, pq_getmsgbytes(buf, n), n);
-	name[n] = '\0';
-	if ((int) strlen(name) != n)
-		bad_totals("A name holds a zero byte.");
-	*len = n;
-	return name;
-}
-
+/* A position in its bytes: symbol, quantity, entry price, leverage. */
 static void
 send_position(StringInfo buf, const KeptPosition *p)
 {
@@ -349,52 +171,19 @@ send_position(StringInfo buf, const KeptPosition *p)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("position leverage %d is out of range", p->leverage),
 				 errdetail("Leverage runs from 1 to %d.", TOTALS_LEVERAGE_MAX)));
-	send_name(buf, p->symbol, p->len);
-	send_val(buf, p->qty);
-	send_val(buf, p->entry);
+	pm_wire_send_short_name(buf, p->symbol, p->len, "pm.account_state ledger totals");
+	pm_wire_send_value(buf, p->qty);
+	pm_wire_send_value(buf, p->entry);
 	pq_sendbyte(buf, p->leverage);
 }
 
-/* One position, checked as pm.position's constraints check it. */
-static void
-recv_position(StringInfo buf, KeptPositions *kp)
-{
-	int			len;
-	char	   *symbol = recv_name(buf, &len);
-	PmVal		qty = recv_required(buf, "a position's quantity");
-	PmVal		entry = recv_required(buf, "a position's entry price");
-	int			leverage = pq_getmsgbyte(buf);
-
-	if (pmv_sign(entry) <= 0)
-		bad_totals(psprintf("The entry price of a %s position is not positive.", pm_excerpt(symbol, strlen(symbol))));
-	if (leverage < 1 || leverage > TOTALS_LEVERAGE_MAX)
-		bad_totals(psprintf("The leverage of a %s position is %d.", pm_excerpt(symbol, strlen(symbol)), leverage));
-	kept_positions_add(CurrentMemoryContext, kp, symbol, len, qty, entry, leverage);
-}
-
-/* Positions for a partial aggregate's state: a count, then each. */
+/* Positions for a partial aggregate's accumulator: a count, then each. */
 void
 kept_positions_send(StringInfo buf, const KeptPositions *kp)
 {
 	pq_sendint32(buf, kp->n);
 	for (int i = 0; i < kp->n; i++)
 		send_position(buf, &kp->items[i]);
-}
-
-void
-kept_positions_recv(StringInfo buf, MemoryContext mcxt, KeptPositions *kp)
-{
-	int			n = pq_getmsgint(buf, 4);
-	MemoryContext old = MemoryContextSwitchTo(mcxt);
-
-	if (n < 0 || n > buf->len - buf->cursor)
-		bad_totals(psprintf("It claims %d positions.", n));
-	for (int i = 0; i < n; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		recv_position(buf, kp);
-	}
-	MemoryContextSwitchTo(old);
 }
 
 static int
@@ -420,7 +209,7 @@ ledger_totals_encode(bool is_pm, MarginAccum *base, const KeptPositions *kp)
 	StringInfoData buf;
 	int			i;
 
-	if (base->nassets > TOTALS_MAX_ASSETS)
+	if (base->nassets > PM_WIRE_TOTALS_ASSETS_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("an account has too many assets for pm.account_state ledger totals")));
@@ -436,18 +225,18 @@ ledger_totals_encode(bool is_pm, MarginAccum *base, const KeptPositions *kp)
 	qsort(enc, kp->n, sizeof(EncodedPosition), encoded_cmp);
 
 	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, TOTALS_VERSION);
-	pq_sendbyte(&buf, is_pm ? TOTALS_PM : TOTALS_PM_PRO);
+	pq_sendbyte(&buf, PM_WIRE_TOTALS_VERSION);
+	pq_sendbyte(&buf, is_pm ? PM_WIRE_PM : PM_WIRE_PM_PRO);
 	pq_sendint16(&buf, base->nassets);
 	for (i = 0; i < base->nassets; i++)
 	{
 		MarginAsset *a = sorted[i];
 
-		send_name(&buf, a->name, a->name_len);
-		send_sum(&buf, &a->equity);
-		send_sum(&buf, &a->maint_margin);
-		send_sum(&buf, &a->initial_margin);
-		send_sum(&buf, &a->open_loss);
+		pm_wire_send_short_name(&buf, a->name, a->name_len, "pm.account_state ledger totals");
+		pm_wire_send_sum(&buf, &a->equity);
+		pm_wire_send_sum(&buf, &a->maint_margin);
+		pm_wire_send_sum(&buf, &a->initial_margin);
+		pm_wire_send_sum(&buf, &a->open_loss);
 	}
 	pq_sendint32(&buf, kp->n);
 	for (i = 0; i < kp->n; i++)
@@ -455,78 +244,78 @@ ledger_totals_encode(bool is_pm, MarginAccum *base, const KeptPositions *kp)
 	return pq_endtypsend(&buf);
 }
 
-/* Read totals, checking every byte and the canonical order. */
+static int
+on_program(void *ctx, int flag, int32_t leverage)
+{
+	((LedgerTotals *) ctx)->is_pm = flag == PM_WIRE_PM;
+	return 0;
+}
+
+static int
+on_asset(void *ctx, int32_t index, const char *name, size_t len, const pm_wire_value *sums)
+{
+	LedgerTotals *t = ctx;
+	TotalsAsset *a;
+
+	CHECK_FOR_INTERRUPTS();
+	if (t->nassets == t->capassets)
+	{
+		t->capassets = t->capassets ? t->capassets * 2 : 8;
+		t->assets = t->assets ? repalloc(t->assets, sizeof(TotalsAsset) * t->capassets)
+			: palloc(sizeof(TotalsAsset) * t->capassets);
+	}
+	a = &t->assets[t->nassets++];
+	a->name = pnstrdup(name, len);
+	a->len = (int) len;
+	for (int k = 0; k < PM_WIRE_ASSET_SUMS; k++)
+	{
+		memset(&a->acc[k], 0, sizeof(PmSum));
+		if (sums[k].tag != PM_WIRE_VALUE_NONE)
+		{
+			PmVal		v = pm_wire_value_get(&sums[k]);
+
+			pm_sum_add_val(CurrentMemoryContext, &a->acc[k], &v);
+		}
+	}
+	return 0;
+}
+
+static int
+on_positions(void *ctx, int32_t count, size_t offset)
+{
+	LedgerTotals *t = ctx;
+
+	t->positions_at = (int) offset;
+	t->encoded = palloc(sizeof(EncodedPosition) * Max(count, 1));
+	return 0;
+}
+
+static int
+on_position(void *ctx, int32_t index, const pm_wire_position *p)
+{
+	LedgerTotals *t = ctx;
+
+	CHECK_FOR_INTERRUPTS();
+	kept_positions_add(CurrentMemoryContext, &t->positions, p->symbol, (int) p->symbol_len,
+					   pm_wire_value_get(&p->qty), pm_wire_value_get(&p->entry), p->leverage);
+	t->encoded[index].data = (char *) p->bytes;
+	t->encoded[index].len = (int) p->len;
+	return 0;
+}
+
+/* Read totals: every byte and the canonical order checked by the reader. */
 static void
 decode(bytea *b, LedgerTotals *t)
 {
-	StringInfoData buf;
-	int			version,
-				program,
-				n,
-				prev_start = -1,
-				prev_len = 0;
+	pm_wire_ledger_visitor v = {NULL, on_program, on_asset, NULL, NULL, on_positions, on_position, t};
+	pm_wire_error err;
+	size_t		len = VARSIZE_ANY_EXHDR(b);
 
 	memset(t, 0, sizeof(LedgerTotals));
-	buf.data = VARDATA_ANY(b);
-	buf.len = VARSIZE_ANY_EXHDR(b);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
-	if (buf.len < TOTALS_MIN_SIZE)
-		bad_totals(psprintf("They are %d bytes long; the shortest totals take %d.",
-							buf.len, TOTALS_MIN_SIZE));
-	version = pq_getmsgbyte(&buf);
-	if (version != TOTALS_VERSION)
-		bad_totals(psprintf("Format version %d is not supported.", version));
-	program = pq_getmsgbyte(&buf);
-	if (program != TOTALS_PM && program != TOTALS_PM_PRO)
-		bad_totals(psprintf("The program flag is %d.", program));
-	t->is_pm = program == TOTALS_PM;
-
-	n = (uint16) pq_getmsgint(&buf, 2);
-	if (n > buf.len - buf.cursor)
-		bad_totals(psprintf("It claims %d assets.", n));
-	t->assets = palloc(sizeof(TotalsAsset) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-	{
-		TotalsAsset *a = &t->assets[i];
-
-		CHECK_FOR_INTERRUPTS();
-		a->name = recv_name(&buf, &a->len);
-		if (i > 0 && strcmp(t->assets[i - 1].name, a->name) >= 0)
-			bad_totals(psprintf("Asset %s is out of order or appears twice.", pm_excerpt(a->name, strlen(a->name))));
-		recv_sum(&buf, &a->acc[0], "equity", false);
-		recv_sum(&buf, &a->acc[1], "maintenance margin", true);
-		recv_sum(&buf, &a->acc[2], "initial margin", true);
-		recv_sum(&buf, &a->acc[3], "open loss", true);
-	}
-	t->nassets = n;
-
-	t->positions_at = buf.cursor;
-	n = pq_getmsgint(&buf, 4);
-	if (n < 0 || n > buf.len - buf.cursor)
-		bad_totals(psprintf("It claims %d positions.", n));
-	t->encoded = palloc(sizeof(EncodedPosition) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-	{
-		int			start = buf.cursor;
-
-		CHECK_FOR_INTERRUPTS();
-		recv_position(&buf, &t->positions);
-		t->encoded[i].data = buf.data + start;
-		t->encoded[i].len = buf.cursor - start;
-		if (prev_start >= 0)
-		{
-			EncodedPosition a = {buf.data + prev_start, prev_len};
-			EncodedPosition b2 = {buf.data + start, buf.cursor - start};
-
-			if (encoded_cmp(&a, &b2) > 0)
-				bad_totals("The positions are out of order.");
-		}
-		prev_start = start;
-		prev_len = buf.cursor - start;
-	}
-	if (buf.cursor != buf.len)
-		bad_totals(psprintf("There are %d bytes left over.", buf.len - buf.cursor));
+	if (pm_wire_read_totals((const uint8_t *) VARDATA_ANY(b), len, &v, &err) != PM_WIRE_OK)
+		pm_wire_raise_as(&err, "invalid pm.account_state ledger totals",
+						 "pm.refresh_account_state() rewrites every account's totals from its rows.",
+						 TOTALS_TYPE, NULL);
 }
 
 /* Asset a as the state takes it: in place, at its current index price. */

@@ -1,8 +1,8 @@
 /*
  * wire.c
- *	  Reader for the binary forms of pm.tiers and pm.margin_summary; see
- *	  wire.h for the layout.  Nothing here trusts a length or a count: every
- *	  read is checked against what remains before it is made.
+ *	  The reader of every binary form the extension reads; see wire.h for
+ *	  the layouts.  Nothing here trusts a length or a count: every read is
+ *	  checked against what remains before it is made.
  */
 #include <string.h>
 
@@ -54,7 +54,10 @@ read_version(Reader *r, int expected, pm_wire_field field)
 	if (remaining(r) < 1)
 		return fail(r, PM_WIRE_TRUNCATED, field, 0);
 	if (r->data[r->pos] != expected)
+	{
+		r->err->expected = expected;
 		return fail(r, PM_WIRE_BAD_VERSION, field, r->data[r->pos]);
+	}
 	r->pos++;
 	return PM_WIRE_OK;
 }
@@ -304,6 +307,485 @@ done:
 	return err->status;
 }
 
+/* ------------------------------------------------------------------------
+ * The value codec and the ledger forms
+ * ------------------------------------------------------------------------
+ */
+
+static pm_wire_status
+read_u8(Reader *r, pm_wire_field field, int *out)
+{
+	*out = 0;
+	if (remaining(r) < 1)
+		return fail(r, PM_WIRE_TRUNCATED, field, 0);
+	*out = r->data[r->pos++];
+	return PM_WIRE_OK;
+}
+
+static pm_wire_status
+read_u32(Reader *r, pm_wire_field field, uint32_t *out)
+{
+	int32_t		v = 0;
+
+	if (read_i32(r, field, &v) != PM_WIRE_OK)
+		return r->err->status;
+	*out = (uint32_t) v;
+	return PM_WIRE_OK;
+}
+
+/* A 0-or-1 flag byte. */
+static pm_wire_status
+read_flag(Reader *r, pm_wire_field field, int *out)
+{
+	if (read_u8(r, field, out) != PM_WIRE_OK)
+		return r->err->status;
+	if (*out != 0 && *out != 1)
+		return fail(r, PM_WIRE_BAD_FLAG, field, *out);
+	return PM_WIRE_OK;
+}
+
+/* A count of items that each take at least min_size bytes. */
+static pm_wire_status
+read_count(Reader *r, pm_wire_field field, size_t min_size, int32_t *out)
+{
+	uint32_t	n = 0;
+
+	if (read_u32(r, field, &n) != PM_WIRE_OK)
+		return r->err->status;
+	if (n > 0x7FFFFFFF)
+		return fail(r, PM_WIRE_BAD_COUNT, field, (int64_t) n);
+	if ((uint64_t) n * min_size > remaining(r))
+		return fail(r, PM_WIRE_COUNT_TOO_LARGE, field, (int64_t) n);
+	*out = (int32_t) n;
+	return PM_WIRE_OK;
+}
+
+/*
+ * A value of the value codec.  A dec's coefficient is rebuilt from its
+ * little-endian two's complement, sign-extended; a numeric must be finite.
+ */
+static pm_wire_status
+read_value(Reader *r, pm_wire_field field, pm_wire_value *v)
+{
+	int			tag;
+
+	memset(v, 0, sizeof(*v));
+	if (read_u8(r, field, &tag) != PM_WIRE_OK)
+		return r->err->status;
+	v->tag = tag;
+	if (tag == PM_WIRE_VALUE_NONE)
+		return PM_WIRE_OK;
+	if (tag == PM_WIRE_VALUE_DEC)
+	{
+		int			scale,
+					n,
+					i;
+		pm_u128		u = 0;
+
+		if (read_u8(r, field, &scale) != PM_WIRE_OK || read_u8(r, field, &n) != PM_WIRE_OK)
+			return r->err->status;
+		if (scale > PM_DEC_MAX_SCALE)
+			return fail(r, PM_WIRE_DEC_SCALE, field, scale);
+		if (n > 16)
+			return fail(r, PM_WIRE_DEC_LENGTH, field, n);
+		if ((size_t) n > remaining(r))
+			return fail(r, PM_WIRE_TRUNCATED, field, 0);
+		for (i = 0; i < n; i++)
+			u |= (pm_u128) r->data[r->pos + i] << (8 * i);
+		r->pos += (size_t) n;
+		v->scale = scale;
+		if (n == 0)
+			v->coef = 0;
+		else if (n == 16)
+			v->coef = (pm_i128) u;
+		else
+			v->coef = (pm_i128) (u << (128 - 8 * n)) >> (128 - 8 * n);
+		if (v->coef == (pm_i128) (((pm_u128) 1) << 127))
+			return fail(r, PM_WIRE_DEC_RANGE, field, 0);
+		return PM_WIRE_OK;
+	}
+	if (tag == PM_WIRE_VALUE_NUMERIC)
+	{
+		if (read_numeric(r, field, &v->numeric) != PM_WIRE_OK)
+			return r->err->status;
+		if (v->numeric.sign >= 0xC000)
+			return fail(r, PM_WIRE_NOT_FINITE, field, v->numeric.sign);
+		return PM_WIRE_OK;
+	}
+	return fail(r, PM_WIRE_BAD_TAG, field, tag);
+}
+
+int
+pm_wire_value_sign(const pm_wire_value *v)
+{
+	if (v->tag == PM_WIRE_VALUE_DEC)
+		return v->coef > 0 ? 1 : v->coef < 0 ? -1 : 0;
+	if (v->tag == PM_WIRE_VALUE_NUMERIC && v->numeric.ndigits > 0)
+	{
+		int			i;
+
+		/* numeric_send may carry zero digits; the value is zero if all are */
+		for (i = 0; i < v->numeric.ndigits; i++)
+			if (v->numeric.bytes[8 + 2 * i] != 0 || v->numeric.bytes[9 + 2 * i] != 0)
+				return v->numeric.sign == 0x4000 ? -1 : 1;
+	}
+	return 0;
+}
+
+/* A value that must be there. */
+static pm_wire_status
+read_required(Reader *r, pm_wire_field field, pm_wire_value *v)
+{
+	if (read_value(r, field, v) != PM_WIRE_OK)
+		return r->err->status;
+	if (v->tag == PM_WIRE_VALUE_NONE)
+		return fail(r, PM_WIRE_MISSING, field, 0);
+	return PM_WIRE_OK;
+}
+
+/* A short name: a length byte, 1 to 255 bytes without NUL. */
+static pm_wire_status
+read_short_name(Reader *r, pm_wire_field field, const char **name, size_t *len)
+{
+	int			n;
+
+	if (read_u8(r, field, &n) != PM_WIRE_OK)
+		return r->err->status;
+	if (n < 1 || (size_t) n > remaining(r))
+		return fail(r, PM_WIRE_NAME_LENGTH, field, n);
+	*name = (const char *) r->data + r->pos;
+	*len = (size_t) n;
+	r->err->name = *name;
+	r->err->name_len = *len;
+	if (memchr(*name, '\0', *len) != NULL)
+		return fail(r, PM_WIRE_NAME_NUL, field, 0);
+	r->pos += (size_t) n;
+	return PM_WIRE_OK;
+}
+
+/* Smallest asset of the ledger forms: a 1-byte name and four nones. */
+#define LEDGER_ASSET_MIN (1 + 1 + PM_WIRE_ASSET_SUMS)
+
+/* One asset's four sums: margins and loss are never negative. */
+static pm_wire_status
+read_sums(Reader *r, pm_wire_value *sums)
+{
+	int			k;
+
+	for (k = 0; k < PM_WIRE_ASSET_SUMS; k++)
+	{
+		if (read_value(r, PM_WIRE_FIELD_SUM_EQUITY + k, &sums[k]) != PM_WIRE_OK)
+			return r->err->status;
+		if (k > PM_WIRE_SUM_EQUITY && pm_wire_value_sign(&sums[k]) < 0)
+			return fail(r, PM_WIRE_NEGATIVE, PM_WIRE_FIELD_SUM_EQUITY + k, 0);
+	}
+	return PM_WIRE_OK;
+}
+
+/* assets with their sums, names strictly increasing */
+static pm_wire_status
+read_assets(Reader *r, int32_t n, const pm_wire_ledger_visitor *v)
+{
+	const char *prev = NULL;
+	size_t		prev_len = 0;
+	int32_t		i;
+
+	for (i = 0; i < n; i++)
+	{
+		const char *name;
+		size_t		name_len;
+		pm_wire_value sums[PM_WIRE_ASSET_SUMS];
+
+		r->err->asset = i + 1;
+		r->err->prev_name = prev;
+		r->err->prev_name_len = prev_len;
+		if (read_short_name(r, PM_WIRE_FIELD_NAME, &name, &name_len) != PM_WIRE_OK)
+			return r->err->status;
+		if (prev != NULL && !name_after(name, name_len, prev, prev_len))
+			return fail(r, PM_WIRE_NAME_ORDER, PM_WIRE_FIELD_NAME, 0);
+		if (read_sums(r, sums) != PM_WIRE_OK)
+			return r->err->status;
+		if (v && v->asset && v->asset(v->ctx, i, name, name_len, sums) != 0)
+			return fail(r, PM_WIRE_ABORTED, PM_WIRE_FIELD_NAME, 0);
+		prev = name;
+		prev_len = name_len;
+	}
+	r->err->asset = 0;
+	r->err->name = r->err->prev_name = NULL;
+	r->err->name_len = r->err->prev_name_len = 0;
+	return PM_WIRE_OK;
+}
+
+/* A position: symbol, quantity, entry price (> 0), leverage (1..125). */
+static pm_wire_status
+read_position(Reader *r, pm_wire_position *p)
+{
+	size_t		start = r->pos;
+
+	if (read_short_name(r, PM_WIRE_FIELD_POSITION, &p->symbol, &p->symbol_len) != PM_WIRE_OK ||
+		read_required(r, PM_WIRE_FIELD_QTY, &p->qty) != PM_WIRE_OK ||
+		read_required(r, PM_WIRE_FIELD_ENTRY, &p->entry) != PM_WIRE_OK)
+		return r->err->status;
+	if (pm_wire_value_sign(&p->entry) <= 0)
+		return fail(r, PM_WIRE_NOT_POSITIVE, PM_WIRE_FIELD_ENTRY, 0);
+	if (read_u8(r, PM_WIRE_FIELD_POSITION_LEVERAGE, &p->leverage) != PM_WIRE_OK)
+		return r->err->status;
+	if (p->leverage < 1 || p->leverage > PM_WIRE_LEVERAGE_MAX)
+		return fail(r, PM_WIRE_BAD_LEVERAGE, PM_WIRE_FIELD_POSITION_LEVERAGE, p->leverage);
+	p->bytes = r->data + start;
+	p->len = r->pos - start;
+	return PM_WIRE_OK;
+}
+
+/* Fewest bytes a position can be read from: a 1-byte symbol, two tags, the leverage. */
+#define POSITION_MIN (2 + 1 + 1 + 1)
+
+/* Byte order of two positions' encodings, shorter first on a common prefix. */
+static int
+bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	size_t		n = alen < blen ? alen : blen;
+	int			c = memcmp(a, b, n);
+
+	return c != 0 ? c : (alen > blen) - (alen < blen);
+}
+
+/* positions, in byte order when ordered */
+static pm_wire_status
+read_positions(Reader *r, int ordered, const pm_wire_ledger_visitor *v)
+{
+	size_t		at = r->pos;
+	int32_t		n,
+				i;
+	const uint8_t *prev = NULL;
+	size_t		prev_len = 0;
+
+	if (read_count(r, PM_WIRE_FIELD_POSITIONS, POSITION_MIN, &n) != PM_WIRE_OK)
+		return r->err->status;
+	if (v && v->positions && v->positions(v->ctx, n, at) != 0)
+		return fail(r, PM_WIRE_ABORTED, PM_WIRE_FIELD_POSITIONS, 0);
+	for (i = 0; i < n; i++)
+	{
+		pm_wire_position p;
+
+		r->err->item = i + 1;
+		if (read_position(r, &p) != PM_WIRE_OK)
+			return r->err->status;
+		if (ordered && prev != NULL && bytes_cmp(prev, prev_len, p.bytes, p.len) > 0)
+			return fail(r, PM_WIRE_POSITION_ORDER, PM_WIRE_FIELD_POSITION, 0);
+		if (v && v->position && v->position(v->ctx, i, &p) != 0)
+			return fail(r, PM_WIRE_ABORTED, PM_WIRE_FIELD_POSITION, 0);
+		prev = p.bytes;
+		prev_len = p.len;
+	}
+	r->err->item = 0;
+	r->err->name = NULL;
+	r->err->name_len = 0;
+	return PM_WIRE_OK;
+}
+
+/* Nothing may follow a ledger form. */
+static pm_wire_status
+read_end(Reader *r)
+{
+	if (remaining(r) != 0)
+		return fail(r, PM_WIRE_TRAILING, PM_WIRE_FIELD_END, (int64_t) remaining(r));
+	return PM_WIRE_OK;
+}
+
+pm_wire_status
+pm_wire_read_totals(const uint8_t *data, size_t len,
+					const pm_wire_ledger_visitor *v, pm_wire_error *err)
+{
+	Reader		r;
+	int			program;
+	int32_t		nassets;
+
+	reader_init(&r, data, len, err);
+	if (len < PM_WIRE_TOTALS_MIN)
+		return fail(&r, PM_WIRE_TOO_SHORT, PM_WIRE_FIELD_HEADER, (int64_t) len);
+	if (read_version(&r, PM_WIRE_TOTALS_VERSION, PM_WIRE_FIELD_HEADER) != PM_WIRE_OK ||
+		read_u8(&r, PM_WIRE_FIELD_PROGRAM, &program) != PM_WIRE_OK)
+		return err->status;
+	if (program != PM_WIRE_PM_PRO && program != PM_WIRE_PM)
+		return fail(&r, PM_WIRE_BAD_PROGRAM, PM_WIRE_FIELD_PROGRAM, program);
+	if (v && v->account && v->account(v->ctx, program, 0) != 0)
+		return fail(&r, PM_WIRE_ABORTED, PM_WIRE_FIELD_PROGRAM, 0);
+	if (remaining(&r) < 2)
+		return fail(&r, PM_WIRE_TRUNCATED, PM_WIRE_FIELD_HEADER, 0);
+	nassets = get_u16(r.data + r.pos);
+	r.pos += 2;
+	if ((uint64_t) nassets * LEDGER_ASSET_MIN > remaining(&r))
+		return fail(&r, PM_WIRE_COUNT_TOO_LARGE, PM_WIRE_FIELD_HEADER, nassets);
+	if (read_assets(&r, nassets, v) != PM_WIRE_OK ||
+		read_positions(&r, 1, v) != PM_WIRE_OK)
+		return err->status;
+	return read_end(&r);
+}
+
+/* A string of an error: a length word and bytes without NUL. */
+static pm_wire_status
+read_string(Reader *r, const char **s, size_t *len)
+{
+	uint32_t	n = 0;
+
+	if (read_u32(r, PM_WIRE_FIELD_ERROR, &n) != PM_WIRE_OK)
+		return r->err->status;
+	if (n > remaining(r))
+		return fail(r, PM_WIRE_COUNT_TOO_LARGE, PM_WIRE_FIELD_ERROR, (int64_t) n);
+	*s = (const char *) r->data + r->pos;
+	*len = n;
+	if (memchr(*s, '\0', n) != NULL)
+		return fail(r, PM_WIRE_STRING_NUL, PM_WIRE_FIELD_ERROR, 0);
+	r->pos += n;
+	return PM_WIRE_OK;
+}
+
+/* An optional string: a presence flag, then the string. */
+static pm_wire_status
+read_opt_string(Reader *r, const char **s, size_t *len)
+{
+	int			present;
+
+	*s = NULL;
+	*len = 0;
+	if (read_flag(r, PM_WIRE_FIELD_ERROR, &present) != PM_WIRE_OK)
+		return r->err->status;
+	return present ? read_string(r, s, len) : PM_WIRE_OK;
+}
+
+/* Fewest bytes a balance or an order can be read from: names and tags. */
+#define BALANCE_MIN (2 + 3)
+#define ORDER_MIN (2 * 2 + 2)
+
+pm_wire_status
+pm_wire_read_ledger(const uint8_t *data, size_t len, int positions_expected,
+					const pm_wire_ledger_visitor *v, pm_wire_error *err)
+{
+	Reader		r;
+	int			failed,
+				account,
+				has_positions;
+	int32_t		leverage,
+				n,
+				i;
+
+	reader_init(&r, data, len, err);
+	if (read_version(&r, PM_WIRE_LEDGER_VERSION, PM_WIRE_FIELD_HEADER) != PM_WIRE_OK ||
+		read_flag(&r, PM_WIRE_FIELD_ERROR, &failed) != PM_WIRE_OK)
+		return err->status;
+	if (failed)
+	{
+		int32_t		code;
+		const char *message,
+				   *detail,
+				   *hint;
+		size_t		message_len,
+					detail_len,
+					hint_len;
+
+		if (read_i32(&r, PM_WIRE_FIELD_ERROR, &code) != PM_WIRE_OK ||
+			read_string(&r, &message, &message_len) != PM_WIRE_OK)
+			return err->status;
+		if (message_len == 0)
+			return fail(&r, PM_WIRE_STRING_EMPTY, PM_WIRE_FIELD_ERROR, 0);
+		if (read_opt_string(&r, &detail, &detail_len) != PM_WIRE_OK ||
+			read_opt_string(&r, &hint, &hint_len) != PM_WIRE_OK)
+			return err->status;
+		if (v && v->error &&
+			v->error(v->ctx, code, message, message_len, detail, detail_len, hint, hint_len) != 0)
+			return fail(&r, PM_WIRE_ABORTED, PM_WIRE_FIELD_ERROR, 0);
+	}
+	if (read_u8(&r, PM_WIRE_FIELD_PROGRAM, &account) != PM_WIRE_OK)
+		return err->status;
+	if (account != 0 && account != PM_WIRE_PM_PRO && account != PM_WIRE_PM)
+		return fail(&r, PM_WIRE_BAD_PROGRAM, PM_WIRE_FIELD_PROGRAM, account);
+	if (read_i32(&r, PM_WIRE_FIELD_LEVERAGE, &leverage) != PM_WIRE_OK)
+		return err->status;
+	if (v && v->account && v->account(v->ctx, account, leverage) != 0)
+		return fail(&r, PM_WIRE_ABORTED, PM_WIRE_FIELD_PROGRAM, 0);
+	if (failed)
+		return read_end(&r);
+
+	if (read_count(&r, PM_WIRE_FIELD_HEADER, LEDGER_ASSET_MIN, &n) != PM_WIRE_OK ||
+		read_assets(&r, n, v) != PM_WIRE_OK)
+		return err->status;
+
+	if (read_count(&r, PM_WIRE_FIELD_BALANCES, BALANCE_MIN, &n) != PM_WIRE_OK)
+		return err->status;
+	for (i = 0; i < n; i++)
+	{
+		const char *name;
+		size_t		name_len;
+		pm_wire_value equity,
+					borrowed,
+					interest;
+
+		err->item = i + 1;
+		if (read_short_name(&r, PM_WIRE_FIELD_BALANCE, &name, &name_len) != PM_WIRE_OK ||
+			read_required(&r, PM_WIRE_FIELD_BALANCE, &equity) != PM_WIRE_OK ||
+			read_required(&r, PM_WIRE_FIELD_BORROWED, &borrowed) != PM_WIRE_OK ||
+			read_required(&r, PM_WIRE_FIELD_INTEREST, &interest) != PM_WIRE_OK)
+			return err->status;
+		if (pm_wire_value_sign(&borrowed) < 0)
+			return fail(&r, PM_WIRE_NEGATIVE, PM_WIRE_FIELD_BORROWED, 0);
+		if (pm_wire_value_sign(&interest) < 0)
+			return fail(&r, PM_WIRE_NEGATIVE, PM_WIRE_FIELD_INTEREST, 0);
+		if (v && v->balance &&
+			v->balance(v->ctx, i, name, name_len, &equity, &borrowed, &interest) != 0)
+			return fail(&r, PM_WIRE_ABORTED, PM_WIRE_FIELD_BALANCE, 0);
+	}
+	err->item = 0;
+
+	if (read_count(&r, PM_WIRE_FIELD_ORDERS, ORDER_MIN, &n) != PM_WIRE_OK)
+		return err->status;
+	for (i = 0; i < n; i++)
+	{
+		const char *sell,
+				   *buy;
+		size_t		sell_len,
+					buy_len;
+		pm_wire_value sell_qty,
+					buy_qty;
+
+		err->item = i + 1;
+		if (read_short_name(&r, PM_WIRE_FIELD_ORDER, &sell, &sell_len) != PM_WIRE_OK ||
+			read_short_name(&r, PM_WIRE_FIELD_ORDER, &buy, &buy_len) != PM_WIRE_OK ||
+			read_required(&r, PM_WIRE_FIELD_ORDER, &sell_qty) != PM_WIRE_OK ||
+			read_required(&r, PM_WIRE_FIELD_ORDER, &buy_qty) != PM_WIRE_OK)
+			return err->status;
+		if (pm_wire_value_sign(&sell_qty) <= 0 || pm_wire_value_sign(&buy_qty) <= 0)
+			return fail(&r, PM_WIRE_NOT_POSITIVE, PM_WIRE_FIELD_ORDER, 0);
+		if (v && v->order &&
+			v->order(v->ctx, i, sell, sell_len, buy, buy_len, &sell_qty, &buy_qty) != 0)
+			return fail(&r, PM_WIRE_ABORTED, PM_WIRE_FIELD_ORDER, 0);
+	}
+	err->item = 0;
+	err->name = NULL;
+	err->name_len = 0;
+
+	if (read_flag(&r, PM_WIRE_FIELD_POSITIONS, &has_positions) != PM_WIRE_OK)
+		return err->status;
+	if (has_positions != (positions_expected != 0))
+		return fail(&r, PM_WIRE_BAD_FLAG, PM_WIRE_FIELD_POSITIONS, has_positions);
+	if (has_positions && read_positions(&r, 0, v) != PM_WIRE_OK)
+		return err->status;
+	return read_end(&r);
+}
+
+pm_wire_status
+pm_wire_read_position(const uint8_t *data, size_t len, size_t *used,
+					  pm_wire_position *p, pm_wire_error *err)
+{
+	Reader		r;
+	pm_wire_status st;
+
+	reader_init(&r, data, len, err);
+	st = read_position(&r, p);
+	*used = r.pos;
+	return st;
+}
+
 /* What a field is called in messages ("the floor of tier 3"). */
 const char *
 pm_wire_field_text(pm_wire_field field)
@@ -332,6 +814,44 @@ pm_wire_field_text(pm_wire_field field)
 			return "collateral flag";
 		case PM_WIRE_FIELD_TIERS_HEADER:
 			return "collateral schedule";
+		case PM_WIRE_FIELD_PROGRAM:
+			return "program";
+		case PM_WIRE_FIELD_LEVERAGE:
+			return "loan leverage";
+		case PM_WIRE_FIELD_SUM_EQUITY:
+			return "equity";
+		case PM_WIRE_FIELD_SUM_MAINT_MARGIN:
+			return "maintenance margin";
+		case PM_WIRE_FIELD_SUM_INITIAL_MARGIN:
+			return "initial margin";
+		case PM_WIRE_FIELD_SUM_OPEN_LOSS:
+			return "open loss";
+		case PM_WIRE_FIELD_BALANCES:
+			return "number of balances";
+		case PM_WIRE_FIELD_BALANCE:
+			return "balance";
+		case PM_WIRE_FIELD_BORROWED:
+			return "loan";
+		case PM_WIRE_FIELD_INTEREST:
+			return "interest";
+		case PM_WIRE_FIELD_ORDERS:
+			return "number of orders";
+		case PM_WIRE_FIELD_ORDER:
+			return "order";
+		case PM_WIRE_FIELD_POSITIONS:
+			return "positions";
+		case PM_WIRE_FIELD_POSITION:
+			return "position";
+		case PM_WIRE_FIELD_QTY:
+			return "quantity";
+		case PM_WIRE_FIELD_ENTRY:
+			return "entry price";
+		case PM_WIRE_FIELD_POSITION_LEVERAGE:
+			return "leverage";
+		case PM_WIRE_FIELD_ERROR:
+			return "error";
+		case PM_WIRE_FIELD_END:
+			return "end";
 	}
 	return "value";
 }

@@ -1,0 +1,200 @@
+/*-------------------------------------------------------------------------
+ *
+ * ledger_accum.c
+ *	  The ledger accumulator (ledger_accum.h): making one, its lists of
+ *	  balances and orders, the account row, and the error an account keeps.
+ *
+ * One account that cannot be valued must not stop a read of the others.
+ * An error of the data -- a data exception, an integrity or cardinality
+ * violation: a missing price, an asset or symbol that is not there, a
+ * value out of range -- belongs to the account: it is kept in the
+ * accumulator (the first one), the account's fields are NULL and its error
+ * field says why, and the next account is valued.  Anything else (a
+ * cancel, no memory, a broken accumulator) is thrown on.  Only computation
+ * runs under the PG_TRYs that catch them -- reading values, the query's
+ * reference data, arithmetic and palloc; no lock, buffer, SPI or file --
+ * so nothing needs the cleanup a subtransaction would give, and the memory
+ * the failed step allocated goes with the accumulator's context.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/memutils.h"
+
+#include "compat.h"
+#include "ledger_accum.h"
+
+MemoryContext
+ledger_context(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("pm.account_ledger called in non-aggregate context")));
+	return aggcontext;
+}
+
+LedgerAccum *
+ledger_accum_create(MemoryContext mcxt)
+{
+	LedgerAccum *ls = MemoryContextAllocZero(mcxt, sizeof(LedgerAccum));
+
+	ls->ms = margin_accum_create(mcxt);
+	return ls;
+}
+
+/*
+ * A state for one account outside an aggregate (the merge node of
+ * ledger_merge_exec.c): made in mcxt, which the caller resets per account,
+ * reading the reference data through cache.
+ */
+LedgerAccum *
+ledger_accum_begin(MemoryContext mcxt, RefData *cache)
+{
+	LedgerAccum *ls = ledger_accum_create(mcxt);
+
+	ls->cache = cache;
+	return ls;
+}
+
+/*
+ * One account that cannot be valued must not stop a read of the others.
+ * An error of the data -- a data exception, an integrity or cardinality
+ * violation: a missing price, an asset or symbol that is not there, a
+ * value out of range -- belongs to the account: it is kept in the state
+ * (the first one), the account's fields are NULL and its error field says
+ * why, and the next account is valued.  Anything else (a cancel, no memory,
+ * a broken state) is thrown on.  Only computation runs under these
+ * PG_TRYs -- reading values, the query's caches, arithmetic and palloc; no
+ * lock, buffer, SPI or file -- so nothing needs the cleanup a
+ * subtransaction would give, and the memory the failed step allocated goes
+ * with the state's context.
+ */
+bool
+ledger_is_account_error(int code)
+{
+	int			category = ERRCODE_TO_CATEGORY(code);
+
+	return category == ERRCODE_DATA_EXCEPTION ||
+		category == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION ||
+		category == ERRCODE_CARDINALITY_VIOLATION;
+}
+
+static char *
+copy_or_null(MemoryContext mcxt, const char *s)
+{
+	return s ? MemoryContextStrdup(mcxt, s) : NULL;
+}
+
+/* Keep this error as the account's, unless it has one already. */
+void
+ledger_set_error(LedgerAccum *ls, int code, const char *message, const char *detail, const char *hint)
+{
+	MemoryContext mcxt = ls->ms->mcxt;
+	LedgerError *e;
+
+	if (ls->error != NULL)
+		return;
+	e = MemoryContextAlloc(mcxt, sizeof(LedgerError));
+	e->code = code;
+	e->message = copy_or_null(mcxt, message);
+	e->detail = copy_or_null(mcxt, detail);
+	e->hint = copy_or_null(mcxt, hint);
+	ls->error = e;
+}
+
+/*
+ * In a PG_CATCH: keep the error being thrown as the account's, or throw it
+ * on.  cxt is the memory context the PG_TRY began in.
+ */
+void
+ledger_catch_error(LedgerAccum *ls, MemoryContext cxt)
+{
+	ErrorData  *ed;
+
+	MemoryContextSwitchTo(cxt);
+	ed = CopyErrorData();
+	if (!ledger_is_account_error(ed->sqlerrcode))
+	{
+		FreeErrorData(ed);
+		PG_RE_THROW();
+	}
+	FlushErrorState();
+	ledger_set_error(ls, ed->sqlerrcode, ed->message, ed->detail, ed->hint);
+	FreeErrorData(ed);
+}
+
+/* Throw the account's error again (for pm.ledger_totals, which has no field for it). */
+void
+ledger_rethrow_error(const LedgerError *e)
+{
+	ereport(ERROR,
+			(errcode(e->code),
+			 errmsg_internal("%s", e->message),
+			 e->detail ? errdetail_internal("%s", e->detail) : 0,
+			 e->hint ? errhint("%s", e->hint) : 0));
+}
+
+/*
+ * Room for one more balance: the slot it goes in, filled in place by the
+ * caller (a balance is 128 bytes), which then counts it.
+ */
+LedgerBalance *
+ledger_balance_slot(LedgerAccum *ls)
+{
+	if (ls->nbal == ls->capbal)
+	{
+		ls->capbal = ls->capbal ? ls->capbal * 2 : 8;
+		ls->bal = ls->bal
+			? repalloc(ls->bal, sizeof(LedgerBalance) * ls->capbal)
+			: MemoryContextAlloc(ls->ms->mcxt, sizeof(LedgerBalance) * ls->capbal);
+	}
+	return &ls->bal[ls->nbal];
+}
+
+void
+ledger_add_balance(LedgerAccum *ls, LedgerBalance b)
+{
+	*ledger_balance_slot(ls) = b;
+	ls->nbal++;
+}
+
+void
+ledger_add_order(LedgerAccum *ls, LedgerOrder o)
+{
+	if (ls->nord == ls->capord)
+	{
+		ls->capord = ls->capord ? ls->capord * 2 : 4;
+		ls->ord = ls->ord
+			? repalloc(ls->ord, sizeof(LedgerOrder) * ls->capord)
+			: MemoryContextAlloc(ls->ms->mcxt, sizeof(LedgerOrder) * ls->capord);
+	}
+	ls->ord[ls->nord++] = o;
+}
+
+void
+ledger_set_account(LedgerAccum *ls, const char *program, int len, int32 leverage)
+{
+	if (ls->has_account)
+		ereport(ERROR,
+				(errcode(ERRCODE_CARDINALITY_VIOLATION),
+				 errmsg("an account ledger has two account rows")));
+	ls->has_account = true;
+	ls->is_pm = len == 2 && memcmp(program, "PM", 2) == 0;
+	ls->leverage = leverage;
+}
+
+/*
+ * Whether two AssetInfos are one asset.  By name: the transition and final
+ * functions each have their own reference data, so pointers may differ.
+ */
+bool
+ledger_same_asset(const AssetInfo *a, const AssetInfo *b)
+{
+	return a == b || (a->hash == b->hash && a->len == b->len &&
+					  memcmp(a->name, b->name, a->len) == 0);
+}
