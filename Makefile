@@ -79,8 +79,9 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql
 $(OBJS): $(wildcard src/*.h src/core/*.h)
 
 # C unit tests of the pure-C core (src/core), no server needed.
-UNIT_TESTS = test/unit/test_tiers_lex test/unit/test_dec128 test/unit/test_wire
-UNIT_CFLAGS = -std=c99 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -Isrc
+UNIT_TESTS = test/unit/test_tiers_lex test/unit/test_dec128 test/unit/test_wire \
+	test/unit/test_wire_ledger
+UNIT_CFLAGS = -std=c99 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -Isrc
 
 test/unit/%: test/unit/%.c src/core/*.c src/core/*.h test/unit/unit.h test/unit/dec_ref.h
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(filter %.c,$(wordlist 2,99,$^))
@@ -96,7 +97,7 @@ unitcheck: $(UNIT_TESTS)
 FUZZ_TARGETS = tiers_lex dec128 wire
 FUZZ_CLANG ?= clang-14
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -Isrc -Itest/unit
+FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -Isrc -Itest/unit
 
 test/fuzz/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c src/core/*.c src/core/*.h test/unit/dec_ref.h
 	$(CC) -std=c99 $(FUZZ_FLAGS) -o $@ test/fuzz/fuzz_$*.c test/fuzz/replay.c $(wildcard src/core/*.c)

@@ -237,6 +237,9 @@ pm_wire_raise_as(const pm_wire_error *err, const char *message, const char *hint
 		case PM_WIRE_DEC_LENGTH:
 			detail = psprintf("The coefficient of %s claims %d bytes; at most 16 are allowed.", field, count);
 			break;
+		case PM_WIRE_DEC_NOT_SHORTEST:
+			detail = psprintf("The coefficient of %s takes %d bytes; fewer hold it.", field, count);
+			break;
 		case PM_WIRE_DEC_RANGE:
 			detail = psprintf("The coefficient of %s is out of range.", field);
 			break;

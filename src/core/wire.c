@@ -390,6 +390,20 @@ read_value(Reader *r, pm_wire_field field, pm_wire_value *v)
 			return fail(r, PM_WIRE_DEC_LENGTH, field, n);
 		if ((size_t) n > remaining(r))
 			return fail(r, PM_WIRE_TRUNCATED, field, 0);
+		/*
+		 * Only the shortest form: a top byte that merely extends the sign of
+		 * the byte below (or a lone zero) would let one value have two
+		 * encodings, and positions are matched by their bytes.
+		 */
+		if (n > 0)
+		{
+			uint8_t		top = r->data[r->pos + n - 1];
+			int			below_negative = n > 1 && (r->data[r->pos + n - 2] & 0x80) != 0;
+
+			if ((top == 0x00 && (n == 1 || !below_negative)) ||
+				(top == 0xFF && n > 1 && below_negative))
+				return fail(r, PM_WIRE_DEC_NOT_SHORTEST, field, n);
+		}
 		for (i = 0; i < n; i++)
 			u |= (pm_u128) r->data[r->pos + i] << (8 * i);
 		r->pos += (size_t) n;

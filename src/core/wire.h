@@ -33,7 +33,8 @@
  *		uint8	tag: 0 none, 1 dec, 2 numeric
  *		dec:	uint8 scale (0..38), uint8 length (0..16), then the
  *				coefficient's shortest little-endian two's complement
- *				(equal values written alike give equal bytes)
+ *				(equal values written alike give equal bytes; any
+				longer form is refused)
  *		numeric: a numeric as above, finite: what a dec cannot hold
  *	  short name:
  *		uint8	length (1..255), then the bytes (no NUL)
@@ -147,6 +148,7 @@ typedef enum pm_wire_status
 	PM_WIRE_DEC_SCALE,			/* value: a dec's scale, above 38 */
 	PM_WIRE_DEC_LENGTH,			/* value: a dec's length, above 16 */
 	PM_WIRE_DEC_RANGE,			/* a dec's coefficient is -2^127 */
+	PM_WIRE_DEC_NOT_SHORTEST,	/* value: a dec's length; fewer bytes hold it */
 	PM_WIRE_NOT_FINITE,			/* a value's numeric is NaN or infinite */
 	PM_WIRE_MISSING,			/* a value that must be there is none */
 	PM_WIRE_NEGATIVE,			/* a margin or loss below zero */
@@ -316,7 +318,7 @@ extern pm_wire_status pm_wire_read_totals(const uint8_t *data, size_t len,
 extern pm_wire_status pm_wire_read_ledger(const uint8_t *data, size_t len, int positions_expected,
 										  const pm_wire_ledger_visitor *v, pm_wire_error *err);
 
-/* A position, on its own (to compare a row's encoding with the totals'). */
+/* One position on its own: the unit the totals order their positions by. */
 extern pm_wire_status pm_wire_read_position(const uint8_t *data, size_t len, size_t *used,
 											pm_wire_position *p, pm_wire_error *err);
 
