@@ -32,7 +32,8 @@ value_outside(LedgerAccum *ls, int i, const MarginAssetRef *asset, uint64 shared
 {
 	LedgerBalance *b = &ls->bal[i];
 	MemoryContext old;
-	PmVal		value;
+	PmVal		value,
+				collateral_value;
 	int			j;
 
 	if (margin_accum_find_ref(ls->ms, asset) != NULL)
@@ -54,11 +55,11 @@ value_outside(LedgerAccum *ls, int i, const MarginAssetRef *asset, uint64 shared
 	else if (!margin_check_line(asset->name, asset->len, &b->equity, NULL, NULL, NULL, asset->price))
 		return true;
 	margin_check_price(asset->name, asset->len, asset->price);
-	value = pmv_mul(b->equity, asset->price_val);
 	old = MemoryContextSwitchTo(ls->ms->mcxt);
+	value = pm_asset_value(b->equity, asset->price_val, ledger_collateral(ls, b->asset),
+						   &collateral_value);
 	ls->outside[PM_FIGURE_ACCOUNT_EQUITY] =
-		pmv_add(ls->outside[PM_FIGURE_ACCOUNT_EQUITY],
-				pm_collateral_of(value, ledger_collateral(ls, b->asset)));
+		pmv_add(ls->outside[PM_FIGURE_ACCOUNT_EQUITY], collateral_value);
 	ls->outside[PM_FIGURE_ACTUAL_EQUITY] = pmv_add(ls->outside[PM_FIGURE_ACTUAL_EQUITY], value);
 	MemoryContextSwitchTo(old);
 	return true;

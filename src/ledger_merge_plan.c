@@ -3,11 +3,11 @@
  * ledger_merge_plan.c
  *	  Planner side of the ledger merge node.
  *
- * pm.account_risk groups pm.ledger_row by account and asks ten aggregates
+ * pm.account_risk groups pm.ledger_row by account and asks eleven aggregates
  * (pm.ledger_risk_<field>) for one shared state.  Run as a GroupAggregate
  * over a Merge Append of the four primary keys, a fifth of the time goes to
  * the machinery: the Merge Append's heap, eleven arguments copied per row,
- * the group's first row copied, ten final calls per account.  When a query
+ * the group's first row copied, eleven final calls per account.  When a query
  * has exactly that shape, a hook on the grouping stage offers one more
  * path: a custom node over the same sorted inputs, which merges them by
  * account itself and calls the transition and the fields directly

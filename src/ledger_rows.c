@@ -68,7 +68,7 @@ static bool
 balance_fast(FunctionCallInfo fcinfo, LedgerBalance *b)
 {
 	pm_dec		v[6];
-	pm_dec		e;
+	PmVal		e;
 	int			i;
 
 	if (unlikely(!pm_fast_path))
@@ -77,11 +77,12 @@ balance_fast(FunctionCallInfo fcinfo, LedgerBalance *b)
 		if (PG_ARGISNULL(4 + i) ||
 			!pm_dec_from_short_numeric((Numeric) DatumGetPointer(PG_GETARG_DATUM(4 + i)), &v[i]))
 			return false;
-	/* as the general path: free + locked - borrowed - interest + um + cm */
-	if (!pm_dec_add(v[0], v[1], &e) || !pm_dec_sub(e, v[2], &e) || !pm_dec_sub(e, v[3], &e) ||
-		!pm_dec_add(e, v[4], &e) || !pm_dec_add(e, v[5], &e))
+	e = pm_balance_equity(pmv_dec(v[0]), pmv_dec(v[1]), pmv_dec(v[2]), pmv_dec(v[3]),
+						  pmv_dec(v[4]), pmv_dec(v[5]));
+	/* a sum that left the fast path was built where it would not last */
+	if (!e.is_dec)
 		return false;
-	b->equity = pmv_dec(e);
+	b->equity = e;
 	b->borrowed = pmv_dec(v[2]);
 	b->interest = pmv_dec(v[3]);
 	return true;
@@ -207,9 +208,7 @@ add_row(LedgerAccum *ls, FunctionCallInfo fcinfo)
 
 					b->borrowed = ledger_arg_value(fcinfo, 6);
 					b->interest = ledger_arg_value(fcinfo, 7);
-					/* as pm.margin_line writes it: free + locked - borrowed - interest + um + cm */
-					b->equity = pmv_add(pmv_add(pmv_sub(pmv_sub(pmv_add(f, l), b->borrowed),
-														b->interest), u), c);
+					b->equity = pm_balance_equity(f, l, b->borrowed, b->interest, u, c);
 					b->equity = pmv_copy_in(aggcontext, b->equity);
 					b->borrowed = pmv_copy_in(aggcontext, b->borrowed);
 					b->interest = pmv_copy_in(aggcontext, b->interest);

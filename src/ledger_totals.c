@@ -74,39 +74,6 @@ typedef struct LedgerTotals
 	EncodedPosition *encoded;	/* each position's bytes, in the data */
 } LedgerTotals;
 
-/*
- * A position's PnL and maintenance margin in its settle asset at the given
- * mark -- the one place positions are valued, for the account ledger and
- * for ledger totals alike.
- */
-void
-position_values(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry, PmVal *pnl, PmVal *mm)
-{
-	if (s->is_cm)
-	{
-		*pnl = pm_cm_pnl(qty, s->contract_size, entry, mark);
-		*mm = pm_cm_mm(qty, s->contract_size, mark, s->brackets);
-	}
-	else
-	{
-		*pnl = pm_um_pnl(qty, entry, mark);
-		*mm = pm_um_mm(qty, mark, s->brackets);
-	}
-}
-
-/* The whole line: the same and the initial margin at the given leverage. */
-void
-position_line(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry, int32 leverage,
-			  PmVal *pnl, PmVal *mm, PmVal *im)
-{
-	if (!s->is_cm && mark.is_dec && qty.is_dec && entry.is_dec &&
-		pm_um_line_dec(qty.d, entry.d, mark.d, s->brackets, leverage, pnl, mm, im))
-		return;
-	position_values(s, mark, qty, entry, pnl, mm);
-	*im = s->is_cm ? pm_cm_im(qty, s->contract_size, mark, leverage)
-		: pm_um_im(qty, mark, leverage);
-}
-
 /* A position to keep, checked as pm.position's constraints check it. */
 void
 kept_position_check(const char *symbol, PmVal qty, PmVal entry, int32 leverage)

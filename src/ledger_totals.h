@@ -41,17 +41,12 @@ typedef struct KeptPositions
 	KeptPosition *items;
 } KeptPositions;
 
-extern void position_line(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry,
-						  int32 leverage, PmVal *pnl, PmVal *mm, PmVal *im);
-extern void position_values(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry,
-							PmVal *pnl, PmVal *mm);
 extern void kept_position_check(const char *symbol, PmVal qty, PmVal entry, int32 leverage);
 extern void kept_positions_add(MemoryContext mcxt, KeptPositions *kp, const char *symbol,
 							   int len, PmVal qty, PmVal entry, int32 leverage);
 extern void kept_positions_combine(MemoryContext mcxt, KeptPositions *dst,
 								 const KeptPositions *src);
 extern void kept_positions_send(StringInfo buf, const KeptPositions *kp);
-extern void kept_positions_recv(StringInfo buf, MemoryContext mcxt, KeptPositions *kp);
 extern bytea *ledger_totals_encode(bool is_pm, MarginAccum *base, const KeptPositions *kp);
 
 #endif							/* PM_LEDGER_TOTALS_H */

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * line_math.c
- *	  The margin formulas of spec section 2 (see line_math.h).
+ *	  The margin formulas of docs/spec.md §2.1-2.8 (see line_math.h).
  *
  *	  UM (linear, settle asset)   pnl = qty * (mark - entry)
  *	                              MM  = tiered(|qty| * mark, brackets)
@@ -127,6 +127,21 @@ pm_collateral_of(PmVal value_usd, PmTiers *schedule)
 	return pmv_tiers_eval(schedule, value_usd);
 }
 
+/*
+ * An asset's value, equity x index price, and what it counts for as
+ * collateral (docs/spec.md §2.3).  The one place an asset is valued: the
+ * summary's per-asset fields, the account figures and the balances valued
+ * outside the accumulator all come here.
+ */
+PmVal
+pm_asset_value(PmVal equity, PmVal price, PmTiers *schedule, PmVal *collateral_value)
+{
+	PmVal		value = pmv_mul(equity, price);
+
+	*collateral_value = pm_collateral_of(value, schedule);
+	return value;
+}
+
 PmVal
 pm_open_loss_of(PmVal sell_qty, PmVal sell_price, PmTiers *sell_collateral,
 				PmVal buy_qty, PmVal buy_price, PmTiers *buy_collateral)
@@ -188,4 +203,37 @@ pm_check_leverage(int32 leverage, int32 min, const char *what)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be at least %d", what, min),
 				 errdetail("The value given is %d.", leverage)));
+}
+
+/*
+ * A position's PnL and maintenance margin in its settle asset at the given
+ * mark (docs/spec.md §2.2, §2.5) -- the one place positions are valued, for
+ * the rows the accumulator reads and for ledger totals alike.
+ */
+void
+position_values(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry, PmVal *pnl, PmVal *mm)
+{
+	if (s->is_cm)
+	{
+		*pnl = pm_cm_pnl(qty, s->contract_size, entry, mark);
+		*mm = pm_cm_mm(qty, s->contract_size, mark, s->brackets);
+	}
+	else
+	{
+		*pnl = pm_um_pnl(qty, entry, mark);
+		*mm = pm_um_mm(qty, mark, s->brackets);
+	}
+}
+
+/* The whole line: the same and the initial margin at the given leverage. */
+void
+position_line(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry, int32 leverage,
+			  PmVal *pnl, PmVal *mm, PmVal *im)
+{
+	if (!s->is_cm && mark.is_dec && qty.is_dec && entry.is_dec &&
+		pm_um_line_dec(qty.d, entry.d, mark.d, s->brackets, leverage, pnl, mm, im))
+		return;
+	position_values(s, mark, qty, entry, pnl, mm);
+	*im = s->is_cm ? pm_cm_im(qty, s->contract_size, mark, leverage)
+		: pm_um_im(qty, mark, leverage);
 }

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * loans.c
- *	  SQL functions for cross-margin loans (spec section 2, V4), in the
+ *	  SQL functions for cross-margin loans (docs/spec.md §2.5, §2.8; worked number V4 in §5), in the
  *	  asset's units:
  *
  *	  MM = (borrowed + interest) * loanMMR(leverage)

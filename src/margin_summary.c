@@ -120,7 +120,7 @@ summary_value(const void *stored)
 }
 
 /*
- * An asset's derived values (spec section 2): V = E * P; CV = V when V <= 0,
+ * An asset's derived values (docs/spec.md §2.3): V = E * P; CV = V when V <= 0,
  * tiered(V) when the asset is collateral, else 0; margins times P.
  */
 static void
@@ -131,8 +131,8 @@ derive_asset(MarginAsset *a, PmVal *v)
 	v[PM_FIELD_MAINT_MARGIN] = acc_val(&a->maint_margin);
 	v[PM_FIELD_INITIAL_MARGIN] = acc_val(&a->initial_margin);
 	v[PM_FIELD_OPEN_LOSS] = acc_val(&a->open_loss);
-	v[PM_FIELD_VALUE_USD] = pmv_mul(v[PM_FIELD_EQUITY], v[PM_FIELD_PRICE]);
-	v[PM_FIELD_COLLATERAL_VALUE_USD] = pm_collateral_of(v[PM_FIELD_VALUE_USD], a->collateral);
+	v[PM_FIELD_VALUE_USD] = pm_asset_value(v[PM_FIELD_EQUITY], v[PM_FIELD_PRICE], a->collateral,
+										   &v[PM_FIELD_COLLATERAL_VALUE_USD]);
 	v[PM_FIELD_MAINT_MARGIN_USD] = pmv_mul(v[PM_FIELD_MAINT_MARGIN], v[PM_FIELD_PRICE]);
 	v[PM_FIELD_INITIAL_MARGIN_USD] = pmv_mul(v[PM_FIELD_INITIAL_MARGIN], v[PM_FIELD_PRICE]);
 }
@@ -195,10 +195,12 @@ margin_accum_figures(MarginAccum *st, PmVal *figures, bool values_only, const Pm
 		CHECK_FOR_INTERRUPTS();
 		if (!values_only || a->equity.is_set)
 		{
-			PmVal		value = pmv_mul(acc_val(&a->equity), a->price_val);
+			PmVal		collateral_value;
+			PmVal		value = pm_asset_value(acc_val(&a->equity), a->price_val, a->collateral,
+											   &collateral_value);
 
 			figures[PM_FIGURE_ACCOUNT_EQUITY] = pmv_add(figures[PM_FIGURE_ACCOUNT_EQUITY],
-													  pm_collateral_of(value, a->collateral));
+													  collateral_value);
 			figures[PM_FIGURE_ACTUAL_EQUITY] = pmv_add(figures[PM_FIGURE_ACTUAL_EQUITY], value);
 		}
 		if (!values_only || a->maint_margin.is_set)

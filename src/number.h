@@ -52,7 +52,7 @@
 
 /*
  * Every quotient we compute carries at least this many significant digits
- * (spec section 4 asks for at least 20), rounded half away from zero, with
+ * (docs/spec.md §4 asks for at least 20), rounded half away from zero, with
  * trailing zeros removed.
  */
 #define PM_DIV_SIG_DIGITS	20

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * orders.c
- *	  Open-order loss of a PM cross-margin order (spec section 2):
+ *	  Open-order loss of a PM cross-margin order (docs/spec.md §2.6):
  *
  *	  openLoss = max(0, CV_X(q_out) - CV_Y(q_in))	  USD
  *

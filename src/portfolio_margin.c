@@ -4,23 +4,27 @@
  *	  Module entry point of the portfolio_margin extension.
  *
  * The extension computes Binance-style portfolio-margin risk exactly in
- * numeric; each concern lives in its own file:
+ * numeric.  One job per file; docs/internals.md lists every file.  From the
+ * bottom layer up:
  *
- *	  pm_numeric.c		exact numeric helpers and the one division rule
- *	  dec_numeric.c		numeric <-> scaled-int128 fast path, exact sums
- *	  pm_value.c		values that use the fast path while they fit
- *	  line_math.c		the margin formulas, written once
- *	  tiers_build.c		schedule rules and the pm.tiers layout
- *	  tiers_io.c		pm.tiers text and binary I/O
- *	  tiers_sql.c		pm.tiers constructor, accessors, equality, hash
- *	  tiers_binance.c	pm.tiers from Binance's JSON answers
- *	  tiered.c			marginal sums and collateral value
- *	  futures.c			UM/CM unrealized PnL and maintenance margin
- *	  loans.c			cross-margin loan maintenance margin
- *	  refcache.c		session caches of the reference tables
- *	  access_rules.c	which accounts a role may see (pm.account_access)
- *	  restore.c			quiet state triggers while a dump is restored
- *	  core/				pure C, no PostgreSQL headers (unit-tested alone)
+ *	  core/				pure C, no PostgreSQL headers: the decimal, the
+ *						schedule lexer, the checked reader of every binary form
+ *	  number*.c			the number layer, one header number.h: numeric, dec,
+ *						value, sum
+ *	  tiers_*.c			pm.tiers: rules, I/O, SQL, Binance answers, evaluation
+ *	  refdata.c			assets and symbols a query reads; refcache.c keeps
+ *						them between queries
+ *	  line_math.c		every margin formula, written once
+ *	  margin_accum.c	per-asset sums of one account; margin_summary.c the
+ *						figures and uniMMR from them; margin_agg.c pm.margin
+ *	  ledger_*.c		pm.account_ledger_risk: rows in, scenarios, combine,
+ *						codec, complete, final; ledger_totals.c the stored
+ *						ledger totals; ledger_merge_*.c the custom node
+ *	  risk_fields.c, status.c, risk_split.c	what the views show
+ *	  state_trigger.c, row_check.c, access_rules.c, restore.c
+ *						keeping pm.account_state, checks, row security, restores
+ *	  tiered.c, futures.c, loans.c, orders.c	SQL functions over the formulas
+ *	  wire_pg.c, excerpt.c, json_keys.c	the glue to PostgreSQL
  *
  *-------------------------------------------------------------------------
  */

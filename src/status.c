@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * status.c
- *	  pm.status(summary, program): the account status of spec section 3.
+ *	  pm.status(summary, program): the account status of docs/spec.md §3.1-3.3.
  *
  * The ladder is data: the enabled rows of pm.status_threshold for the
  * program, each band holding uniMMR > uni_mmr_above (a ratio exactly on a

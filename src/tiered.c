@@ -66,7 +66,7 @@ pm_tiered(PG_FUNCTION_ARGS)
 /*
  * pm.collateral_value(value_usd, schedule): what a USD value counts as
  * collateral.  A liability (V <= 0) counts in full; an asset is weighed by
- * its tiered schedule (spec section 2, V2 and V7).
+ * its tiered schedule (docs/spec.md §2.3, §2.4; worked numbers V2 and V7 in §5).
  */
 Datum
 pm_collateral_value(PG_FUNCTION_ARGS)

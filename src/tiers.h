@@ -4,7 +4,7 @@
  *	  pm.tiers: a marginal rate schedule, ordered (floor, rate) pairs.
  *
  * One type serves collateral tiers and futures maintenance-margin brackets
- * (spec section 2).  Tier k covers (floor_k, floor_k+1]; the last tier is
+ * (docs/spec.md §2.4).  Tier k covers (floor_k, floor_k+1]; the last tier is
  * unbounded; the first floor is 0.  The stored value also carries each
  * tier's cum, the constant that turns the marginal sum into one product:
  *

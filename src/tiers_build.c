@@ -4,7 +4,7 @@
  *	  Validate a schedule and lay it out as a pm.tiers value.
  *
  * Every way of making a schedule (text, binary, arrays, Binance JSON) ends
- * here, so the rules of spec section 2 are checked in exactly one place.
+ * here, so the rules of docs/spec.md §2.4 are checked in exactly one place.
  *
  *-------------------------------------------------------------------------
  */
