@@ -83,7 +83,7 @@ UNIT_TESTS = test/unit/test_tiers_lex test/unit/test_dec128 test/unit/test_wire 
 	test/unit/test_wire_ledger
 UNIT_CFLAGS = -std=c99 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -Isrc
 
-test/unit/%: test/unit/%.c src/core/*.c src/core/*.h test/unit/unit.h test/unit/dec_ref.h
+test/unit/%: test/unit/%.c src/core/*.c src/core/*.h test/unit/unit.h test/unit/bytes.h test/unit/dec_ref.h
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(filter %.c,$(wordlist 2,99,$^))
 
 .PHONY: unitcheck

@@ -9,33 +9,8 @@
 #include <string.h>
 
 #include "core/wire.h"
+#include "bytes.h"
 #include "unit.h"
-
-typedef struct Bytes
-{
-	uint8_t		b[4096];
-	size_t		n;
-} Bytes;
-
-static void
-u8(Bytes *x, uint8_t v)
-{
-	x->b[x->n++] = v;
-}
-
-static void
-u16(Bytes *x, uint16_t v)
-{
-	u8(x, (uint8_t) (v >> 8));
-	u8(x, (uint8_t) v);
-}
-
-static void
-u32(Bytes *x, uint32_t v)
-{
-	u16(x, (uint16_t) (v >> 16));
-	u16(x, (uint16_t) v);
-}
 
 /* A value that is none. */
 static void
