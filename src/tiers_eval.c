@@ -31,18 +31,21 @@ tier_part(PmTiers *t, int k)
 	return pmv_numeric((Numeric) ((char *) t + t->offsets[k]));
 }
 
+/* Tier i's floor (0-based i), as a value. */
 PmVal
 pmv_tier_floor(PmTiers *t, int i)
 {
 	return tier_part(t, 3 * i);
 }
 
+/* Tier i's rate, as a value. */
 PmVal
 pmv_tier_rate(PmTiers *t, int i)
 {
 	return tier_part(t, 3 * i + 1);
 }
 
+/* Tier i's cum, as a value. */
 PmVal
 pmv_tier_cum(PmTiers *t, int i)
 {
