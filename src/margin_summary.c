@@ -581,7 +581,7 @@ pm_margin_summary_send(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
-/* A stored total as a numeric of its own (never pointing into arguments). */
+/* A stored figure as a numeric of its own (never pointing into arguments). */
 static Datum
 total_datum(PmMarginSummary *s, PmSummaryFigure t)
 {

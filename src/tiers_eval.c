@@ -64,7 +64,7 @@ pmv_tiers_find(PmTiers *t, PmVal x, const PmVal *scale)
 	int			lo = 0;
 	int			hi = t->ntiers - 1;
 
-	/* most amounts lie in the first tier: one comparison settles them */
+	/* most amounts lie in the first tier: one comparison decides them */
 	if (hi > 0)
 	{
 		PmVal		f = pmv_tier_floor(t, 1);
