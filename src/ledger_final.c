@@ -161,6 +161,10 @@ ledger_accum_field(LedgerAccum *ls, RiskFieldsCache *rc, RiskField field, bool *
 							ls->error ? ls->error->message : NULL, NULL, isnull);
 }
 
+/*
+ * The final function of one pm.ledger_risk_<field> aggregate: that field of
+ * the account's risk (ledger_risk_field).
+ */
 #define RISK_FIELD_FINAL(name, field) \
 PG_FUNCTION_INFO_V1(name); \
 Datum \
@@ -169,6 +173,12 @@ name(PG_FUNCTION_ARGS) \
 	return ledger_risk_field(fcinfo, field); \
 }
 
+/*
+ * pm.ledger_risk_<field>_final(internal), one per field: program, uni_mmr,
+ * account_equity, actual_equity, account_initial_margin,
+ * account_maint_margin, account_status, virtual_max_withdraw_amount,
+ * total_available_balance, total_margin_open_loss and error.
+ */
 RISK_FIELD_FINAL(pm_ledger_risk_program_final, RISK_PROGRAM)
 RISK_FIELD_FINAL(pm_ledger_risk_uni_mmr_final, RISK_UNI_MMR)
 RISK_FIELD_FINAL(pm_ledger_risk_account_equity_final, RISK_ACCOUNT_EQUITY)
