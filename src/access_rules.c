@@ -96,6 +96,10 @@ access_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
 	access_cache.valid = false;
 }
 
+/*
+ * Ask once per backend for the invalidations that make the cache stale: of
+ * pm.account_access, of role memberships and of roles.
+ */
 static void
 register_callbacks(void)
 {
@@ -107,6 +111,7 @@ register_callbacks(void)
 	callbacks_registered = true;
 }
 
+/* qsort order of ranges: by lo, then by hi. */
 static int
 range_cmp(const void *a, const void *b)
 {

@@ -42,6 +42,7 @@ pm_excerpt(const char *s, int len)
 	return psprintf("%.*s...", cut, s);
 }
 
+/* pm_excerpt of a text value. */
 char *
 pm_text_excerpt(const text *t)
 {

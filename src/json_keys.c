@@ -27,6 +27,7 @@ typedef struct KeyCheck
 	const char *what;
 } KeyCheck;
 
+/* An object opens: a new, empty list of its keys. */
 static PM_JSON_ACTION
 keys_object_start(void *state)
 {
@@ -36,6 +37,7 @@ keys_object_start(void *state)
 	PM_JSON_ACTION_DONE;
 }
 
+/* An object closes: forget its keys. */
 static PM_JSON_ACTION
 keys_object_end(void *state)
 {
@@ -46,6 +48,7 @@ keys_object_end(void *state)
 	PM_JSON_ACTION_DONE;
 }
 
+/* A key of the innermost object: refuse it if the object had it already. */
 static PM_JSON_ACTION
 keys_field_start(void *state, char *fname, bool isnull)
 {

@@ -26,6 +26,10 @@
 #include "compat.h"
 #include "ledger_accum.h"
 
+/*
+ * The aggregate's memory context, where the ledger accumulator lives; an
+ * error when called outside an aggregate.
+ */
 MemoryContext
 ledger_context(FunctionCallInfo fcinfo)
 {
@@ -38,6 +42,7 @@ ledger_context(FunctionCallInfo fcinfo)
 	return aggcontext;
 }
 
+/* A new, empty ledger accumulator in mcxt, with its margin accumulator. */
 LedgerAccum *
 ledger_accum_create(MemoryContext mcxt)
 {
@@ -48,9 +53,9 @@ ledger_accum_create(MemoryContext mcxt)
 }
 
 /*
- * A state for one account outside an aggregate (the merge node of
- * ledger_merge_exec.c): made in mcxt, which the caller resets per account,
- * reading the reference data through cache.
+ * A ledger accumulator for one account outside an aggregate (the ledger
+ * merge node, ledger_merge_exec.c): made in mcxt, which the caller resets
+ * per account, reading the query's reference data through cache.
  */
 LedgerAccum *
 ledger_accum_begin(MemoryContext mcxt, RefData *cache)
@@ -62,17 +67,9 @@ ledger_accum_begin(MemoryContext mcxt, RefData *cache)
 }
 
 /*
- * One account that cannot be valued must not stop a read of the others.
- * An error of the data -- a data exception, an integrity or cardinality
- * violation: a missing price, an asset or symbol that is not there, a
- * value out of range -- belongs to the account: it is kept in the state
- * (the first one), the account's fields are NULL and its error field says
- * why, and the next account is valued.  Anything else (a cancel, no memory,
- * a broken state) is thrown on.  Only computation runs under these
- * PG_TRYs -- reading values, the query's caches, arithmetic and palloc; no
- * lock, buffer, SPI or file -- so nothing needs the cleanup a
- * subtransaction would give, and the memory the failed step allocated goes
- * with the state's context.
+ * Whether an error of this SQLSTATE is the account's, kept in its
+ * accumulator, rather than thrown on (see the top of this file): a data
+ * exception, an integrity or a cardinality violation.
  */
 bool
 ledger_is_account_error(int code)
@@ -84,6 +81,7 @@ ledger_is_account_error(int code)
 		category == ERRCODE_CARDINALITY_VIOLATION;
 }
 
+/* s copied into mcxt, or NULL. */
 static char *
 copy_or_null(MemoryContext mcxt, const char *s)
 {
@@ -156,6 +154,7 @@ ledger_balance_slot(LedgerAccum *ls)
 	return &ls->bal[ls->nbal];
 }
 
+/* Append a balance to the list waiting for completion (ledger_complete.c). */
 void
 ledger_add_balance(LedgerAccum *ls, LedgerBalance b)
 {
@@ -163,6 +162,7 @@ ledger_add_balance(LedgerAccum *ls, LedgerBalance b)
 	ls->nbal++;
 }
 
+/* Append an open order to the list that waits for completion. */
 void
 ledger_add_order(LedgerAccum *ls, LedgerOrder o)
 {
@@ -176,6 +176,10 @@ ledger_add_order(LedgerAccum *ls, LedgerOrder o)
 	ls->ord[ls->nord++] = o;
 }
 
+/*
+ * The account row: the program (PM or PM_PRO) and loan leverage that
+ * completing the accumulator needs.  An account has one.
+ */
 void
 ledger_set_account(LedgerAccum *ls, const char *program, int len, int32 leverage)
 {

@@ -54,7 +54,7 @@ typedef struct LedgerOrder
 	PmVal		buy_qty;
 } LedgerOrder;
 
-/* Why an account cannot be valued: the error its rows or its settling raised. */
+/* Why an account cannot be valued: the error its rows or its completion raised. */
 typedef struct LedgerError
 {
 	int			code;			/* SQLSTATE */
@@ -88,7 +88,7 @@ struct LedgerAccum
 	bool		completed;		/* balances and orders are in ms: completed */
 	/* valued only (pm.account_ledger_risk): balances summed outside ms */
 	PmVal		outside[PM_FIGURE_COUNT];
-	/* the account's risk totals, once computed: every field's final reads them */
+	/* the account's figures, once computed: every field's final reads them */
 	bool		figures_ready;
 	bool		has_uni_mmr;
 	PmVal		figures[PM_FIGURE_COUNT];

@@ -128,6 +128,7 @@ typedef struct Receiving
 	RefData    *cache;
 } Receiving;
 
+/* Refuse the bytes as a partial state: detail says what is wrong with them. */
 static void
 bad_state(const char *detail)
 {
@@ -149,6 +150,7 @@ known_asset(Receiving *rc, const char *name, size_t len)
 	return a;
 }
 
+/* The account's kept error: it must be one that belongs to an account. */
 static int
 on_error(void *ctx, int32_t code, const char *message, size_t message_len,
 		 const char *detail, size_t detail_len, const char *hint, size_t hint_len)
@@ -163,6 +165,7 @@ on_error(void *ctx, int32_t code, const char *message, size_t message_len,
 	return 0;
 }
 
+/* The account row: whether there is one, its program and leverage. */
 static int
 on_account(void *ctx, int flag, int32_t leverage)
 {
@@ -174,6 +177,10 @@ on_account(void *ctx, int flag, int32_t leverage)
 	return 0;
 }
 
+/*
+ * One asset's sums of the positions, into the margin accumulator; the asset
+ * must be in the query's reference data, with an index price.
+ */
 static int
 on_asset(void *ctx, int32_t index, const char *name, size_t len, const pm_wire_value *sums)
 {
@@ -202,6 +209,7 @@ on_asset(void *ctx, int32_t index, const char *name, size_t len, const pm_wire_v
 	return 0;
 }
 
+/* A balance waiting for completion, back into its list. */
 static int
 on_balance(void *ctx, int32_t index, const char *name, size_t len,
 		   const pm_wire_value *equity, const pm_wire_value *borrowed,
@@ -220,6 +228,7 @@ on_balance(void *ctx, int32_t index, const char *name, size_t len,
 	return 0;
 }
 
+/* An open order waiting for completion, back into its list. */
 static int
 on_order(void *ctx, int32_t index, const char *sell, size_t sell_len,
 		 const char *buy, size_t buy_len,
@@ -238,6 +247,7 @@ on_order(void *ctx, int32_t index, const char *sell, size_t sell_len,
 	return 0;
 }
 
+/* A position pm.ledger_totals keeps as it is, back among the kept ones. */
 static int
 on_position(void *ctx, int32_t index, const pm_wire_position *p)
 {
@@ -271,12 +281,20 @@ ledger_deserialize(FunctionCallInfo fcinfo, bool totals)
 	return rc.ls;
 }
 
+/*
+ * pm.ledger_deserialize(bytea, internal): the ledger aggregates' partial
+ * state back to an accumulator.
+ */
 Datum
 pm_ledger_deserialize(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_POINTER(ledger_deserialize(fcinfo, false));
 }
 
+/*
+ * pm.ledger_totals_deserialize(bytea, internal): the same for
+ * pm.ledger_totals, whose accumulator carries positions.
+ */
 Datum
 pm_ledger_totals_deserialize(PG_FUNCTION_ARGS)
 {

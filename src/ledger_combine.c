@@ -95,6 +95,11 @@ combine_values(LedgerAccum *dst, LedgerAccum *src)
 	}
 }
 
+/*
+ * pm.ledger_combine(internal, internal): the ledger aggregates' combine
+ * function; the second accumulator is added into the first, made in the
+ * aggregate context when the first is NULL.
+ */
 Datum
 pm_ledger_combine(PG_FUNCTION_ARGS)
 {

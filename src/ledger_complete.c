@@ -18,14 +18,15 @@
 
 /*
  * A balance without a loan, valued only, whose asset nothing else in the
- * account touches -- no position settles in it, no other balance names it
- * -- is its asset's whole equity: its value and collateral value go
- * straight into ls->outside, with the checks add_line makes, and the state
- * never holds the asset.  (A second line of the asset would have to be
- * summed before the tiers, so then, or when the state holds the asset
- * already, it returns false and the line goes into the state.)  Orders
- * settle after balances and add only open loss, which does not mix with
- * equity.
+ * account touches -- it is no position's settle asset, no other balance
+ * names it -- is its asset's whole equity: its USD value and collateral
+ * value go straight into ls->outside, with the checks add_line
+ * (margin_accum.c) makes, and the margin accumulator never holds the
+ * asset.  (A second line of the asset would have to be summed before the
+ * tiers, so then, or when the margin accumulator holds the asset already,
+ * it returns false and the line goes into the margin accumulator.)  Orders
+ * are completed after balances and add only open loss, which does not mix
+ * with equity.
  */
 static bool
 value_outside(LedgerAccum *ls, int i, const MarginAssetRef *asset, uint64 shared_bits)
@@ -66,13 +67,14 @@ value_outside(LedgerAccum *ls, int i, const MarginAssetRef *asset, uint64 shared
 }
 
 /*
- * Settle what waited for the account's program and leverage -- balances with
- * their loans, open orders -- into the state's per-asset sums, once: a
- * hashed aggregate that is rescanned (the inner side of a nested loop)
- * finalizes the same state again, and must get the same answer.
- * values_only (pm.account_ledger_risk, whose fields are rounded values):
- * zero margins are not added, and a balance that is its asset's only line
- * is valued outside the state (value_outside).
+ * Complete the accumulator: what waited for the account's program and
+ * leverage -- balances with their loans, open orders -- goes into the
+ * per-asset sums, once: a hashed aggregate that is rescanned (the inner
+ * side of a nested loop) finalizes the same accumulator again, and must get
+ * the same answer.  values_only (pm.account_ledger_risk, whose fields are
+ * rounded values): zero margins are not added, and a balance that is its
+ * asset's only line is valued outside the margin accumulator
+ * (value_outside).
  */
 void
 ledger_accum_complete(LedgerAccum *ls, RefData *cache, bool values_only)
@@ -86,7 +88,7 @@ ledger_accum_complete(LedgerAccum *ls, RefData *cache, bool values_only)
 	if (ls->completed)
 		return;
 	{
-		/* kept in the state: a rescanned aggregate finalizes it again */
+		/* kept in the accumulator: a rescanned aggregate finalizes it again */
 		MemoryContext old = MemoryContextSwitchTo(ms->mcxt);
 
 		for (i = 0; i < PM_FIGURE_COUNT; i++)
@@ -171,7 +173,7 @@ ledger_set_collateral(LedgerAccum *ls, RefData *cache)
 
 	for (i = 0; i < ms->nassets; i++)
 	{
-		/* the cache's record when the asset came in through it */
+		/* the query's reference data's record, when the asset came in through it */
 		AssetInfo  *a = ms->assets[i].owner ? (AssetInfo *) ms->assets[i].owner
 			: refdata_asset(cache, ms->assets[i].name, ms->assets[i].name_len);
 

@@ -21,7 +21,7 @@ PG_FUNCTION_INFO_V1(pm_ledger_final);
 PG_FUNCTION_INFO_V1(pm_ledger_risk_final);
 PG_FUNCTION_INFO_V1(pm_ledger_totals_final);
 
-/* the transition's cache, when this query filled one: read it once */
+/* The query's reference data: the transition's if it read them (read once). */
 static RefData *
 final_cache(LedgerAccum *ls, FunctionCallInfo fcinfo)
 {
@@ -29,8 +29,9 @@ final_cache(LedgerAccum *ls, FunctionCallInfo fcinfo)
 }
 
 /*
- * The account's summary.  Settles balances and orders into the state itself
- * (the aggregate is declared FINALFUNC_MODIFY = READ_WRITE).
+ * pm.ledger_final(internal), pm.account_ledger's final function: the
+ * account's summary.  Completes the accumulator itself (the aggregate is
+ * declared FINALFUNC_MODIFY = READ_WRITE).
  */
 Datum
 pm_ledger_final(PG_FUNCTION_ARGS)
@@ -62,10 +63,11 @@ pm_ledger_final(PG_FUNCTION_ARGS)
 }
 
 /*
- * The account's risk totals, from the state settled for values only, kept
- * in the state: the aggregates of single fields share one state (their
- * final functions are SHAREABLE) and each reads the totals the first one
- * computed, and a rescanned hashed aggregate finalizes the same state again.
+ * The account's figures, from the accumulator completed for values only,
+ * kept in the accumulator: the aggregates of single fields share one
+ * accumulator (their final functions are SHAREABLE) and each reads the
+ * figures the first one computed, and a rescanned hashed aggregate
+ * finalizes the same accumulator again.
  */
 static void
 ledger_accum_figures(LedgerAccum *ls, RiskFieldsCache *rc)
@@ -108,9 +110,10 @@ ledger_program(LedgerAccum *ls)
 }
 
 /*
- * pm.account_ledger_risk's result: the account's pm.account_risk fields as
- * a pm.ledger_risk row, from the settled state's totals -- no summary is
- * laid out, nothing per asset is kept.
+ * pm.ledger_risk_final(internal), pm.account_ledger_risk's final function:
+ * the account's pm.account_risk fields as a pm.ledger_risk row, from the
+ * completed accumulator's figures -- no summary is laid out, nothing per
+ * asset is kept.
  */
 Datum
 pm_ledger_risk_final(PG_FUNCTION_ARGS)
@@ -147,7 +150,7 @@ ledger_risk_field(FunctionCallInfo fcinfo, RiskField field)
 
 /*
  * One field of the account's risk, in the current memory context; the
- * totals are computed by the first field asked for.  rc is the caller's
+ * figures are computed by the first field asked for.  rc is the caller's
  * cache of texts and the status ladder.
  */
 Datum
@@ -158,6 +161,10 @@ ledger_accum_field(LedgerAccum *ls, RiskFieldsCache *rc, RiskField field, bool *
 							ls->error ? ls->error->message : NULL, NULL, isnull);
 }
 
+/*
+ * The final function of one pm.ledger_risk_<field> aggregate: that field of
+ * the account's risk (ledger_risk_field).
+ */
 #define RISK_FIELD_FINAL(name, field) \
 PG_FUNCTION_INFO_V1(name); \
 Datum \
@@ -166,6 +173,12 @@ name(PG_FUNCTION_ARGS) \
 	return ledger_risk_field(fcinfo, field); \
 }
 
+/*
+ * pm.ledger_risk_<field>_final(internal), one per field: program, uni_mmr,
+ * account_equity, actual_equity, account_initial_margin,
+ * account_maint_margin, account_status, virtual_max_withdraw_amount,
+ * total_available_balance, total_margin_open_loss and error.
+ */
 RISK_FIELD_FINAL(pm_ledger_risk_program_final, RISK_PROGRAM)
 RISK_FIELD_FINAL(pm_ledger_risk_uni_mmr_final, RISK_UNI_MMR)
 RISK_FIELD_FINAL(pm_ledger_risk_account_equity_final, RISK_ACCOUNT_EQUITY)
@@ -179,8 +192,9 @@ RISK_FIELD_FINAL(pm_ledger_risk_open_loss_final, RISK_OPEN_LOSS)
 RISK_FIELD_FINAL(pm_ledger_risk_error_final, RISK_ERROR)
 
 /*
- * pm.ledger_totals' result: the settled sums of everything but positions,
- * and the positions as they are (ledger_totals.c), as bytes.
+ * pm.ledger_totals_final(internal), pm.ledger_totals' final function: the
+ * ledger totals (ledger_totals.c) as bytes -- the completed sums of
+ * everything but positions, and the positions as they are.
  */
 Datum
 pm_ledger_totals_final(PG_FUNCTION_ARGS)
@@ -188,7 +202,7 @@ pm_ledger_totals_final(PG_FUNCTION_ARGS)
 	LedgerAccum *ls = (LedgerAccum *) PG_GETARG_POINTER(0);
 
 	ledger_context(fcinfo);
-	/* the state keeper records the reason itself (pm.recompute_accounts) */
+	/* pm.account_state's keeper records the reason itself (pm.recompute_accounts) */
 	if (ls->error != NULL)
 		ledger_rethrow_error(ls->error);
 	ledger_accum_complete(ls, final_cache(ls, fcinfo), false);

@@ -7,14 +7,15 @@
  * keys of pm.account, pm.balance, pm.position and pm.open_order, for
  * pm.account_risk).  The node keeps each child's current row, takes the
  * smallest account among them, feeds every row of that account, child by
- * child, to the ledger state (the transition the aggregates run), and
- * returns the account with the fields asked for (the aggregates' finals).
- * Nothing is kept beyond one account: its state lives in a context reset
- * for the next, rows' temporaries (none on the fast path) in one reset
- * every ROWS_PER_RESET rows.  A scan child of pm.ledger_row returns its
- * stored tuple unprojected; the node reads the columns there and takes the
- * branch's constants from the plan (child_columns in ledger_merge_plan.c
- * writes where each column is, load_child_columns here reads it).
+ * child, to the ledger accumulator (the transition the aggregates run),
+ * and returns the account with the fields asked for (the aggregates'
+ * finals).  Nothing is kept beyond one account: its accumulator lives in a
+ * context reset for the next, rows' temporaries (none on the fast path) in
+ * one reset every ROWS_PER_RESET rows.  A scan child of pm.ledger_row
+ * returns its stored tuple unprojected; the node reads the columns there
+ * and takes the branch's constants from the plan (child_columns in
+ * ledger_merge_plan.c writes where each column is, load_child_columns here
+ * reads it).
  *
  * The group key is int8, ascending, NULLs last (as the planner checked); a
  * child whose keys go down is an error, not a silently split account.
@@ -55,7 +56,7 @@ typedef struct LedgerMergeState
 	bool		started;
 	int			nfields;
 	RiskField  *fields;			/* the scan tuple's columns after the key */
-	MemoryContext account_cxt;	/* one account's state */
+	MemoryContext account_cxt;	/* one account's accumulator */
 	MemoryContext row_cxt;		/* rows' temporaries */
 	int			rows_in_row_cxt;	/* rows since it was reset */
 	MemoryContext query_cxt;
@@ -86,6 +87,7 @@ static const CustomExecMethods ledger_merge_exec_methods = {
 	.ExplainCustomScan = explain_ledger_merge,
 };
 
+/* The node's CustomScanState, a LedgerMergeState; begin_ledger_merge fills it. */
 static Node *
 create_ledger_merge_state(CustomScan *cscan)
 {
@@ -230,7 +232,7 @@ advance(LedgerChild *child, int i)
 /* How many rows' temporaries row_cxt holds at most. */
 #define ROWS_PER_RESET 256
 
-/* The child's current row into the account's state. */
+/* The child's current row into the account's accumulator. */
 static void
 feed_row(LedgerMergeState *lm, LedgerAccum *ls, LedgerChild *child)
 {
@@ -340,6 +342,7 @@ exec_ledger_merge(CustomScanState *node)
 	return ExecProject(node->ss.ps.ps_ProjInfo);
 }
 
+/* End the children; free the account's and the rows' memory. */
 static void
 end_ledger_merge(CustomScanState *node)
 {

@@ -4,7 +4,7 @@
  *	  Planner side of the ledger merge node.
  *
  * pm.account_risk groups pm.ledger_row by account and asks eleven aggregates
- * (pm.ledger_risk_<field>) for one shared state.  Run as a GroupAggregate
+ * (pm.ledger_risk_<field>) sharing one accumulator.  Run as a GroupAggregate
  * over a Merge Append of the four primary keys, a fifth of the time goes to
  * the machinery: the Merge Append's heap, eleven arguments copied per row,
  * the group's first row copied, eleven final calls per account.  When a query

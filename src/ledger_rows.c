@@ -88,6 +88,7 @@ balance_fast(FunctionCallInfo fcinfo, LedgerBalance *b)
 	return true;
 }
 
+/* The asset argument n names, which must be in the query's reference data. */
 static AssetInfo *
 arg_asset(RefData *cache, FunctionCallInfo fcinfo, int n)
 {
@@ -128,8 +129,8 @@ add_position(LedgerAccum *ls, SymbolInfo *s, PmVal qty, PmVal entry, int32 lever
 
 /*
  * Transition: one raw row of the account.  The aggregate context is checked
- * when the state is made, as numeric's transitions do: a state can only
- * come from a call that passed that check, so later rows skip it.
+ * when the accumulator is made, as numeric's transitions do: an accumulator
+ * can only come from a call that passed that check, so later rows skip it.
  */
 static LedgerAccum *
 ledger_transition(FunctionCallInfo fcinfo, bool totals)
@@ -146,11 +147,12 @@ ledger_transition(FunctionCallInfo fcinfo, bool totals)
 }
 
 /*
- * One raw row into the state: fcinfo's arguments 1 to 10 are the row
- * (argument 0, the aggregate's state, is not read).  Whatever is kept is
- * copied into the state's context; the row may go once this returns.  An
- * error of the row's data is the account's (account_error); once the
- * account has one, only its account row is still read, for the program.
+ * One raw row into the accumulator: fcinfo's arguments 1 to 10 are the row
+ * (argument 0, the aggregate's transition state, is not read).  Whatever is
+ * kept is copied into the accumulator's context; the row may go once this
+ * returns.  An error of the row's data is the account's
+ * (ledger_is_account_error); once the account has one, only its account
+ * row is still read, for the program.
  */
 void
 ledger_accum_add_row(LedgerAccum *ls, FunctionCallInfo fcinfo)
@@ -257,6 +259,10 @@ add_row(LedgerAccum *ls, FunctionCallInfo fcinfo)
 	}
 }
 
+/*
+ * pm.ledger_sfunc(internal, kind, key, key2, a..f, n): the transition
+ * function of the ledger aggregates but pm.ledger_totals.
+ */
 Datum
 pm_ledger_sfunc(PG_FUNCTION_ARGS)
 {

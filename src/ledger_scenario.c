@@ -72,7 +72,10 @@ ledger_price(LedgerAccum *ls, AssetInfo *a)
 	return p;
 }
 
-/* Asset a as the state takes it, at its price under the scenario. */
+/*
+ * Asset a as the margin accumulator takes it, at its price under the
+ * scenario.
+ */
 MarginAssetRef
 ledger_asset_ref(LedgerAccum *ls, AssetInfo *a)
 {

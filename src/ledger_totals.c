@@ -93,6 +93,7 @@ kept_position_check(const char *symbol, PmVal qty, PmVal entry, int32 leverage)
 				 errdetail("The value given is %d.", leverage)));
 }
 
+/* Append a position, copied into mcxt, to kp. */
 void
 kept_positions_add(MemoryContext mcxt, KeptPositions *kp, const char *symbol, int len,
 				   PmVal qty, PmVal entry, int32 leverage)
@@ -153,6 +154,10 @@ kept_positions_send(StringInfo buf, const KeptPositions *kp)
 		send_position(buf, &kp->items[i]);
 }
 
+/*
+ * qsort order of encoded positions: by their bytes, a prefix first.  The
+ * ledger totals keep positions in this order, so equal totals are equal bytes.
+ */
 static int
 encoded_cmp(const void *x, const void *y)
 {
@@ -164,9 +169,9 @@ encoded_cmp(const void *x, const void *y)
 }
 
 /*
- * The totals of a settled ledger: base holds every line but the positions'
- * (balances, loans, orders); positions are kept as they are.  Written in a
- * canonical order, whatever order the rows came in.
+ * The ledger totals of a completed ledger accumulator: base holds every
+ * line but the positions' (balances, loans, orders); positions are kept as
+ * they are.  Written in a canonical order, whatever order the rows came in.
  */
 bytea *
 ledger_totals_encode(bool is_pm, MarginAccum *base, const KeptPositions *kp)
@@ -211,6 +216,7 @@ ledger_totals_encode(bool is_pm, MarginAccum *base, const KeptPositions *kp)
 	return pq_endtypsend(&buf);
 }
 
+/* The program flag of the ledger totals. */
 static int
 on_program(void *ctx, int flag, int32_t leverage)
 {
@@ -218,6 +224,7 @@ on_program(void *ctx, int flag, int32_t leverage)
 	return 0;
 }
 
+/* One asset's sums, as the bytes hold them. */
 static int
 on_asset(void *ctx, int32_t index, const char *name, size_t len, const pm_wire_value *sums)
 {
@@ -247,6 +254,10 @@ on_asset(void *ctx, int32_t index, const char *name, size_t len, const pm_wire_v
 	return 0;
 }
 
+/*
+ * The position count: where it is in the bytes (the positions are rewritten
+ * from there) and room for each position's bytes.
+ */
 static int
 on_positions(void *ctx, int32_t count, size_t offset)
 {
@@ -257,6 +268,7 @@ on_positions(void *ctx, int32_t count, size_t offset)
 	return 0;
 }
 
+/* One position, kept, and where its bytes are within the ledger totals. */
 static int
 on_position(void *ctx, int32_t index, const pm_wire_position *p)
 {
@@ -285,7 +297,10 @@ decode(bytea *b, LedgerTotals *t)
 						 TOTALS_TYPE, NULL);
 }
 
-/* Asset a as the state takes it: in place, at its current index price. */
+/*
+ * Asset a as the margin accumulator takes it: in place, at its current
+ * index price.
+ */
 static MarginAssetRef
 asset_ref(AssetInfo *a)
 {
@@ -301,9 +316,9 @@ asset_ref(AssetInfo *a)
 }
 
 /*
- * The account's accumulator from its ledger totals at the current prices, schedules,
- * marks and brackets: the positions valued by the ledger's line functions,
- * the other sums added as they are.
+ * The account's margin accumulator from its ledger totals at the current
+ * prices, schedules, marks and brackets: the positions valued by the
+ * ledger's line functions, the other sums added as they are.
  */
 static MarginAccum *
 totals_accum(RefData *cache, bytea *bytes, bool need_im)
@@ -473,6 +488,10 @@ position_column(TupleDesc desc, const char *name, Oid want)
 	return InvalidAttrNumber;	/* keep compiler quiet */
 }
 
+/*
+ * Where a position row type's columns are, looked up once per call site
+ * and looked up again only when the row type changes (fn_extra).
+ */
 static PositionRowType *
 position_row_type(FunctionCallInfo fcinfo, Oid typid)
 {
@@ -567,6 +586,7 @@ positions_of(FunctionCallInfo fcinfo, int argno, int64 account, KeptPositions *k
 	return i == n;				/* stopped early: a NULL or a bad row */
 }
 
+/* A position's bytes, as the ledger totals would hold them. */
 static EncodedPosition
 encode_position(const KeptPosition *p)
 {

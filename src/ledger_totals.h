@@ -6,12 +6,13 @@
  *	  reading the account's rows again, and without rewriting it.
  *
  * The totals hold, per asset, the exact sums of every line that no mark
- * price moves -- balances, loans, open orders, settled for the account's
- * program and leverage -- and the account's positions as they are (symbol,
- * quantity, entry price, leverage).  The account's values are derived from
- * them at the current marks, brackets and index prices, by the same line
- * functions and the same additions as a from-scratch pass, so both give the
- * same values with the same display scale.
+ * price moves -- balances, loans, open orders, as completion makes them
+ * lines for the account's program and leverage -- and the account's
+ * positions as they are (symbol, quantity, entry price, leverage).  The
+ * account's values are derived from them at the current marks, brackets
+ * and index prices, by the same line functions and the same additions as a
+ * from-scratch pass, so both give the same values with the same display
+ * scale.
  *
  *-------------------------------------------------------------------------
  */

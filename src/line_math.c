@@ -26,12 +26,17 @@
 #include "line_math.h"
 #include "number.h"
 
+/* A UM position's unrealized PnL in its settle asset: qty * (mark - entry). */
 PmVal
 pm_um_pnl(PmVal qty, PmVal entry, PmVal mark)
 {
 	return pmv_mul(qty, pmv_sub(mark, entry));
 }
 
+/*
+ * A CM position's unrealized PnL in coin:
+ * contracts * size * (mark - entry) / (entry * mark).
+ */
 PmVal
 pm_cm_pnl(PmVal contracts, PmVal size, PmVal entry, PmVal mark)
 {
@@ -39,18 +44,21 @@ pm_cm_pnl(PmVal contracts, PmVal size, PmVal entry, PmVal mark)
 				   pmv_mul(entry, mark));
 }
 
+/* A UM position's maintenance margin: tiered(|qty| * mark, brackets). */
 PmVal
 pm_um_mm(PmVal qty, PmVal mark, PmTiers *brackets)
 {
 	return pmv_tiers_eval(brackets, pmv_mul(pmv_abs(qty), mark));
 }
 
+/* A CM position's bracket (0-based): N compared with floor * mark, exactly. */
 int
 pm_cm_bracket_of(PmVal contracts, PmVal size, PmVal mark, PmTiers *brackets)
 {
 	return pmv_tiers_find(brackets, pmv_mul(pmv_abs(contracts), size), &mark);
 }
 
+/* A CM position's maintenance margin: (N * rate_j - cum_j * mark) / mark. */
 PmVal
 pm_cm_mm(PmVal contracts, PmVal size, PmVal mark, PmTiers *brackets)
 {
@@ -62,6 +70,7 @@ pm_cm_mm(PmVal contracts, PmVal size, PmVal mark, PmTiers *brackets)
 				   mark);
 }
 
+/* A UM position's initial margin: |qty| * mark / leverage. */
 PmVal
 pm_um_im(PmVal qty, PmVal mark, int32 leverage)
 {
@@ -93,30 +102,38 @@ pm_um_line_dec(pm_dec qty, pm_dec entry, pm_dec mark, PmTiers *brackets, int32 l
 	return true;
 }
 
+/* A CM position's initial margin in coin: N / (mark * leverage). */
 PmVal
 pm_cm_im(PmVal contracts, PmVal size, PmVal mark, int32 leverage)
 {
 	return pmv_div(pmv_mul(pmv_abs(contracts), size), pmv_mul(mark, pmv_int(leverage)));
 }
 
+/* A CM position's notional in coin: N / mark. */
 PmVal
 pm_cm_notional_of(PmVal contracts, PmVal size, PmVal mark)
 {
 	return pmv_div(pmv_mul(pmv_abs(contracts), size), mark);
 }
 
+/* A cross loan's maintenance margin: (borrowed + interest) * loanMMR. */
 PmVal
 pm_loan_mm(PmVal borrowed, PmVal interest, PmVal mmr)
 {
 	return pmv_mul(pmv_add(borrowed, interest), mmr);
 }
 
+/* A cross loan's initial margin in asset units: borrowed / (leverage - 1). */
 PmVal
 pm_loan_im(PmVal borrowed, int32 leverage)
 {
 	return pmv_div(borrowed, pmv_int(leverage - 1));
 }
 
+/*
+ * The collateral value of a USD value: a liability (<= 0) in full, an asset
+ * by its collateral schedule, nothing when it has none.
+ */
 PmVal
 pm_collateral_of(PmVal value_usd, PmTiers *schedule)
 {
@@ -128,7 +145,7 @@ pm_collateral_of(PmVal value_usd, PmTiers *schedule)
 }
 
 /*
- * An asset's value, equity x index price, and what it counts for as
+ * An asset's USD value, equity x index price, and what it counts for as
  * collateral (docs/spec.md §2.3).  The one place an asset is valued: the
  * summary's per-asset fields, the account figures and the balances valued
  * outside the accumulator all come here.
@@ -142,6 +159,10 @@ pm_asset_value(PmVal equity, PmVal price, PmTiers *schedule, PmVal *collateral_v
 	return value;
 }
 
+/*
+ * An open order's open loss in USD: what the collateral value of the sold
+ * side exceeds that of the bought side by, or 0.
+ */
 PmVal
 pm_open_loss_of(PmVal sell_qty, PmVal sell_price, PmTiers *sell_collateral,
 				PmVal buy_qty, PmVal buy_price, PmTiers *buy_collateral)
@@ -169,6 +190,7 @@ pm_arg_finite(FunctionCallInfo fcinfo, int argno, const char *what)
 	return v;
 }
 
+/* A finite numeric argument that must be above 0. */
 PmVal
 pm_arg_positive(FunctionCallInfo fcinfo, int argno, const char *what)
 {
@@ -182,6 +204,7 @@ pm_arg_positive(FunctionCallInfo fcinfo, int argno, const char *what)
 	return v;
 }
 
+/* A finite numeric argument that must not be below 0. */
 PmVal
 pm_arg_not_negative(FunctionCallInfo fcinfo, int argno, const char *what)
 {
@@ -195,6 +218,7 @@ pm_arg_not_negative(FunctionCallInfo fcinfo, int argno, const char *what)
 	return v;
 }
 
+/* Refuse a leverage below min; what names it in the message. */
 void
 pm_check_leverage(int32 leverage, int32 min, const char *what)
 {

@@ -6,9 +6,10 @@
  * Lines are found by asset name through a small open-addressing hash index
  * once an account has more than a few assets, so an account with thousands
  * of assets costs no more per line than one with three.  Sums are PmSum:
- * scaled 128-bit integers while they fit, numeric after.  All values a state
- * points to live in its own memory context; replaced values are freed at
- * once, so a state grows with its number of assets, never with its lines.
+ * scaled 128-bit integers while they fit, numeric after.  All values an
+ * accumulator points to live in its own memory context; replaced values are
+ * freed at once, so an accumulator grows with its number of assets, never
+ * with its lines.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,6 +31,7 @@
 /* Linear search is faster than hashing up to this many assets. */
 #define PM_LINEAR_MAX	8
 
+/* A new, empty margin accumulator in mcxt. */
 MarginAccum *
 margin_accum_create(MemoryContext mcxt)
 {
@@ -52,6 +54,7 @@ numeric_copy_to(MemoryContext cxt, Numeric n)
 	return copy;
 }
 
+/* A copy of a schedule in cxt. */
 static PmTiers *
 tiers_copy_to(MemoryContext cxt, PmTiers *t)
 {
@@ -198,8 +201,9 @@ find_asset(MarginAccum *st, const char *name, int len, uint32 hash)
 }
 
 /*
- * A new, empty entry for an asset known not to be in the state.  With ref,
- * the name and price are the caller's (see MarginAssetRef); else copied.
+ * A new, empty entry for an asset known not to be in the accumulator.
+ * With ref, the name and price are the caller's (see MarginAssetRef); else
+ * copied.
  */
 static MarginAsset *
 new_asset(MarginAccum *st, const char *name, int len, uint32 hash,
@@ -349,6 +353,10 @@ state_asset(MarginAccum *st, const char *name, int name_len, uint32 hash,
 	return a;
 }
 
+/*
+ * The accumulator's entry of asset name, made if new, else checked against
+ * price and collateral.  The caller has checked the name and the price.
+ */
 MarginAsset *
 margin_accum_asset(MarginAccum *st, const char *name, int name_len,
 				   Numeric price, PmTiers *collateral)
@@ -359,7 +367,7 @@ margin_accum_asset(MarginAccum *st, const char *name, int name_len,
 }
 
 /*
- * Add one asset's amounts to the state.  The caller has checked the name,
+ * Add one asset's amounts to the accumulator.  The caller has checked the name,
  * the price and the amounts; NULL amounts count as zero.
  */
 void
@@ -413,7 +421,7 @@ acc_add(MemoryContext mcxt, PmSum *acc, const PmVal *x)
 }
 
 /*
- * The checks of a ledger line before it is added: false when every amount
+ * The checks of a margin line before it is added: false when every amount
  * is zero (or absent), so there is nothing to add and nothing is checked;
  * else an error for a missing asset name or price, a bad name or amount,
  * and true.  The price itself is checked where it is taken (add_line).
@@ -454,7 +462,7 @@ margin_check_line(const char *name, int name_len,
 }
 
 /*
- * One ledger line as pm.margin takes it -- the one place its rules live.
+ * One margin line as pm.margin takes it -- the one place its rules live.
  * Amounts may be absent (NULL).  A line whose amounts are all zero or
  * absent changes nothing and needs neither an asset nor a price; any other
  * line needs both, finite amounts, margins and open loss >= 0, a positive
@@ -496,7 +504,7 @@ add_line(MarginAccum *st, const char *name, int name_len,
 					i == 2 ? &a->initial_margin : &a->open_loss, amounts[i]);
 }
 
-/* A line whose asset name and price the state copies (pm.margin's rows). */
+/* A line whose asset name and price are copied in (pm.margin's rows). */
 void
 margin_add_line(MarginAccum *st, const char *name, int name_len,
 				const PmVal *equity, const PmVal *maint_margin,
@@ -507,14 +515,17 @@ margin_add_line(MarginAccum *st, const char *name, int name_len,
 			 price, collateral, NULL);
 }
 
-/* The state's entry of an asset the caller's cache holds, or NULL. */
+/* The accumulator's entry of the asset ref names, or NULL. */
 MarginAsset *
 margin_accum_find_ref(MarginAccum *st, const MarginAssetRef *ref)
 {
 	return find_asset(st, ref->name, ref->len, ref->hash);
 }
 
-/* The same for an asset the caller's cache holds (no collateral: settled later). */
+/*
+ * A line of the asset ref names, its name and price used in place; no
+ * collateral schedule yet (ledger_set_collateral gives it later).
+ */
 void
 margin_add_line_ref(MarginAccum *st, const MarginAssetRef *ref,
 					const PmVal *equity, const PmVal *maint_margin,
@@ -543,6 +554,7 @@ margin_accum_combine(MarginAccum *dst, MarginAccum *src)
 	}
 }
 
+/* qsort order of asset pointers: by name, in byte order. */
 static int
 asset_name_cmp(const void *x, const void *y)
 {
@@ -602,19 +614,21 @@ margin_accum_send(StringInfo buf, MarginAccum *st)
 	pfree(sorted);
 }
 
-/* What the reader's visitor needs to build a state. */
+/* What the reader's visitor needs to build an accumulator. */
 typedef struct MarginRecv
 {
 	MarginAccum *st;
 	TiersRecv	tiers;			/* the schedule of the asset being read */
 } MarginRecv;
 
+/* An asset's collateral schedule begins: ntiers tiers follow. */
 static int
 margin_recv_tiers_begin(void *ctx, int32_t ntiers)
 {
 	return pm_tiers_recv_begin(&((MarginRecv *) ctx)->tiers, ntiers);
 }
 
+/* One tier of that schedule, collected until the asset itself is read. */
 static int
 margin_recv_tier(void *ctx, int32_t i, const pm_wire_numeric *floor,
 				 const pm_wire_numeric *rate)
@@ -622,7 +636,7 @@ margin_recv_tier(void *ctx, int32_t i, const pm_wire_numeric *floor,
 	return pm_tiers_recv_tier(&((MarginRecv *) ctx)->tiers, i, floor, rate);
 }
 
-/* One asset, its bytes checked: check its values and add it to the state. */
+/* One asset, its bytes checked: check its values, add it to the accumulator. */
 static int
 margin_recv_asset(void *ctx, int32_t index, const pm_wire_asset *a)
 {
@@ -648,7 +662,7 @@ margin_recv_asset(void *ctx, int32_t index, const pm_wire_asset *a)
 }
 
 /*
- * Read the binary form (see margin_accum_send) into a new state in mcxt,
+ * Read the binary form (see margin_accum_send) into a new accumulator in mcxt,
  * advancing buf's cursor past it.  src/core/wire.c checks every length
  * against what remains and that names are unique and in order; the visitor
  * checks every value against the rules a line must satisfy.

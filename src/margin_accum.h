@@ -49,7 +49,7 @@ typedef struct MarginAsset
 
 typedef struct MarginAccum
 {
-	MemoryContext mcxt;			/* everything the state points to lives here */
+	MemoryContext mcxt;			/* everything the accumulator points to lives here */
 	int			nassets;
 	int			capacity;
 	MarginAsset *assets;
@@ -58,15 +58,16 @@ typedef struct MarginAccum
 } MarginAccum;
 
 /*
- * An asset as a caller that outlives the state knows it -- the ledger's
- * per-query cache: its name, hash and price are used in place, never copied
- * or hashed again, and the price is decoded once per query, not per account.
+ * An asset as a caller that outlives the accumulator knows it -- the
+ * query's reference data of the ledger aggregates: its name, hash and price
+ * are used in place, never copied or hashed again, and the price is decoded
+ * once per query, not per account.
  */
 typedef struct MarginAssetRef
 {
 	const char *name;			/* NUL-terminated */
 	int			len;
-	uint32		hash;			/* hash_any of the name, as the state hashes */
+	uint32		hash;			/* hash_any of the name, as the accumulator hashes */
 	Numeric		price;			/* NULL: none */
 	PmVal		price_val;		/* price as a value, when there is one */
 	const void *owner;			/* the caller's record of the asset (kept), or NULL */

@@ -7,16 +7,17 @@
  *	  pm.margin(asset, equity, maint_margin, initial_margin, open_loss,
  *				index_price, collateral)
  *
- * Each row is one ledger line of one account: equity and margins in units
+ * Each row is one margin line of one account: equity and margins in units
  * of the asset, open loss in USD (Binance defines it in USD: it compares
  * two assets).  Lines are netted per asset before any haircut.  A line whose
  * amounts are all zero or NULL changes nothing and needs neither an asset
  * nor a price (so LEFT JOINs from accounts without lines are fine).
  *
- * Transition state: a MarginAccum in the aggregate context.  Combine,
- * serialize and deserialize make both aggregates parallel and partitionwise;
- * the state's content does not depend on the order of lines or partial
- * states, so every plan gives the same summary, digit for digit.
+ * Transition state: a margin accumulator (MarginAccum) in the aggregate
+ * context.  Combine, serialize and deserialize make both aggregates
+ * parallel and partitionwise; the accumulator's content does not depend on
+ * the order of lines or partial states, so every plan gives the same
+ * summary, digit for digit.
  *
  *-------------------------------------------------------------------------
  */
@@ -63,9 +64,10 @@ value_arg(FunctionCallInfo fcinfo, int n, PmVal *buf)
 }
 
 /*
- * Transition function of both pm.margin forms:
- *	 (state, asset, equity, maint_margin, index_price, collateral)
- *	 (state, asset, equity, maint_margin, initial_margin, open_loss, index_price, collateral)
+ * pm.margin_sfunc, the transition function of both pm.margin forms:
+ *	 (accumulator, asset, equity, maint_margin, index_price, collateral)
+ *	 (accumulator, asset, equity, maint_margin, initial_margin, open_loss,
+ *	  index_price, collateral)
  */
 Datum
 pm_margin_sfunc(PG_FUNCTION_ARGS)
@@ -97,7 +99,10 @@ pm_margin_sfunc(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-/* Transition function of pm.rollup: merge a summary into the state. */
+/*
+ * pm.rollup_sfunc(internal, pm.margin_summary), the transition function of
+ * pm.rollup: combine a summary's assets into the accumulator.
+ */
 Datum
 pm_rollup_sfunc(PG_FUNCTION_ARGS)
 {
@@ -112,9 +117,9 @@ pm_rollup_sfunc(PG_FUNCTION_ARGS)
 }
 
 /*
- * Combine two partial states.  The result lives in the aggregate context;
- * the second state may live elsewhere (deserialized), so it is copied in,
- * never adopted.
+ * pm.margin_combine(internal, internal): combine two accumulators.  The
+ * result lives in the aggregate context; the second accumulator may live
+ * elsewhere (deserialized), so it is copied in, never adopted.
  */
 Datum
 pm_margin_combine(PG_FUNCTION_ARGS)
@@ -135,7 +140,10 @@ pm_margin_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-/* State to bytes, for parallel workers: the binary form of a summary. */
+/*
+ * pm.margin_serialize(internal): the accumulator to bytes, its partial state
+ * for parallel workers: the binary form of a summary.
+ */
 Datum
 pm_margin_serialize(PG_FUNCTION_ARGS)
 {
@@ -148,7 +156,10 @@ pm_margin_serialize(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-/* Bytes to state, checking every byte (see margin_accum_recv). */
+/*
+ * pm.margin_deserialize(bytea, internal): the partial state back to an
+ * accumulator, checking every byte (see margin_accum_recv).
+ */
 Datum
 pm_margin_deserialize(PG_FUNCTION_ARGS)
 {
@@ -168,7 +179,10 @@ pm_margin_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-/* The summary of the accumulated lines; the state is left as it was. */
+/*
+ * pm.margin_final(internal), the final function of pm.margin and pm.rollup:
+ * the summary of the accumulated lines; the accumulator is left as it was.
+ */
 Datum
 pm_margin_final(PG_FUNCTION_ARGS)
 {

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * margin_summary.c
- *	  pm.margin_summary: building it from a state, its text and binary
+ *	  pm.margin_summary: building it from an accumulator, its text and binary
  *	  forms, its accessors and pm.assets().
  *
  * Text form: a JSON array of the accumulated assets, in name order --
@@ -70,6 +70,7 @@ acc_val(const PmSum *acc)
  */
 #define PM_STORED_DEC_SIZE (sizeof(int32) + sizeof(pm_i128))
 
+/* The bytes stored_put writes for v. */
 static inline Size
 stored_size(const PmVal *v)
 {
@@ -137,6 +138,7 @@ derive_asset(MarginAsset *a, PmVal *v)
 	v[PM_FIELD_INITIAL_MARGIN_USD] = pmv_mul(v[PM_FIELD_INITIAL_MARGIN], v[PM_FIELD_PRICE]);
 }
 
+/* Add one asset's derived USD amounts (derive_asset) to the figures. */
 static void
 add_to_figures(PmVal *figures, const PmVal *v)
 {
@@ -166,14 +168,15 @@ finish_figures(PmVal *figures)
 }
 
 /*
- * Every total of a state whose assets carry their schedules -- by the
- * formulas of derive_asset -- without laying out a summary or keeping the
- * per-asset values.  The sums are exact, so the order of the assets does
- * not matter.  values_only skips the terms of sums nothing was added to:
- * the values are the same, only the display scale of a zero term is lost
- * (for callers that round, as the risk fields do).  outside, when given,
- * holds the collateral value and value of assets the caller summed without
- * the state (PM_FIGURE_ACCOUNT_EQUITY and PM_FIGURE_ACTUAL_EQUITY), added in.
+ * Every figure of an accumulator whose assets carry their schedules -- by
+ * the formulas of derive_asset -- without laying out a summary or keeping
+ * the per-asset values.  The sums are exact, so the order of the assets
+ * does not matter.  values_only skips the terms of sums nothing was added
+ * to: the values are the same, only the display scale of a zero term is
+ * lost (for callers that round, as the risk fields do).  outside, when
+ * given, holds the collateral value and USD value of assets the caller
+ * summed outside the accumulator (PM_FIGURE_ACCOUNT_EQUITY and
+ * PM_FIGURE_ACTUAL_EQUITY), added in.
  * Returns whether there is a uniMMR.
  */
 bool
@@ -215,7 +218,7 @@ margin_accum_figures(MarginAccum *st, PmVal *figures, bool values_only, const Pm
 	return finish_figures(figures);
 }
 
-/* Lay out a summary of the state, computing every derived value. */
+/* Lay out a summary of the accumulator, computing every derived value. */
 PmMarginSummary *
 margin_summary_build(MarginAccum *st)
 {
@@ -305,14 +308,14 @@ margin_summary_build(MarginAccum *st)
 	return s;
 }
 
-/* A stored value as a numeric of its own (for results and the state). */
+/* A stored value as a numeric of its own (for results and the accumulator). */
 static Numeric
 value_numeric(PmVal v)
 {
 	return v.is_dec ? pm_dec_to_numeric(v.d) : pm_numeric_copy_plain(v.n);
 }
 
-/* Add a summary's accumulated assets to a state (pm.rollup, send). */
+/* Add a summary's accumulated assets to an accumulator (pm.rollup, send). */
 void
 margin_summary_add_to_accum(MarginAccum *st, PmMarginSummary *s)
 {
@@ -549,7 +552,7 @@ pm_margin_summary_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf.data);
 }
 
-/* pm.margin_summary binary input: the state's binary form, validated. */
+/* pm.margin_summary binary input: the accumulator's binary form, validated. */
 Datum
 pm_margin_summary_recv(PG_FUNCTION_ARGS)
 {
@@ -578,7 +581,7 @@ pm_margin_summary_send(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
-/* A stored total as a numeric of its own (never pointing into arguments). */
+/* A stored figure as a numeric of its own (never pointing into arguments). */
 static Datum
 total_datum(PmMarginSummary *s, PmSummaryFigure t)
 {

@@ -21,8 +21,8 @@
  *           only, for tests that both paths agree).
  *
  * value     PmVal: a dec while it fits, a numeric after.  Every formula of
- *           the engine is written once, over values (line_math.c, the
- *           settling of accounts); the operations below try the dec first.
+ *           the engine is written once, over values (line_math.c,
+ *           ledger_complete.c); the operations below try the dec first.
  *           number_value.c.
  *
  * sum       PmSum: an exact running sum that stays a dec while it can and
@@ -327,6 +327,7 @@ extern PmVal pmv_neg_numeric(PmVal a);
 extern int	pmv_cmp_numeric(PmVal a, PmVal b);
 extern int	pmv_sign_numeric(PmVal a);
 
+/* A dec as a value. */
 static inline PmVal
 pmv_dec(pm_dec d)
 {
@@ -351,6 +352,7 @@ pmv_int(int64 i)
 	return pmv_dec(d);
 }
 
+/* Zero as a value (scale 0). */
 static inline PmVal
 pmv_zero(void)
 {
@@ -386,6 +388,7 @@ pmv_add(PmVal a, PmVal b)
 	return pmv_add_numeric(a, b);
 }
 
+/* a - b. */
 static inline PmVal
 pmv_sub(PmVal a, PmVal b)
 {
@@ -396,6 +399,7 @@ pmv_sub(PmVal a, PmVal b)
 	return pmv_sub_numeric(a, b);
 }
 
+/* a * b, exactly. */
 static inline PmVal
 pmv_mul(PmVal a, PmVal b)
 {
@@ -417,6 +421,7 @@ pmv_div(PmVal a, PmVal b)
 	return pmv_div_numeric(a, b);
 }
 
+/* |a|. */
 static inline PmVal
 pmv_abs(PmVal a)
 {
@@ -425,6 +430,7 @@ pmv_abs(PmVal a)
 	return pmv_abs_numeric(a);
 }
 
+/* -a. */
 static inline PmVal
 pmv_neg(PmVal a)
 {
@@ -433,6 +439,7 @@ pmv_neg(PmVal a)
 	return pmv_neg_numeric(a);
 }
 
+/* -1, 0 or 1 as a is below, equal to or above b, by value. */
 static inline int
 pmv_cmp(PmVal a, PmVal b)
 {
@@ -441,6 +448,7 @@ pmv_cmp(PmVal a, PmVal b)
 	return pmv_cmp_numeric(a, b);
 }
 
+/* -1, 0 or 1: the sign of a. */
 static inline int
 pmv_sign(PmVal a)
 {

@@ -91,13 +91,6 @@ pm_dec_from_digits_of(Numeric num, pm_dec *out)
 }
 
 /*
- * The numeric of value d with display scale d.scale, laid out as numeric's
- * make_result does -- short header when scale and weight allow, digits
- * stripped of leading and trailing zeros -- written into buf, which holds
- * PM_DEC_NUMERIC_MAX bytes.  Returns buf.  For callers that copy the value
- * on at once (into a tuple), so nothing is allocated per value.
- */
-/*
  * pm_dec_to_numeric_into for a magnitude that fits 64 bits at a scale that
  * is a multiple of 4 (the 8 of every rounded amount): base-10000 groups by
  * constant divisions, aligned on the point, no general digit walk.
@@ -134,6 +127,13 @@ small_to_numeric_into(uint64 mag, bool negative, int scale, void *buf)
 	return result;
 }
 
+/*
+ * The numeric of value d with display scale d.scale, laid out as numeric's
+ * make_result does -- short header when scale and weight allow, digits
+ * stripped of leading and trailing zeros -- written into buf, which holds
+ * PM_DEC_NUMERIC_MAX bytes.  Returns buf.  For callers that copy the value
+ * on at once (into a tuple), so nothing is allocated per value.
+ */
 Numeric
 pm_dec_to_numeric_into(pm_dec d, void *buf)
 {

@@ -34,6 +34,7 @@ PG_FUNCTION_INFO_V1(pm_div_sql);
 /* Largest display scale a numeric can carry (numeric.c's NUMERIC_DSCALE_MAX). */
 #define PM_NUMERIC_DSCALE_MAX	0x3FFF
 
+/* a + b (numeric_add). */
 Numeric
 pm_add(Numeric a, Numeric b)
 {
@@ -42,6 +43,7 @@ pm_add(Numeric a, Numeric b)
 											   NumericGetDatum(b)));
 }
 
+/* a - b (numeric_sub). */
 Numeric
 pm_sub(Numeric a, Numeric b)
 {
@@ -81,12 +83,14 @@ pm_mul(Numeric a, Numeric b)
 											   NumericGetDatum(b)));
 }
 
+/* |a| (numeric_abs). */
 Numeric
 pm_abs(Numeric a)
 {
 	return DatumGetNumeric(DirectFunctionCall1(numeric_abs, NumericGetDatum(a)));
 }
 
+/* -a (numeric_uminus). */
 Numeric
 pm_neg(Numeric a)
 {
@@ -100,6 +104,7 @@ pm_trim_scale(Numeric a)
 	return DatumGetNumeric(DirectFunctionCall1(numeric_trim_scale, NumericGetDatum(a)));
 }
 
+/* -1, 0 or 1 as a is below, equal to or above b (numeric_cmp). */
 int
 pm_cmp(Numeric a, Numeric b)
 {
@@ -115,6 +120,7 @@ pm_sign(Numeric a)
 	return pm_numeric_sign(a);
 }
 
+/* A new numeric zero, palloc'd (pm_const_zero shares one). */
 Numeric
 pm_zero(void)
 {
@@ -140,6 +146,7 @@ pm_const_zero(void)
 	return zero;
 }
 
+/* The numeric str spells (numeric_in, no typmod). */
 Numeric
 pm_numeric_in(const char *str)
 {
@@ -149,6 +156,7 @@ pm_numeric_in(const char *str)
 											   Int32GetDatum(-1)));
 }
 
+/* a as text (numeric_out), palloc'd. */
 char *
 pm_numeric_out(Numeric a)
 {

@@ -83,6 +83,7 @@ pmv_round_into(PmVal v, int32 scale, void *buf)
 											   Int32GetDatum(scale)));
 }
 
+/* A numeric as a value, as it is: no try at the fast path. */
 static PmVal
 num(Numeric n)
 {
@@ -93,48 +94,56 @@ num(Numeric n)
 	return v;
 }
 
+/* pmv_add in numeric: an operand is a numeric, or the dec sum does not fit. */
 PmVal
 pmv_add_numeric(PmVal a, PmVal b)
 {
 	return num(pm_add(pmv_to_numeric(a), pmv_to_numeric(b)));
 }
 
+/* pmv_sub in numeric. */
 PmVal
 pmv_sub_numeric(PmVal a, PmVal b)
 {
 	return num(pm_sub(pmv_to_numeric(a), pmv_to_numeric(b)));
 }
 
+/* pmv_mul in numeric (pm_mul: exact, or an error). */
 PmVal
 pmv_mul_numeric(PmVal a, PmVal b)
 {
 	return num(pm_mul(pmv_to_numeric(a), pmv_to_numeric(b)));
 }
 
+/* pmv_div in numeric: the division rule of pm_div. */
 PmVal
 pmv_div_numeric(PmVal a, PmVal b)
 {
 	return num(pm_div(pmv_to_numeric(a), pmv_to_numeric(b)));
 }
 
+/* pmv_abs of a numeric value. */
 PmVal
 pmv_abs_numeric(PmVal a)
 {
 	return num(pm_abs(a.n));
 }
 
+/* pmv_neg of a numeric value. */
 PmVal
 pmv_neg_numeric(PmVal a)
 {
 	return num(pm_neg(a.n));
 }
 
+/* pmv_cmp when an operand is a numeric. */
 int
 pmv_cmp_numeric(PmVal a, PmVal b)
 {
 	return pm_cmp(pmv_to_numeric(a), pmv_to_numeric(b));
 }
 
+/* pmv_sign of a numeric value, read from its header. */
 int
 pmv_sign_numeric(PmVal a)
 {

@@ -128,6 +128,10 @@ refcache_relcache_callback(Datum arg, Oid relid)
 		}
 }
 
+/*
+ * Have the invalidation callback watch table relid; past MAX_WATCHED tables
+ * no reference cache is trusted again.
+ */
 static void
 watch(Oid relid)
 {
@@ -142,6 +146,7 @@ watch(Oid relid)
 		invalidation_count++;	/* cannot watch it: never trust a cache again */
 }
 
+/* Append one triple to the marks. */
 static void
 marks_push(Marks *m, uint32 a, uint32 b, uint32 c)
 {

@@ -22,13 +22,14 @@
 #include "number.h"
 #include "refcache.h"
 
+/* The hash an asset or symbol name is indexed by (hash_any). */
 static uint32
 name_hash(const char *name, int len)
 {
 	return DatumGetUInt32(hash_any((const unsigned char *) name, len));
 }
 
-/* Column n of the current SPI row as a copy in the cache, or NULL. */
+/* Column col of SPI row row, a varlena copied into the current context; or NULL. */
 static Datum
 spi_copy(int row, int col, bool *isnull, bool byval, int typlen)
 {
@@ -41,6 +42,7 @@ spi_copy(int row, int col, bool *isnull, bool byval, int typlen)
 	return d;
 }
 
+/* Column col of SPI row row, a text that must not be NULL, as a C string. */
 static char *
 spi_text(int row, int col, int *len)
 {
@@ -209,6 +211,10 @@ refdata_get_in(void **slot, MemoryContext mcxt)
 	return (RefData *) *slot;
 }
 
+/*
+ * Index of the entry called name in an open-addressing index over an array
+ * of size-byte entries (name, len and hash at the given offsets), or -1.
+ */
 static int
 find_slot(const int *slots, int nslots, uint32 hash, const char *name, int len,
 		  const void *base, size_t size, size_t name_off, size_t len_off, size_t hash_off)
@@ -227,6 +233,7 @@ find_slot(const int *slots, int nslots, uint32 hash, const char *name, int len,
 	return -1;
 }
 
+/* The asset called name, or NULL when pm.asset has none. */
 AssetInfo *
 refdata_asset(RefData *c, const char *name, int len)
 {
@@ -237,6 +244,7 @@ refdata_asset(RefData *c, const char *name, int len)
 	return i < 0 ? NULL : &c->assets[i];
 }
 
+/* The symbol called name, or NULL when pm.symbol has none. */
 SymbolInfo *
 refdata_symbol(RefData *c, const char *name, int len)
 {
@@ -259,6 +267,7 @@ refdata_loan_mmr(RefData *c, int32 leverage)
 	return NULL;
 }
 
+/* The asset's collateral schedule in the PM or the PM_PRO program; NULL: none. */
 PmTiers *
 asset_collateral(AssetInfo *a, bool pm_program)
 {

@@ -103,6 +103,7 @@ static Oid	plans_rowtype = InvalidOid;
 static SPIPlanPtr swap_plan = NULL;
 static SPIPlanPtr recompute_plan = NULL;
 
+/* Prepare sql and keep the plan for the session. */
 static SPIPlanPtr
 prepare_kept(const char *sql, int nargs, Oid *argtypes)
 {
@@ -198,6 +199,7 @@ collect_rows(Tuplestorestate *ts, TupleDesc desc, AttrNumber id_att, ChangedIds 
 	}
 }
 
+/* qsort order of account ids: ascending. */
 static int
 int64_cmp(const void *a, const void *b)
 {
@@ -222,6 +224,7 @@ sort_unique(int64 *ids, int n)
 	return k + 1;
 }
 
+/* The ids as an int8[] datum. */
 static Datum
 int8_array(int64 *ids, int n)
 {
@@ -232,6 +235,7 @@ int8_array(int64 *ids, int n)
 	return PointerGetDatum(construct_array(d, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
+/* Recompute the accounts from scratch (pm.recompute_accounts). */
 static void
 recompute(int64 *ids, int n)
 {

@@ -56,6 +56,7 @@ typedef struct StatusLadder
 	StatusBand	bands[PM_MAX_BANDS];	/* highest threshold first */
 } StatusLadder;
 
+/* qsort order of bands: highest threshold first, the band without one last. */
 static int
 band_cmp(const void *x, const void *y)
 {
@@ -279,6 +280,7 @@ ladder_in(void **slot, MemoryContext mcxt, const char *program)
 	return cache->ladders[i];
 }
 
+/* The ladder of program, kept per call site (fn_extra). */
 static StatusLadder *
 ladder_for(FunctionCallInfo fcinfo, const char *program)
 {

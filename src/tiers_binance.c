@@ -132,6 +132,7 @@ detect_kind(const char *list_key, JsonbContainer *first, const char *label,
 	return NULL;				/* keep compiler quiet */
 }
 
+/* qsort order of brackets: by floor, ascending. */
 static int
 bracket_floor_cmp(const void *a, const void *b)
 {

@@ -31,18 +31,21 @@ tier_part(PmTiers *t, int k)
 	return pmv_numeric((Numeric) ((char *) t + t->offsets[k]));
 }
 
+/* Tier i's floor (0-based i), as a value. */
 PmVal
 pmv_tier_floor(PmTiers *t, int i)
 {
 	return tier_part(t, 3 * i);
 }
 
+/* Tier i's rate, as a value. */
 PmVal
 pmv_tier_rate(PmTiers *t, int i)
 {
 	return tier_part(t, 3 * i + 1);
 }
 
+/* Tier i's cum, as a value. */
 PmVal
 pmv_tier_cum(PmTiers *t, int i)
 {
@@ -61,7 +64,7 @@ pmv_tiers_find(PmTiers *t, PmVal x, const PmVal *scale)
 	int			lo = 0;
 	int			hi = t->ntiers - 1;
 
-	/* most amounts lie in the first tier: one comparison settles them */
+	/* most amounts lie in the first tier: one comparison decides them */
 	if (hi > 0)
 	{
 		PmVal		f = pmv_tier_floor(t, 1);

@@ -141,6 +141,7 @@ pm_tiers_recv_begin(void *ctx, int32_t ntiers)
 	return 0;
 }
 
+/* One tier's floor and rate as numerics, for pm_tiers_build to check. */
 int
 pm_tiers_recv_tier(void *ctx, int32_t i, const pm_wire_numeric *floor,
 				   const pm_wire_numeric *rate)

@@ -141,42 +141,52 @@ pm_tiers_compare(PmTiers *a, PmTiers *b)
 	return (a->ntiers > b->ntiers) - (a->ntiers < b->ntiers);
 }
 
+/*
+ * pm.tiers_cmp(pm.tiers, pm.tiers): the btree support function, -1, 0 or 1
+ * by pm_tiers_compare's order (tier by tier, floor then rate, by value).
+ */
 Datum
 pm_tiers_cmp(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_INT32(pm_tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)));
 }
 
+/* pm.tiers_eq(pm.tiers, pm.tiers), operator pm.=: equal by value. */
 Datum
 pm_tiers_eq(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(pm_tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) == 0);
 }
 
+/* pm.tiers_ne(pm.tiers, pm.tiers), operator pm.<>. */
 Datum
 pm_tiers_ne(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(pm_tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) != 0);
 }
 
+/* pm.tiers_lt(pm.tiers, pm.tiers), operator pm.<. */
 Datum
 pm_tiers_lt(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(pm_tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) < 0);
 }
 
+/* pm.tiers_le(pm.tiers, pm.tiers), operator pm.<=. */
 Datum
 pm_tiers_le(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(pm_tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) <= 0);
 }
 
+/* pm.tiers_gt(pm.tiers, pm.tiers), operator pm.>. */
 Datum
 pm_tiers_gt(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(pm_tiers_compare(PG_GETARG_PMTIERS(0), PG_GETARG_PMTIERS(1)) > 0);
 }
 
+/* pm.tiers_ge(pm.tiers, pm.tiers), operator pm.>=. */
 Datum
 pm_tiers_ge(PG_FUNCTION_ARGS)
 {

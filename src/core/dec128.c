@@ -58,6 +58,7 @@ const pm_u128 pm_dec_pow10[39] = {
 };
 
 
+/* |x| as an unsigned magnitude, defined for -2^127 too. */
 static pm_u128
 uabs(pm_i128 x)
 {
@@ -99,14 +100,14 @@ pm_dec_exponent10(pm_dec a)
 	return digits10(uabs(a.coef)) - 1 - a.scale;
 }
 
+#define DIV_POW10_CASE(k, p) case k: return u / UINT64_C(p)
+
 /*
  * u / 10^k, 1 <= k <= 19, with the divisor a constant in each case: a
  * multiplication and a shift, where a division by a variable 10^k is a
  * divide instruction of tens of cycles (rounding nine fields per account
  * does this millions of times).
  */
-#define DIV_POW10_CASE(k, p) case k: return u / UINT64_C(p)
-
 static inline uint64_t
 div_pow10_u64(uint64_t u, int k)
 {

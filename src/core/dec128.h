@@ -106,6 +106,7 @@ pm_dec_rescale(pm_dec a, int32_t scale, pm_dec *out)
 	return true;
 }
 
+/* a + b at the larger scale, as numeric adds; false when it does not fit. */
 static inline bool
 pm_dec_add(pm_dec a, pm_dec b, pm_dec *out)
 {
@@ -121,6 +122,7 @@ pm_dec_add(pm_dec a, pm_dec b, pm_dec *out)
 	return true;
 }
 
+/* -a; it always fits (|coef| <= PM_I128_MAX). */
 static inline pm_dec
 pm_dec_neg(pm_dec a)
 {
@@ -128,12 +130,14 @@ pm_dec_neg(pm_dec a)
 	return a;
 }
 
+/* a - b, as pm_dec_add. */
 static inline bool
 pm_dec_sub(pm_dec a, pm_dec b, pm_dec *out)
 {
 	return pm_dec_add(a, pm_dec_neg(b), out);
 }
 
+/* a * b at the sum of the scales, as numeric does; false when it does not fit. */
 static inline bool
 pm_dec_mul(pm_dec a, pm_dec b, pm_dec *out)
 {
@@ -161,12 +165,14 @@ pm_dec_mul(pm_dec a, pm_dec b, pm_dec *out)
 	return true;
 }
 
+/* -1, 0 or 1: the sign of a. */
 static inline int
 pm_dec_sign(pm_dec a)
 {
 	return (a.coef > 0) - (a.coef < 0);
 }
 
+/* |a|. */
 static inline pm_dec
 pm_dec_abs(pm_dec a)
 {

@@ -18,24 +18,28 @@
 /* Exponents longer than this are certainly out of numeric's range. */
 #define PM_LEX_MAX_EXPONENT_DIGITS 9
 
+/* White space as isspace sees it in the C locale, whatever the locale. */
 static int
 is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+/* An ASCII digit. */
 static int
 is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
+/* An ASCII letter. */
 static int
 is_alpha(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/* The index of the first character at or after i that is not white space. */
 static size_t
 skip_space(const char *s, size_t len, size_t i)
 {

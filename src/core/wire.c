@@ -28,18 +28,21 @@ fail(Reader *r, pm_wire_status status, pm_wire_field field, int64_t value)
 	return status;
 }
 
+/* Bytes not read yet. */
 static size_t
 remaining(const Reader *r)
 {
 	return r->len - r->pos;
 }
 
+/* The big-endian uint16 at p (pq_sendint16's order). */
 static uint16_t
 get_u16(const uint8_t *p)
 {
 	return (uint16_t) ((p[0] << 8) | p[1]);
 }
 
+/* The big-endian int32 at p. */
 static int32_t
 get_i32(const uint8_t *p)
 {
@@ -62,6 +65,7 @@ read_version(Reader *r, int expected, pm_wire_field field)
 	return PM_WIRE_OK;
 }
 
+/* An int32 of field; too few bytes left is PM_WIRE_TRUNCATED. */
 static pm_wire_status
 read_i32(Reader *r, pm_wire_field field, int32_t *out)
 {
@@ -171,6 +175,7 @@ reader_init(Reader *r, const uint8_t *data, size_t len, pm_wire_error *err)
 	r->err = err;
 }
 
+/* A pm.tiers binary form: its tiers, checked, to the visitor. */
 pm_wire_status
 pm_wire_read_tiers(const uint8_t *data, size_t len, size_t *used,
 				   const pm_wire_visitor *v, pm_wire_error *err)
@@ -184,7 +189,7 @@ pm_wire_read_tiers(const uint8_t *data, size_t len, size_t *used,
 	return st;
 }
 
-/* One framed numeric, on its own (the pm.account_ledger state's values). */
+/* One framed numeric, on its own (pm_recv_numeric reads them). */
 pm_wire_status
 pm_wire_read_numeric(const uint8_t *data, size_t len, size_t *used,
 					 pm_wire_numeric *n, pm_wire_error *err)
@@ -211,6 +216,10 @@ name_after(const char *a, size_t alen, const char *b, size_t blen)
 	return c > 0 || (c == 0 && alen > blen);
 }
 
+/*
+ * A pm.margin_summary binary form (the margin accumulator's partial state):
+ * its assets, checked and in strictly increasing name order, to the visitor.
+ */
 pm_wire_status
 pm_wire_read_margin(const uint8_t *data, size_t len, size_t *used,
 					const pm_wire_visitor *v, pm_wire_error *err)
@@ -312,6 +321,7 @@ done:
  * ------------------------------------------------------------------------
  */
 
+/* One byte of field. */
 static pm_wire_status
 read_u8(Reader *r, pm_wire_field field, int *out)
 {
@@ -322,6 +332,7 @@ read_u8(Reader *r, pm_wire_field field, int *out)
 	return PM_WIRE_OK;
 }
 
+/* A length word: an int32's four bytes, read unsigned. */
 static pm_wire_status
 read_u32(Reader *r, pm_wire_field field, uint32_t *out)
 {
@@ -429,6 +440,7 @@ read_value(Reader *r, pm_wire_field field, pm_wire_value *v)
 	return fail(r, PM_WIRE_BAD_TAG, field, tag);
 }
 
+/* A checked value's sign: -1, 0 or 1 (none is 0). */
 int
 pm_wire_value_sign(const pm_wire_value *v)
 {
@@ -607,6 +619,10 @@ read_end(Reader *r)
 	return PM_WIRE_OK;
 }
 
+/*
+ * The ledger totals form (version 1), read whole: the program flag, the
+ * assets' sums, then the positions in their canonical (byte) order.
+ */
 pm_wire_status
 pm_wire_read_totals(const uint8_t *data, size_t len,
 					const pm_wire_ledger_visitor *v, pm_wire_error *err)
@@ -672,6 +688,11 @@ read_opt_string(Reader *r, const char **s, size_t *len)
 #define BALANCE_MIN (2 + 3)
 #define ORDER_MIN (2 * 2 + 2)
 
+/*
+ * The ledger accumulator's partial state (version 3), read whole: a kept
+ * error, the account row, the positions' sums, the balances and orders
+ * waiting for completion, and the kept positions when positions_expected.
+ */
 pm_wire_status
 pm_wire_read_ledger(const uint8_t *data, size_t len, int positions_expected,
 					const pm_wire_ledger_visitor *v, pm_wire_error *err)
@@ -787,6 +808,7 @@ pm_wire_read_ledger(const uint8_t *data, size_t len, int positions_expected,
 	return read_end(&r);
 }
 
+/* One position on its own, as the ledger forms encode it. */
 pm_wire_status
 pm_wire_read_position(const uint8_t *data, size_t len, size_t *used,
 					  pm_wire_position *p, pm_wire_error *err)
