@@ -23,10 +23,23 @@
  * PostgreSQL 14 added numeric infinities.  On 13 the only special numeric
  * value is NaN, which our header check (number.h) already treats
  * as special, so nothing else is needed for infinities there.
- *
- * PostgreSQL 16 moved the varlena macros into varatt.h, which postgres.h
- * includes on every version we support: nothing to do.
  */
+
+/*
+ * PostgreSQL 16 moved the varlena macros (VARDATA, VARSIZE, VARATT_IS_1B,
+ * SET_VARSIZE, ...) out of postgres.h into varatt.h, which postgres.h does
+ * not include.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+/*
+ * PostgreSQL 17 dropped c.h's Abs(); the same macro, for every version.
+ */
+#ifndef Abs
+#define Abs(x) ((x) >= 0 ? (x) : -(x))
+#endif
 
 /*
  * The JSON parser's API (common/jsonapi.h): PostgreSQL 16 made semantic

@@ -20,6 +20,7 @@
 #include "utils/builtins.h"
 #include "utils/numeric.h"
 
+#include "compat.h"
 #include "excerpt.h"
 
 
