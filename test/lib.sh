@@ -2,7 +2,34 @@
 # missing from Debian, build and install the extension.  Source it; do not run.
 
 PM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PM_PG_VERSION=${PM_PG_VERSION:-15}
+
+# The PostgreSQL major version to build and test against: $PM_PG_VERSION when
+# set; else the one Debian's "postgresql" metapackage depends on (Debian 12:
+# 15, Debian 13: 17); else, when apt has no package lists yet, the one
+# server installed in /usr/lib/postgresql when there is exactly one; else the
+# one the Debian release ships (/etc/os-release).
+pm_debian_pg_version() {
+  local v dirs release
+  v=$(apt-cache depends postgresql 2>/dev/null |
+    sed -nE 's/^ *Depends: postgresql-([0-9]+)$/\1/p' | head -n 1)
+  if [ -z "$v" ]; then
+    dirs=$(ls -d /usr/lib/postgresql/[0-9]*/bin/postgres 2>/dev/null)
+    [ -n "$dirs" ] && [ "$(printf '%s\n' "$dirs" | wc -l)" -eq 1 ] &&
+      v=$(printf '%s\n' "$dirs" | cut -d/ -f5)
+  fi
+  if [ -z "$v" ]; then
+    release=$(. /etc/os-release 2>/dev/null && echo "${VERSION_ID:-}")
+    case $release in
+      11) v=13 ;;
+      12) v=15 ;;
+      13) v=17 ;;
+    esac
+  fi
+  [ -n "$v" ] || { echo "lib.sh: which PostgreSQL? set PM_PG_VERSION" >&2; return 1; }
+  echo "$v"
+}
+PM_PG_VERSION=${PM_PG_VERSION:-$(pm_debian_pg_version)}
+export PM_PG_VERSION
 export PM_PG_CONFIG=/usr/lib/postgresql/$PM_PG_VERSION/bin/pg_config
 PM_PACKAGES=(
   "postgresql-$PM_PG_VERSION"
