@@ -5,6 +5,52 @@
 -- off) in every shape: whole book, projections, some columns, rescans,
 -- cursors, row-level security, NULL keys, errors.  Uses risk_split's forty
 -- accounts (101 to 140) and adds open orders.
+
+-- Plans are shown through pg_temp.plan(query, options): EXPLAIN (COSTS OFF
+-- unless other options are given), line by line, less what PostgreSQL
+-- versions print differently for one and the same plan (15 and 17 checked):
+-- an initplan's "(returns $0)", and its value, $0 on 15 and
+-- (InitPlan 1).col1 on 17, both "$n"; the two sides of an equality in a
+-- join's condition, which 17 may print the other way round, in one order;
+-- the key of a GroupAggregate over a range planned away (a Result with
+-- One-Time Filter: false), which 16 and later leave out.  From 16 on the
+-- planner may also sort an ORDER BY aggregate's input below it; it plans
+-- here as 15, which sorts in the aggregate.  Every node and what it scans,
+-- filters and groups on is kept as EXPLAIN prints it.
+CREATE FUNCTION pg_temp.plan(query text, options text DEFAULT 'COSTS OFF')
+RETURNS TABLE ("QUERY PLAN" text) LANGUAGE plpgsql AS $$
+DECLARE
+  lines text[] := '{}';
+  line text;
+  node text := '';
+  eq text[];
+BEGIN
+  IF current_setting('server_version_num')::int >= 160000 THEN
+    PERFORM set_config('enable_presorted_aggregate', 'off', true);
+  END IF;
+  FOR line IN EXECUTE format('EXPLAIN (%s) %s', options, query) LOOP
+    lines := lines || line;
+  END LOOP;
+  FOR i IN 1 .. cardinality(lines) LOOP
+    line := lines[i];
+    IF line !~ '^ ' OR line ~ '->' THEN
+      node := regexp_replace(line, '^[ ->]*', '');
+    END IF;
+    CONTINUE WHEN node ~ '^GroupAggregate' AND line ~ '^ *Group Key: '
+              AND lines[i + 1] ~ '->  Result$' AND lines[i + 2] ~ 'One-Time Filter: false$';
+    line := regexp_replace(line, '^( *InitPlan [0-9]+) \(returns [$0-9,]+\)$', '\1');
+    line := regexp_replace(line, '\$[0-9]+|\(InitPlan [0-9]+\)\.col[0-9]+', '$n', 'g');
+    eq := regexp_match(line, '^( +(Join Filter|Hash Cond|Merge Cond): )\(([^=()]+) = ([^=()]+)\)$');
+    IF eq IS NOT NULL THEN
+      line := eq[1] || '(' || least(eq[3] COLLATE "C", eq[4] COLLATE "C") || ' = '
+              || greatest(eq[3] COLLATE "C", eq[4] COLLATE "C") || ')';
+    END IF;
+    "QUERY PLAN" := line;
+    RETURN NEXT;
+  END LOOP;
+END
+$$;
+
 INSERT INTO pm.open_order (account_id, order_id, sell_asset, buy_asset, sell_qty, buy_qty)
   SELECT g, 1, 'USDT', 'BTC', 10 * g, g / 4000.0 FROM generate_series(101, 140, 5) g;
 VACUUM ANALYZE pm.open_order;
@@ -15,10 +61,10 @@ SET parallel_tuple_cost = 0.1;
 SET enable_seqscan = off;
 
 -- The whole book: the node over the four primary keys, no Merge Append.
-EXPLAIN (COSTS OFF) SELECT * FROM pm.account_risk;
+SELECT * FROM pg_temp.plan($$SELECT * FROM pm.account_risk$$);
 -- Off: the GroupAggregate of before.
 SET portfolio_margin.ledger_merge = off;
-EXPLAIN (COSTS OFF) SELECT * FROM pm.account_risk;
+SELECT * FROM pg_temp.plan($$SELECT * FROM pm.account_risk$$);
 CREATE TEMP TABLE risk_by_agg AS SELECT * FROM pm.account_risk;
 RESET portfolio_margin.ledger_merge;
 SHOW portfolio_margin.ledger_merge;
@@ -34,9 +80,8 @@ SELECT * FROM pm.account_risk WHERE account_id IN (101, 102, 105, 136) ORDER BY 
 -- for; sorted by account (no Sort for the ORDER BY).  Each child returns
 -- its table's stored row as it is, not projected: the node reads the
 -- columns there and takes pm.ledger_row's constants from the plan.
-EXPLAIN (COSTS OFF, VERBOSE)
-SELECT account_id, uni_mmr * 2 AS twice, account_status || '!' AS shout
-  FROM pm.account_risk ORDER BY account_id;
+SELECT * FROM pg_temp.plan($$SELECT account_id, uni_mmr * 2 AS twice, account_status || '!' AS shout
+  FROM pm.account_risk ORDER BY account_id$$, 'COSTS OFF, VERBOSE');
 SELECT count(*) AS differ
   FROM (SELECT account_id, uni_mmr * 2 AS twice, account_status || '!' AS shout
           FROM pm.account_risk) m
@@ -45,13 +90,12 @@ SELECT count(*) AS differ
  WHERE (m.twice, m.shout) IS DISTINCT FROM (a.twice, a.shout);
 
 -- One account: the node over the four primary keys at that account.
-EXPLAIN (COSTS OFF) SELECT account_id, uni_mmr FROM pm.account_risk WHERE account_id = 136;
+SELECT * FROM pg_temp.plan($$SELECT account_id, uni_mmr FROM pm.account_risk WHERE account_id = 136$$);
 
 -- Rescanned once per outer row, with the account as a parameter.
-EXPLAIN (COSTS OFF)
-SELECT v.id, r.account_status
+SELECT * FROM pg_temp.plan($$SELECT v.id, r.account_status
   FROM (VALUES (101), (136), (999)) v(id)
-  CROSS JOIN LATERAL (SELECT * FROM pm.account_risk WHERE account_id = v.id OFFSET 0) r;
+  CROSS JOIN LATERAL (SELECT * FROM pm.account_risk WHERE account_id = v.id OFFSET 0) r$$);
 SELECT v.id, r.uni_mmr, r.account_status
   FROM (VALUES (101), (136), (999), (136)) v(id)
   CROSS JOIN LATERAL (SELECT * FROM pm.account_risk WHERE account_id = v.id OFFSET 0) r
@@ -74,7 +118,7 @@ GRANT USAGE ON SCHEMA pm TO pm_merge_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA pm TO pm_merge_reader;
 INSERT INTO pm.account_access VALUES ('pm_merge_reader', '[100,105]');
 SET ROLE pm_merge_reader;
-EXPLAIN (COSTS OFF) SELECT account_id, uni_mmr FROM pm.account_risk WHERE account_id = 106;
+SELECT * FROM pg_temp.plan($$SELECT account_id, uni_mmr FROM pm.account_risk WHERE account_id = 106$$);
 SELECT account_id, uni_mmr, account_maint_margin FROM pm.account_risk
  WHERE account_id IN (104, 106) ORDER BY account_id;
 RESET ROLE;
@@ -93,9 +137,8 @@ INSERT INTO my_ledger SELECT NULL, kind, key, key2, a, b, c, d, e, f, n
   FROM pm.ledger_row WHERE account_id = 104;
 CREATE INDEX ON my_ledger (account_id);
 ANALYZE my_ledger;
-EXPLAIN (COSTS OFF)
-SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n)
-  FROM my_ledger GROUP BY account_id;
+SELECT * FROM pg_temp.plan($$SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n)
+  FROM my_ledger GROUP BY account_id$$);
 SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n),
        pm.ledger_risk_account_status(kind, key, key2, a, b, c, d, e, f, n)
   FROM my_ledger GROUP BY account_id;
@@ -106,10 +149,9 @@ SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n),
 RESET portfolio_margin.ledger_merge;
 -- Expressions over the fields, and a field asked twice, computed by the
 -- node's own projection.
-EXPLAIN (COSTS OFF, VERBOSE)
-SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n) * 2 AS twice,
+SELECT * FROM pg_temp.plan($$SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n) * 2 AS twice,
        pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n) AS once
-  FROM my_ledger GROUP BY account_id;
+  FROM my_ledger GROUP BY account_id$$, 'COSTS OFF, VERBOSE');
 SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n) * 2 AS twice,
        pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n) AS once
   FROM my_ledger GROUP BY account_id;
@@ -118,9 +160,8 @@ CREATE TEMP TABLE my_heap AS TABLE my_ledger;
 ANALYZE my_heap;
 SET enable_hashagg = off;
 RESET enable_seqscan;
-EXPLAIN (COSTS OFF)
-SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n)
-  FROM my_heap GROUP BY account_id;
+SELECT * FROM pg_temp.plan($$SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n)
+  FROM my_heap GROUP BY account_id$$);
 SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n)
   FROM my_heap GROUP BY account_id;
 RESET enable_hashagg;
@@ -129,26 +170,20 @@ SET enable_seqscan = off;
 -- Shapes the node does not take, left to the GroupAggregate: another
 -- aggregate beside ours, FILTER, aggregate ORDER BY, HAVING on an
 -- aggregate, different columns for two of ours, a key that is not int8.
-EXPLAIN (COSTS OFF)
-SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n), count(*)
-  FROM my_ledger GROUP BY account_id;
-EXPLAIN (COSTS OFF)
-SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n) FILTER (WHERE kind <> 'o')
-  FROM my_ledger GROUP BY account_id;
-EXPLAIN (COSTS OFF)
-SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n ORDER BY kind)
-  FROM my_ledger GROUP BY account_id;
-EXPLAIN (COSTS OFF)
-SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n)
+SELECT * FROM pg_temp.plan($$SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n), count(*)
+  FROM my_ledger GROUP BY account_id$$);
+SELECT * FROM pg_temp.plan($$SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n) FILTER (WHERE kind <> 'o')
+  FROM my_ledger GROUP BY account_id$$);
+SELECT * FROM pg_temp.plan($$SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n ORDER BY kind)
+  FROM my_ledger GROUP BY account_id$$);
+SELECT * FROM pg_temp.plan($$SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n)
   FROM my_ledger GROUP BY account_id
-HAVING pm.ledger_risk_account_status(kind, key, key2, a, b, c, d, e, f, n) <> 'NORMAL';
-EXPLAIN (COSTS OFF)
-SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n),
+HAVING pm.ledger_risk_account_status(kind, key, key2, a, b, c, d, e, f, n) <> 'NORMAL'$$);
+SELECT * FROM pg_temp.plan($$SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n),
        pm.ledger_risk_uni_mmr(kind, key, key2, b, a, c, d, e, f, n)
-  FROM my_ledger GROUP BY account_id;
-EXPLAIN (COSTS OFF)
-SELECT account_id::int4, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n)
-  FROM my_ledger GROUP BY account_id::int4;
+  FROM my_ledger GROUP BY account_id$$);
+SELECT * FROM pg_temp.plan($$SELECT account_id::int4, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n)
+  FROM my_ledger GROUP BY account_id::int4$$);
 
 -- A row that cannot be valued makes its account's fields NULL, and its
 -- error field says why, as the aggregate gives them; the other accounts are
@@ -169,8 +204,7 @@ SELECT account_id, pm.ledger_risk_uni_mmr(kind, key, key2, a, b, c, d, e, f, n),
 RESET portfolio_margin.ledger_merge;
 
 -- EXPLAIN ANALYZE counts each child's rows and the accounts.
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-SELECT account_id, uni_mmr FROM pm.account_risk;
+SELECT * FROM pg_temp.plan($$SELECT account_id, uni_mmr FROM pm.account_risk$$, 'ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF');
 
 -- With workers: each range is a merge node under the Parallel Append, and
 -- the rows are the same.
@@ -178,7 +212,7 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET max_parallel_workers_per_gather = 2;
 SET enable_seqscan = off;
-EXPLAIN (COSTS OFF) SELECT * FROM pm.account_risk;
+SELECT * FROM pg_temp.plan($$SELECT * FROM pm.account_risk$$);
 SELECT count(*) AS differ
   FROM (SELECT * FROM pm.account_risk EXCEPT ALL TABLE risk_by_agg) x;
 RESET max_parallel_workers_per_gather;

@@ -4,6 +4,51 @@
 -- the split is; one range when the query cannot run in parallel (0.15.0,
 -- pm.account_risk_range); and pm.account_risk_of, one account by id.
 
+-- Plans are shown through pg_temp.plan(query, options): EXPLAIN (COSTS OFF
+-- unless other options are given), line by line, less what PostgreSQL
+-- versions print differently for one and the same plan (15 and 17 checked):
+-- an initplan's "(returns $0)", and its value, $0 on 15 and
+-- (InitPlan 1).col1 on 17, both "$n"; the two sides of an equality in a
+-- join's condition, which 17 may print the other way round, in one order;
+-- the key of a GroupAggregate over a range planned away (a Result with
+-- One-Time Filter: false), which 16 and later leave out.  From 16 on the
+-- planner may also sort an ORDER BY aggregate's input below it; it plans
+-- here as 15, which sorts in the aggregate.  Every node and what it scans,
+-- filters and groups on is kept as EXPLAIN prints it.
+CREATE FUNCTION pg_temp.plan(query text, options text DEFAULT 'COSTS OFF')
+RETURNS TABLE ("QUERY PLAN" text) LANGUAGE plpgsql AS $$
+DECLARE
+  lines text[] := '{}';
+  line text;
+  node text := '';
+  eq text[];
+BEGIN
+  IF current_setting('server_version_num')::int >= 160000 THEN
+    PERFORM set_config('enable_presorted_aggregate', 'off', true);
+  END IF;
+  FOR line IN EXECUTE format('EXPLAIN (%s) %s', options, query) LOOP
+    lines := lines || line;
+  END LOOP;
+  FOR i IN 1 .. cardinality(lines) LOOP
+    line := lines[i];
+    IF line !~ '^ ' OR line ~ '->' THEN
+      node := regexp_replace(line, '^[ ->]*', '');
+    END IF;
+    CONTINUE WHEN node ~ '^GroupAggregate' AND line ~ '^ *Group Key: '
+              AND lines[i + 1] ~ '->  Result$' AND lines[i + 2] ~ 'One-Time Filter: false$';
+    line := regexp_replace(line, '^( *InitPlan [0-9]+) \(returns [$0-9,]+\)$', '\1');
+    line := regexp_replace(line, '\$[0-9]+|\(InitPlan [0-9]+\)\.col[0-9]+', '$n', 'g');
+    eq := regexp_match(line, '^( +(Join Filter|Hash Cond|Merge Cond): )\(([^=()]+) = ([^=()]+)\)$');
+    IF eq IS NOT NULL THEN
+      line := eq[1] || '(' || least(eq[3] COLLATE "C", eq[4] COLLATE "C") || ' = '
+              || greatest(eq[3] COLLATE "C", eq[4] COLLATE "C") || ')';
+    END IF;
+    "QUERY PLAN" := line;
+    RETURN NEXT;
+  END LOOP;
+END
+$$;
+
 -- Forty accounts, 101 to 140 (the tests before leave none): USDT and BTC
 -- balances, BTC loans on every third, a BTCUSDT position on every other.
 INSERT INTO pm.asset VALUES ('USDT', 1), ('BTC', 40000);
@@ -46,19 +91,19 @@ SELECT count(*) AS differ
 -- parallel one could run.)
 SET parallel_setup_cost = 1000;
 SET parallel_tuple_cost = 0.1;
-EXPLAIN (COSTS OFF) SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 105;
-EXPLAIN (COSTS OFF) SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 135;
+SELECT * FROM pg_temp.plan($$SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 105$$);
+SELECT * FROM pg_temp.plan($$SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 135$$);
 
 -- A query that cannot run in parallel has no split: the lower range's qual
 -- becomes false and the upper range's true.  Workers off:
 SET max_parallel_workers_per_gather = 0;
-EXPLAIN (COSTS OFF) SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 105;
-EXPLAIN (COSTS OFF) SELECT count(*) FROM pm.account_risk;
+SELECT * FROM pg_temp.plan($$SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 105$$);
+SELECT * FROM pg_temp.plan($$SELECT count(*) FROM pm.account_risk$$);
 RESET max_parallel_workers_per_gather;
 -- a statement that writes (a trigger's INSERT ... SELECT, say):
 CREATE TEMP TABLE flagged (account_id int8, account_status text);
-EXPLAIN (COSTS OFF) INSERT INTO flagged
-  SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 135;
+SELECT * FROM pg_temp.plan($$INSERT INTO flagged
+  SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 135$$);
 -- and the same rows either way.
 INSERT INTO flagged SELECT account_id, account_status FROM pm.account_risk;
 SELECT count(*) AS accounts,
@@ -86,8 +131,7 @@ SET enable_seqscan = off;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET max_parallel_workers_per_gather = 2;
-EXPLAIN (COSTS OFF)
-SELECT md5(string_agg(r::text, ';' ORDER BY r.account_id)) FROM pm.account_risk r;
+SELECT * FROM pg_temp.plan($$SELECT md5(string_agg(r::text, ';' ORDER BY r.account_id)) FROM pm.account_risk r$$);
 SELECT count(*) AS accounts, md5(string_agg(r::text, ';' ORDER BY r.account_id)) AS parallel_book
   FROM pm.account_risk r \gset
 SET max_parallel_workers_per_gather = 0;
@@ -106,7 +150,7 @@ SET parallel_setup_cost = 1000;
 SET parallel_tuple_cost = 0.1;
 PREPARE book AS SELECT count(*) AS accounts, sum(account_equity) FROM pm.account_risk;
 EXECUTE book;
-EXPLAIN (COSTS OFF) EXECUTE book;
+SELECT * FROM pg_temp.plan($$EXECUTE book$$);
 INSERT INTO pm.account VALUES (-5, 'PM_PRO', 3), (5000, 'PM_PRO', 3);
 INSERT INTO pm.balance (account_id, asset, cross_free) VALUES (-5, 'USDT', 1), (5000, 'USDT', 1);
 SELECT pm.account_risk_split() AS split_now;
@@ -140,7 +184,7 @@ BEGIN ISOLATION LEVEL SERIALIZABLE;
 SELECT pm.account_risk_split() AS split_serializable;
 SET LOCAL parallel_setup_cost = 1000;
 SET LOCAL parallel_tuple_cost = 0.1;
-EXPLAIN (COSTS OFF) SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 135;
+SELECT * FROM pg_temp.plan($$SELECT account_id, account_status FROM pm.account_risk WHERE account_id = 135$$);
 COMMIT;
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT pm.account_risk_split() AS split_repeatable_read;

@@ -1,6 +1,51 @@
 -- Spec vectors V1 and V6 as whole accounts in the reference schema, read
 -- back through pm.account_risk, pm.asset_equity and pm.position_risk.
 
+-- Plans are shown through pg_temp.plan(query, options): EXPLAIN (COSTS OFF
+-- unless other options are given), line by line, less what PostgreSQL
+-- versions print differently for one and the same plan (15 and 17 checked):
+-- an initplan's "(returns $0)", and its value, $0 on 15 and
+-- (InitPlan 1).col1 on 17, both "$n"; the two sides of an equality in a
+-- join's condition, which 17 may print the other way round, in one order;
+-- the key of a GroupAggregate over a range planned away (a Result with
+-- One-Time Filter: false), which 16 and later leave out.  From 16 on the
+-- planner may also sort an ORDER BY aggregate's input below it; it plans
+-- here as 15, which sorts in the aggregate.  Every node and what it scans,
+-- filters and groups on is kept as EXPLAIN prints it.
+CREATE FUNCTION pg_temp.plan(query text, options text DEFAULT 'COSTS OFF')
+RETURNS TABLE ("QUERY PLAN" text) LANGUAGE plpgsql AS $$
+DECLARE
+  lines text[] := '{}';
+  line text;
+  node text := '';
+  eq text[];
+BEGIN
+  IF current_setting('server_version_num')::int >= 160000 THEN
+    PERFORM set_config('enable_presorted_aggregate', 'off', true);
+  END IF;
+  FOR line IN EXECUTE format('EXPLAIN (%s) %s', options, query) LOOP
+    lines := lines || line;
+  END LOOP;
+  FOR i IN 1 .. cardinality(lines) LOOP
+    line := lines[i];
+    IF line !~ '^ ' OR line ~ '->' THEN
+      node := regexp_replace(line, '^[ ->]*', '');
+    END IF;
+    CONTINUE WHEN node ~ '^GroupAggregate' AND line ~ '^ *Group Key: '
+              AND lines[i + 1] ~ '->  Result$' AND lines[i + 2] ~ 'One-Time Filter: false$';
+    line := regexp_replace(line, '^( *InitPlan [0-9]+) \(returns [$0-9,]+\)$', '\1');
+    line := regexp_replace(line, '\$[0-9]+|\(InitPlan [0-9]+\)\.col[0-9]+', '$n', 'g');
+    eq := regexp_match(line, '^( +(Join Filter|Hash Cond|Merge Cond): )\(([^=()]+) = ([^=()]+)\)$');
+    IF eq IS NOT NULL THEN
+      line := eq[1] || '(' || least(eq[3] COLLATE "C", eq[4] COLLATE "C") || ' = '
+              || greatest(eq[3] COLLATE "C", eq[4] COLLATE "C") || ')';
+    END IF;
+    "QUERY PLAN" := line;
+    RETURN NEXT;
+  END LOOP;
+END
+$$;
+
 INSERT INTO pm.asset VALUES ('USDT', 1), ('BTC', 40000), ('ETH', 3000);
 INSERT INTO pm.collateral VALUES
   ('PM_PRO', 'USDT', '0:1'), ('PM_PRO', 'BTC', '0:0.95'), ('PM_PRO', 'ETH', '0:0.95');
@@ -78,7 +123,7 @@ ANALYZE pm.account, pm.balance, pm.position, pm.open_order;
 SELECT aggtransspace FROM pg_aggregate WHERE aggfnoid = 'pm.account_ledger'::regproc;
 SET work_mem = '64kB';
 SET max_parallel_workers_per_gather = 0;
-EXPLAIN (COSTS OFF) SELECT * FROM pm.account_risk;
+SELECT * FROM pg_temp.plan($$SELECT * FROM pm.account_risk$$);
 RESET max_parallel_workers_per_gather;
 RESET work_mem;
 
@@ -87,10 +132,10 @@ RESET work_mem;
 -- semi-join above the aggregate, which values every account first.
 SET enable_seqscan = off;
 SET max_parallel_workers_per_gather = 0;
-EXPLAIN (COSTS OFF) SELECT account_id, uni_mmr FROM pm.account_risk
- WHERE account_id = ANY (ARRAY(SELECT b.account_id FROM pm.balance b WHERE b.asset = 'BTC'));
-EXPLAIN (COSTS OFF) SELECT account_id, uni_mmr FROM pm.account_risk
- WHERE account_id IN (SELECT b.account_id FROM pm.balance b WHERE b.asset = 'BTC');
+SELECT * FROM pg_temp.plan($$SELECT account_id, uni_mmr FROM pm.account_risk
+ WHERE account_id = ANY (ARRAY(SELECT b.account_id FROM pm.balance b WHERE b.asset = 'BTC'))$$);
+SELECT * FROM pg_temp.plan($$SELECT account_id, uni_mmr FROM pm.account_risk
+ WHERE account_id IN (SELECT b.account_id FROM pm.balance b WHERE b.asset = 'BTC')$$);
 RESET max_parallel_workers_per_gather;
 RESET enable_seqscan;
 
