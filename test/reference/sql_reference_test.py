@@ -63,6 +63,13 @@ WITH m AS (
    WHERE d.refclassid = 'pg_extension'::regclass
      AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'portfolio_margin')
      AND d.deptype = 'e'
+     -- the types that come with another object: a table's or view's row
+     -- type and every array type.  PostgreSQL 17 records them as members
+     -- too, 15 does not; the reference lists them with their object.
+     AND NOT EXISTS (SELECT FROM pg_type t LEFT JOIN pg_class c ON c.oid = t.typrelid
+                      WHERE d.classid = 'pg_type'::regclass AND t.oid = d.objid
+                        AND (c.relkind <> 'c'
+                             OR EXISTS (SELECT FROM pg_type e WHERE e.typarray = t.oid)))
 ), rows AS (
   SELECT CASE p.prokind WHEN 'a' THEN 'Aggregate' ELSE 'Function' END AS kind,
          quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '('

@@ -119,7 +119,7 @@ SELECT pg_catalog.pg_describe_object(m.classid, m.objid, 0) AS name, coalesce(
              || ' ' || t.typmodin || ' ' || t.typmodout || ' ' || t.typanalyze
              || ' len ' || t.typlen || ' byval ' || t.typbyval || ' align ' || t.typalign::text || ' storage ' || t.typstorage::text
              || ' category ' || t.typcategory::text || ' preferred ' || t.typispreferred
-             || ' delimiter ' || t.typdelim::text || ' element ' || t.typelem
+             || ' delimiter ' || t.typdelim::text || ' element ' || t.typelem::pg_catalog.regtype::text
              || ' array ' || coalesce(t.typarray::pg_catalog.regtype::text, '-')
              || coalesce(' attributes ' || (SELECT pg_catalog.string_agg(a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
                                               FROM pg_catalog.pg_attribute a
