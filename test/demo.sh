@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The portfolio_margin demo, from a clean checkout on Debian 12:
+# The portfolio_margin demo, from a clean checkout on Debian 12 or 13:
 #
 #   bash test/demo.sh
 #

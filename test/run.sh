@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Every test of portfolio_margin, from a clean checkout on Debian 12:
+# Every test of portfolio_margin, from a clean checkout on Debian 12 or 13:
 #
 #   bash test/run.sh
 #
-# Installs what is missing (PostgreSQL 15, its server headers, pgTAP,
+# Installs what is missing (the PostgreSQL that the machine's Debian offers --
+# 15 on Debian 12, 17 on 13; see test/lib.sh -- its server headers, pgTAP,
 # pg_prove, gcc, make, python3), builds and installs the extension, runs the
 # C unit tests, then in a throwaway cluster (pg_virtualenv) pg_regress
 # (sql/, expected/), pgTAP (test/pgtap/), the exact Python differential tests
@@ -14,7 +15,8 @@
 # one line "N passed, N failed" and exits non-zero when anything failed.
 #
 # PM_SEED, PM_CASES and PM_ACCOUNTS steer the differential tests; PM_PG_VERSION picks
-# another installed PostgreSQL (13 to 17).
+# another PostgreSQL (13 to 17).  test/debian.sh runs this script in a Debian
+# 13 tree (PostgreSQL 17) from a Debian host.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$PM_ROOT" || exit 1
