@@ -21,9 +21,10 @@
 #    `bash test/run.sh` runs there as root under `env -i` with PATH only: no
 #    locale, as on a bare machine.  It runs in a mount namespace of its own
 #    (/proc, /dev and a fresh /dev/shm for dynamic shared memory, gone with the
-#    namespace whatever happens) and a network namespace with only loopback, so
+#    namespace whatever happens), a network namespace with only loopback, so
 #    its throwaway cluster (pg_virtualenv) cannot clash with clusters of the
-#    host over ports, and the run cannot reach the network.
+#    host over ports, and the run cannot reach the network, and an IPC
+#    namespace, so neither can their System V shared memory.
 #
 # Prints the inner suite's output, ending with its "N passed, N failed" line;
 # exits non-zero when a test failed or the run did not get that far.
@@ -184,7 +185,7 @@ exec 9>&-
 
 # The run.  The last line of its output is the suite's summary; the logs it
 # names are copied out of the overlay.
-unshare --mount --net -- bash "$SELF" --inside-run "$RUN" "$SUITE" 2>&1 |
+unshare --mount --net --ipc -- bash "$SELF" --inside-run "$RUN" "$SUITE" 2>&1 |
   sed -u -E "s|^logs: /tmp/pm_test\.[A-Za-z0-9]+\$|logs: $RUN/logs ($SUITE)|" |
   tee "$RUN/output"
 status=${PIPESTATUS[0]}
