@@ -4,6 +4,7 @@
 #
 #   bash test/debian.sh             # trixie
 #   bash test/debian.sh bookworm    # Debian 12 (PostgreSQL 15) the same way
+#   bash test/debian.sh [RELEASE] --demo   # the README's demo instead
 #
 # 1. The tree.  A tree of that release made with debootstrap (minbase) is
 #    kept in $PM_DEBIAN_CACHE/RELEASE (default /var/cache/portfolio_margin/
@@ -29,12 +30,24 @@
 # Prints the inner suite's output, ending with its "N passed, N failed" line;
 # exits non-zero when a test failed or the run did not get that far.
 # PM_SEED, PM_CASES, PM_ACCOUNTS are passed on to test/run.sh.
+#
+# With --demo, the same run is `bash test/demo.sh` instead of test/run.sh
+# (the README's quick start as a fresh machine with no locale sees it): its
+# output, and its exit status.  PM_DEMO_ACCOUNTS is passed on to it.
 set -uo pipefail
 
 SUITE=trixie
+MODE=suite
 case ${1:-} in
-  --inside-*) SUITE=$3 ;;
-  ?*) SUITE=$1 ;;
+  --inside-*) SUITE=$3 MODE=${4:-suite} ;;
+  *)
+    for arg in "$@"; do
+      case $arg in
+        --demo) MODE=demo ;;
+        *) SUITE=$arg ;;
+      esac
+    done
+    ;;
 esac
 CACHE=${PM_DEBIAN_CACHE:-/var/cache/portfolio_margin}
 TREE=$CACHE/$SUITE
@@ -99,10 +112,12 @@ if [ "${1:-}" = --inside-run ]; then
       -o "lowerdir=$TREE,upperdir=$run/upper,workdir=$run/work" "$r" &&
     mount_system "$r" || exit 1
   mkdir -p "$r$SRC_IN_TREE" && tar -x -C "$r$SRC_IN_TREE" -f "$run/src.tar" || exit 1
+  if [ "$MODE" = demo ]; then script=test/demo.sh; else script=test/run.sh; fi
   chroot "$r" /usr/bin/env -i PATH="$INNER_PATH" \
     ${PM_SEED:+PM_SEED=$PM_SEED} ${PM_CASES:+PM_CASES=$PM_CASES} \
     ${PM_ACCOUNTS:+PM_ACCOUNTS=$PM_ACCOUNTS} \
-    bash -c "cd $SRC_IN_TREE && bash test/run.sh"
+    ${PM_DEMO_ACCOUNTS:+PM_DEMO_ACCOUNTS=$PM_DEMO_ACCOUNTS} \
+    bash -c "cd $SRC_IN_TREE && bash $script"
   status=$?
   # keep the inner logs, and pg_regress's results and diffs (they are in
   # the overlay, which goes away)
@@ -150,7 +165,7 @@ commit=$(git -C "$ROOT" stash create 2>/dev/null) || commit=
 [ -n "$commit" ] || commit=HEAD
 git -C "$ROOT" archive --format=tar -o "$RUN/src.tar" "$commit" || exit 1
 mkdir -p "$RUN/src" && tar -x -C "$RUN/src" -f "$RUN/src.tar" || exit 1
-echo "$SUITE: testing $(git -C "$ROOT" rev-parse --short HEAD)$([ "$commit" = HEAD ] || echo ' with uncommitted changes')"
+echo "$SUITE: $([ "$MODE" = demo ] && echo 'the demo of' || echo testing) $(git -C "$ROOT" rev-parse --short HEAD)$([ "$commit" = HEAD ] || echo ' with uncommitted changes')"
 
 # The tree: made once, then its packages kept current with the suite's list.
 mkdir -p "$CACHE" || exit 1
@@ -185,10 +200,16 @@ exec 9>&-
 
 # The run.  The last line of its output is the suite's summary; the logs it
 # names are copied out of the overlay.
-unshare --mount --net --ipc -- bash "$SELF" --inside-run "$RUN" "$SUITE" 2>&1 |
+start=$(date +%s)
+unshare --mount --net --ipc -- bash "$SELF" --inside-run "$RUN" "$SUITE" "$MODE" 2>&1 |
   sed -u -E "s|^logs: /tmp/pm_test\.[A-Za-z0-9]+\$|logs: $RUN/logs ($SUITE)|" |
   tee "$RUN/output"
 status=${PIPESTATUS[0]}
+if [ "$MODE" = demo ]; then
+  # the demo has no summary line: its exit status says whether it got through
+  echo "$SUITE: the demo $([ "$status" -eq 0 ] && echo ended || echo failed) in $(($(date +%s) - start)) s (exit status $status; output in $RUN/output)"
+  exit "$status"
+fi
 if ! grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$RUN/output"; then
   echo "$SUITE: the suite did not print its summary line (exit status $status; output in $RUN/output)"
   exit 1
