@@ -221,7 +221,7 @@ SELECT symbol, qty, entry_price, mark_price, round(unrealized_pnl, 8) AS pnl_aft
 \echo 'Meanwhile the triggers kept pm.account_state current: the two UPDATEs above recomputed exactly the'
 \echo 'accounts holding BTC or a BTC contract, and each commit recorded one row of pm.risk_event per account'
 \echo 'whose status it changed (and announced itself on channel pm_risk, for applications that LISTEN):'
-SELECT old_status, new_status, count(*) AS events, min(uni_mmr) AS lowest_uni_mmr
+SELECT old_status, new_status, count(*) AS events, round(min(uni_mmr), 8) AS lowest_uni_mmr
   FROM pm.risk_event GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 12;
 SELECT count(*) AS accounts_in_state,
        count(*) FILTER (WHERE status IN ('ACTIVE_LIQUIDATION', 'FORCE_LIQUIDATION')) AS in_liquidation,
