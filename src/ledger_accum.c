@@ -26,20 +26,13 @@
 #include "compat.h"
 #include "ledger_accum.h"
 
-/*
- * The aggregate's memory context, where the ledger accumulator lives; an
- * error when called outside an aggregate.
- */
-MemoryContext
-ledger_context(FunctionCallInfo fcinfo)
+/* pm.account_ledger's functions called outside an aggregate (ledger_context). */
+void
+ledger_not_aggregate(void)
 {
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("pm.account_ledger called in non-aggregate context")));
-	return aggcontext;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("pm.account_ledger called in non-aggregate context")));
 }
 
 /* A new, empty ledger accumulator in mcxt, with its margin accumulator. */
@@ -138,19 +131,16 @@ ledger_rethrow_error(const LedgerError *e)
 }
 
 /*
- * Room for one more balance: the slot it goes in, filled in place by the
- * caller (a balance is 128 bytes), which then counts it.
+ * The balance array full: grow it, and give the next free slot (see
+ * ledger_balance_slot, ledger_accum.h).
  */
 LedgerBalance *
-ledger_balance_slot(LedgerAccum *ls)
+ledger_balance_grow(LedgerAccum *ls)
 {
-	if (ls->nbal == ls->capbal)
-	{
-		ls->capbal = ls->capbal ? ls->capbal * 2 : 8;
-		ls->bal = ls->bal
-			? repalloc(ls->bal, sizeof(LedgerBalance) * ls->capbal)
-			: MemoryContextAlloc(ls->ms->mcxt, sizeof(LedgerBalance) * ls->capbal);
-	}
+	ls->capbal = ls->capbal ? ls->capbal * 2 : 8;
+	ls->bal = ls->bal
+		? repalloc(ls->bal, sizeof(LedgerBalance) * ls->capbal)
+		: MemoryContextAlloc(ls->ms->mcxt, sizeof(LedgerBalance) * ls->capbal);
 	return &ls->bal[ls->nbal];
 }
 

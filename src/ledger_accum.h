@@ -115,7 +115,7 @@ struct LedgerAccum
 };
 
 /* ledger_accum.c */
-extern MemoryContext ledger_context(FunctionCallInfo fcinfo);
+extern void ledger_not_aggregate(void) pg_attribute_noreturn();
 extern LedgerAccum *ledger_accum_create(MemoryContext mcxt);
 extern LedgerAccum *ledger_accum_begin(MemoryContext mcxt, RefData *cache);
 extern bool ledger_is_account_error(int code);
@@ -123,7 +123,7 @@ extern void ledger_set_error(LedgerAccum *ls, int code, const char *message,
 							 const char *detail, const char *hint);
 extern void ledger_catch_error(LedgerAccum *ls, MemoryContext cxt);
 extern void ledger_rethrow_error(const LedgerError *e) pg_attribute_noreturn();
-extern LedgerBalance *ledger_balance_slot(LedgerAccum *ls);
+extern LedgerBalance *ledger_balance_grow(LedgerAccum *ls);
 extern void ledger_add_balance(LedgerAccum *ls, LedgerBalance b);
 extern void ledger_add_order(LedgerAccum *ls, LedgerOrder o);
 extern void ledger_set_account(LedgerAccum *ls, const char *program, int len, int32 leverage);
@@ -136,8 +136,8 @@ extern void ledger_accum_add_row(LedgerAccum *ls, FunctionCallInfo fcinfo);
 /* ledger_scenario.c */
 extern void ledger_add_shock(LedgerAccum *ls, RefData *cache, FunctionCallInfo fcinfo);
 extern MarginAssetRef ledger_asset_ref(LedgerAccum *ls, AssetInfo *a);
-extern PmVal ledger_mark(LedgerAccum *ls, SymbolInfo *s);
-extern PmTiers *ledger_collateral(LedgerAccum *ls, AssetInfo *a);
+extern PmVal ledger_mark_shocked(LedgerAccum *ls, SymbolInfo *s);
+extern PmTiers *ledger_collateral_shocked(LedgerAccum *ls, AssetInfo *a);
 extern void ledger_check_unshared(LedgerAccum *ls);
 
 /* ledger_combine.c */
@@ -149,6 +149,50 @@ extern void ledger_set_collateral(LedgerAccum *ls, RefData *cache);
 
 /* ledger_final.c */
 extern Datum ledger_accum_field(LedgerAccum *ls, RiskFieldsCache *rc, RiskField field, bool *isnull);
+
+/*
+ * Called once per row or per asset, so inline (the files of the accumulator
+ * are compiled apart, and a call per row costs a few percent of a scan);
+ * the rare paths stay out of line.
+ */
+
+/* The aggregate's memory context; an error outside an aggregate. */
+static inline MemoryContext
+ledger_context(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcontext;
+
+	if (unlikely(!AggCheckCallContext(fcinfo, &aggcontext)))
+		ledger_not_aggregate();
+	return aggcontext;
+}
+
+/* The next free balance slot, growing the array when it is full. */
+static inline LedgerBalance *
+ledger_balance_slot(LedgerAccum *ls)
+{
+	if (unlikely(ls->nbal == ls->capbal))
+		return ledger_balance_grow(ls);
+	return &ls->bal[ls->nbal];
+}
+
+/* Symbol s's mark, moved with its base asset under a scenario. */
+static inline PmVal
+ledger_mark(LedgerAccum *ls, SymbolInfo *s)
+{
+	if (likely(!ls->has_scenario) || s->base == NULL)
+		return s->mark;
+	return ledger_mark_shocked(ls, s);
+}
+
+/* Asset a's collateral schedule in the account's program, or the scenario's. */
+static inline PmTiers *
+ledger_collateral(LedgerAccum *ls, AssetInfo *a)
+{
+	if (likely(!ls->has_scenario))
+		return asset_collateral(a, ls->is_pm);
+	return ledger_collateral_shocked(ls, a);
+}
 
 /* The aggregates' functions, known to the planner hook by address. */
 extern Datum pm_ledger_sfunc(PG_FUNCTION_ARGS);

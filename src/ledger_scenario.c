@@ -93,23 +93,20 @@ ledger_asset_ref(LedgerAccum *ls, AssetInfo *a)
 	return ref;
 }
 
-/* Symbol s's mark under the scenario: it moves with its base asset. */
+/* Under a scenario: symbol s's mark moved with its base asset (ledger_mark). */
 PmVal
-ledger_mark(LedgerAccum *ls, SymbolInfo *s)
+ledger_mark_shocked(LedgerAccum *ls, SymbolInfo *s)
 {
-	LedgerShock *sh;
+	LedgerShock *sh = shock_for(ls, s->base);
 
-	if (!ls->has_scenario || s->base == NULL)
-		return s->mark;
-	sh = shock_for(ls, s->base);
 	return sh ? pmv_mul(s->mark, sh->factor) : s->mark;
 }
 
 /* Asset a's collateral schedule in the account's program, or the scenario's. */
 PmTiers *
-ledger_collateral(LedgerAccum *ls, AssetInfo *a)
+ledger_collateral_shocked(LedgerAccum *ls, AssetInfo *a)
 {
-	LedgerShock *sh = ls->has_scenario ? shock_for(ls, a) : NULL;
+	LedgerShock *sh = shock_for(ls, a);
 
 	if (sh != NULL && sh->collateral != NULL)
 		return sh->collateral;

@@ -145,21 +145,6 @@ pm_collateral_of(PmVal value_usd, PmTiers *schedule)
 }
 
 /*
- * An asset's USD value, equity x index price, and what it counts for as
- * collateral (docs/spec.md §2.3).  The one place an asset is valued: the
- * summary's per-asset fields, the account figures and the balances valued
- * outside the accumulator all come here.
- */
-PmVal
-pm_asset_value(PmVal equity, PmVal price, PmTiers *schedule, PmVal *collateral_value)
-{
-	PmVal		value = pmv_mul(equity, price);
-
-	*collateral_value = pm_collateral_of(value, schedule);
-	return value;
-}
-
-/*
  * An open order's open loss in USD: what the collateral value of the sold
  * side exceeds that of the bought side by, or 0.
  */

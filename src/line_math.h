@@ -31,10 +31,24 @@ extern PmVal pm_cm_notional_of(PmVal contracts, PmVal size, PmVal mark);
 extern PmVal pm_loan_mm(PmVal borrowed, PmVal interest, PmVal mmr);
 extern PmVal pm_loan_im(PmVal borrowed, int32 leverage);
 extern PmVal pm_collateral_of(PmVal value_usd, PmTiers *schedule);
-extern PmVal pm_asset_value(PmVal equity, PmVal price, PmTiers *schedule,
-							PmVal *collateral_value);
 extern PmVal pm_open_loss_of(PmVal sell_qty, PmVal sell_price, PmTiers *sell_collateral,
 							 PmVal buy_qty, PmVal buy_price, PmTiers *buy_collateral);
+
+/*
+ * An asset's USD value, equity x index price, and what it counts for as
+ * collateral (docs/spec.md §2.3).  The one place an asset is valued: the
+ * summary's per-asset fields, the account figures and the balances valued
+ * outside the accumulator all come here.  Inline: once per asset of every
+ * account.
+ */
+static inline PmVal
+pm_asset_value(PmVal equity, PmVal price, PmTiers *schedule, PmVal *collateral_value)
+{
+	PmVal		value = pmv_mul(equity, price);
+
+	*collateral_value = pm_collateral_of(value, schedule);
+	return value;
+}
 
 /* A position valued at a mark, by its symbol's terms (line_math.c). */
 extern void position_line(SymbolInfo *s, PmVal mark, PmVal qty, PmVal entry,
