@@ -3225,6 +3225,492 @@ COMMENT ON FUNCTION pm.max_withdraw(account_id bigint, asset text, target numeri
 
 
 ------------------------------------------------------------------------------
+-- Binance answers in
+------------------------------------------------------------------------------
+
+-- What Binance's reference answers say of each futures symbol, as they
+-- arrive: its terms (exchangeInfo), its brackets (leverageBracket) and its
+-- mark (premiumIndex) come from three endpoints, in any order.  A symbol
+-- enters pm.symbol once it has all three, and follows every later answer.
+CREATE TABLE pm.binance_symbol (
+  symbol pg_catalog.text PRIMARY KEY
+    CONSTRAINT binance_symbol_name_1_to_255_bytes CHECK (pg_catalog.octet_length(symbol) BETWEEN 1 AND 255),
+  market pg_catalog.text
+    CONSTRAINT binance_symbol_market_um_or_cm CHECK (market IN ('UM', 'CM')),
+  base_asset pg_catalog.text,
+  settle_asset pg_catalog.text,
+  contract_size pg_catalog.numeric,
+  status pg_catalog.text,
+  brackets pm.tiers,
+  brackets_market pg_catalog.text
+    CONSTRAINT binance_symbol_brackets_market_um_or_cm CHECK (brackets_market IN ('UM', 'CM')),
+  mark_price pg_catalog.numeric
+    CONSTRAINT binance_symbol_mark_price_positive_finite CHECK (pm.finite(mark_price) AND mark_price > 0),
+  CONSTRAINT binance_symbol_terms_whole
+    CHECK ((market IS NULL) = (base_asset IS NULL) AND (market IS NULL) = (settle_asset IS NULL)),
+  CONSTRAINT binance_symbol_brackets_with_market CHECK ((brackets IS NULL) = (brackets_market IS NULL))
+);
+COMMENT ON TABLE pm.binance_symbol IS
+  'what Binance''s reference answers said of each futures symbol (pm.import_binance): terms, brackets and mark as they arrive; a symbol with all three is in pm.symbol';
+COMMENT ON COLUMN pm.binance_symbol.symbol IS 'contract symbol, as Binance names it';
+COMMENT ON COLUMN pm.binance_symbol.market IS 'UM (from /fapi/v1/exchangeInfo) or CM (from /dapi/v1/exchangeInfo); NULL until one of them named the symbol';
+COMMENT ON COLUMN pm.binance_symbol.base_asset IS 'baseAsset';
+COMMENT ON COLUMN pm.binance_symbol.settle_asset IS 'marginAsset: the asset PnL and margin are paid in';
+COMMENT ON COLUMN pm.binance_symbol.contract_size IS 'contractSize (COIN-M only)';
+COMMENT ON COLUMN pm.binance_symbol.status IS 'status (USD-M) or contractStatus (COIN-M), e.g. TRADING';
+COMMENT ON COLUMN pm.binance_symbol.brackets IS 'maintenance-margin brackets from /papi/v1/um/leverageBracket or /papi/v1/cm/leverageBracket';
+COMMENT ON COLUMN pm.binance_symbol.brackets_market IS 'UM or CM: which bracket endpoint gave them';
+COMMENT ON COLUMN pm.binance_symbol.mark_price IS 'markPrice from /fapi/v1/premiumIndex or /dapi/v1/premiumIndex';
+SELECT pg_catalog.pg_extension_config_dump('pm.binance_symbol', '');
+
+-- The answer as an array of elements: an object is an array of one (Binance
+-- answers some endpoints with an object when asked for one item).
+CREATE FUNCTION pm.binance_elements(endpoint pg_catalog.text, answer pg_catalog.jsonb)
+  RETURNS pg_catalog.jsonb
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  bad pg_catalog.int8;
+BEGIN
+  IF answer IS NULL OR jsonb_typeof(answer) NOT IN ('array', 'object') THEN
+    RAISE EXCEPTION 'the answer of % is not a JSON array or object', endpoint
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('It is %s.', coalesce(pm.excerpt(answer::text), 'NULL')),
+            HINT = 'Pass the answer exactly as Binance returned it.';
+  END IF;
+  IF jsonb_typeof(answer) = 'object' THEN
+    answer := jsonb_build_array(answer);
+  END IF;
+  SELECT e.ord INTO bad
+    FROM jsonb_array_elements(answer) WITH ORDINALITY AS e(el, ord)
+   WHERE jsonb_typeof(e.el) <> 'object'
+   ORDER BY e.ord LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'element % of the answer of % is not a JSON object', bad, endpoint
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('It is %s.', pm.excerpt((answer -> (bad - 1)::int)::text));
+  END IF;
+  RETURN answer;
+END
+$$;
+COMMENT ON FUNCTION pm.binance_elements(endpoint text, answer jsonb) IS
+  'a Binance answer as an array of JSON objects (an object is an array of one); an error naming the element otherwise';
+
+-- The first missing or malformed field of the elements, as an error that
+-- names element and field; nothing is written before every element passed.
+-- kinds: 'text' a non-empty JSON string, 'number' a JSON number or a string
+-- holding a finite one, 'int' the same holding an integer; a kind ending in
+-- '?' may be absent, null or "".
+CREATE FUNCTION pm.binance_check(endpoint pg_catalog.text, elements pg_catalog.jsonb,
+                                 fields pg_catalog.text[], kinds pg_catalog.text[])
+  RETURNS pg_catalog.void
+  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  bad record;
+BEGIN
+  SELECT e.ord, f.field, f.kind, e.el -> f.field AS value INTO bad
+    FROM jsonb_array_elements(elements) WITH ORDINALITY AS e(el, ord)
+   CROSS JOIN unnest(fields, kinds) WITH ORDINALITY AS f(field, kind, pos)
+   WHERE NOT CASE
+           WHEN (e.el -> f.field) IS NULL OR jsonb_typeof(e.el -> f.field) = 'null'
+                OR (e.el -> f.field) = '""'::jsonb
+             THEN f.kind LIKE '%?'
+           WHEN rtrim(f.kind, '?') = 'text'
+             THEN jsonb_typeof(e.el -> f.field) = 'string'
+           WHEN rtrim(f.kind, '?') = 'number'
+             THEN jsonb_typeof(e.el -> f.field) IN ('number', 'string')
+                  AND (e.el ->> f.field) ~ '^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,4})?$'
+           ELSE jsonb_typeof(e.el -> f.field) IN ('number', 'string')
+                AND (e.el ->> f.field) ~ '^[-+]?[0-9]{1,9}(\.0*)?$'
+         END
+   ORDER BY e.ord, f.pos
+   LIMIT 1;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  IF bad.value IS NULL OR jsonb_typeof(bad.value) = 'null' THEN
+    RAISE EXCEPTION 'element % of the answer of % has no field %', bad.ord, endpoint, bad.field
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass the answer exactly as Binance returned it.';
+  ELSIF bad.value = '""'::jsonb THEN
+    RAISE EXCEPTION 'field % of element % of the answer of % is empty', bad.field, bad.ord, endpoint
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RAISE EXCEPTION 'field % of element % of the answer of % is not %', bad.field, bad.ord, endpoint,
+                  CASE rtrim(bad.kind, '?') WHEN 'text' THEN 'a string'
+                                            WHEN 'number' THEN 'a number' ELSE 'an integer' END
+    USING ERRCODE = CASE WHEN rtrim(bad.kind, '?') = 'text' THEN 'invalid_parameter_value'
+                         ELSE 'invalid_text_representation' END,
+          DETAIL = format('It is %s.', pm.excerpt(bad.value::text));
+END
+$$;
+COMMENT ON FUNCTION pm.binance_check(endpoint text, elements jsonb, fields text[], kinds text[]) IS
+  'an error naming the first element and field of a Binance answer that is missing or not of its kind (text, number, int; ? when optional)';
+
+-- Symbols whose terms, brackets and mark are all known enter pm.symbol, or
+-- follow the answers; their assets are created (without an index price)
+-- when missing.  Returns the rows of pm.asset and pm.symbol it wrote.
+CREATE FUNCTION pm.binance_symbols_publish(symbols pg_catalog.text[]) RETURNS pg_catalog.int4
+  LANGUAGE plpgsql STRICT
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n pg_catalog.int4;
+  written pg_catalog.int4 := 0;
+  bad record;
+BEGIN
+  SELECT s.symbol, s.market, s.brackets_market INTO bad
+    FROM pm.binance_symbol s
+   WHERE s.symbol = ANY (symbols) AND s.market IS NOT NULL AND s.brackets_market IS NOT NULL
+     AND s.market <> s.brackets_market
+   ORDER BY s.symbol LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'symbol % is % by its exchangeInfo but has % brackets', pm.excerpt(bad.symbol),
+                    bad.market, bad.brackets_market
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'USD-M symbols take /papi/v1/um/leverageBracket, COIN-M symbols /papi/v1/cm/leverageBracket.';
+  END IF;
+  INSERT INTO pm.asset (asset)
+  SELECT DISTINCT a.asset
+    FROM pm.binance_symbol s
+   CROSS JOIN LATERAL (VALUES (s.base_asset), (s.settle_asset)) AS a(asset)
+   WHERE s.symbol = ANY (symbols) AND s.market IS NOT NULL AND s.brackets IS NOT NULL
+     AND s.mark_price IS NOT NULL
+  ON CONFLICT (asset) DO NOTHING;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  written := written + n;
+  INSERT INTO pm.symbol AS t (symbol, market, base_asset, settle_asset, contract_size, mark_price, brackets)
+  SELECT s.symbol, s.market, s.base_asset, s.settle_asset,
+         CASE WHEN s.market = 'CM' THEN s.contract_size END, s.mark_price, s.brackets
+    FROM pm.binance_symbol s
+   WHERE s.symbol = ANY (symbols) AND s.market IS NOT NULL AND s.brackets IS NOT NULL
+     AND s.mark_price IS NOT NULL
+   ORDER BY s.symbol
+  ON CONFLICT (symbol) DO UPDATE
+    SET market = EXCLUDED.market, base_asset = EXCLUDED.base_asset,
+        settle_asset = EXCLUDED.settle_asset, contract_size = EXCLUDED.contract_size,
+        mark_price = EXCLUDED.mark_price, brackets = EXCLUDED.brackets
+    WHERE (t.market, t.base_asset, t.settle_asset, t.contract_size, t.mark_price)
+            IS DISTINCT FROM
+          (EXCLUDED.market, EXCLUDED.base_asset, EXCLUDED.settle_asset, EXCLUDED.contract_size,
+           EXCLUDED.mark_price)
+       OR NOT (t.brackets OPERATOR(pm.=) EXCLUDED.brackets);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN written + n;
+END
+$$;
+COMMENT ON FUNCTION pm.binance_symbols_publish(symbols text[]) IS
+  'the symbols among these whose terms, brackets and mark pm.binance_symbol holds, into pm.symbol (and their assets into pm.asset); rows written';
+REVOKE EXECUTE ON FUNCTION pm.binance_symbols_publish(symbols text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pm.binance_symbols_publish(symbols text[]) TO pm_writer;
+
+-- Binance's answers, as the API returns them, into the tables.  Reference
+-- answers (any order) upsert what they name; an account answer replaces
+-- what the previous import of that endpoint wrote for the account.  Every
+-- element is checked before anything is written; runs with the caller's
+-- privileges and row-level security.
+CREATE FUNCTION pm.import_binance(endpoint pg_catalog.text, answer pg_catalog.jsonb,
+                                  account_id pg_catalog.int8 DEFAULT NULL)
+  RETURNS pg_catalog.int4
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  ep pg_catalog.text := rtrim(endpoint, '/');
+  el pg_catalog.jsonb;
+  mkt pg_catalog.text;
+  balances pm.balance[];
+  positions pm."position"[];
+  n pg_catalog.int4;
+  written pg_catalog.int4 := 0;
+  names pg_catalog.text[];
+  bad record;
+BEGIN
+  IF ep IN ('/papi/v1/balance', '/papi/v1/um/positionRisk', '/papi/v1/cm/positionRisk') THEN
+    IF account_id IS NULL THEN
+      RAISE EXCEPTION 'the answer of % needs an account_id', ep
+        USING ERRCODE = 'null_value_not_allowed',
+              HINT = 'Create the account in pm.account (program, loan leverage), then pass its id.';
+    END IF;
+    PERFORM pm.check_account(account_id);
+  END IF;
+
+  -- reference data ---------------------------------------------------------
+  IF ep = '/sapi/v1/portfolio/asset-index-price' THEN
+    el := pm.binance_elements(ep, answer);
+    PERFORM pm.binance_check(ep, el, '{asset,assetIndexPrice}', '{text,number}');
+    INSERT INTO pm.asset AS t (asset, index_price)
+    SELECT e ->> 'asset', (e ->> 'assetIndexPrice')::numeric
+      FROM jsonb_array_elements(el) AS e
+     ORDER BY 1
+    ON CONFLICT (asset) DO UPDATE SET index_price = EXCLUDED.index_price
+      WHERE t.index_price IS DISTINCT FROM EXCLUDED.index_price;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RETURN written;
+
+  ELSIF ep IN ('/sapi/v1/portfolio/collateralRate', '/sapi/v2/portfolio/collateralRate') THEN
+    el := pm.binance_elements(ep, answer);
+    IF ep LIKE '/sapi/v1/%' THEN
+      PERFORM pm.binance_check(ep, el, '{asset,collateralRate}', '{text,number}');
+    ELSE
+      PERFORM pm.binance_check(ep, el, '{asset}', '{text}');
+      SELECT e.ord INTO bad
+        FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+       WHERE jsonb_typeof(e.x -> 'collateralInfo') IS DISTINCT FROM 'array'
+       ORDER BY e.ord LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'element % of the answer of % has no collateralInfo array', bad.ord, ep
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'Pass the answer exactly as Binance returned it.';
+      END IF;
+    END IF;
+    INSERT INTO pm.asset (asset)
+    SELECT DISTINCT e ->> 'asset' FROM jsonb_array_elements(el) AS e ORDER BY 1
+    ON CONFLICT (asset) DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := n;
+    INSERT INTO pm.collateral AS t (program, asset, schedule)
+    SELECT CASE WHEN ep LIKE '/sapi/v1/%' THEN 'PM' ELSE 'PM_PRO' END, e ->> 'asset',
+           CASE WHEN ep LIKE '/sapi/v1/%'
+                THEN pm.tiers(ARRAY[0], ARRAY[(e ->> 'collateralRate')::numeric])
+                ELSE pm.tiers_from_binance(e) END
+      FROM jsonb_array_elements(el) AS e
+     ORDER BY 2
+    ON CONFLICT (program, asset) DO UPDATE SET schedule = EXCLUDED.schedule
+      WHERE NOT (t.schedule OPERATOR(pm.=) EXCLUDED.schedule);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN written + n;
+
+  ELSIF ep IN ('/fapi/v1/exchangeInfo', '/dapi/v1/exchangeInfo') THEN
+    mkt := CASE WHEN ep LIKE '/fapi/%' THEN 'UM' ELSE 'CM' END;
+    IF jsonb_typeof(answer) IS DISTINCT FROM 'object' OR jsonb_typeof(answer -> 'symbols') IS DISTINCT FROM 'array' THEN
+      RAISE EXCEPTION 'the answer of % has no symbols array', ep
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Pass the answer exactly as Binance returned it: an object with "symbols".';
+    END IF;
+    el := pm.binance_elements(ep, answer -> 'symbols');
+    IF mkt = 'UM' THEN
+      PERFORM pm.binance_check(ep, el, '{symbol,baseAsset,marginAsset,status?}', '{text,text,text,text?}');
+    ELSE
+      PERFORM pm.binance_check(ep, el, '{symbol,baseAsset,marginAsset,contractSize,contractStatus?}',
+                               '{text,text,text,number,text?}');
+      SELECT e.ord, e.x ->> 'symbol' AS symbol INTO bad
+        FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+       WHERE e.x ->> 'marginAsset' <> e.x ->> 'baseAsset' OR (e.x ->> 'contractSize')::numeric <= 0
+       ORDER BY e.ord LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'symbol % (element % of the answer of %) is not an inverse contract on its base asset',
+                        pm.excerpt(bad.symbol), bad.ord, ep
+          USING ERRCODE = 'invalid_parameter_value',
+                DETAIL = 'A COIN-M symbol settles in its base asset and has a positive contract size.';
+      END IF;
+    END IF;
+    INSERT INTO pm.binance_symbol AS t (symbol, market, base_asset, settle_asset, contract_size, status)
+    SELECT e ->> 'symbol', mkt, e ->> 'baseAsset', e ->> 'marginAsset',
+           CASE WHEN mkt = 'CM' THEN (e ->> 'contractSize')::numeric END,
+           nullif(coalesce(e ->> 'status', e ->> 'contractStatus'), '')
+      FROM jsonb_array_elements(el) AS e
+     ORDER BY 1
+    ON CONFLICT (symbol) DO UPDATE
+      SET market = EXCLUDED.market, base_asset = EXCLUDED.base_asset, settle_asset = EXCLUDED.settle_asset,
+          contract_size = EXCLUDED.contract_size, status = EXCLUDED.status
+      WHERE (t.market, t.base_asset, t.settle_asset, t.contract_size, t.status)
+            IS DISTINCT FROM
+            (EXCLUDED.market, EXCLUDED.base_asset, EXCLUDED.settle_asset, EXCLUDED.contract_size,
+             EXCLUDED.status);
+    GET DIAGNOSTICS written = ROW_COUNT;
+
+  ELSIF ep IN ('/papi/v1/um/leverageBracket', '/papi/v1/cm/leverageBracket') THEN
+    mkt := CASE WHEN ep LIKE '%/um/%' THEN 'UM' ELSE 'CM' END;
+    el := pm.binance_elements(ep, answer);
+    PERFORM pm.binance_check(ep, el, '{symbol,notionalCoef?}', '{text,number?}');
+    SELECT e.ord, e.x ->> 'symbol' AS symbol, e.x -> 'notionalCoef' AS coef INTO bad
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+     WHERE nullif(e.x ->> 'notionalCoef', '')::numeric <> 1
+     ORDER BY e.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'symbol % (element % of the answer of %) has brackets adjusted for its user', pm.excerpt(bad.symbol), bad.ord, ep
+        USING ERRCODE = 'feature_not_supported',
+              DETAIL = format('Its notionalCoef is %s; brackets are kept per symbol, for every account alike.', pm.excerpt(bad.coef::text)),
+              HINT = 'Import the brackets of a user whose brackets are not adjusted (no notionalCoef, or 1).';
+    END IF;
+    INSERT INTO pm.binance_symbol AS t (symbol, brackets, brackets_market)
+    SELECT e ->> 'symbol', pm.tiers_from_binance(e), mkt
+      FROM jsonb_array_elements(el) AS e
+     ORDER BY 1
+    ON CONFLICT (symbol) DO UPDATE SET brackets = EXCLUDED.brackets, brackets_market = EXCLUDED.brackets_market
+      WHERE t.brackets IS NULL OR NOT (t.brackets OPERATOR(pm.=) EXCLUDED.brackets)
+         OR t.brackets_market IS DISTINCT FROM EXCLUDED.brackets_market;
+    GET DIAGNOSTICS written = ROW_COUNT;
+
+  ELSIF ep IN ('/fapi/v1/premiumIndex', '/dapi/v1/premiumIndex') THEN
+    el := pm.binance_elements(ep, answer);
+    PERFORM pm.binance_check(ep, el, '{symbol,markPrice}', '{text,number}');
+    SELECT e.ord, e.x ->> 'symbol' AS symbol INTO bad
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+     WHERE (e.x ->> 'markPrice')::numeric <= 0
+     ORDER BY e.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'the mark price of symbol % (element % of the answer of %) is not positive',
+                      pm.excerpt(bad.symbol), bad.ord, ep
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO pm.binance_symbol AS t (symbol, mark_price)
+    SELECT e ->> 'symbol', (e ->> 'markPrice')::numeric
+      FROM jsonb_array_elements(el) AS e
+     ORDER BY 1
+    ON CONFLICT (symbol) DO UPDATE SET mark_price = EXCLUDED.mark_price
+      WHERE t.mark_price IS DISTINCT FROM EXCLUDED.mark_price;
+    GET DIAGNOSTICS written = ROW_COUNT;
+
+  -- an account's own answers ------------------------------------------------
+  ELSIF ep = '/papi/v1/balance' THEN
+    el := pm.binance_elements(ep, answer);
+    PERFORM pm.binance_check(ep, el,
+      '{asset,crossMarginFree,crossMarginLocked,crossMarginBorrowed,crossMarginInterest,umWalletBalance,cmWalletBalance}',
+      '{text,number,number,number,number,number,number}');
+    SELECT d.ord, d.asset INTO bad
+      FROM (SELECT e.ord, e.x ->> 'asset' AS asset,
+                   row_number() OVER (PARTITION BY e.x ->> 'asset' ORDER BY e.ord) AS r
+              FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)) d
+     WHERE d.r = 2
+     ORDER BY d.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'asset % appears twice in the answer of % (element %)', pm.excerpt(bad.asset), ep, bad.ord
+        USING ERRCODE = 'unique_violation';
+    END IF;
+    -- an asset with nothing in any wallet is no balance
+    balances := ARRAY(
+      SELECT ROW(account_id, b.asset, b.f, b.l, b.bo, b.i, b.u, b.c)::pm.balance
+        FROM jsonb_array_elements(el) AS e
+       CROSS JOIN LATERAL (SELECT e ->> 'asset', (e ->> 'crossMarginFree')::numeric,
+                                  (e ->> 'crossMarginLocked')::numeric, (e ->> 'crossMarginBorrowed')::numeric,
+                                  (e ->> 'crossMarginInterest')::numeric, (e ->> 'umWalletBalance')::numeric,
+                                  (e ->> 'cmWalletBalance')::numeric) AS b(asset, f, l, bo, i, u, c)
+       WHERE (b.f, b.l, b.bo, b.i, b.u, b.c) IS DISTINCT FROM (0, 0, 0, 0, 0, 0)
+       ORDER BY b.asset);
+    INSERT INTO pm.asset (asset)
+    SELECT b.asset FROM unnest(balances) AS b ORDER BY 1
+    ON CONFLICT (asset) DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := n;
+    DELETE FROM pm.balance t
+     WHERE t.account_id = import_binance.account_id
+       AND NOT EXISTS (SELECT FROM unnest(balances) AS b WHERE b.asset = t.asset);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := written + n;
+    INSERT INTO pm.balance AS t
+    SELECT b.* FROM unnest(balances) AS b
+    ON CONFLICT ON CONSTRAINT balance_pkey DO UPDATE
+      SET cross_free = EXCLUDED.cross_free, cross_locked = EXCLUDED.cross_locked,
+          cross_borrowed = EXCLUDED.cross_borrowed, cross_interest = EXCLUDED.cross_interest,
+          um_wallet = EXCLUDED.um_wallet, cm_wallet = EXCLUDED.cm_wallet
+      WHERE (t.cross_free, t.cross_locked, t.cross_borrowed, t.cross_interest, t.um_wallet, t.cm_wallet)
+            IS DISTINCT FROM
+            (EXCLUDED.cross_free, EXCLUDED.cross_locked, EXCLUDED.cross_borrowed,
+             EXCLUDED.cross_interest, EXCLUDED.um_wallet, EXCLUDED.cm_wallet);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN written + n;
+
+  ELSIF ep IN ('/papi/v1/um/positionRisk', '/papi/v1/cm/positionRisk') THEN
+    mkt := CASE WHEN ep LIKE '%/um/%' THEN 'UM' ELSE 'CM' END;
+    el := pm.binance_elements(ep, answer);
+    PERFORM pm.binance_check(ep, el, '{symbol,positionAmt,entryPrice,leverage,positionSide}',
+                             '{text,number,number,int,text}');
+    SELECT e.ord, e.x ->> 'positionSide' AS side INTO bad
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+     WHERE e.x ->> 'positionSide' NOT IN ('BOTH', 'LONG', 'SHORT')
+     ORDER BY e.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'field positionSide of element % of the answer of % is not BOTH, LONG or SHORT', bad.ord, ep
+        USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', pm.excerpt(bad.side));
+    END IF;
+    -- the positions the answer holds (not the zero ones), in answer order
+    SELECT e.ord, e.x ->> 'symbol' AS symbol, s.market INTO bad
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+      LEFT JOIN pm.symbol s ON s.symbol = e.x ->> 'symbol'
+     WHERE (e.x ->> 'positionAmt')::numeric <> 0 AND s.market IS DISTINCT FROM mkt
+     ORDER BY e.ord LIMIT 1;
+    IF FOUND THEN
+      IF bad.market IS NULL THEN
+        RAISE EXCEPTION 'symbol % of element % of the answer of % is not in pm.symbol', pm.excerpt(bad.symbol), bad.ord, ep
+          USING ERRCODE = 'foreign_key_violation',
+                HINT = format('Import its terms (%s), brackets (%s) and mark (%s) first.',
+                              CASE mkt WHEN 'UM' THEN '/fapi/v1/exchangeInfo' ELSE '/dapi/v1/exchangeInfo' END,
+                              CASE mkt WHEN 'UM' THEN '/papi/v1/um/leverageBracket' ELSE '/papi/v1/cm/leverageBracket' END,
+                              CASE mkt WHEN 'UM' THEN '/fapi/v1/premiumIndex' ELSE '/dapi/v1/premiumIndex' END);
+      END IF;
+      RAISE EXCEPTION 'symbol % of element % of the answer of % is a % symbol', pm.excerpt(bad.symbol), bad.ord, ep, bad.market
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT e.ord, e.x ->> 'symbol' AS symbol INTO bad
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+     WHERE (e.x ->> 'positionAmt')::numeric <> 0 AND (e.x ->> 'entryPrice')::numeric <= 0
+     ORDER BY e.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'field entryPrice of element % of the answer of % is not positive', bad.ord, ep
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = format('The position in %s is open, so it has an entry price.', pm.excerpt(bad.symbol));
+    END IF;
+    SELECT d.ord, d.symbol, d.side INTO bad
+      FROM (SELECT e.ord, e.x ->> 'symbol' AS symbol, e.x ->> 'positionSide' AS side,
+                   row_number() OVER (PARTITION BY e.x ->> 'symbol', e.x ->> 'positionSide' ORDER BY e.ord) AS r
+              FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+             WHERE (e.x ->> 'positionAmt')::numeric <> 0) d
+     WHERE d.r = 2
+     ORDER BY d.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'position % % appears twice in the answer of % (element %)', pm.excerpt(bad.symbol), bad.side, ep, bad.ord
+        USING ERRCODE = 'unique_violation';
+    END IF;
+    -- a hedge-mode leg takes its side's sign
+    positions := ARRAY(
+      SELECT ROW(account_id, e ->> 'symbol', e ->> 'positionSide',
+                 CASE e ->> 'positionSide' WHEN 'LONG' THEN abs((e ->> 'positionAmt')::numeric)
+                                           WHEN 'SHORT' THEN -abs((e ->> 'positionAmt')::numeric)
+                                           ELSE (e ->> 'positionAmt')::numeric END,
+                 (e ->> 'entryPrice')::numeric, (e ->> 'leverage')::numeric::int4)::pm.position
+        FROM jsonb_array_elements(el) AS e
+       WHERE (e ->> 'positionAmt')::numeric <> 0
+       ORDER BY e ->> 'symbol', e ->> 'positionSide');
+    DELETE FROM pm.position t
+     USING pm.symbol s
+     WHERE t.account_id = import_binance.account_id AND s.symbol = t.symbol AND s.market = mkt
+       AND NOT EXISTS (SELECT FROM unnest(positions) AS p WHERE p.symbol = t.symbol AND p.side = t.side);
+    GET DIAGNOSTICS written = ROW_COUNT;
+    INSERT INTO pm.position AS t
+    SELECT p.* FROM unnest(positions) AS p
+    ON CONFLICT ON CONSTRAINT position_pkey DO UPDATE
+      SET qty = EXCLUDED.qty, entry_price = EXCLUDED.entry_price, leverage = EXCLUDED.leverage
+      WHERE (t.qty, t.entry_price, t.leverage) IS DISTINCT FROM
+            (EXCLUDED.qty, EXCLUDED.entry_price, EXCLUDED.leverage);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN written + n;
+
+  ELSE
+    RAISE EXCEPTION 'pm.import_binance does not know the endpoint %', coalesce(pm.excerpt(endpoint), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Known: /sapi/v1/portfolio/asset-index-price, /sapi/v1/portfolio/collateralRate, '
+                   '/sapi/v2/portfolio/collateralRate, /fapi/v1/exchangeInfo, /dapi/v1/exchangeInfo, '
+                   '/papi/v1/um/leverageBracket, /papi/v1/cm/leverageBracket, /fapi/v1/premiumIndex, '
+                   '/dapi/v1/premiumIndex, /papi/v1/balance, /papi/v1/um/positionRisk, /papi/v1/cm/positionRisk.';
+  END IF;
+
+  -- a reference answer about symbols: publish those it made whole
+  SELECT array_agg(e ->> 'symbol') INTO names FROM jsonb_array_elements(el) AS e;
+  RETURN written + pm.binance_symbols_publish(names);
+END
+$$;
+COMMENT ON FUNCTION pm.import_binance(endpoint text, answer jsonb, account_id bigint) IS
+  'Binance''s answer of an endpoint, exactly as the API returns it, into the tables: reference data upserted, an account''s answer replacing what the previous import of that endpoint wrote for it; rows written';
+REVOKE EXECUTE ON FUNCTION pm.import_binance(endpoint text, answer jsonb, account_id bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pm.import_binance(endpoint text, answer jsonb, account_id bigint) TO pm_writer;
+
+
+------------------------------------------------------------------------------
 -- Privileges
 ------------------------------------------------------------------------------
 
@@ -3246,11 +3732,13 @@ BEGIN
 END
 $$;
 
-GRANT SELECT ON pm."position", pm.account, pm.account_access, pm.account_margin, pm.account_risk, pm.account_state, pm.asset, pm.asset_equity, pm.balance, pm.collateral, pm.ledger_row, pm.loan_mmr, pm.margin_line, pm.open_order, pm.position_risk, pm.risk_event, pm.scenario, pm.status_threshold, pm.stress_result, pm.symbol TO pm_reader;
+GRANT SELECT ON pm."position", pm.account, pm.account_access, pm.account_margin, pm.account_risk, pm.account_state, pm.asset, pm.asset_equity, pm.balance, pm.binance_symbol, pm.collateral, pm.ledger_row, pm.loan_mmr, pm.margin_line, pm.open_order, pm.position_risk, pm.risk_event, pm.scenario, pm.status_threshold, pm.stress_result, pm.symbol TO pm_reader;
 
 GRANT DELETE, INSERT, UPDATE ON pm."position", pm.account, pm.balance, pm.open_order, pm.scenario TO pm_writer;
 
 GRANT INSERT, UPDATE ON pm.asset, pm.symbol TO pm_writer;
+
+GRANT DELETE, INSERT, UPDATE ON pm.binance_symbol TO pm_writer;
 
 
 ------------------------------------------------------------------------------
@@ -3353,6 +3841,14 @@ ALTER TABLE pm.balance ENABLE ALWAYS TRIGGER restore_guard_begin;
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.balance
   FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.balance ENABLE ALWAYS TRIGGER restore_guard_end;
+
+CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.binance_symbol
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.binance_symbol ENABLE ALWAYS TRIGGER restore_guard_begin;
+
+CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.binance_symbol
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.binance_symbol ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.collateral
   FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();

@@ -25,26 +25,30 @@ SELECT isnt((SELECT typreceive FROM pg_type WHERE oid = 'pm.tiers'::regtype), 0:
 -- Functions depend only on their arguments (IMMUTABLE), except those that
 -- read tables (STABLE: pm.status, the account ledger's support functions,
 -- pm.account_risk_split, pm.account_risk_range and their planner support)
--- and those that keep pm.account_state (VOLATILE: they write); all but the
--- writers may run in parallel workers; all are STRICT but those that must
--- see NULLs (aggregate transitions, pm.order_open_loss, the status forms
--- with a previous status, pm.ledger_totals_with_positions's absent rows,
--- the writers, pm.account_risk_split and pm.restoring, which take no
--- arguments, and the JSON readers, whose NULL is absent).
+-- and those that keep pm.account_state or import Binance's answers
+-- (VOLATILE: they write); all but the writers may run in parallel workers;
+-- all are STRICT but those that must see NULLs (aggregate transitions,
+-- pm.order_open_loss, the status forms with a previous status,
+-- pm.ledger_totals_with_positions's absent rows, the writers,
+-- pm.account_risk_split and pm.restoring, which take no arguments, the JSON
+-- readers, whose NULL is absent, and the importer and its reader of answers,
+-- for which a NULL answer is an error).
 SELECT is(ARRAY(
   SELECT p.proname::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
      AND p.proparallel <> 's' GROUP BY 1 ORDER BY 1),
-  ARRAY['recompute_accounts', 'recompute_batch', 'refresh_account_state', 'restatus_accounts',
-        'revalue_accounts', 'revalue_batch', 'state_collateral_changed'],
-  'every pm function is PARALLEL SAFE but the writers of pm.account_state');
+  ARRAY['binance_symbols_publish', 'import_binance', 'recompute_accounts', 'recompute_batch',
+        'refresh_account_state', 'restatus_accounts', 'revalue_accounts', 'revalue_batch',
+        'state_collateral_changed'],
+  'every pm function is PARALLEL SAFE but the writers of pm.account_state and the importer');
 SELECT is(ARRAY(
   SELECT p.proname || ' ' || p.provolatile::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
      AND p.provolatile <> 'i' GROUP BY 1 ORDER BY 1),
   ARRAY['account_risk_of s', 'account_risk_range s', 'account_risk_range_support s',
-        'account_risk_split s', 'account_risk_split_support s', 'account_visible s', 'check_account s',
-        'check_row s', 'check_valued s', 'ledger_deserialize s', 'ledger_final s',
+        'account_risk_split s', 'account_risk_split_support s', 'account_visible s',
+        'binance_symbols_publish v', 'check_account s', 'check_row s', 'check_valued s', 'import_binance v',
+        'ledger_deserialize s', 'ledger_final s',
         'ledger_risk_account_equity_final s', 'ledger_risk_account_initial_margin_final s',
         'ledger_risk_account_maint_margin_final s', 'ledger_risk_account_status_final s',
         'ledger_risk_actual_equity_final s', 'ledger_risk_error_final s', 'ledger_risk_final s',
@@ -63,7 +67,7 @@ SELECT is(ARRAY(
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prokind = 'f'
      AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype) AND NOT p.proisstrict
    GROUP BY p.proname ORDER BY 1),
-  ARRAY['account_risk_split', 'json_numeric', 'json_text', 'ledger_combine', 'ledger_sfunc', 'ledger_totals_sfunc',
+  ARRAY['account_risk_split', 'binance_elements', 'import_binance', 'json_numeric', 'json_text', 'ledger_combine', 'ledger_sfunc', 'ledger_totals_sfunc',
         'ledger_totals_with_positions', 'margin_combine',
         'margin_sfunc', 'max_withdraw', 'order_open_loss', 'recompute_accounts', 'recompute_batch',
         'refresh_account_state', 'restatus_accounts', 'restoring', 'revalue_accounts', 'revalue_batch', 'risk_of',

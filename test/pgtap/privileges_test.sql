@@ -31,10 +31,11 @@ SELECT is(ARRAY(
      AND has_table_privilege('pm_writer', c.oid, p.priv) ORDER BY 1),
   ARRAY['account DELETE', 'account INSERT', 'account UPDATE', 'asset INSERT', 'asset UPDATE',
         'balance DELETE', 'balance INSERT', 'balance UPDATE',
+        'binance_symbol DELETE', 'binance_symbol INSERT', 'binance_symbol UPDATE',
         'open_order DELETE', 'open_order INSERT', 'open_order UPDATE',
         'position DELETE', 'position INSERT', 'position UPDATE',
         'scenario DELETE', 'scenario INSERT', 'scenario UPDATE', 'symbol INSERT', 'symbol UPDATE'],
-  'pm_writer writes accounts, balances, positions, orders, prices and scenarios, and nothing else');
+  'pm_writer writes accounts, balances, positions, orders, prices, staged symbols and scenarios, and nothing else');
 SELECT is_empty($$
   SELECT c.relname FROM pg_class c
    WHERE c.relnamespace = 'pm'::regnamespace AND c.relkind IN ('r', 'v', 'S')
