@@ -127,6 +127,25 @@ SELECT (SELECT to_jsonb(r) - 'account_id' FROM pm.account_risk r WHERE account_i
        (SELECT to_jsonb(r) - 'account_id' FROM pm.account_risk r WHERE account_id = 9002) AS same_as_by_hand;
 SELECT account_id, uni_mmr, status FROM pm.account_state WHERE account_id IN (9001, 9002) ORDER BY account_id;
 
+-- Binance's own figures beside ours: an answer printed from our values
+-- (8 decimals, one with thousands separators, two fields left "") agrees
+-- everywhere but where a cent was added; the status as a word
+SELECT * FROM pm.reconcile_binance(9001,
+  (SELECT jsonb_build_object('uniMMR', round(uni_mmr, 8)::text, 'accountEquity', round(account_equity, 8)::text,
+            'actualEquity', to_char(actual_equity, 'FM999,999,999,990.00000000'),
+            'accountInitialMargin', round(account_initial_margin, 2)::text,
+            'accountMaintMargin', (round(account_maint_margin, 8) + 0.01)::text, 'accountStatus', account_status,
+            'virtualMaxWithdrawAmount', round(virtual_max_withdraw_amount, 8)::text, 'totalAvailableBalance', '',
+            'totalMarginOpenLoss', '', 'updateTime', 1657707212154)
+     FROM pm.account_risk WHERE account_id = 9001));
+SELECT field, agrees FROM pm.reconcile_binance(9001, '{"accountStatus": "REDUCE_ONLY", "uniMMR": "344.2568"}');
+\set VERBOSITY terse
+SELECT * FROM pm.reconcile_binance(9001, '{"uniMMR": "5,1x"}');
+SELECT * FROM pm.reconcile_binance(9001, '{"accountStatus": 3}');
+SELECT * FROM pm.reconcile_binance(9001, '[{"uniMMR": "1"}]');
+SELECT * FROM pm.reconcile_binance(424242, '{}');
+\set VERBOSITY default
+
 -- A re-import replaces what the last one wrote: ETH closed, BTC short leg
 -- opened in hedge mode (Binance may send its amount unsigned), the CM
 -- position untouched by a UM answer
@@ -143,6 +162,48 @@ SELECT asset, cross_free, um_wallet FROM pm.balance WHERE account_id = 9001 ORDE
 SELECT account_id, uni_mmr, status FROM pm.account_state WHERE account_id = 9001;
 SELECT s.account_id, s.uni_mmr = r.uni_mmr AS state_is_current
   FROM pm.account_state s JOIN pm.account_risk r USING (account_id) WHERE account_id = 9001;
+
+-- Open orders: their two assets from the spot exchangeInfo; what is left of
+-- each, at its limit price (a stop order's own price when it has none)
+SELECT pm.import_binance('/api/v3/exchangeInfo',
+  '{"timezone": "UTC", "serverTime": 1565246363776, "rateLimits": [], "exchangeFilters": [],
+    "symbols": [
+      {"symbol": "BTCUSDT", "status": "TRADING", "baseAsset": "BTC", "baseAssetPrecision": 8, "quoteAsset": "USDT",
+       "quotePrecision": 8, "quoteAssetPrecision": 8, "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET"],
+       "icebergAllowed": true, "isSpotTradingAllowed": true, "isMarginTradingAllowed": true, "filters": [],
+       "permissions": [], "permissionSets": [["SPOT", "MARGIN"]], "defaultSelfTradePreventionMode": "NONE",
+       "allowedSelfTradePreventionModes": ["NONE"]},
+      {"symbol": "ETHBTC", "status": "TRADING", "baseAsset": "ETH", "quoteAsset": "BTC"}]}') AS spot_symbols;
+SELECT pm.import_binance('/papi/v1/margin/openOrders',
+  '[{"clientOrderId": "qhcZw71gAkCCTv0t0k8LUK", "cummulativeQuoteQty": "0.00000000", "executedQty": "0.10000000",
+     "icebergQty": "0.00000000", "isWorking": true, "orderId": 9211842552, "origQty": "0.30000000",
+     "price": "59000.00000000", "side": "BUY", "status": "PARTIALLY_FILLED", "stopPrice": "0.00000000",
+     "symbol": "BTCUSDT", "time": 1562040170089, "timeInForce": "GTC", "type": "LIMIT", "updateTime": 1562040170089,
+     "accountId": 152950866, "selfTradePreventionMode": "EXPIRE_TAKER", "preventedMatchId": null, "preventedQuantity": null},
+    {"orderId": 211842553, "symbol": "ETHBTC", "side": "SELL", "origQty": "1.5", "executedQty": "0", "price": "0.04800000",
+     "stopPrice": "0.00000000", "type": "LIMIT"},
+    {"orderId": "211842554", "symbol": "BTCUSDT", "side": "SELL", "origQty": "0.01", "executedQty": "0", "price": "0",
+     "stopPrice": "55000", "type": "STOP_LOSS"},
+    {"orderId": 211842555, "symbol": "BTCUSDT", "side": "SELL", "origQty": "0.01", "executedQty": "0.01", "price": "61000",
+     "type": "LIMIT"}]', 9001) AS orders;
+SELECT order_id, sell_asset, sell_qty, buy_asset, buy_qty FROM pm.open_order WHERE account_id = 9001 ORDER BY order_id;
+SELECT account_id, total_margin_open_loss > 0 AS has_open_loss FROM pm.account_risk WHERE account_id = 9001;
+SELECT pm.import_binance('/papi/v1/margin/openOrders', '[]', 9001) AS all_cancelled;
+SELECT count(*) AS orders FROM pm.open_order WHERE account_id = 9001;
+\set VERBOSITY terse
+SELECT pm.import_binance('/papi/v1/margin/openOrders',
+  '[{"orderId": 1, "symbol": "DOGEUSDT", "side": "BUY", "origQty": "1", "price": "0.1"}]', 9001);
+SELECT pm.import_binance('/papi/v1/margin/openOrders',
+  '[{"orderId": 1, "symbol": "BTCUSDT", "side": "buy", "origQty": "1", "price": "0.1"}]', 9001);
+SELECT pm.import_binance('/papi/v1/margin/openOrders',
+  '[{"orderId": 1, "symbol": "BTCUSDT", "side": "BUY", "origQty": "1", "price": "0", "stopPrice": "0"}]', 9001);
+SELECT pm.import_binance('/papi/v1/margin/openOrders',
+  '[{"orderId": 1, "symbol": "BTCUSDT", "side": "BUY", "origQty": "1", "price": "1"},
+    {"orderId": "1", "symbol": "BTCUSDT", "side": "SELL", "origQty": "1", "price": "1"}]', 9001);
+SELECT pm.import_binance('/papi/v1/margin/openOrders',
+  '[{"orderId": 1.5, "symbol": "BTCUSDT", "side": "BUY", "origQty": "1", "price": "1"}]', 9001);
+SELECT pm.import_binance('/api/v3/exchangeInfo', '{"symbols": [{"symbol": "XX", "baseAsset": "X", "quoteAsset": "X"}]}');
+\set VERBOSITY default
 
 -- Malformed answers: an error naming the element and field, nothing written
 \set VERBOSITY terse
@@ -217,6 +278,7 @@ SELECT pm.import_binance('/papi/v1/balance',
   '[{"asset": "USDT", "crossMarginBorrowed": "0", "crossMarginFree": "1", "crossMarginInterest": "0",
      "crossMarginLocked": "0", "umWalletBalance": "0", "cmWalletBalance": "0"}]', 424242);
 SELECT pm.import_binance('/sapi/v1/portfolio/collateralRate', '[{"asset": "BTC", "collateralRate": "0.5"}]');
+SELECT * FROM pm.reconcile_binance(9002, '{"uniMMR": "1"}');
 \set VERBOSITY default
 SELECT pm.import_binance('/papi/v1/balance',
   '[{"asset": "USDT", "crossMarginBorrowed": "0", "crossMarginFree": "260", "crossMarginInterest": "0",

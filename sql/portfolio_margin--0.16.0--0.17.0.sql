@@ -7,9 +7,14 @@
 --   exchangeInfo, UM and CM leverage brackets, mark prices) upsert what they
 --   name, in any order; an account's answer (balances, UM and CM positions)
 --   replaces what the previous import of that endpoint wrote for it.
+-- * Open orders (/papi/v1/margin/openOrders) take their two assets from the
+--   spot symbols of /api/v3/exchangeInfo, kept in pm.binance_spot_symbol.
 -- * pm.binance_symbol keeps what the answers said of each futures symbol
 --   until its terms, brackets and mark are all known; then it is in
 --   pm.symbol, and follows every later answer.
+-- * pm.reconcile_binance(account_id, answer): Binance's own figures for an
+--   account beside ours, field by field, judged at the precision Binance
+--   printed.
 ------------------------------------------------------------------------------
 
 \echo Use "ALTER EXTENSION portfolio_margin UPDATE TO '0.17.0'" to load this file. \quit
@@ -53,6 +58,24 @@ COMMENT ON COLUMN pm.binance_symbol.brackets_market IS 'UM or CM: which bracket 
 COMMENT ON COLUMN pm.binance_symbol.mark_price IS 'markPrice from /fapi/v1/premiumIndex or /dapi/v1/premiumIndex';
 SELECT pg_catalog.pg_extension_config_dump('pm.binance_symbol', '');
 
+-- Spot symbols as /api/v3/exchangeInfo names them: an open order's two legs
+-- are its symbol's base and quote assets.
+CREATE TABLE pm.binance_spot_symbol (
+  symbol pg_catalog.text PRIMARY KEY
+    CONSTRAINT binance_spot_symbol_name_1_to_255_bytes CHECK (pg_catalog.octet_length(symbol) BETWEEN 1 AND 255),
+  base_asset pg_catalog.text NOT NULL,
+  quote_asset pg_catalog.text NOT NULL,
+  status pg_catalog.text,
+  CONSTRAINT binance_spot_symbol_two_assets CHECK (base_asset <> quote_asset)
+);
+COMMENT ON TABLE pm.binance_spot_symbol IS
+  'spot symbols as Binance''s /api/v3/exchangeInfo names them (pm.import_binance): the two assets an open order of /papi/v1/margin/openOrders trades';
+COMMENT ON COLUMN pm.binance_spot_symbol.symbol IS 'spot symbol, e.g. BNBBTC';
+COMMENT ON COLUMN pm.binance_spot_symbol.base_asset IS 'baseAsset: what the symbol''s quantities count';
+COMMENT ON COLUMN pm.binance_spot_symbol.quote_asset IS 'quoteAsset: what its prices are in';
+COMMENT ON COLUMN pm.binance_spot_symbol.status IS 'status, e.g. TRADING';
+SELECT pg_catalog.pg_extension_config_dump('pm.binance_spot_symbol', '');
+
 -- The answer as an array of elements: an object is an array of one (Binance
 -- answers some endpoints with an object when asked for one item).
 CREATE FUNCTION pm.binance_elements(endpoint pg_catalog.text, answer pg_catalog.jsonb)
@@ -90,7 +113,8 @@ COMMENT ON FUNCTION pm.binance_elements(endpoint text, answer jsonb) IS
 -- The first missing or malformed field of the elements, as an error that
 -- names element and field; nothing is written before every element passed.
 -- kinds: 'text' a non-empty JSON string, 'number' a JSON number or a string
--- holding a finite one, 'int' the same holding an integer; a kind ending in
+-- holding a finite one, 'int' the same holding an integer, 'id' one of up to
+-- 18 digits (Binance's order ids); a kind ending in
 -- '?' may be absent, null or "".
 CREATE FUNCTION pm.binance_check(endpoint pg_catalog.text, elements pg_catalog.jsonb,
                                  fields pg_catalog.text[], kinds pg_catalog.text[])
@@ -113,6 +137,9 @@ BEGIN
            WHEN rtrim(f.kind, '?') = 'number'
              THEN jsonb_typeof(e.el -> f.field) IN ('number', 'string')
                   AND (e.el ->> f.field) ~ '^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,4})?$'
+           WHEN rtrim(f.kind, '?') = 'id'
+             THEN jsonb_typeof(e.el -> f.field) IN ('number', 'string')
+                  AND (e.el ->> f.field) ~ '^[0-9]{1,18}$'
            ELSE jsonb_typeof(e.el -> f.field) IN ('number', 'string')
                 AND (e.el ->> f.field) ~ '^[-+]?[0-9]{1,9}(\.0*)?$'
          END
@@ -131,14 +158,15 @@ BEGIN
   END IF;
   RAISE EXCEPTION 'field % of element % of the answer of % is not %', bad.field, bad.ord, endpoint,
                   CASE rtrim(bad.kind, '?') WHEN 'text' THEN 'a string'
-                                            WHEN 'number' THEN 'a number' ELSE 'an integer' END
+                                            WHEN 'number' THEN 'a number'
+                                            WHEN 'id' THEN 'an identifier' ELSE 'an integer' END
     USING ERRCODE = CASE WHEN rtrim(bad.kind, '?') = 'text' THEN 'invalid_parameter_value'
                          ELSE 'invalid_text_representation' END,
           DETAIL = format('It is %s.', pm.excerpt(bad.value::text));
 END
 $$;
 COMMENT ON FUNCTION pm.binance_check(endpoint text, elements jsonb, fields text[], kinds text[]) IS
-  'an error naming the first element and field of a Binance answer that is missing or not of its kind (text, number, int; ? when optional)';
+  'an error naming the first element and field of a Binance answer that is missing or not of its kind (text, number, int, id; ? when optional)';
 
 -- Symbols whose terms, brackets and mark are all known enter pm.symbol, or
 -- follow the answers; their assets are created (without an index price)
@@ -214,12 +242,14 @@ DECLARE
   mkt pg_catalog.text;
   balances pm.balance[];
   positions pm."position"[];
+  orders pm.open_order[];
   n pg_catalog.int4;
   written pg_catalog.int4 := 0;
   names pg_catalog.text[];
   bad record;
 BEGIN
-  IF ep IN ('/papi/v1/balance', '/papi/v1/um/positionRisk', '/papi/v1/cm/positionRisk') THEN
+  IF ep IN ('/papi/v1/balance', '/papi/v1/um/positionRisk', '/papi/v1/cm/positionRisk',
+            '/papi/v1/margin/openOrders') THEN
     IF account_id IS NULL THEN
       RAISE EXCEPTION 'the answer of % needs an account_id', ep
         USING ERRCODE = 'null_value_not_allowed',
@@ -356,6 +386,25 @@ BEGIN
       WHERE t.mark_price IS DISTINCT FROM EXCLUDED.mark_price;
     GET DIAGNOSTICS written = ROW_COUNT;
 
+  ELSIF ep = '/api/v3/exchangeInfo' THEN
+    IF jsonb_typeof(answer) IS DISTINCT FROM 'object' OR jsonb_typeof(answer -> 'symbols') IS DISTINCT FROM 'array' THEN
+      RAISE EXCEPTION 'the answer of % has no symbols array', ep
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Pass the answer exactly as Binance returned it: an object with "symbols".';
+    END IF;
+    el := pm.binance_elements(ep, answer -> 'symbols');
+    PERFORM pm.binance_check(ep, el, '{symbol,baseAsset,quoteAsset,status?}', '{text,text,text,text?}');
+    INSERT INTO pm.binance_spot_symbol AS t (symbol, base_asset, quote_asset, status)
+    SELECT e ->> 'symbol', e ->> 'baseAsset', e ->> 'quoteAsset', nullif(e ->> 'status', '')
+      FROM jsonb_array_elements(el) AS e
+     ORDER BY 1
+    ON CONFLICT (symbol) DO UPDATE
+      SET base_asset = EXCLUDED.base_asset, quote_asset = EXCLUDED.quote_asset, status = EXCLUDED.status
+      WHERE (t.base_asset, t.quote_asset, t.status) IS DISTINCT FROM
+            (EXCLUDED.base_asset, EXCLUDED.quote_asset, EXCLUDED.status);
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RETURN written;
+
   -- an account's own answers ------------------------------------------------
   ELSIF ep = '/papi/v1/balance' THEN
     el := pm.binance_elements(ep, answer);
@@ -480,13 +529,94 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN written + n;
 
+  ELSIF ep = '/papi/v1/margin/openOrders' THEN
+    el := pm.binance_elements(ep, answer);
+    PERFORM pm.binance_check(ep, el, '{orderId,symbol,side,origQty,executedQty?,price,stopPrice?}',
+                             '{id,text,text,number,number?,number,number?}');
+    SELECT e.ord, e.x ->> 'side' AS side INTO bad
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+     WHERE e.x ->> 'side' NOT IN ('BUY', 'SELL')
+     ORDER BY e.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'field side of element % of the answer of % is not BUY or SELL', bad.ord, ep
+        USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', pm.excerpt(bad.side));
+    END IF;
+    SELECT e.ord, e.x ->> 'symbol' AS symbol INTO bad
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+      LEFT JOIN pm.binance_spot_symbol s ON s.symbol = e.x ->> 'symbol'
+     WHERE s.symbol IS NULL
+     ORDER BY e.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'symbol % of element % of the answer of % is not in pm.binance_spot_symbol',
+                      pm.excerpt(bad.symbol), bad.ord, ep
+        USING ERRCODE = 'foreign_key_violation',
+              HINT = 'Import /api/v3/exchangeInfo first: an order''s two assets are its symbol''s base and quote assets.';
+    END IF;
+    -- what is left of the order, at its limit price (a stop order's own
+    -- price when it has none)
+    SELECT e.ord INTO bad
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+     WHERE (e.x ->> 'origQty')::numeric - coalesce(nullif(e.x ->> 'executedQty', '')::numeric, 0) > 0
+       AND coalesce(nullif((e.x ->> 'price')::numeric, 0), nullif(e.x ->> 'stopPrice', '')::numeric, 0) <= 0
+     ORDER BY e.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'element % of the answer of % has no price to value the order at', bad.ord, ep
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'Its price and stopPrice are both zero.';
+    END IF;
+    SELECT d.ord, d.id INTO bad
+      FROM (SELECT e.ord, e.x ->> 'orderId' AS id,
+                   row_number() OVER (PARTITION BY (e.x ->> 'orderId')::numeric ORDER BY e.ord) AS r
+              FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)) d
+     WHERE d.r = 2
+     ORDER BY d.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'order % appears twice in the answer of % (element %)', pm.excerpt(bad.id), ep, bad.ord
+        USING ERRCODE = 'unique_violation';
+    END IF;
+    orders := ARRAY(
+      SELECT ROW(account_id, o.id,
+                 CASE WHEN o.side = 'BUY' THEN s.quote_asset ELSE s.base_asset END,
+                 CASE WHEN o.side = 'BUY' THEN o.qty * o.price ELSE o.qty END,
+                 CASE WHEN o.side = 'BUY' THEN s.base_asset ELSE s.quote_asset END,
+                 CASE WHEN o.side = 'BUY' THEN o.qty ELSE o.qty * o.price END)::pm.open_order
+        FROM jsonb_array_elements(el) AS e
+        JOIN pm.binance_spot_symbol s ON s.symbol = e ->> 'symbol'
+       CROSS JOIN LATERAL (SELECT (e ->> 'orderId')::numeric::int8, e ->> 'side',
+                                  (e ->> 'origQty')::numeric - coalesce(nullif(e ->> 'executedQty', '')::numeric, 0),
+                                  coalesce(nullif((e ->> 'price')::numeric, 0), nullif(e ->> 'stopPrice', '')::numeric))
+                          AS o(id, side, qty, price)
+       WHERE o.qty > 0
+       ORDER BY o.id);
+    INSERT INTO pm.asset (asset)
+    SELECT a.asset FROM unnest(orders) AS o CROSS JOIN LATERAL (VALUES (o.sell_asset), (o.buy_asset)) AS a(asset)
+     GROUP BY a.asset ORDER BY 1
+    ON CONFLICT (asset) DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := n;
+    DELETE FROM pm.open_order t
+     WHERE t.account_id = import_binance.account_id
+       AND NOT EXISTS (SELECT FROM unnest(orders) AS o WHERE o.order_id = t.order_id);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := written + n;
+    INSERT INTO pm.open_order AS t
+    SELECT o.* FROM unnest(orders) AS o
+    ON CONFLICT ON CONSTRAINT open_order_pkey DO UPDATE
+      SET sell_asset = EXCLUDED.sell_asset, sell_qty = EXCLUDED.sell_qty,
+          buy_asset = EXCLUDED.buy_asset, buy_qty = EXCLUDED.buy_qty
+      WHERE (t.sell_asset, t.sell_qty, t.buy_asset, t.buy_qty) IS DISTINCT FROM
+            (EXCLUDED.sell_asset, EXCLUDED.sell_qty, EXCLUDED.buy_asset, EXCLUDED.buy_qty);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN written + n;
+
   ELSE
     RAISE EXCEPTION 'pm.import_binance does not know the endpoint %', coalesce(pm.excerpt(endpoint), 'NULL')
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Known: /sapi/v1/portfolio/asset-index-price, /sapi/v1/portfolio/collateralRate, '
                    '/sapi/v2/portfolio/collateralRate, /fapi/v1/exchangeInfo, /dapi/v1/exchangeInfo, '
                    '/papi/v1/um/leverageBracket, /papi/v1/cm/leverageBracket, /fapi/v1/premiumIndex, '
-                   '/dapi/v1/premiumIndex, /papi/v1/balance, /papi/v1/um/positionRisk, /papi/v1/cm/positionRisk.';
+                   '/dapi/v1/premiumIndex, /api/v3/exchangeInfo, /papi/v1/balance, /papi/v1/um/positionRisk, '
+                   '/papi/v1/cm/positionRisk, /papi/v1/margin/openOrders.';
   END IF;
 
   -- a reference answer about symbols: publish those it made whole
@@ -499,8 +629,80 @@ COMMENT ON FUNCTION pm.import_binance(endpoint text, answer jsonb, account_id bi
 REVOKE EXECUTE ON FUNCTION pm.import_binance(endpoint text, answer jsonb, account_id bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pm.import_binance(endpoint text, answer jsonb, account_id bigint) TO pm_writer;
 
-GRANT SELECT ON pm.binance_symbol TO pm_reader;
-GRANT DELETE, INSERT, UPDATE ON pm.binance_symbol TO pm_writer;
+-- The independent check a firm runs against the exchange: Binance's own
+-- figures for an account (/papi/v1/account, or the classic
+-- /sapi/v1/portfolio/account) beside ours, field by field, each judged at
+-- the precision Binance printed it.
+CREATE FUNCTION pm.reconcile_binance(account_id pg_catalog.int8, answer pg_catalog.jsonb,
+  OUT field pg_catalog.text, OUT binance pg_catalog.text, OUT computed pg_catalog.text,
+  OUT difference pg_catalog.numeric, OUT agrees pg_catalog.bool)
+  RETURNS SETOF record
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 9
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r pm.account_risk;
+  bad record;
+BEGIN
+  PERFORM pm.check_account(reconcile_binance.account_id);
+  IF jsonb_typeof(answer) <> 'object' THEN
+    RAISE EXCEPTION 'the account answer is not a JSON object'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('It is %s.', pm.excerpt(answer::text)),
+            HINT = 'Pass the answer of /papi/v1/account (or /sapi/v1/portfolio/account) exactly as Binance returned it.';
+  END IF;
+  -- a number may come with thousands separators (Binance's own sample of
+  -- /sapi/v1/portfolio/account does); "" or absent is a field Binance left out
+  SELECT f.name, answer -> f.name AS value INTO bad
+    FROM unnest(ARRAY['uniMMR', 'accountEquity', 'actualEquity', 'accountMaintMargin', 'accountInitialMargin',
+                      'totalAvailableBalance', 'virtualMaxWithdrawAmount', 'totalMarginOpenLoss']) AS f(name)
+   WHERE answer -> f.name IS NOT NULL AND answer -> f.name NOT IN ('null', '""')
+     AND (jsonb_typeof(answer -> f.name) NOT IN ('string', 'number')
+          OR replace(answer ->> f.name, ',', '') !~ '^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,4})?$')
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'field % of the account answer is not a number', bad.name
+      USING ERRCODE = 'invalid_text_representation', DETAIL = format('It is %s.', pm.excerpt(bad.value::text));
+  END IF;
+  IF answer -> 'accountStatus' IS NOT NULL AND jsonb_typeof(answer -> 'accountStatus') NOT IN ('string', 'null') THEN
+    RAISE EXCEPTION 'field accountStatus of the account answer is not a string'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('It is %s.', pm.excerpt((answer -> 'accountStatus')::text));
+  END IF;
+  SELECT * INTO r FROM pm.account_risk_of(reconcile_binance.account_id);
+  RETURN QUERY
+  SELECT f.name, b.printed, f.value,
+         CASE WHEN f.is_number THEN f.value::numeric - b.printed::numeric END,
+         CASE WHEN b.printed IS NULL OR f.value IS NULL THEN NULL
+              WHEN NOT f.is_number THEN b.printed = f.value
+              ELSE round(f.value::numeric, scale(b.printed::numeric)) = b.printed::numeric END
+    FROM (VALUES (1, 'uniMMR', true, r.uni_mmr::text),
+                 (2, 'accountEquity', true, r.account_equity::text),
+                 (3, 'actualEquity', true, r.actual_equity::text),
+                 (4, 'accountMaintMargin', true, r.account_maint_margin::text),
+                 (5, 'accountInitialMargin', true, r.account_initial_margin::text),
+                 (6, 'totalAvailableBalance', true, r.total_available_balance::text),
+                 (7, 'virtualMaxWithdrawAmount', true, r.virtual_max_withdraw_amount::text),
+                 (8, 'totalMarginOpenLoss', true, r.total_margin_open_loss::text),
+                 (9, 'accountStatus', false, r.account_status)) AS f(pos, name, is_number, value)
+   CROSS JOIN LATERAL (SELECT nullif(CASE WHEN f.is_number THEN replace(answer ->> f.name, ',', '')
+                                          ELSE answer ->> f.name END, '')) AS b(printed)
+   ORDER BY f.pos;
+END
+$$;
+COMMENT ON FUNCTION pm.reconcile_binance(account_id bigint, answer jsonb, OUT field text, OUT binance text, OUT computed text, OUT difference numeric, OUT agrees boolean) IS
+  'Binance''s own figures for the account (the answer of /papi/v1/account or /sapi/v1/portfolio/account) beside ours, one row per field; agrees judged at the precision Binance printed (NULL where either side has no value)';
+
+GRANT SELECT ON pm.binance_spot_symbol, pm.binance_symbol TO pm_reader;
+GRANT DELETE, INSERT, UPDATE ON pm.binance_spot_symbol, pm.binance_symbol TO pm_writer;
+
+CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.binance_spot_symbol
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.binance_spot_symbol ENABLE ALWAYS TRIGGER restore_guard_begin;
+
+CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.binance_spot_symbol
+  FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
+ALTER TABLE pm.binance_spot_symbol ENABLE ALWAYS TRIGGER restore_guard_end;
 
 CREATE TRIGGER restore_guard_begin BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.binance_symbol
   FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();

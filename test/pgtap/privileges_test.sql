@@ -31,6 +31,7 @@ SELECT is(ARRAY(
      AND has_table_privilege('pm_writer', c.oid, p.priv) ORDER BY 1),
   ARRAY['account DELETE', 'account INSERT', 'account UPDATE', 'asset INSERT', 'asset UPDATE',
         'balance DELETE', 'balance INSERT', 'balance UPDATE',
+        'binance_spot_symbol DELETE', 'binance_spot_symbol INSERT', 'binance_spot_symbol UPDATE',
         'binance_symbol DELETE', 'binance_symbol INSERT', 'binance_symbol UPDATE',
         'open_order DELETE', 'open_order INSERT', 'open_order UPDATE',
         'position DELETE', 'position INSERT', 'position UPDATE',
