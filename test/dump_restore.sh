@@ -37,9 +37,12 @@ if psql_src -c 'CREATE EXTENSION portfolio_margin' -v accounts=600 -v seed=3 -f 
          INSERT INTO public.my_schedules SELECT i, pm.tiers(ARRAY[0, 1000 * i], ARRAY[0.95, 0.9 - i / 1000.0])
            FROM generate_series(1, 20) i;
          CREATE TABLE public.my_summaries AS
-           SELECT account_id, summary AS s FROM pm.account_margin WHERE account_id <= 40;" &&
+           SELECT account_id, summary AS s FROM pm.account_margin WHERE account_id <= 40;
+         SELECT pm.import_binance('/fapi/v1/premiumIndex', '{\"symbol\": \"WAITUSDT\", \"markPrice\": \"1.5\"}');
+         SELECT pm.import_binance('/api/v3/exchangeInfo',
+           '{\"symbols\": [{\"symbol\": \"ETHBTC\", \"baseAsset\": \"ETH\", \"quoteAsset\": \"BTC\", \"status\": \"TRADING\"}]}');" &&
    [ "$(psql -X -A -t -d pm_dump_src -c 'SELECT count(*) > 20 FROM pm.risk_event')" = t ]; then
-  ok "the source: the demo exchange after a price move (events), rules, scenarios, user values"
+  ok "the source: the demo exchange after a price move (events), rules, scenarios, user values, staged Binance answers"
 else
   not_ok "the source could not be made"
   echo "1..$n"
@@ -68,6 +71,8 @@ SELECT 'event', e.* FROM pm.risk_event e ORDER BY event_id;
 SELECT 'next event', last_value, is_called FROM pm.risk_event_event_id_seq;
 SELECT 'state', s.* FROM pm.account_state s ORDER BY account_id;
 SELECT 'rule', r.grantee, r.accounts FROM pm.account_access r ORDER BY 2, 3;
+SELECT 'staged', s.* FROM pm.binance_symbol s ORDER BY symbol;
+SELECT 'spot', s.* FROM pm.binance_spot_symbol s ORDER BY symbol;
 SELECT 'scenario', s.* FROM pm.scenario s ORDER BY scenario, asset;
 SELECT 'threshold', t.* FROM pm.status_threshold t ORDER BY program, status;
 SELECT 'loan', l.* FROM pm.loan_mmr l ORDER BY leverage;
