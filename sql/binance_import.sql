@@ -146,6 +146,26 @@ SELECT * FROM pm.reconcile_binance(9001, '[{"uniMMR": "1"}]');
 SELECT * FROM pm.reconcile_binance(424242, '{}');
 \set VERBOSITY default
 
+-- Position limits: each symbol's last bracket cap.  None is over its limit;
+-- then brackets with lower caps put the ETH and the COIN-M positions of
+-- both twins over theirs (the CM notional in coin: 3 x 100 / 60020.5)
+SELECT symbol, position_limit FROM pm.symbol ORDER BY symbol;
+SELECT count(*) AS over_limit FROM pm.position_over_limit;
+SELECT pm.import_binance('/papi/v1/um/leverageBracket',
+  '[{"symbol": "ETHUSDT", "brackets": [
+      {"bracket": 1, "initialLeverage": 75, "notionalCap": 5000, "notionalFloor": 0, "maintMarginRatio": 0.0065, "cum": 0}]}]')
+  AS eth_capped;
+SELECT pm.import_binance('/papi/v1/cm/leverageBracket',
+  '[{"symbol": "BTCUSD_PERP", "brackets": [
+      {"bracket": 1, "initialLeverage": 125, "qtyCap": 0.004, "qtyFloor": 0, "maintMarginRatio": 0.004, "cum": 0.0}]}]')
+  AS cm_capped;
+SELECT * FROM pm.position_over_limit ORDER BY account_id, symbol, side;
+\set VERBOSITY terse
+SELECT pm.import_binance('/papi/v1/um/leverageBracket',
+  '[{"symbol": "ETHUSDT", "brackets": [
+      {"bracket": 1, "initialLeverage": 75, "notionalCap": "lots", "notionalFloor": 0, "maintMarginRatio": 0.0065, "cum": 0}]}]');
+\set VERBOSITY default
+
 -- A re-import replaces what the last one wrote: ETH closed, BTC short leg
 -- opened in hedge mode (Binance may send its amount unsigned), the CM
 -- position untouched by a UM answer
@@ -284,6 +304,7 @@ SELECT pm.import_binance('/papi/v1/balance',
   '[{"asset": "USDT", "crossMarginBorrowed": "0", "crossMarginFree": "260", "crossMarginInterest": "0",
      "crossMarginLocked": "0", "umWalletBalance": "5000", "cmWalletBalance": "0"}]', 9001) AS own_account;
 SELECT account_id, asset, cross_free FROM pm.balance ORDER BY 1, 2;
+SELECT account_id, symbol, over_by FROM pm.position_over_limit ORDER BY 1, 2;
 RESET ROLE;
 SELECT account_id, count(*) AS balances FROM pm.balance GROUP BY 1 ORDER BY 1;
 DELETE FROM pm.account_access WHERE grantee = 'regress_pm_desk'::regrole;

@@ -12,12 +12,19 @@
 -- * pm.binance_symbol keeps what the answers said of each futures symbol
 --   until its terms, brackets and mark are all known; then it is in
 --   pm.symbol, and follows every later answer.
+-- * Position limits: pm.symbol.position_limit (the last bracket's cap, set
+--   by the bracket import) and the view pm.position_over_limit.
 -- * pm.reconcile_binance(account_id, answer): Binance's own figures for an
 --   account beside ours, field by field, judged at the precision Binance
 --   printed.
 ------------------------------------------------------------------------------
 
 \echo Use "ALTER EXTENSION portfolio_margin UPDATE TO '0.17.0'" to load this file. \quit
+
+ALTER TABLE pm.symbol ADD COLUMN position_limit pg_catalog.numeric
+  CONSTRAINT symbol_position_limit_positive_finite
+  CHECK (position_limit IS NULL OR (pm.finite(position_limit) AND position_limit > 0));
+COMMENT ON COLUMN pm.symbol.position_limit IS 'the largest notional a position may hold (UM: quote units, CM: coin), Binance''s last bracket cap; NULL for none (pm.position_over_limit)';
 
 ------------------------------------------------------------------------------
 -- Binance answers in
@@ -41,6 +48,9 @@ CREATE TABLE pm.binance_symbol (
     CONSTRAINT binance_symbol_brackets_market_um_or_cm CHECK (brackets_market IN ('UM', 'CM')),
   mark_price pg_catalog.numeric
     CONSTRAINT binance_symbol_mark_price_positive_finite CHECK (pm.finite(mark_price) AND mark_price > 0),
+  position_limit pg_catalog.numeric
+    CONSTRAINT binance_symbol_position_limit_positive_finite
+    CHECK (position_limit IS NULL OR (pm.finite(position_limit) AND position_limit > 0)),
   CONSTRAINT binance_symbol_terms_whole
     CHECK ((market IS NULL) = (base_asset IS NULL) AND (market IS NULL) = (settle_asset IS NULL)),
   CONSTRAINT binance_symbol_brackets_with_market CHECK ((brackets IS NULL) = (brackets_market IS NULL))
@@ -56,6 +66,7 @@ COMMENT ON COLUMN pm.binance_symbol.status IS 'status (USD-M) or contractStatus 
 COMMENT ON COLUMN pm.binance_symbol.brackets IS 'maintenance-margin brackets from /papi/v1/um/leverageBracket or /papi/v1/cm/leverageBracket';
 COMMENT ON COLUMN pm.binance_symbol.brackets_market IS 'UM or CM: which bracket endpoint gave them';
 COMMENT ON COLUMN pm.binance_symbol.mark_price IS 'markPrice from /fapi/v1/premiumIndex or /dapi/v1/premiumIndex';
+COMMENT ON COLUMN pm.binance_symbol.position_limit IS 'the last bracket''s cap (notionalCap, or qtyCap for COIN-M): the largest notional a position may hold';
 SELECT pg_catalog.pg_extension_config_dump('pm.binance_symbol', '');
 
 -- Spot symbols as /api/v3/exchangeInfo names them: an open order's two legs
@@ -200,9 +211,10 @@ BEGIN
   ON CONFLICT (asset) DO NOTHING;
   GET DIAGNOSTICS n = ROW_COUNT;
   written := written + n;
-  INSERT INTO pm.symbol AS t (symbol, market, base_asset, settle_asset, contract_size, mark_price, brackets)
+  INSERT INTO pm.symbol AS t (symbol, market, base_asset, settle_asset, contract_size, mark_price, brackets,
+                              position_limit)
   SELECT s.symbol, s.market, s.base_asset, s.settle_asset,
-         CASE WHEN s.market = 'CM' THEN s.contract_size END, s.mark_price, s.brackets
+         CASE WHEN s.market = 'CM' THEN s.contract_size END, s.mark_price, s.brackets, s.position_limit
     FROM pm.binance_symbol s
    WHERE s.symbol = ANY (symbols) AND s.market IS NOT NULL AND s.brackets IS NOT NULL
      AND s.mark_price IS NOT NULL
@@ -210,11 +222,12 @@ BEGIN
   ON CONFLICT (symbol) DO UPDATE
     SET market = EXCLUDED.market, base_asset = EXCLUDED.base_asset,
         settle_asset = EXCLUDED.settle_asset, contract_size = EXCLUDED.contract_size,
-        mark_price = EXCLUDED.mark_price, brackets = EXCLUDED.brackets
-    WHERE (t.market, t.base_asset, t.settle_asset, t.contract_size, t.mark_price)
+        mark_price = EXCLUDED.mark_price, brackets = EXCLUDED.brackets,
+        position_limit = EXCLUDED.position_limit
+    WHERE (t.market, t.base_asset, t.settle_asset, t.contract_size, t.mark_price, t.position_limit)
             IS DISTINCT FROM
           (EXCLUDED.market, EXCLUDED.base_asset, EXCLUDED.settle_asset, EXCLUDED.contract_size,
-           EXCLUDED.mark_price)
+           EXCLUDED.mark_price, EXCLUDED.position_limit)
        OR NOT (t.brackets OPERATOR(pm.=) EXCLUDED.brackets);
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN written + n;
@@ -357,13 +370,20 @@ BEGIN
               DETAIL = format('Its notionalCoef is %s; brackets are kept per symbol, for every account alike.', pm.excerpt(bad.coef::text)),
               HINT = 'Import the brackets of a user whose brackets are not adjusted (no notionalCoef, or 1).';
     END IF;
-    INSERT INTO pm.binance_symbol AS t (symbol, brackets, brackets_market)
-    SELECT e ->> 'symbol', pm.tiers_from_binance(e), mkt
-      FROM jsonb_array_elements(el) AS e
+    -- the limit: the last bracket's cap
+    INSERT INTO pm.binance_symbol AS t (symbol, brackets, brackets_market, position_limit)
+    SELECT e.x ->> 'symbol', pm.tiers_from_binance(e.x), mkt,
+           (SELECT max(pm.json_numeric(b.y -> CASE mkt WHEN 'UM' THEN 'notionalCap' ELSE 'qtyCap' END,
+                                       format('the %s of bracket %s of element %s of the answer of %s',
+                                              CASE mkt WHEN 'UM' THEN 'notionalCap' ELSE 'qtyCap' END, b.k, e.ord, ep)))
+              FROM jsonb_array_elements(e.x -> 'brackets') WITH ORDINALITY AS b(y, k))
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
      ORDER BY 1
-    ON CONFLICT (symbol) DO UPDATE SET brackets = EXCLUDED.brackets, brackets_market = EXCLUDED.brackets_market
+    ON CONFLICT (symbol) DO UPDATE
+      SET brackets = EXCLUDED.brackets, brackets_market = EXCLUDED.brackets_market,
+          position_limit = EXCLUDED.position_limit
       WHERE t.brackets IS NULL OR NOT (t.brackets OPERATOR(pm.=) EXCLUDED.brackets)
-         OR t.brackets_market IS DISTINCT FROM EXCLUDED.brackets_market;
+         OR (t.brackets_market, t.position_limit) IS DISTINCT FROM (EXCLUDED.brackets_market, EXCLUDED.position_limit);
     GET DIAGNOSTICS written = ROW_COUNT;
 
   ELSIF ep IN ('/fapi/v1/premiumIndex', '/dapi/v1/premiumIndex') THEN
@@ -711,3 +731,37 @@ ALTER TABLE pm.binance_symbol ENABLE ALWAYS TRIGGER restore_guard_begin;
 CREATE TRIGGER restore_guard_end AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pm.binance_symbol
   FOR EACH STATEMENT EXECUTE FUNCTION pm.restore_guard();
 ALTER TABLE pm.binance_symbol ENABLE ALWAYS TRIGGER restore_guard_end;
+
+-- Positions over their symbol's limit: Binance caps a position's notional
+-- at its last bracket's cap (UM in the quote asset, CM in the coin).  Exact:
+-- a CM notional is compared as contracts x size against limit x mark, and
+-- shown by the one division rule.
+CREATE VIEW pm.position_over_limit AS
+SELECT p.account_id, p.symbol, p.side, s.market, p.qty,
+       n.notional, s.position_limit, n.notional - s.position_limit AS over_by
+  FROM pm."position" p
+  JOIN pm.symbol s ON s.symbol = p.symbol
+ CROSS JOIN LATERAL (SELECT CASE WHEN s.market = 'UM' THEN abs(p.qty) * s.mark_price
+                                 ELSE pm.div(abs(p.qty) * s.contract_size, s.mark_price) END) AS n(notional)
+ WHERE s.position_limit IS NOT NULL
+   AND CASE WHEN s.market = 'UM' THEN abs(p.qty) * s.mark_price > s.position_limit
+            ELSE abs(p.qty) * s.contract_size > s.position_limit * s.mark_price END;
+COMMENT ON VIEW pm.position_over_limit IS
+  'positions whose notional is over their symbol''s limit (pm.symbol.position_limit), and by how much';
+COMMENT ON COLUMN pm.position_over_limit.account_id IS 'account';
+COMMENT ON COLUMN pm.position_over_limit.symbol IS 'contract';
+COMMENT ON COLUMN pm.position_over_limit.side IS 'BOTH, LONG or SHORT: each leg is held to the limit on its own';
+COMMENT ON COLUMN pm.position_over_limit.market IS 'UM or CM';
+COMMENT ON COLUMN pm.position_over_limit.qty IS 'signed size: base units for UM, contracts for CM';
+COMMENT ON COLUMN pm.position_over_limit.notional IS 'the position''s notional at the mark: UM in the quote asset, CM in the coin';
+COMMENT ON COLUMN pm.position_over_limit.position_limit IS 'the symbol''s limit, in the same unit';
+COMMENT ON COLUMN pm.position_over_limit.over_by IS 'notional less the limit';
+
+DO $$
+BEGIN
+  IF pg_catalog.current_setting('server_version_num')::pg_catalog.int4 >= 150000 THEN
+    ALTER VIEW pm.position_over_limit SET (security_invoker = true);
+  END IF;
+END
+$$;
+GRANT SELECT ON pm.position_over_limit TO pm_reader;

@@ -701,6 +701,9 @@ CREATE TABLE pm.symbol (
   mark_price pg_catalog.numeric NOT NULL
     CONSTRAINT symbol_mark_price_positive_finite CHECK (pm.finite(mark_price) AND mark_price > 0),
   brackets pm.tiers NOT NULL,
+  position_limit pg_catalog.numeric
+    CONSTRAINT symbol_position_limit_positive_finite
+    CHECK (position_limit IS NULL OR (pm.finite(position_limit) AND position_limit > 0)),
   CONSTRAINT symbol_contract_size_only_for_cm
     CHECK ((market = 'UM' AND contract_size IS NULL)
            OR (market = 'CM' AND contract_size IS NOT NULL AND pm.finite(contract_size)
@@ -718,6 +721,7 @@ COMMENT ON COLUMN pm.symbol.settle_asset IS 'asset PnL and margin are paid in (U
 COMMENT ON COLUMN pm.symbol.contract_size IS 'CM only: USD face value of one contract (100 for BTC, usually 10 for others)';
 COMMENT ON COLUMN pm.symbol.mark_price IS 'mark price in the quote currency';
 COMMENT ON COLUMN pm.symbol.brackets IS 'maintenance-margin brackets: floors in notional (UM: quote units, CM: coin) and MMRs';
+COMMENT ON COLUMN pm.symbol.position_limit IS 'the largest notional a position may hold (UM: quote units, CM: coin), Binance''s last bracket cap; NULL for none (pm.position_over_limit)';
 
 CREATE TABLE pm.balance (
   account_id pg_catalog.int8 NOT NULL
@@ -3246,6 +3250,9 @@ CREATE TABLE pm.binance_symbol (
     CONSTRAINT binance_symbol_brackets_market_um_or_cm CHECK (brackets_market IN ('UM', 'CM')),
   mark_price pg_catalog.numeric
     CONSTRAINT binance_symbol_mark_price_positive_finite CHECK (pm.finite(mark_price) AND mark_price > 0),
+  position_limit pg_catalog.numeric
+    CONSTRAINT binance_symbol_position_limit_positive_finite
+    CHECK (position_limit IS NULL OR (pm.finite(position_limit) AND position_limit > 0)),
   CONSTRAINT binance_symbol_terms_whole
     CHECK ((market IS NULL) = (base_asset IS NULL) AND (market IS NULL) = (settle_asset IS NULL)),
   CONSTRAINT binance_symbol_brackets_with_market CHECK ((brackets IS NULL) = (brackets_market IS NULL))
@@ -3261,6 +3268,7 @@ COMMENT ON COLUMN pm.binance_symbol.status IS 'status (USD-M) or contractStatus 
 COMMENT ON COLUMN pm.binance_symbol.brackets IS 'maintenance-margin brackets from /papi/v1/um/leverageBracket or /papi/v1/cm/leverageBracket';
 COMMENT ON COLUMN pm.binance_symbol.brackets_market IS 'UM or CM: which bracket endpoint gave them';
 COMMENT ON COLUMN pm.binance_symbol.mark_price IS 'markPrice from /fapi/v1/premiumIndex or /dapi/v1/premiumIndex';
+COMMENT ON COLUMN pm.binance_symbol.position_limit IS 'the last bracket''s cap (notionalCap, or qtyCap for COIN-M): the largest notional a position may hold';
 SELECT pg_catalog.pg_extension_config_dump('pm.binance_symbol', '');
 
 -- Spot symbols as /api/v3/exchangeInfo names them: an open order's two legs
@@ -3405,9 +3413,10 @@ BEGIN
   ON CONFLICT (asset) DO NOTHING;
   GET DIAGNOSTICS n = ROW_COUNT;
   written := written + n;
-  INSERT INTO pm.symbol AS t (symbol, market, base_asset, settle_asset, contract_size, mark_price, brackets)
+  INSERT INTO pm.symbol AS t (symbol, market, base_asset, settle_asset, contract_size, mark_price, brackets,
+                              position_limit)
   SELECT s.symbol, s.market, s.base_asset, s.settle_asset,
-         CASE WHEN s.market = 'CM' THEN s.contract_size END, s.mark_price, s.brackets
+         CASE WHEN s.market = 'CM' THEN s.contract_size END, s.mark_price, s.brackets, s.position_limit
     FROM pm.binance_symbol s
    WHERE s.symbol = ANY (symbols) AND s.market IS NOT NULL AND s.brackets IS NOT NULL
      AND s.mark_price IS NOT NULL
@@ -3415,11 +3424,12 @@ BEGIN
   ON CONFLICT (symbol) DO UPDATE
     SET market = EXCLUDED.market, base_asset = EXCLUDED.base_asset,
         settle_asset = EXCLUDED.settle_asset, contract_size = EXCLUDED.contract_size,
-        mark_price = EXCLUDED.mark_price, brackets = EXCLUDED.brackets
-    WHERE (t.market, t.base_asset, t.settle_asset, t.contract_size, t.mark_price)
+        mark_price = EXCLUDED.mark_price, brackets = EXCLUDED.brackets,
+        position_limit = EXCLUDED.position_limit
+    WHERE (t.market, t.base_asset, t.settle_asset, t.contract_size, t.mark_price, t.position_limit)
             IS DISTINCT FROM
           (EXCLUDED.market, EXCLUDED.base_asset, EXCLUDED.settle_asset, EXCLUDED.contract_size,
-           EXCLUDED.mark_price)
+           EXCLUDED.mark_price, EXCLUDED.position_limit)
        OR NOT (t.brackets OPERATOR(pm.=) EXCLUDED.brackets);
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN written + n;
@@ -3562,13 +3572,20 @@ BEGIN
               DETAIL = format('Its notionalCoef is %s; brackets are kept per symbol, for every account alike.', pm.excerpt(bad.coef::text)),
               HINT = 'Import the brackets of a user whose brackets are not adjusted (no notionalCoef, or 1).';
     END IF;
-    INSERT INTO pm.binance_symbol AS t (symbol, brackets, brackets_market)
-    SELECT e ->> 'symbol', pm.tiers_from_binance(e), mkt
-      FROM jsonb_array_elements(el) AS e
+    -- the limit: the last bracket's cap
+    INSERT INTO pm.binance_symbol AS t (symbol, brackets, brackets_market, position_limit)
+    SELECT e.x ->> 'symbol', pm.tiers_from_binance(e.x), mkt,
+           (SELECT max(pm.json_numeric(b.y -> CASE mkt WHEN 'UM' THEN 'notionalCap' ELSE 'qtyCap' END,
+                                       format('the %s of bracket %s of element %s of the answer of %s',
+                                              CASE mkt WHEN 'UM' THEN 'notionalCap' ELSE 'qtyCap' END, b.k, e.ord, ep)))
+              FROM jsonb_array_elements(e.x -> 'brackets') WITH ORDINALITY AS b(y, k))
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
      ORDER BY 1
-    ON CONFLICT (symbol) DO UPDATE SET brackets = EXCLUDED.brackets, brackets_market = EXCLUDED.brackets_market
+    ON CONFLICT (symbol) DO UPDATE
+      SET brackets = EXCLUDED.brackets, brackets_market = EXCLUDED.brackets_market,
+          position_limit = EXCLUDED.position_limit
       WHERE t.brackets IS NULL OR NOT (t.brackets OPERATOR(pm.=) EXCLUDED.brackets)
-         OR t.brackets_market IS DISTINCT FROM EXCLUDED.brackets_market;
+         OR (t.brackets_market, t.position_limit) IS DISTINCT FROM (EXCLUDED.brackets_market, EXCLUDED.position_limit);
     GET DIAGNOSTICS written = ROW_COUNT;
 
   ELSIF ep IN ('/fapi/v1/premiumIndex', '/dapi/v1/premiumIndex') THEN
@@ -3899,6 +3916,31 @@ COMMENT ON FUNCTION pm.reconcile_binance(account_id bigint, answer jsonb, OUT fi
   'Binance''s own figures for the account (the answer of /papi/v1/account or /sapi/v1/portfolio/account) beside ours, one row per field; agrees judged at the precision Binance printed (NULL where either side has no value)';
 
 
+-- Positions over their symbol's limit: Binance caps a position's notional
+-- at its last bracket's cap (UM in the quote asset, CM in the coin).  Exact:
+-- a CM notional is compared as contracts x size against limit x mark, and
+-- shown by the one division rule.
+CREATE VIEW pm.position_over_limit AS
+SELECT p.account_id, p.symbol, p.side, s.market, p.qty,
+       n.notional, s.position_limit, n.notional - s.position_limit AS over_by
+  FROM pm."position" p
+  JOIN pm.symbol s ON s.symbol = p.symbol
+ CROSS JOIN LATERAL (SELECT CASE WHEN s.market = 'UM' THEN abs(p.qty) * s.mark_price
+                                 ELSE pm.div(abs(p.qty) * s.contract_size, s.mark_price) END) AS n(notional)
+ WHERE s.position_limit IS NOT NULL
+   AND CASE WHEN s.market = 'UM' THEN abs(p.qty) * s.mark_price > s.position_limit
+            ELSE abs(p.qty) * s.contract_size > s.position_limit * s.mark_price END;
+COMMENT ON VIEW pm.position_over_limit IS
+  'positions whose notional is over their symbol''s limit (pm.symbol.position_limit), and by how much';
+COMMENT ON COLUMN pm.position_over_limit.account_id IS 'account';
+COMMENT ON COLUMN pm.position_over_limit.symbol IS 'contract';
+COMMENT ON COLUMN pm.position_over_limit.side IS 'BOTH, LONG or SHORT: each leg is held to the limit on its own';
+COMMENT ON COLUMN pm.position_over_limit.market IS 'UM or CM';
+COMMENT ON COLUMN pm.position_over_limit.qty IS 'signed size: base units for UM, contracts for CM';
+COMMENT ON COLUMN pm.position_over_limit.notional IS 'the position''s notional at the mark: UM in the quote asset, CM in the coin';
+COMMENT ON COLUMN pm.position_over_limit.position_limit IS 'the symbol''s limit, in the same unit';
+COMMENT ON COLUMN pm.position_over_limit.over_by IS 'notional less the limit';
+
 ------------------------------------------------------------------------------
 -- Privileges
 ------------------------------------------------------------------------------
@@ -3917,11 +3959,12 @@ BEGIN
     ALTER VIEW pm.account_margin SET (security_invoker = true);
     ALTER VIEW pm.asset_equity SET (security_invoker = true);
     ALTER VIEW pm.stress_result SET (security_invoker = true);
+    ALTER VIEW pm.position_over_limit SET (security_invoker = true);
   END IF;
 END
 $$;
 
-GRANT SELECT ON pm."position", pm.account, pm.account_access, pm.account_margin, pm.account_risk, pm.account_state, pm.asset, pm.asset_equity, pm.balance, pm.binance_spot_symbol, pm.binance_symbol, pm.collateral, pm.ledger_row, pm.loan_mmr, pm.margin_line, pm.open_order, pm.position_risk, pm.risk_event, pm.scenario, pm.status_threshold, pm.stress_result, pm.symbol TO pm_reader;
+GRANT SELECT ON pm."position", pm.account, pm.account_access, pm.account_margin, pm.account_risk, pm.account_state, pm.asset, pm.asset_equity, pm.balance, pm.binance_spot_symbol, pm.binance_symbol, pm.collateral, pm.ledger_row, pm.loan_mmr, pm.margin_line, pm.open_order, pm.position_over_limit, pm.position_risk, pm.risk_event, pm.scenario, pm.status_threshold, pm.stress_result, pm.symbol TO pm_reader;
 
 GRANT DELETE, INSERT, UPDATE ON pm."position", pm.account, pm.balance, pm.open_order, pm.scenario TO pm_writer;
 
