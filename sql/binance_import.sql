@@ -160,6 +160,8 @@ SELECT pm.import_binance('/papi/v1/cm/leverageBracket',
       {"bracket": 1, "initialLeverage": 125, "qtyCap": 0.004, "qtyFloor": 0, "maintMarginRatio": 0.004, "cum": 0.0}]}]')
   AS cm_capped;
 SELECT * FROM pm.position_over_limit ORDER BY account_id, symbol, side;
+-- what-if reports a change that would breach a limit, and values it anyway
+SELECT account_status FROM pm.whatif(9001, '{"positions": [{"symbol": "ETHUSDT", "qty": -1}, {"symbol": "BTCUSDT", "side": "LONG", "qty": 20}]}');
 \set VERBOSITY terse
 SELECT pm.import_binance('/papi/v1/um/leverageBracket',
   '[{"symbol": "ETHUSDT", "brackets": [

@@ -13,7 +13,8 @@
 --   until its terms, brackets and mark are all known; then it is in
 --   pm.symbol, and follows every later answer.
 -- * Position limits: pm.symbol.position_limit (the last bracket's cap, set
---   by the bracket import) and the view pm.position_over_limit.
+--   by the bracket import), the view pm.position_over_limit, and a warning
+--   from pm.whatif when a change would put a position over its limit.
 -- * pm.reconcile_binance(account_id, answer): Binance's own figures for an
 --   account beside ours, field by field, judged at the precision Binance
 --   printed.
@@ -765,3 +766,233 @@ BEGIN
 END
 $$;
 GRANT SELECT ON pm.position_over_limit TO pm_reader;
+
+-- pm.whatif reports a change that would put a position over its limit.
+CREATE OR REPLACE FUNCTION pm.whatif(account_id pg_catalog.int8, changes pg_catalog.jsonb)
+  RETURNS pm.account_risk
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  allowed CONSTANT jsonb := '{"positions": ["symbol", "qty", "entry_price", "leverage", "side"],
+                              "orders": ["sell_asset", "sell_qty", "buy_asset", "buy_qty"],
+                              "transfers": ["asset", "amount", "wallet"],
+                              "loans": ["asset", "amount"]}';
+  required CONSTANT jsonb := '{"positions": ["symbol", "qty"],
+                               "orders": ["sell_asset", "sell_qty", "buy_asset", "buy_qty"],
+                               "transfers": ["asset", "amount"],
+                               "loans": ["asset", "amount"]}';
+  singular CONSTANT jsonb := '{"positions": "position", "orders": "order", "transfers": "transfer",
+                               "loans": "loan"}';
+  k text;
+  elem jsonb;
+  i int8;
+  f text;
+  what text;
+  mark numeric;
+  lev numeric;
+  pos pm.position;
+  ord pm.open_order;
+  bal pm.balance;
+  positions pm.position[] := '{}';
+  orders pm.open_order[] := '{}';
+  balances pm.balance[] := '{}';
+  move_asset text[] := '{}';
+  move_amount numeric[] := '{}';
+  move_wallet text[] := '{}';
+  move_what text[] := '{}';
+  result pm.account_risk;
+BEGIN
+  PERFORM pm.check_account(whatif.account_id);
+  IF jsonb_typeof(changes) IS DISTINCT FROM 'object' THEN
+    RAISE EXCEPTION 'changes must be a JSON object'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Its keys are positions, orders, transfers and loans, each a list of objects.';
+  END IF;
+  FOR k IN SELECT jsonb_object_keys(changes) LOOP
+    IF NOT allowed ? k THEN
+      RAISE EXCEPTION 'unknown key "%" in changes', pm.excerpt(k)
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Its keys are positions, orders, transfers and loans, each a list of objects.';
+    END IF;
+    IF jsonb_typeof(changes -> k) <> 'array' THEN
+      RAISE EXCEPTION '"%" of changes must be a JSON array of objects', k
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR elem, i IN SELECT e, n FROM jsonb_array_elements(changes -> k) WITH ORDINALITY AS x(e, n) LOOP
+      what := format('%s %s of changes', singular ->> k, i);
+      IF jsonb_typeof(elem) <> 'object' THEN
+        RAISE EXCEPTION '% is not a JSON object', what
+          USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', pm.excerpt(elem::text));
+      END IF;
+      FOR f IN SELECT jsonb_object_keys(elem) LOOP
+        IF NOT (allowed -> k) ? f THEN
+          RAISE EXCEPTION 'unknown field "%" in %', pm.excerpt(f), what
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = format('The fields of %s are %s.', k, allowed -> k);
+        END IF;
+      END LOOP;
+      FOR f IN SELECT jsonb_array_elements_text(required -> k) LOOP
+        IF elem -> f IS NULL OR jsonb_typeof(elem -> f) = 'null' THEN
+          RAISE EXCEPTION '% has no "%"', what, f USING ERRCODE = 'null_value_not_allowed';
+        END IF;
+      END LOOP;
+    END LOOP;
+  END LOOP;
+
+  -- positions: each a row pm.position would take
+  FOR elem, i IN SELECT e, n FROM jsonb_array_elements(coalesce(changes -> 'positions', '[]'))
+                         WITH ORDINALITY AS x(e, n) LOOP
+    what := format('position %s of changes', i);
+    pos.account_id := whatif.account_id;
+    pos.symbol := pm.json_text(elem -> 'symbol', 'symbol of ' || what);
+    SELECT s.mark_price INTO mark FROM pm.symbol s WHERE s.symbol = pos.symbol;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'symbol "%" of % is not in pm.symbol', pm.excerpt(pos.symbol), what
+        USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    pos.side := coalesce(pm.json_text(elem -> 'side', 'side of ' || what), 'BOTH');
+    pos.qty := pm.json_numeric(elem -> 'qty', 'qty of ' || what);
+    pos.entry_price := coalesce(pm.json_numeric(elem -> 'entry_price', 'entry_price of ' || what), mark);
+    lev := coalesce(pm.json_numeric(elem -> 'leverage', 'leverage of ' || what), 20);
+    IF lev <> trunc(lev) OR abs(lev) > 2147483647 THEN
+      RAISE EXCEPTION 'leverage of % is not a whole number', what
+        USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', pm.excerpt(lev::text));
+    END IF;
+    pos.leverage := lev::int4;
+    PERFORM pm.check_row('pm.position'::regclass, pos, what);
+    IF EXISTS (SELECT FROM unnest(positions) p WHERE p.symbol = pos.symbol AND p.side = pos.side) THEN
+      RAISE EXCEPTION '% is a second position on % %', what, pm.excerpt(pos.symbol), pos.side
+        USING ERRCODE = 'unique_violation',
+              DETAIL = 'An account holds one position per symbol and side (pm.position''s primary key).';
+    END IF;
+    positions := positions || pos;
+  END LOOP;
+  -- a position over its symbol's limit is reported, not refused: the
+  -- question is what the account would be, and the exchange would say no
+  FOR f, what, mark, lev IN
+    SELECT p.symbol, p.side, n.notional, s.position_limit
+      FROM unnest(positions) AS p
+      JOIN pm.symbol s ON s.symbol = p.symbol
+     CROSS JOIN LATERAL (SELECT CASE WHEN s.market = 'UM' THEN abs(p.qty) * s.mark_price
+                                     ELSE pm.div(abs(p.qty) * s.contract_size, s.mark_price) END) AS n(notional)
+     WHERE s.position_limit IS NOT NULL
+       AND CASE WHEN s.market = 'UM' THEN abs(p.qty) * s.mark_price > s.position_limit
+                ELSE abs(p.qty) * s.contract_size > s.position_limit * s.mark_price END
+  LOOP
+    RAISE WARNING 'the changes put the % % position over its limit', pm.excerpt(f), what
+      USING DETAIL = format('Its notional would be %s; the limit is %s (pm.symbol.position_limit).', mark, lev);
+  END LOOP;
+
+  -- orders: each a row pm.open_order would take
+  FOR elem, i IN SELECT e, n FROM jsonb_array_elements(coalesce(changes -> 'orders', '[]'))
+                         WITH ORDINALITY AS x(e, n) LOOP
+    what := format('order %s of changes', i);
+    ord.account_id := whatif.account_id;
+    ord.order_id := -i;
+    ord.sell_asset := pm.json_text(elem -> 'sell_asset', 'sell_asset of ' || what);
+    ord.sell_qty := pm.json_numeric(elem -> 'sell_qty', 'sell_qty of ' || what);
+    ord.buy_asset := pm.json_text(elem -> 'buy_asset', 'buy_asset of ' || what);
+    ord.buy_qty := pm.json_numeric(elem -> 'buy_qty', 'buy_qty of ' || what);
+    FOREACH f IN ARRAY ARRAY[ord.sell_asset, ord.buy_asset] LOOP
+      IF NOT EXISTS (SELECT FROM pm.asset a WHERE a.asset = f) THEN
+        RAISE EXCEPTION 'asset "%" of % is not in pm.asset', pm.excerpt(f), what
+          USING ERRCODE = 'foreign_key_violation';
+      END IF;
+    END LOOP;
+    PERFORM pm.check_row('pm.open_order'::regclass, ord, what);
+    orders := orders || ord;
+  END LOOP;
+
+  -- transfers and loans: moves of balances, netted per asset below
+  FOR elem, i IN SELECT e, n FROM jsonb_array_elements(coalesce(changes -> 'transfers', '[]'))
+                         WITH ORDINALITY AS x(e, n) LOOP
+    what := format('transfer %s of changes', i);
+    f := coalesce(pm.json_text(elem -> 'wallet', 'wallet of ' || what), 'cross');
+    IF f NOT IN ('cross', 'um', 'cm') THEN
+      RAISE EXCEPTION 'unknown wallet "%" in %', pm.excerpt(f), what
+        USING ERRCODE = 'invalid_parameter_value', HINT = 'The wallets are cross, um and cm.';
+    END IF;
+    move_asset := move_asset || pm.json_text(elem -> 'asset', 'asset of ' || what);
+    move_amount := move_amount || pm.json_numeric(elem -> 'amount', 'amount of ' || what);
+    move_wallet := move_wallet || f;
+    move_what := move_what || what;
+  END LOOP;
+  FOR elem, i IN SELECT e, n FROM jsonb_array_elements(coalesce(changes -> 'loans', '[]'))
+                         WITH ORDINALITY AS x(e, n) LOOP
+    what := format('loan %s of changes', i);
+    move_asset := move_asset || pm.json_text(elem -> 'asset', 'asset of ' || what);
+    move_amount := move_amount || pm.json_numeric(elem -> 'amount', 'amount of ' || what);
+    move_wallet := move_wallet || 'loan'::text;
+    move_what := move_what || what;
+  END LOOP;
+  SELECT m.what, m.asset INTO what, f
+    FROM unnest(move_asset, move_what) AS m(asset, what)
+   WHERE NOT EXISTS (SELECT FROM pm.asset a WHERE a.asset = m.asset)
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'asset "%" of % is not in pm.asset', pm.excerpt(f), what
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+
+  -- the balances the moves leave, one per asset moved: each a row
+  -- pm.balance would take (a transfer out of more than is there leaves a
+  -- negative free balance, which it refuses)
+  FOR bal IN
+    SELECT whatif.account_id, x.asset, sum(x.free), sum(x.locked), sum(x.borrowed), sum(x.interest),
+           sum(x.um), sum(x.cm)
+      FROM (SELECT b.asset, b.cross_free AS free, b.cross_locked AS locked, b.cross_borrowed AS borrowed,
+                   b.cross_interest AS interest, b.um_wallet AS um, b.cm_wallet AS cm
+              FROM pm.balance b
+             WHERE b.account_id = whatif.account_id AND b.asset = ANY (move_asset)
+            UNION ALL
+            SELECT m.asset,
+                   CASE WHEN m.wallet IN ('cross', 'loan') THEN m.amount ELSE 0 END, 0,
+                   CASE WHEN m.wallet = 'loan' THEN m.amount ELSE 0 END, 0,
+                   CASE WHEN m.wallet = 'um' THEN m.amount ELSE 0 END,
+                   CASE WHEN m.wallet = 'cm' THEN m.amount ELSE 0 END
+              FROM unnest(move_asset, move_amount, move_wallet) AS m(asset, amount, wallet)) x
+     GROUP BY x.asset ORDER BY x.asset
+  LOOP
+    PERFORM pm.check_row('pm.balance'::regclass, bal,
+                         format('the %s balance after the changes', pm.excerpt(bal.asset)));
+    balances := balances || bal;
+  END LOOP;
+
+  WITH rows AS (
+    SELECT l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
+      FROM pm.ledger_row l
+     WHERE l.account_id = whatif.account_id
+       AND (l.kind IN ('a', 'o')
+            OR (l.kind = 'b' AND l.key <> ALL (move_asset))
+            OR (l.kind = 'p' AND NOT EXISTS (SELECT FROM unnest(positions) np
+                                              WHERE np.symbol = l.key AND np.side = l.key2)))
+    UNION ALL
+    SELECT 'b', b.asset, NULL, b.cross_free, b.cross_locked, b.cross_borrowed, b.cross_interest,
+           b.um_wallet, b.cm_wallet, NULL
+      FROM unnest(balances) b
+    UNION ALL
+    SELECT 'p', p.symbol, p.side, p.qty, p.entry_price, NULL, NULL, NULL, NULL, p.leverage
+      FROM unnest(positions) p WHERE p.qty <> 0
+    UNION ALL
+    SELECT 'o', o.sell_asset, o.buy_asset, o.sell_qty, o.buy_qty, NULL, NULL, NULL, NULL, NULL
+      FROM unnest(orders) o
+  )
+  -- the same fields as pm.account_risk, from the same aggregates
+  SELECT whatif.account_id,
+         pm.ledger_risk_program(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_uni_mmr(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_account_equity(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_actual_equity(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_account_initial_margin(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_account_maint_margin(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_account_status(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_virtual_max_withdraw_amount(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_total_available_balance(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_total_margin_open_loss(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_error(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n)
+    INTO result
+    FROM rows r;
+  RETURN result;
+END
+$$;

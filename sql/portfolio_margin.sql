@@ -2771,6 +2771,21 @@ BEGIN
     END IF;
     positions := positions || pos;
   END LOOP;
+  -- a position over its symbol's limit is reported, not refused: the
+  -- question is what the account would be, and the exchange would say no
+  FOR f, what, mark, lev IN
+    SELECT p.symbol, p.side, n.notional, s.position_limit
+      FROM unnest(positions) AS p
+      JOIN pm.symbol s ON s.symbol = p.symbol
+     CROSS JOIN LATERAL (SELECT CASE WHEN s.market = 'UM' THEN abs(p.qty) * s.mark_price
+                                     ELSE pm.div(abs(p.qty) * s.contract_size, s.mark_price) END) AS n(notional)
+     WHERE s.position_limit IS NOT NULL
+       AND CASE WHEN s.market = 'UM' THEN abs(p.qty) * s.mark_price > s.position_limit
+                ELSE abs(p.qty) * s.contract_size > s.position_limit * s.mark_price END
+  LOOP
+    RAISE WARNING 'the changes put the % % position over its limit', pm.excerpt(f), what
+      USING DETAIL = format('Its notional would be %s; the limit is %s (pm.symbol.position_limit).', mark, lev);
+  END LOOP;
 
   -- orders: each a row pm.open_order would take
   FOR elem, i IN SELECT e, n FROM jsonb_array_elements(coalesce(changes -> 'orders', '[]'))
