@@ -2778,7 +2778,7 @@ BEGIN
       FROM unnest(positions) AS p
       JOIN pm.symbol s ON s.symbol = p.symbol
      CROSS JOIN LATERAL (SELECT CASE WHEN s.market = 'UM' THEN abs(p.qty) * s.mark_price
-                                     ELSE pm.div(abs(p.qty) * s.contract_size, s.mark_price) END) AS n(notional)
+                                     ELSE pm.cm_notional(p.qty, s.contract_size, s.mark_price) END) AS n(notional)
      WHERE s.position_limit IS NOT NULL
        AND CASE WHEN s.market = 'UM' THEN abs(p.qty) * s.mark_price > s.position_limit
                 ELSE abs(p.qty) * s.contract_size > s.position_limit * s.mark_price END
@@ -3934,14 +3934,14 @@ COMMENT ON FUNCTION pm.reconcile_binance(account_id bigint, answer jsonb, OUT fi
 -- Positions over their symbol's limit: Binance caps a position's notional
 -- at its last bracket's cap (UM in the quote asset, CM in the coin).  Exact:
 -- a CM notional is compared as contracts x size against limit x mark, and
--- shown by the one division rule.
+-- shown as pm.position_risk shows it (pm.cm_notional).
 CREATE VIEW pm.position_over_limit AS
 SELECT p.account_id, p.symbol, p.side, s.market, p.qty,
        n.notional, s.position_limit, n.notional - s.position_limit AS over_by
   FROM pm."position" p
   JOIN pm.symbol s ON s.symbol = p.symbol
  CROSS JOIN LATERAL (SELECT CASE WHEN s.market = 'UM' THEN abs(p.qty) * s.mark_price
-                                 ELSE pm.div(abs(p.qty) * s.contract_size, s.mark_price) END) AS n(notional)
+                                 ELSE pm.cm_notional(p.qty, s.contract_size, s.mark_price) END) AS n(notional)
  WHERE s.position_limit IS NOT NULL
    AND CASE WHEN s.market = 'UM' THEN abs(p.qty) * s.mark_price > s.position_limit
             ELSE abs(p.qty) * s.contract_size > s.position_limit * s.mark_price END;
