@@ -120,7 +120,9 @@ SELECT * FROM pm.account_risk WHERE account_id = 7;
 -- the lower range is empty (One-Time Filter: false) and the upper has every
 -- account (risk_split tests the split).
 ANALYZE pm.account, pm.balance, pm.position, pm.open_order;
-SELECT aggtransspace FROM pg_aggregate WHERE aggfnoid = 'pm.account_ledger'::regproc;
+SELECT aggfnoid, p.pronargs AS args, aggtransspace
+  FROM pg_aggregate JOIN pg_proc p ON p.oid = aggfnoid
+ WHERE aggfnoid::text = 'pm.account_ledger' ORDER BY 2;
 SET work_mem = '64kB';
 SET max_parallel_workers_per_gather = 0;
 SELECT * FROM pg_temp.plan($$SELECT * FROM pm.account_risk$$);
@@ -145,8 +147,9 @@ RESET enable_seqscan;
 -- the row of pm.account_ledger_risk (0.12.0) -- with the fast path on and
 -- off.  All have pm.account_ledger's SSPACE; the field aggregates' final
 -- functions are SHAREABLE, which is what lets them share.
-SELECT aggfnoid, aggtransspace, aggfinalmodify FROM pg_aggregate
- WHERE aggfnoid::text ~ '^pm\.(account_ledger_risk|ledger_risk_)' ORDER BY 1::text;
+SELECT aggfnoid, p.pronargs AS args, aggtransspace, aggfinalmodify
+  FROM pg_aggregate JOIN pg_proc p ON p.oid = aggfnoid
+ WHERE aggfnoid::text ~ '^pm\.(account_ledger_risk|ledger_risk_)' ORDER BY aggfnoid::text, 2;
 CREATE TEMP VIEW risk_both AS
 SELECT v.account_id, v.r::text AS by_view, s.r::text AS by_summary, w.r::text AS by_row
   FROM (SELECT r.account_id, r FROM pm.account_risk r) v

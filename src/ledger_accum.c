@@ -24,6 +24,7 @@
 #include "utils/memutils.h"
 
 #include "compat.h"
+#include "excerpt.h"
 #include "ledger_accum.h"
 
 /* pm.account_ledger's functions called outside an aggregate (ledger_context). */
@@ -177,8 +178,14 @@ ledger_set_account(LedgerAccum *ls, const char *program, int len, int32 leverage
 		ereport(ERROR,
 				(errcode(ERRCODE_CARDINALITY_VIOLATION),
 				 errmsg("an account ledger has two account rows")));
+	/* pm.account's CHECK, for the rows of one's own tables */
+	if (!(len == 2 && memcmp(program, "PM", 2) == 0) &&
+		!(len == 6 && memcmp(program, "PM_PRO", 6) == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("program %s is not PM or PM_PRO", pm_excerpt(program, len))));
 	ls->has_account = true;
-	ls->is_pm = len == 2 && memcmp(program, "PM", 2) == 0;
+	ls->is_pm = len == 2;
 	ls->leverage = leverage;
 }
 

@@ -132,6 +132,8 @@ extern bool ledger_same_asset(const AssetInfo *a, const AssetInfo *b);
 /* ledger_rows.c */
 extern PmVal ledger_arg_value(FunctionCallInfo fcinfo, int n);
 extern void ledger_accum_add_row(LedgerAccum *ls, FunctionCallInfo fcinfo);
+extern TupleDesc ledger_entry_desc(Oid typid, MemoryContext mcxt);
+extern void ledger_entry_to_row(Datum entry, TupleDesc desc, FunctionCallInfo row);
 
 /* ledger_scenario.c */
 extern void ledger_add_shock(LedgerAccum *ls, RefData *cache, FunctionCallInfo fcinfo);
@@ -149,6 +151,7 @@ extern void ledger_set_collateral(LedgerAccum *ls, RefData *cache);
 
 /* ledger_final.c */
 extern Datum ledger_accum_field(LedgerAccum *ls, RiskFieldsCache *rc, RiskField field, bool *isnull);
+extern Datum ledger_accum_row(LedgerAccum *ls, RiskFieldsCache *rc);
 
 /*
  * Called once per row or per asset, so inline (the files of the accumulator
@@ -196,6 +199,8 @@ ledger_collateral(LedgerAccum *ls, AssetInfo *a)
 
 /* The aggregates' functions, known to the planner hook by address. */
 extern Datum pm_ledger_sfunc(PG_FUNCTION_ARGS);
+extern Datum pm_ledger_entry_sfunc(PG_FUNCTION_ARGS);
+extern Datum pm_ledger_risk_final(PG_FUNCTION_ARGS);
 extern Datum pm_ledger_risk_program_final(PG_FUNCTION_ARGS);
 extern Datum pm_ledger_risk_uni_mmr_final(PG_FUNCTION_ARGS);
 extern Datum pm_ledger_risk_account_equity_final(PG_FUNCTION_ARGS);

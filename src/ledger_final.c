@@ -162,6 +162,18 @@ ledger_accum_field(LedgerAccum *ls, RiskFieldsCache *rc, RiskField field, bool *
 }
 
 /*
+ * The account's risk as one row of rc's row type (pm.ledger_risk), for the
+ * ledger merge node's pm.account_ledger_risk.
+ */
+Datum
+ledger_accum_row(LedgerAccum *ls, RiskFieldsCache *rc)
+{
+	ledger_accum_figures(ls, rc);
+	return risk_fields_datum(rc, rc->mcxt, ledger_program(ls), ls->figures, ls->has_uni_mmr,
+							 ls->error ? ls->error->message : NULL);
+}
+
+/*
  * The final function of one pm.ledger_risk_<field> aggregate: that field of
  * the account's risk (ledger_risk_field).
  */

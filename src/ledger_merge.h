@@ -19,12 +19,17 @@
 /*
  * The plan's custom_private: list_make2(fields, children).  fields is an
  * integer list, the RiskField of each column of custom_scan_tlist after the
- * key; children has one list per child plan of eleven nodes, the key and
- * then the ledger row's columns (kind, key, key2, a..f, n), each an Integer
- * attribute number in that child's rows or a Const.
+ * key (LEDGER_MERGE_ROW: the whole pm.ledger_risk row); children has one
+ * list per child plan of eleven nodes, the key and then the ledger row's
+ * columns (kind, key, key2, a..f, n), each an Integer attribute number in
+ * that child's rows or a Const -- or of two Integers, the key and a
+ * pm.ledger_entry to take apart.
  */
 #define LEDGER_MERGE_PRIVATE_FIELDS 0
 #define LEDGER_MERGE_PRIVATE_CHILDREN 1
+
+/* The field that is pm.account_ledger_risk's whole row. */
+#define LEDGER_MERGE_ROW RISK_NFIELDS
 
 extern bool pm_enable_ledger_merge;
 extern CustomScanMethods ledger_merge_scan_methods;

@@ -17,13 +17,15 @@
  * ledger_merge_plan.c writes where each column is, load_child_columns here
  * reads it).
  *
- * The group key is int8, ascending, NULLs last (as the planner checked); a
- * child whose keys go down is an error, not a silently split account.
+ * The group key is an integer (int8, int4 or int2), ascending, NULLs last
+ * (as the planner checked); a child whose keys go down is an error, not a
+ * silently split account.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "commands/explain.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -46,16 +48,20 @@ typedef struct LedgerChild
 	Datum		consts[LEDGER_NCOLUMNS + 1];
 	bool		const_nulls[LEDGER_NCOLUMNS + 1];
 	int			last_att;		/* the highest of atts */
+	int			entry_att;		/* a pm.ledger_entry to take apart, or 0 */
+	TupleDesc	entry_desc;		/* ... its row type, checked */
 } LedgerChild;
 
 typedef struct LedgerMergeState
 {
 	CustomScanState css;
+	Oid			key_type;		/* int8, int4 or int2 */
 	int			nchildren;
 	LedgerChild *children;
 	bool		started;
 	int			nfields;
-	RiskField  *fields;			/* the scan tuple's columns after the key */
+	int		   *fields;			/* the scan tuple's columns after the key: a
+								 * RiskField or LEDGER_MERGE_ROW */
 	MemoryContext account_cxt;	/* one account's accumulator */
 	MemoryContext row_cxt;		/* rows' temporaries */
 	int			rows_in_row_cxt;	/* rows since it was reset */
@@ -101,17 +107,29 @@ create_ledger_merge_state(CustomScan *cscan)
 
 /*
  * Where child reads its columns, from the plan's list for it (an Integer
- * attribute number or a Const per column), checked: a plan is data a
- * worker reads back.
+ * attribute number or a Const per column; or the key and an entry), checked:
+ * a plan is data a worker reads back.
  */
 static void
 load_child_columns(LedgerChild *child, List *map, int i)
 {
 	ListCell   *lc;
 
+	child->last_att = 0;
+	child->entry_att = 0;
+	if (list_length(map) == 2)
+	{
+		/* the key and a pm.ledger_entry, both by attribute number */
+		if (!IsA(linitial(map), Integer) || intVal(linitial(map)) <= 0 ||
+			!IsA(lsecond(map), Integer) || intVal(lsecond(map)) <= 0)
+			elog(ERROR, "ledger merge plan gives child %d an unknown entry", i + 1);
+		child->atts[0] = intVal(linitial(map));
+		child->entry_att = intVal(lsecond(map));
+		child->last_att = Max(child->atts[0], child->entry_att);
+		return;
+	}
 	if (list_length(map) != LEDGER_NCOLUMNS + 1)
 		elog(ERROR, "ledger merge plan gives child %d %d columns", i + 1, list_length(map));
-	child->last_att = 0;
 	foreach(lc, map)
 	{
 		Node	   *node = lfirst(lc);
@@ -148,6 +166,9 @@ begin_ledger_merge(CustomScanState *node, EState *estate, int eflags)
 		elog(ERROR, "ledger merge plan has %d fields for %d outputs and %d column lists for %d children",
 			 list_length(fields), natts, list_length(maps), list_length(cscan->custom_plans));
 
+	lm->key_type = TupleDescAttr(node->ss.ss_ScanTupleSlot->tts_tupleDescriptor, 0)->atttypid;
+	if (lm->key_type != INT8OID && lm->key_type != INT4OID && lm->key_type != INT2OID)
+		elog(ERROR, "ledger merge plan groups by type %u", lm->key_type);
 	lm->nchildren = list_length(cscan->custom_plans);
 	lm->children = palloc0(sizeof(LedgerChild) * Max(lm->nchildren, 1));
 	foreach(lc, cscan->custom_plans)
@@ -159,25 +180,40 @@ begin_ledger_merge(CustomScanState *node, EState *estate, int eflags)
 		child->ps = ExecInitNode((Plan *) lfirst(lc), estate,
 								 eflags & ~(EXEC_FLAG_BACKWARD | EXEC_FLAG_MARK));
 		node->custom_ps = lappend(node->custom_ps, child->ps);
+		if (child->entry_att > 0)
+		{
+			TupleDesc	out = ExecGetResultType(child->ps);
+
+			if (child->entry_att > out->natts)
+				elog(ERROR, "ledger merge plan reads column %d of child %d's %d",
+					 child->entry_att, i + 1, out->natts);
+			child->entry_desc = ledger_entry_desc(TupleDescAttr(out, child->entry_att - 1)->atttypid,
+												  estate->es_query_cxt);
+		}
 	}
 
+	lm->query_cxt = estate->es_query_cxt;
+	lm->rc = risk_fields_cache_new(estate->es_query_cxt);
 	lm->nfields = list_length(fields);
-	lm->fields = palloc(sizeof(RiskField) * Max(lm->nfields, 1));
+	lm->fields = palloc(sizeof(int) * Max(lm->nfields, 1));
 	foreach(lc, fields)
 	{
 		int			f = lfirst_int(lc);
 
-		if (f < 0 || f >= RISK_NFIELDS)
+		if (f < 0 || f > LEDGER_MERGE_ROW)
 			elog(ERROR, "ledger merge plan asks for unknown field %d", f);
-		lm->fields[foreach_current_index(lc)] = (RiskField) f;
+		lm->fields[foreach_current_index(lc)] = f;
+		/* the row's type is the scan tuple's column, checked */
+		if (f == LEDGER_MERGE_ROW && lm->rc->desc == NULL)
+			risk_fields_cache_set_row(lm->rc,
+									  TupleDescAttr(node->ss.ss_ScanTupleSlot->tts_tupleDescriptor,
+													foreach_current_index(lc) + 1)->atttypid);
 	}
 
-	lm->query_cxt = estate->es_query_cxt;
 	lm->account_cxt = AllocSetContextCreate(estate->es_query_cxt, "ledger merge account",
 											ALLOCSET_DEFAULT_SIZES);
 	lm->row_cxt = AllocSetContextCreate(estate->es_query_cxt, "ledger merge row",
 										ALLOCSET_SMALL_SIZES);
-	lm->rc = risk_fields_cache_new(estate->es_query_cxt);
 	/* the row is read by argument number only: no function behind it */
 	lm->row_flinfo.fn_nargs = LEDGER_NCOLUMNS + 1;
 	lm->row_flinfo.fn_mcxt = estate->es_query_cxt;
@@ -196,9 +232,20 @@ key_before(int64 a, bool a_null, int64 b, bool b_null)
 	return a < b;
 }
 
+/* An integer key of type typid as int64. */
+static inline int64
+key_value(Datum d, Oid typid)
+{
+	if (typid == INT8OID)
+		return DatumGetInt64(d);
+	if (typid == INT4OID)
+		return DatumGetInt32(d);
+	return DatumGetInt16(d);
+}
+
 /* The child's next row and its account; an account going down is an error. */
 static void
-advance(LedgerChild *child, int i)
+advance(LedgerMergeState *lm, LedgerChild *child, int i)
 {
 	TupleTableSlot *slot = ExecProcNode(child->ps);
 	bool		had = child->head != NULL;
@@ -214,12 +261,12 @@ advance(LedgerChild *child, int i)
 	slot_getsomeattrs(slot, child->last_att);
 	if (child->atts[0] == 0)
 	{
-		key = DatumGetInt64(child->consts[0]);
+		key = key_value(child->consts[0], lm->key_type);
 		key_null = child->const_nulls[0];
 	}
 	else
 	{
-		key = DatumGetInt64(slot->tts_values[child->atts[0] - 1]);
+		key = key_value(slot->tts_values[child->atts[0] - 1], lm->key_type);
 		key_null = slot->tts_isnull[child->atts[0] - 1];
 	}
 	if (had && key_before(key, key_null, child->key, child->key_null))
@@ -241,22 +288,33 @@ feed_row(LedgerMergeState *lm, LedgerAccum *ls, LedgerChild *child)
 	MemoryContext old;
 	int			c;
 
-	for (c = 1; c <= LEDGER_NCOLUMNS; c++)
+	if (child->entry_att > 0)
 	{
-		int			att = child->atts[c];
-
-		if (att > 0)
-		{
-			row->args[c].value = slot->tts_values[att - 1];
-			row->args[c].isnull = slot->tts_isnull[att - 1];
-		}
-		else
-		{
-			row->args[c].value = child->consts[c];
-			row->args[c].isnull = child->const_nulls[c];
-		}
+		/* a NULL entry is no row, as to the aggregate */
+		if (slot->tts_isnull[child->entry_att - 1])
+			return;
+		old = MemoryContextSwitchTo(lm->row_cxt);
+		ledger_entry_to_row(slot->tts_values[child->entry_att - 1], child->entry_desc, row);
 	}
-	old = MemoryContextSwitchTo(lm->row_cxt);
+	else
+	{
+		for (c = 1; c <= LEDGER_NCOLUMNS; c++)
+		{
+			int			att = child->atts[c];
+
+			if (att > 0)
+			{
+				row->args[c].value = slot->tts_values[att - 1];
+				row->args[c].isnull = slot->tts_isnull[att - 1];
+			}
+			else
+			{
+				row->args[c].value = child->consts[c];
+				row->args[c].isnull = child->const_nulls[c];
+			}
+		}
+		old = MemoryContextSwitchTo(lm->row_cxt);
+	}
 	ledger_accum_add_row(ls, row);
 	MemoryContextSwitchTo(old);
 	/* temporaries are few (none on the fast path): freed in batches */
@@ -289,7 +347,7 @@ exec_ledger_merge(CustomScanState *node)
 	if (!lm->started)
 	{
 		for (i = 0; i < lm->nchildren; i++)
-			advance(&lm->children[i], i);
+			advance(lm, &lm->children[i], i);
 		lm->started = true;
 	}
 	for (i = 0; i < lm->nchildren; i++)
@@ -318,7 +376,7 @@ exec_ledger_merge(CustomScanState *node)
 			   (key_null || child->key == key))
 		{
 			feed_row(lm, ls, child);
-			advance(child, i);
+			advance(lm, child, i);
 		}
 	}
 
@@ -328,11 +386,20 @@ exec_ledger_merge(CustomScanState *node)
 	 */
 	ExecClearTuple(scan);
 	old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
-	scan->tts_values[0] = Int64GetDatum(key);
+	scan->tts_values[0] = lm->key_type == INT8OID ? Int64GetDatum(key) :
+		lm->key_type == INT4OID ? Int32GetDatum((int32) key) : Int16GetDatum((int16) key);
 	scan->tts_isnull[0] = key_null;
 	for (f = 0; f < lm->nfields; f++)
-		scan->tts_values[f + 1] = ledger_accum_field(ls, lm->rc, lm->fields[f],
-											   &scan->tts_isnull[f + 1]);
+	{
+		if (lm->fields[f] == LEDGER_MERGE_ROW)
+		{
+			scan->tts_values[f + 1] = ledger_accum_row(ls, lm->rc);
+			scan->tts_isnull[f + 1] = false;
+		}
+		else
+			scan->tts_values[f + 1] = ledger_accum_field(ls, lm->rc, (RiskField) lm->fields[f],
+												   &scan->tts_isnull[f + 1]);
+	}
 	MemoryContextSwitchTo(old);
 	ExecStoreVirtualTuple(scan);
 

@@ -15,7 +15,8 @@
  * inputs, without the Merge Append, and the planner chooses.
  *
  * The shape, checked here:
- *	  - GROUP BY one int8 column, no grouping sets, no HAVING;
+ *	  - GROUP BY one integer column (int8, int4 or int2), no grouping sets,
+ *		no HAVING;
  *	  - every aggregate is a pm.ledger_risk_<field> (known by its functions'
  *		addresses, not by name), plain (no DISTINCT, ORDER BY or FILTER),
  *		all over the same ten columns of the input;
@@ -47,6 +48,7 @@
 #include "optimizer/pathnode.h"
 #include "optimizer/paths.h"
 #include "optimizer/plancat.h"
+#include "optimizer/planmain.h"
 #include "optimizer/planner.h"
 #include "optimizer/tlist.h"
 #include "utils/fmgroids.h"
@@ -83,7 +85,9 @@ typedef struct MergeShape
 	Expr	   *key;			/* the group column */
 	List	   *aggs;			/* distinct Aggrefs, in target order */
 	List	   *fields;			/* their RiskFields */
-	List	   *args;			/* the ledger columns (the Aggrefs' args) */
+	List	   *args;			/* the ledger columns (the Aggrefs' args), or
+								 * the one pm.ledger_entry */
+	bool		entries;		/* the aggregates take pm.ledger_entry values */
 	Cost		trans_cost;		/* per input row */
 	Cost		final_cost;		/* per account */
 } MergeShape;
@@ -122,14 +126,15 @@ aggref_field(PlannerInfo *root, Aggref *aggref, MergeShape *shape, bool first)
 	Form_pg_aggregate agg;
 	Oid			transfn,
 				finalfn;
-	PGFunction	final;
+	PGFunction	trans,
+				final;
+	bool		entries;
 	int			f;
 
 	if (aggref->aggkind != AGGKIND_NORMAL || aggref->agglevelsup != 0 ||
 		aggref->aggdistinct != NIL || aggref->aggorder != NIL ||
 		aggref->aggfilter != NULL || aggref->aggstar || aggref->aggvariadic ||
-		aggref->aggsplit != AGGSPLIT_SIMPLE ||
-		list_length(aggref->args) != LEDGER_NCOLUMNS)
+		aggref->aggsplit != AGGSPLIT_SIMPLE)
 		return -1;
 	tuple = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggref->aggfnoid));
 	if (!HeapTupleIsValid(tuple))
@@ -139,18 +144,32 @@ aggref_field(PlannerInfo *root, Aggref *aggref, MergeShape *shape, bool first)
 	finalfn = agg->aggfinalfn;
 	ReleaseSysCache(tuple);
 
-	if (function_address(transfn) != pm_ledger_sfunc)
+	/* the ten columns of a ledger row, or one pm.ledger_entry */
+	trans = function_address(transfn);
+	if (trans == pm_ledger_sfunc && list_length(aggref->args) == LEDGER_NCOLUMNS)
+		entries = false;
+	else if (trans == pm_ledger_entry_sfunc && list_length(aggref->args) == 1)
+		entries = true;
+	else
+		return -1;
+	if (!first && entries != shape->entries)
 		return -1;
 	final = function_address(finalfn);
-	for (f = 0; f < RISK_NFIELDS; f++)
-		if (field_finals[f] == final)
-			break;
-	if (f == RISK_NFIELDS)
-		return -1;
+	if (final == pm_ledger_risk_final)
+		f = LEDGER_MERGE_ROW;
+	else
+	{
+		for (f = 0; f < RISK_NFIELDS; f++)
+			if (field_finals[f] == final)
+				break;
+		if (f == RISK_NFIELDS)
+			return -1;
+	}
 	if (first)
 	{
 		add_function_cost(root, transfn, NULL, &cost);
 		shape->trans_cost = cost.per_tuple;
+		shape->entries = entries;
 	}
 	cost.per_tuple = 0;
 	add_function_cost(root, finalfn, NULL, &cost);
@@ -161,7 +180,8 @@ aggref_field(PlannerInfo *root, Aggref *aggref, MergeShape *shape, bool first)
 /*
  * Whether the grouping query is the shape the node computes; fills shape.
  * Every Var of the target outside an aggregate must be the group column,
- * every aggregate one of ours over the same ten plain columns.
+ * every aggregate one of ours over the same ten plain columns, or over the
+ * same plain column of ledger entries.
  */
 static bool
 query_shape(PlannerInfo *root, RelOptInfo *grouped_rel, MergeShape *shape)
@@ -176,9 +196,26 @@ query_shape(PlannerInfo *root, RelOptInfo *grouped_rel, MergeShape *shape)
 		return false;
 	sgc = linitial_node(SortGroupClause, parse->groupClause);
 	shape->key = (Expr *) get_sortgroupclause_expr(sgc, root->processed_tlist);
-	if (!IsA(shape->key, Var) || exprType((Node *) shape->key) != INT8OID ||
-		get_opcode(sgc->eqop) != F_INT8EQ)
+	/* an integer column of any width, compared as itself */
+	if (!IsA(shape->key, Var))
 		return false;
+	switch (exprType((Node *) shape->key))
+	{
+		case INT8OID:
+			if (get_opcode(sgc->eqop) != F_INT8EQ)
+				return false;
+			break;
+		case INT4OID:
+			if (get_opcode(sgc->eqop) != F_INT4EQ)
+				return false;
+			break;
+		case INT2OID:
+			if (get_opcode(sgc->eqop) != F_INT2EQ)
+				return false;
+			break;
+		default:
+			return false;
+	}
 
 	vars = pull_var_clause((Node *) grouped_rel->reltarget->exprs,
 						   PVC_INCLUDE_AGGREGATES | PVC_INCLUDE_PLACEHOLDERS |
@@ -231,16 +268,33 @@ usable_input(Path *path, List *keys)
 }
 
 /*
+ * Whether path is a plain Append the node can take apart: serial, every
+ * subpath whole (no partial ones).  Its children are then the node's, each
+ * sorted when an order is needed.
+ */
+static bool
+plain_append(Path *path)
+{
+	return IsA(path, AppendPath) && !path->parallel_aware &&
+		((AppendPath *) path)->first_partial_path == list_length(((AppendPath *) path)->subpaths);
+}
+
+/*
  * The inputs the node may read: the cheapest usable path, and the cheapest
  * parallel-safe one when that is another (a Gather Merge may be cheapest,
- * but only a parallel-safe node can go under a Parallel Append).  With no
- * usable path, the cheapest path sorted.
+ * but only a parallel-safe node can go under a Parallel Append).  The
+ * cheapest path of all, when it is not sorted, too: sorted as a whole, or
+ * child by child when it is a plain Append (cheaper sorts, and the
+ * children's own rows, whose entries the node reads column by column) --
+ * an Append of sequential scans may beat a Merge Append of index scans.
  */
 static List *
 candidate_inputs(PlannerInfo *root, RelOptInfo *input_rel, List *keys)
 {
 	Path	   *best = NULL,
-			   *best_safe = NULL;
+			   *best_safe = NULL,
+			   *cheapest = input_rel->cheapest_total_path;
+	List	   *inputs = NIL;
 	ListCell   *lc;
 
 	foreach(lc, input_rel->pathlist)
@@ -255,19 +309,23 @@ candidate_inputs(PlannerInfo *root, RelOptInfo *input_rel, List *keys)
 			(best_safe == NULL || path->total_cost < best_safe->total_cost))
 			best_safe = path;
 	}
-	if (best == NULL)
-		return input_rel->cheapest_total_path == NULL ? NIL :
-			list_make1(create_sort_path(root, input_rel, input_rel->cheapest_total_path,
-										keys, -1.0));
-	if (best_safe == NULL || best_safe == best)
-		return list_make1(best);
-	return list_make2(best, best_safe);
+	if (best != NULL)
+		inputs = lappend(inputs, best);
+	if (best_safe != NULL && best_safe != best)
+		inputs = lappend(inputs, best_safe);
+	if (cheapest != NULL && cheapest->param_info == NULL && !list_member_ptr(inputs, cheapest))
+	{
+		if (plain_append(cheapest))
+			inputs = lappend(inputs, cheapest);
+		else
+			inputs = lappend(inputs, create_sort_path(root, input_rel, cheapest, keys, -1.0));
+	}
+	return inputs;
 }
 
 /*
- * The children of the node: a Merge Append's inputs (each sorted, by a Sort
- * when it is not), a plain Append's when no order is needed, or the path
- * itself.
+ * The children of the node: a Merge Append's inputs or a plain Append's,
+ * each sorted (by a Sort when it is not), or the path itself.
  */
 static List *
 input_children(PlannerInfo *root, Path *input, List *keys)
@@ -278,8 +336,7 @@ input_children(PlannerInfo *root, Path *input, List *keys)
 
 	if (IsA(input, MergeAppendPath))
 		subpaths = ((MergeAppendPath *) input)->subpaths;
-	else if (IsA(input, AppendPath) && keys == NIL && !input->parallel_aware &&
-			 ((AppendPath *) input)->first_partial_path == list_length(((AppendPath *) input)->subpaths))
+	else if (plain_append(input))
 		subpaths = ((AppendPath *) input)->subpaths;
 	else
 		return list_make1(input);
@@ -317,6 +374,7 @@ offer_node(PlannerInfo *root, RelOptInfo *grouped_rel, MergeShape *shape, Path *
 	Cost		startup,
 				run = 0;
 	double		in_rows = 0;
+	bool		merged;
 	ListCell   *lc;
 
 	columns = list_make1_int(input_column(input->pathtarget, shape->key));
@@ -326,17 +384,19 @@ offer_node(PlannerInfo *root, RelOptInfo *grouped_rel, MergeShape *shape, Path *
 		return;
 
 	/*
-	 * The start as the core costs the input we take apart (a Merge Append
-	 * needs every child's first row; an Append, or a single path, its
-	 * first); then every child read to its end.
+	 * The start as the core costs the input we take apart (a Merge Append,
+	 * or an Append whose children we merge, needs every child's first row;
+	 * an Append read in turn, or a single path, its first); then every child
+	 * read to its end.
 	 */
 	children = input_children(root, input, keys);
-	startup = IsA(input, MergeAppendPath) ? 0 : input->startup_cost;
+	merged = IsA(input, MergeAppendPath) || (plain_append(input) && keys != NIL);
+	startup = merged ? 0 : input->startup_cost;
 	foreach(lc, children)
 	{
 		Path	   *child = (Path *) lfirst(lc);
 
-		if (IsA(input, MergeAppendPath))
+		if (merged)
 			startup += child->startup_cost;
 		run += child->total_cost;
 		in_rows += child->rows;
@@ -364,7 +424,9 @@ offer_node(PlannerInfo *root, RelOptInfo *grouped_rel, MergeShape *shape, Path *
 		groups * (shape->final_cost + cpu_tuple_cost + grouped_rel->reltarget->cost.per_tuple);
 	cpath->flags = PM_CUSTOMPATH_PROJECTS;
 	cpath->custom_paths = children;
-	cpath->custom_private = list_make4(shape->key, shape->aggs, columns, shape->fields);
+	cpath->custom_private = list_make5(shape->key, shape->aggs, columns, shape->fields,
+									   makeInteger(shape->entries ?
+												   (int) exprType(linitial(shape->args)) : 0));
 	cpath->methods = &ledger_merge_path_methods;
 	add_path(grouped_rel, (Path *) cpath);
 }
@@ -387,7 +449,7 @@ add_ledger_merge_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *grou
 	{
 		PathKey    *pk = linitial(root->group_pathkeys);
 
-		/* int8 ascending, NULLs last: the order the executor merges in */
+		/* integers ascending, NULLs last: the order the executor merges in */
 		if (pk->pk_opfamily != INTEGER_BTREE_FAM_OID || PM_PATHKEY_DESCENDING(pk) ||
 			pk->pk_nulls_first)
 			return;
@@ -400,48 +462,145 @@ add_ledger_merge_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *grou
 }
 
 /*
- * The ledger columns as a child's plan gives them: one node per column (the
- * key, then the ten), the Integer attribute number in the child's row or a
- * Const.  A scan of a table whose exact target is its own columns and
- * constants -- each branch of pm.ledger_row -- returns its stored tuple as
- * it is instead (a physical target list, so no projection per row), and the
- * node reads the columns there and takes the constants from the plan.  Any
- * other child keeps its exact target list, read by position.
+ * The stored-tuple reading of a scan child: when plan scans a table and
+ * every one of exprs (the key and the ten columns, as the child computes
+ * them) is a column of that table or a constant, the scan returns its
+ * stored tuple as it is (a physical target list, so no projection per row)
+ * and the node reads the columns there and takes the constants from the
+ * plan.  One node per column, an Integer attribute number or a Const; NIL
+ * when the child is not such a scan.
  */
 static List *
-child_columns(PlannerInfo *root, Plan *plan, Path *path, List *positions)
+scan_columns(PlannerInfo *root, Plan *plan, Path *path, List *exprs)
 {
 	RelOptInfo *crel = path->parent;
 	List	   *map = NIL;
 	List	   *physical;
 	ListCell   *lc;
 
-	if ((IsA(plan, SeqScan) || IsA(plan, IndexScan)) && crel->rtekind == RTE_RELATION &&
-		crel->relid > 0 && (physical = build_physical_tlist(root, crel)) != NIL)
+	if (!(IsA(plan, SeqScan) || IsA(plan, IndexScan)) || crel->rtekind != RTE_RELATION ||
+		crel->relid == 0 || (physical = build_physical_tlist(root, crel)) == NIL)
+		return NIL;
+	foreach(lc, exprs)
 	{
-		foreach(lc, positions)
-		{
-			Expr	   *e = list_nth_node(TargetEntry, plan->targetlist, lfirst_int(lc) - 1)->expr;
+		Expr	   *e = lfirst(lc);
 
-			/* at scan level a placeholder is its expression (setrefs) */
-			while (IsA(e, PlaceHolderVar))
-				e = ((PlaceHolderVar *) e)->phexpr;
-			if (IsA(e, Var) && ((Var *) e)->varno == crel->relid &&
-				((Var *) e)->varlevelsup == 0 && ((Var *) e)->varattno > 0)
-				map = lappend(map, makeInteger(((Var *) e)->varattno));
-			else if (IsA(e, Const))
-				map = lappend(map, copyObject(e));
-			else
-				break;
-		}
-		if (list_length(map) == list_length(positions))
+		if (IsA(e, Var) && ((Var *) e)->varno == crel->relid &&
+			((Var *) e)->varlevelsup == 0 && ((Var *) e)->varattno > 0)
+			map = lappend(map, makeInteger(((Var *) e)->varattno));
+		else if (IsA(e, Const))
+			map = lappend(map, copyObject(e));
+		else
 		{
-			plan->targetlist = physical;
-			return map;
+			list_free(map);
+			return NIL;
 		}
-		list_free(map);
-		map = NIL;
 	}
+	plan->targetlist = physical;
+	return map;
+}
+
+/* Expression number pos (1-based) of a target list, placeholders seen through. */
+static Expr *
+tlist_expr(List *tlist, int pos)
+{
+	Expr	   *e = list_nth_node(TargetEntry, tlist, pos - 1)->expr;
+
+	/* at scan level a placeholder is its expression (setrefs) */
+	while (IsA(e, PlaceHolderVar))
+		e = ((PlaceHolderVar *) e)->phexpr;
+	return e;
+}
+
+/*
+ * The ledger columns of an entries child, whose row has the key at
+ * positions[0] and the pm.ledger_entry at positions[1].  When the child
+ * builds the entry itself (the row constructor pm.balance_entry and its
+ * siblings inline to), its ten columns are read without the entry ever
+ * being formed: from the stored tuple (scan_columns), or computed in the
+ * row of a plan that projects (or of the one under a Sort) in place of the
+ * entry.  Otherwise the map is the key and the entry's position, two
+ * Integers, and the executor takes each entry apart.
+ */
+static List *
+entry_columns(PlannerInfo *root, Plan *plan, Path *path, List *positions, Oid entry_type)
+{
+	int			key_pos = linitial_int(positions),
+				entry_pos = lsecond_int(positions);
+	Expr	   *e = tlist_expr(plan->targetlist, entry_pos);
+	RowExpr    *row;
+	List	   *map;
+	Plan	   *proj = plan;
+	List	   *tlist = NIL;
+	ListCell   *lc;
+
+	if (!IsA(e, RowExpr) || ((RowExpr *) e)->row_typeid != entry_type ||
+		list_length(((RowExpr *) e)->args) != LEDGER_NCOLUMNS)
+		return list_make2(makeInteger(key_pos), makeInteger(entry_pos));
+	row = (RowExpr *) e;
+
+	map = scan_columns(root, plan, path,
+					   lcons(tlist_expr(plan->targetlist, key_pos), list_copy(row->args)));
+	if (map != NIL)
+		return map;
+
+	/* a Sort's row is its input's: the columns go into both */
+	if (IsA(plan, Sort) && plan->lefttree != NULL &&
+		plan->targetlist == plan->lefttree->targetlist)
+		proj = plan->lefttree;
+	if (!is_projection_capable_plan(proj))
+		return list_make2(makeInteger(key_pos), makeInteger(entry_pos));
+
+	map = list_make1(makeInteger(key_pos));
+	foreach(lc, proj->targetlist)
+	{
+		TargetEntry *tle = flatCopyTargetEntry(lfirst_node(TargetEntry, lc));
+
+		/* the entry itself is no longer needed: a NULL of its type */
+		if (tle->resno == entry_pos)
+			tle->expr = (Expr *) makeNullConst(entry_type, -1, InvalidOid);
+		tlist = lappend(tlist, tle);
+	}
+	foreach(lc, row->args)
+	{
+		Expr	   *arg = lfirst(lc);
+
+		if (IsA(arg, Const))
+			map = lappend(map, copyObject(arg));
+		else
+		{
+			tlist = lappend(tlist, makeTargetEntry(arg, list_length(tlist) + 1, NULL, false));
+			map = lappend(map, makeInteger(list_length(tlist)));
+		}
+	}
+	proj->targetlist = tlist;
+	plan->targetlist = tlist;
+	return map;
+}
+
+/*
+ * The ledger columns as a child's plan gives them: one node per column (the
+ * key, then the ten), the Integer attribute number in the child's row or a
+ * Const.  A scan of a table whose exact target is its own columns and
+ * constants -- each branch of pm.ledger_row -- returns its stored tuple
+ * (scan_columns).  Any other child keeps its exact target list, read by
+ * position.  Entries are entry_columns'.
+ */
+static List *
+child_columns(PlannerInfo *root, Plan *plan, Path *path, List *positions, bool entries,
+			  Oid entry_type)
+{
+	List	   *exprs = NIL;
+	List	   *map;
+	ListCell   *lc;
+
+	if (entries)
+		return entry_columns(root, plan, path, positions, entry_type);
+	foreach(lc, positions)
+		exprs = lappend(exprs, tlist_expr(plan->targetlist, lfirst_int(lc)));
+	map = scan_columns(root, plan, path, exprs);
+	if (map != NIL)
+		return map;
 	foreach(lc, positions)
 		map = lappend(map, makeInteger(lfirst_int(lc)));
 	return map;
@@ -460,6 +619,7 @@ plan_ledger_merge(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	Expr	   *key = linitial(best_path->custom_private);
 	List	   *aggs = lsecond(best_path->custom_private);
 	List	   *positions = lthird(best_path->custom_private);
+	Oid			entry_type = (Oid) intVal(list_nth(best_path->custom_private, 4));
 	List	   *children = NIL;
 	List	   *scan_tlist;
 	ListCell   *lc,
@@ -471,7 +631,8 @@ plan_ledger_merge(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 		scan_tlist = lappend(scan_tlist,
 							 makeTargetEntry(lfirst(lc), list_length(scan_tlist) + 1, NULL, false));
 	forboth(lc, custom_plans, pc, best_path->custom_paths)
-		children = lappend(children, child_columns(root, lfirst(lc), lfirst(pc), positions));
+		children = lappend(children, child_columns(root, lfirst(lc), lfirst(pc), positions,
+												   OidIsValid(entry_type), entry_type));
 
 	cscan->scan.plan.targetlist = tlist;
 	cscan->scan.plan.qual = NIL;
@@ -484,6 +645,23 @@ plan_ledger_merge(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	cscan->custom_relids = NULL;
 	cscan->methods = &ledger_merge_scan_methods;
 	return &cscan->scan.plan;
+}
+
+PG_FUNCTION_INFO_V1(pm_ledger_sfunc_support);
+
+/*
+ * pm.ledger_sfunc_support(internal), the planner support function of the
+ * ledger aggregates' transitions.  It answers no request (for the cost the
+ * planner then reads COST), but being called it loads this library while
+ * the query is planned, and with it the hook above: the planner asks the
+ * transitions' cost before it plans the grouping.  Without it, a session's
+ * first query over its own tables (pm.account_risk has pm.account_risk_range
+ * to do the same) would be planned before the hook existed.
+ */
+Datum
+pm_ledger_sfunc_support(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(NULL);
 }
 
 /* The hook: at the grouping stage, after the core's paths. */

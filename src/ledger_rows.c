@@ -32,17 +32,22 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/typcache.h"
 
 #include "compat.h"
 #include "excerpt.h"
 #include "ledger_accum.h"
+#include "ledger_totals.h"
 #include "line_math.h"
 
 PG_FUNCTION_INFO_V1(pm_ledger_sfunc);
 PG_FUNCTION_INFO_V1(pm_ledger_totals_sfunc);
+PG_FUNCTION_INFO_V1(pm_ledger_entry_sfunc);
 
 static void add_row(LedgerAccum *ls, FunctionCallInfo fcinfo);
 
@@ -56,6 +61,39 @@ ledger_arg_value(FunctionCallInfo fcinfo, int n)
 				 errmsg("pm.account_ledger amount %d of a row is NULL", n - 3),
 				 errdetail("Balance, position and order rows need every amount of their kind.")));
 	return pmv_numeric((Numeric) DatumGetPointer(PG_GETARG_DATUM(n)));
+}
+
+/* What an amount of a row may be besides finite, as our tables' CHECKs say. */
+typedef enum AmountSign
+{
+	AMOUNT_ANY,
+	AMOUNT_NOT_NEGATIVE,
+	AMOUNT_POSITIVE
+} AmountSign;
+
+/*
+ * Amount n of a balance or order row, held to what our table's CHECK holds
+ * its column to: finite, and of the sign the rule asks.  Rows of
+ * pm.ledger_row always pass; rows of one's own tables may not, and then
+ * the account cannot be valued rather than be valued wrongly.  what names
+ * the row for the message ("a USDT balance").
+ */
+static PmVal
+row_amount(FunctionCallInfo fcinfo, int n, const char *column, AmountSign rule,
+		   const char *what)
+{
+	PmVal		v = ledger_arg_value(fcinfo, n);
+	int			sign;
+
+	if (!v.is_dec)
+		pm_check_finite(v.n, psprintf("%s of %s", column, what));
+	sign = pmv_sign(v);
+	if ((rule == AMOUNT_NOT_NEGATIVE && sign < 0) || (rule == AMOUNT_POSITIVE && sign <= 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s of %s must be %s", column, what,
+						rule == AMOUNT_POSITIVE ? "positive" : "zero or more")));
+	return v;
 }
 
 /*
@@ -76,6 +114,10 @@ balance_fast(FunctionCallInfo fcinfo, LedgerBalance *b)
 	for (i = 0; i < 6; i++)
 		if (PG_ARGISNULL(4 + i) ||
 			!pm_dec_from_short_numeric((Numeric) DatumGetPointer(PG_GETARG_DATUM(4 + i)), &v[i]))
+			return false;
+	/* the cross amounts are never negative; the general path says so */
+	for (i = 0; i < 4; i++)
+		if (pm_dec_sign(v[i]) < 0)
 			return false;
 	e = pm_balance_equity(pmv_dec(v[0]), pmv_dec(v[1]), pmv_dec(v[2]), pmv_dec(v[3]),
 						  pmv_dec(v[4]), pmv_dec(v[5]));
@@ -193,6 +235,10 @@ add_row(LedgerAccum *ls, FunctionCallInfo fcinfo)
 			{
 				text	   *program = PG_GETARG_TEXT_PP(2);
 
+				if (PG_ARGISNULL(10))
+					ereport(ERROR,
+							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+							 errmsg("loan_leverage of an account row is NULL")));
 				ledger_set_account(ls, VARDATA_ANY(program), VARSIZE_ANY_EXHDR(program),
 							PG_GETARG_INT32(10));
 				break;
@@ -203,13 +249,14 @@ add_row(LedgerAccum *ls, FunctionCallInfo fcinfo)
 
 				if (!balance_fast(fcinfo, b))
 				{
-					PmVal		f = ledger_arg_value(fcinfo, 4),
-								l = ledger_arg_value(fcinfo, 5),
-								u = ledger_arg_value(fcinfo, 8),
-								c = ledger_arg_value(fcinfo, 9);
+					char	   *what = psprintf("a %s balance", pm_text_excerpt(PG_GETARG_TEXT_PP(2)));
+					PmVal		f = row_amount(fcinfo, 4, "cross_free", AMOUNT_NOT_NEGATIVE, what),
+								l = row_amount(fcinfo, 5, "cross_locked", AMOUNT_NOT_NEGATIVE, what),
+								u = row_amount(fcinfo, 8, "um_wallet", AMOUNT_ANY, what),
+								c = row_amount(fcinfo, 9, "cm_wallet", AMOUNT_ANY, what);
 
-					b->borrowed = ledger_arg_value(fcinfo, 6);
-					b->interest = ledger_arg_value(fcinfo, 7);
+					b->borrowed = row_amount(fcinfo, 6, "cross_borrowed", AMOUNT_NOT_NEGATIVE, what);
+					b->interest = row_amount(fcinfo, 7, "cross_interest", AMOUNT_NOT_NEGATIVE, what);
 					b->equity = pm_balance_equity(f, l, b->borrowed, b->interest, u, c);
 					b->equity = pmv_copy_in(aggcontext, b->equity);
 					b->borrowed = pmv_copy_in(aggcontext, b->borrowed);
@@ -223,23 +270,42 @@ add_row(LedgerAccum *ls, FunctionCallInfo fcinfo)
 			{
 				text	   *name = PG_GETARG_TEXT_PP(2);
 				SymbolInfo *s = refdata_symbol(cache, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+				PmVal		qty,
+							entry;
+				int32		leverage;
 
 				if (s == NULL)
 					ereport(ERROR,
 							(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 							 errmsg("symbol %s is not in pm.symbol", pm_text_excerpt(name))));
-				add_position(ls, s, ledger_arg_value(fcinfo, 4), ledger_arg_value(fcinfo, 5),
-							 PG_GETARG_INT32(10));
+				qty = ledger_arg_value(fcinfo, 4);
+				entry = ledger_arg_value(fcinfo, 5);
+				if (PG_ARGISNULL(10))
+					ereport(ERROR,
+							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+							 errmsg("leverage of a %s position is NULL", pm_excerpt(s->name, s->len))));
+				leverage = PG_GETARG_INT32(10);
+				/* what pm.position's CHECKs hold; checked again only when it fails */
+				if (unlikely(!qty.is_dec || !entry.is_dec || pm_dec_sign(entry.d) <= 0 ||
+							 leverage < 1 || leverage > PM_WIRE_LEVERAGE_MAX))
+					kept_position_check(s->name, qty, entry, leverage);
+				add_position(ls, s, qty, entry, leverage);
 				break;
 			}
 		case 'o':
 			{
 				LedgerOrder o;
+				char	   *what;
 
 				o.sell = arg_asset(cache, fcinfo, 2);
 				o.buy = arg_asset(cache, fcinfo, 3);
-				o.sell_qty = pmv_copy_in(aggcontext, ledger_arg_value(fcinfo, 4));
-				o.buy_qty = pmv_copy_in(aggcontext, ledger_arg_value(fcinfo, 5));
+				what = psprintf("an order selling %s", pm_excerpt(o.sell->name, o.sell->len));
+				if (ledger_same_asset(o.sell, o.buy))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("%s buys the asset it sells", what)));
+				o.sell_qty = pmv_copy_in(aggcontext, row_amount(fcinfo, 4, "sell_qty", AMOUNT_POSITIVE, what));
+				o.buy_qty = pmv_copy_in(aggcontext, row_amount(fcinfo, 5, "buy_qty", AMOUNT_POSITIVE, what));
 				ledger_add_order(ls, o);
 				break;
 			}
@@ -274,4 +340,110 @@ Datum
 pm_ledger_totals_sfunc(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_POINTER(ledger_transition(fcinfo, true));
+}
+
+/*
+ * Ledger entries: pm.ledger_entry values, the ledger row's ten columns
+ * without the account, as pm.account_entry, pm.balance_entry,
+ * pm.position_entry and pm.order_entry build them over one's own tables.
+ * Taken apart here into a row's arguments 1 to 10 and read as any row.
+ */
+
+/* The column types of pm.ledger_entry, which the ten arguments are. */
+static const Oid entry_types[LEDGER_NCOLUMNS] = {
+	CHAROID, TEXTOID, TEXTOID,
+	NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID,
+	INT4OID
+};
+
+/*
+ * The descriptor of row type typid, copied into mcxt and checked to be the
+ * ten columns a ledger row has (a changed type is an error, not a misread
+ * row).
+ */
+TupleDesc
+ledger_entry_desc(Oid typid, MemoryContext mcxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(mcxt);
+	TupleDesc	desc = lookup_rowtype_tupdesc_copy(typid, -1);
+	int			i;
+
+	MemoryContextSwitchTo(old);
+	for (i = 0; i < desc->natts && i < LEDGER_NCOLUMNS; i++)
+		if (TupleDescAttr(desc, i)->attisdropped ||
+			TupleDescAttr(desc, i)->atttypid != entry_types[i])
+			break;
+	if (desc->natts != LEDGER_NCOLUMNS || i < LEDGER_NCOLUMNS)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("row type %s is not a ledger entry", format_type_be(typid)),
+				 errdetail("A ledger entry has exactly these columns, in order: kind \"char\", key and key2 text, a to f numeric, n integer.")));
+	return desc;
+}
+
+/*
+ * Entry, a pm.ledger_entry datum, as arguments 1 to 10 of row.  The values
+ * point into the entry, which must outlive the row's use.
+ */
+void
+ledger_entry_to_row(Datum entry, TupleDesc desc, FunctionCallInfo row)
+{
+	HeapTupleHeader th = DatumGetHeapTupleHeader(entry);
+	HeapTupleData tuple;
+	Datum		values[LEDGER_NCOLUMNS];
+	bool		nulls[LEDGER_NCOLUMNS];
+	int			c;
+
+	tuple.t_len = HeapTupleHeaderGetDatumLength(th);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = th;
+	heap_deform_tuple(&tuple, desc, values, nulls);
+	for (c = 0; c < LEDGER_NCOLUMNS; c++)
+	{
+		row->args[c + 1].value = values[c];
+		row->args[c + 1].isnull = nulls[c];
+	}
+}
+
+/* What an entry transition keeps for the query (in its fn_extra). */
+typedef struct EntryCallCache
+{
+	void	   *refdata;		/* the query's reference data (refdata.c) */
+	TupleDesc	desc;			/* pm.ledger_entry, checked */
+} EntryCallCache;
+
+/*
+ * pm.ledger_entry_sfunc(internal, pm.ledger_entry): the transition of the
+ * ledger aggregates over entries.  A NULL entry is no row (as a NULL is to
+ * any aggregate), but the accumulator is made all the same, so that an
+ * account with only NULL entries gives what the ledger merge node gives.
+ */
+Datum
+pm_ledger_entry_sfunc(PG_FUNCTION_ARGS)
+{
+	LedgerAccum *ls = PG_ARGISNULL(0) ? NULL : (LedgerAccum *) PG_GETARG_POINTER(0);
+	EntryCallCache *cc = (EntryCallCache *) fcinfo->flinfo->fn_extra;
+
+	if (cc == NULL)
+	{
+		cc = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(EntryCallCache));
+		fcinfo->flinfo->fn_extra = cc;
+	}
+	if (ls == NULL)
+		ls = ledger_accum_begin(ledger_context(fcinfo),
+								refdata_get_in(&cc->refdata, fcinfo->flinfo->fn_mcxt));
+	if (!PG_ARGISNULL(1))
+	{
+		LOCAL_FCINFO(row, LEDGER_NCOLUMNS + 1);
+
+		if (cc->desc == NULL)
+			cc->desc = ledger_entry_desc(get_fn_expr_argtype(fcinfo->flinfo, 1),
+										 fcinfo->flinfo->fn_mcxt);
+		InitFunctionCallInfoData(*row, fcinfo->flinfo, LEDGER_NCOLUMNS + 1, InvalidOid, NULL, NULL);
+		row->args[0].isnull = true;
+		ledger_entry_to_row(PG_GETARG_DATUM(1), cc->desc, row);
+		ledger_accum_add_row(ls, row);
+	}
+	PG_RETURN_POINTER(ls);
 }

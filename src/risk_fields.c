@@ -29,6 +29,7 @@
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/typcache.h"
 
 #include "compat.h"
 #include "risk_fields.h"
@@ -47,19 +48,14 @@ static const Oid risk_field_types[RISK_NFIELDS] = {
 #define RISK_SCALE 8
 
 /*
- * The caller's result row type, checked against what this code writes, so
- * a changed type is an error and not a misread row.
+ * A row type's descriptor checked against what this code writes, so a
+ * changed type is an error and not a misread row.
  */
-static TupleDesc
-checked_row_type(FunctionCallInfo fcinfo)
+static void
+check_row_desc(TupleDesc desc)
 {
-	TupleDesc	desc;
 	int			i;
 
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("account risk fields must be returned as a row")));
 	/* exactly these columns, none dropped: values[] fills them by position */
 	for (i = 0; i < desc->natts && i < RISK_NFIELDS; i++)
 		if (TupleDescAttr(desc, i)->attisdropped ||
@@ -71,7 +67,35 @@ checked_row_type(FunctionCallInfo fcinfo)
 				 errmsg("account risk fields cannot fill row type %s",
 						format_type_be(desc->tdtypeid)),
 				 errdetail("They fill exactly these columns, in order: program text, uni_mmr, account_equity, actual_equity, account_initial_margin and account_maint_margin numeric, account_status text, virtual_max_withdraw_amount, total_available_balance and total_margin_open_loss numeric, error text.")));
+}
+
+/* The caller's result row type, checked (check_row_desc). */
+static TupleDesc
+checked_row_type(FunctionCallInfo fcinfo)
+{
+	TupleDesc	desc;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("account risk fields must be returned as a row")));
+	check_row_desc(desc);
 	return desc;
+}
+
+/*
+ * Row type typid, checked, as the row rc's caller fills (the ledger merge
+ * node, which has no call of its own to ask).
+ */
+void
+risk_fields_cache_set_row(RiskFieldsCache *rc, Oid typid)
+{
+	MemoryContext old = MemoryContextSwitchTo(rc->mcxt);
+	TupleDesc	desc = lookup_rowtype_tupdesc_copy(typid, -1);
+
+	check_row_desc(desc);
+	rc->desc = BlessTupleDesc(desc);
+	MemoryContextSwitchTo(old);
 }
 
 /*

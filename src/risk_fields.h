@@ -46,6 +46,7 @@ typedef enum RiskField
 
 extern RiskFieldsCache *risk_fields_cache(FunctionCallInfo fcinfo, bool row);
 extern RiskFieldsCache *risk_fields_cache_new(MemoryContext mcxt);
+extern void risk_fields_cache_set_row(RiskFieldsCache *rc, Oid typid);
 extern Datum risk_field_datum(RiskFieldsCache *rc, MemoryContext mcxt, RiskField field,
 							  const char *program, const PmVal *figures, bool has_uni,
 							  const char *error, void *buf, bool *isnull);

@@ -48,7 +48,7 @@ SELECT is(ARRAY(
   ARRAY['account_risk_of s', 'account_risk_range s', 'account_risk_range_support s',
         'account_risk_split s', 'account_risk_split_support s', 'account_visible s',
         'binance_symbols_publish v', 'check_account s', 'check_row s', 'check_valued s', 'import_binance v',
-        'ledger_deserialize s', 'ledger_final s',
+        'ledger_deserialize s', 'ledger_entry_sfunc s', 'ledger_final s',
         'ledger_risk_account_equity_final s', 'ledger_risk_account_initial_margin_final s',
         'ledger_risk_account_maint_margin_final s', 'ledger_risk_account_status_final s',
         'ledger_risk_actual_equity_final s', 'ledger_risk_error_final s', 'ledger_risk_final s',
@@ -67,12 +67,13 @@ SELECT is(ARRAY(
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prokind = 'f'
      AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype) AND NOT p.proisstrict
    GROUP BY p.proname ORDER BY 1),
-  ARRAY['account_risk_split', 'binance_elements', 'import_binance', 'json_numeric', 'json_text', 'ledger_combine', 'ledger_sfunc', 'ledger_totals_sfunc',
+  ARRAY['account_entry', 'account_risk_split', 'balance_entry', 'binance_elements', 'import_binance', 'json_numeric',
+        'json_text', 'ledger_combine', 'ledger_entry_sfunc', 'ledger_sfunc', 'ledger_totals_sfunc',
         'ledger_totals_with_positions', 'margin_combine',
-        'margin_sfunc', 'max_withdraw', 'order_open_loss', 'recompute_accounts', 'recompute_batch',
+        'margin_sfunc', 'max_withdraw', 'order_entry', 'order_open_loss', 'position_entry', 'recompute_accounts', 'recompute_batch',
         'refresh_account_state', 'restatus_accounts', 'restoring', 'revalue_accounts', 'revalue_batch', 'risk_of',
         'rollup_sfunc', 'state_collateral_changed', 'status', 'summary_under'],
-  'every pm function is STRICT but those that must see NULLs');
+  'every pm function is STRICT but those that must see NULLs (and the ledger entry constructors, which must be inlined)');
 -- Trigger functions pin their search_path, but the two in C that run no
 -- query by a name the path could resolve (pm.restore_guard qualifies
 -- every name of its one query; pm.account_access_changed runs none): they
@@ -104,7 +105,7 @@ SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace
      AND p.proname !~ '^(tiers_(in|out|recv|send|cmp|eq|ne|lt|le|gt|ge|hash)|margin_summary_(in|out|recv|send))$'
-     AND p.proname !~ '^((margin|ledger|ledger_totals|ledger_risk)_(sfunc|combine|serialize|deserialize|final)|ledger_risk_[a-z_]+_final|rollup_sfunc|account_risk_(split|range)_support)$'
+     AND p.proname !~ '^((margin|ledger|ledger_entry|ledger_totals|ledger_risk)_(sfunc|combine|serialize|deserialize|final)|ledger_risk_[a-z_]+_final|rollup_sfunc|account_risk_(split|range)_support)$'
      AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
      AND obj_description(p.oid, 'pg_proc') IS NULL$$,
   'every user-facing function has a comment');
