@@ -160,6 +160,15 @@ SELECT pm.import_binance('/papi/v1/cm/leverageBracket',
       {"bracket": 1, "initialLeverage": 125, "qtyCap": 0.004, "qtyFloor": 0, "maintMarginRatio": 0.004, "cum": 0.0}]}]')
   AS cm_capped;
 SELECT * FROM pm.position_over_limit ORDER BY account_id, symbol, side;
+-- positionRisk as Binance shows it, but with the account's portfolio-margin
+-- liquidation price: below the mark for a long, above it for a short
+SELECT symbol, "positionSide", "positionAmt", "markPrice", "liquidationPrice", liquidation_below, liquidation_above
+  FROM pm.binance_position_risk WHERE account_id = 9001 ORDER BY symbol, "positionSide";
+SELECT count(*) AS positions,
+       count(*) FILTER (WHERE "liquidationPrice" IS NULL
+                           OR ("positionAmt" > 0 AND "liquidationPrice" < "markPrice")
+                           OR ("positionAmt" < 0 AND "liquidationPrice" > "markPrice")) AS on_the_losing_side
+  FROM pm.binance_position_risk;
 -- what-if reports a change that would breach a limit, and values it anyway
 SELECT account_status FROM pm.whatif(9001, '{"positions": [{"symbol": "ETHUSDT", "qty": -1}, {"symbol": "BTCUSDT", "side": "LONG", "qty": 20}]}');
 \set VERBOSITY terse
@@ -307,7 +316,11 @@ SELECT pm.import_binance('/papi/v1/balance',
      "crossMarginLocked": "0", "umWalletBalance": "5000", "cmWalletBalance": "0"}]', 9001) AS own_account;
 SELECT account_id, asset, cross_free FROM pm.balance ORDER BY 1, 2;
 SELECT account_id, symbol, over_by FROM pm.position_over_limit ORDER BY 1, 2;
+SELECT DISTINCT account_id FROM pm.binance_position_risk ORDER BY 1;
 RESET ROLE;
+-- an account that cannot be valued shows why, and the others read on
+SELECT account_id, count(*) AS positions, count("liquidationPrice") AS priced, max(error) AS error
+  FROM pm.binance_position_risk GROUP BY 1 ORDER BY 1;
 SELECT account_id, count(*) AS balances FROM pm.balance GROUP BY 1 ORDER BY 1;
 DELETE FROM pm.account_access WHERE grantee = 'regress_pm_desk'::regrole;
 DROP ROLE regress_pm_desk;

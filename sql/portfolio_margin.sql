@@ -4074,6 +4074,69 @@ COMMENT ON COLUMN pm.position_over_limit.notional IS 'the position''s notional a
 COMMENT ON COLUMN pm.position_over_limit.position_limit IS 'the symbol''s limit, in the same unit';
 COMMENT ON COLUMN pm.position_over_limit.over_by IS 'notional less the limit';
 
+-- pm.liquidation_price for a view over many accounts: an account that
+-- cannot be valued gives its error instead of stopping the read.
+CREATE FUNCTION pm.liquidation_price_or_error(account_id pg_catalog.int8, asset pg_catalog.text,
+                                              OUT below pg_catalog.numeric, OUT above pg_catalog.numeric,
+                                              OUT error pg_catalog.text)
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  why text;
+BEGIN
+  SELECT l.below, l.above INTO below, above
+    FROM pm.liquidation_price(liquidation_price_or_error.account_id, liquidation_price_or_error.asset) l;
+EXCEPTION WHEN data_exception THEN
+  -- pm.check_valued's detail carries the account's error, as pm.account_risk shows it
+  GET STACKED DIAGNOSTICS why = PG_EXCEPTION_DETAIL;
+  error := coalesce(substring(why FROM '^Its error: (.*)\.$'), SQLERRM);
+END
+$$;
+COMMENT ON FUNCTION pm.liquidation_price_or_error(account_id bigint, asset text, OUT below numeric, OUT above numeric, OUT error text) IS
+  'pm.liquidation_price, or, for an account that cannot be valued, NULL prices and why (for views over many accounts, where one account must not stop the read)';
+
+-- Positions as /papi/v1/um/positionRisk and /papi/v1/cm/positionRisk show
+-- them, under Binance's field names, but with the liquidation price that
+-- portfolio margin gives: the account's, for the symbol's base asset
+-- (pm.liquidation_price), in the direction that hurts the position.
+-- Binance's maxNotionalValue and maxQty depend on leverage limits per
+-- bracket, which pm.tiers does not keep; they are left out rather than
+-- shown wrong.  One pm.liquidation_price per row: ask for an account.
+CREATE VIEW pm.binance_position_risk AS
+SELECT r.account_id, r.market, r.symbol,
+       r.qty AS "positionAmt",
+       r.entry_price AS "entryPrice",
+       r.mark_price AS "markPrice",
+       r.unrealized_pnl AS "unRealizedProfit",
+       CASE WHEN r.qty OPERATOR(pg_catalog.>) 0 THEN l.below
+            WHEN r.qty OPERATOR(pg_catalog.<) 0 THEN l.above END AS "liquidationPrice",
+       r.leverage,
+       r.side AS "positionSide",
+       r.notional,
+       l.below AS liquidation_below,
+       l.above AS liquidation_above,
+       l.error
+  FROM pm.position_risk r
+  JOIN pm.symbol s ON s.symbol OPERATOR(pg_catalog.=) r.symbol
+ CROSS JOIN LATERAL pm.liquidation_price_or_error(r.account_id, s.base_asset) l;
+COMMENT ON VIEW pm.binance_position_risk IS
+  'each position as Binance''s positionRisk answers show it (UM and CM), with the portfolio-margin liquidation price of its account (pm.liquidation_price) in place of Binance''s; maxNotionalValue and maxQty left out (pm.tiers keeps no leverage limits)';
+COMMENT ON COLUMN pm.binance_position_risk.account_id IS 'account';
+COMMENT ON COLUMN pm.binance_position_risk.market IS 'UM (/papi/v1/um/positionRisk) or CM (/papi/v1/cm/positionRisk)';
+COMMENT ON COLUMN pm.binance_position_risk.symbol IS 'contract';
+COMMENT ON COLUMN pm.binance_position_risk."positionAmt" IS 'signed size: base units (UM) or contracts (CM)';
+COMMENT ON COLUMN pm.binance_position_risk."entryPrice" IS 'average entry price';
+COMMENT ON COLUMN pm.binance_position_risk."markPrice" IS 'mark price (pm.symbol)';
+COMMENT ON COLUMN pm.binance_position_risk."unRealizedProfit" IS 'unrealized PnL in the settle asset, exact';
+COMMENT ON COLUMN pm.binance_position_risk."liquidationPrice" IS 'the base asset''s price at which the account enters liquidation, below the current one for a long, above for a short (liquidation_below or liquidation_above); NULL for none, where Binance prints 0';
+COMMENT ON COLUMN pm.binance_position_risk.leverage IS 'position leverage (a string in Binance''s answer)';
+COMMENT ON COLUMN pm.binance_position_risk."positionSide" IS 'BOTH, LONG or SHORT';
+COMMENT ON COLUMN pm.binance_position_risk.notional IS 'notional at the mark in the settle asset: UM notional, CM notionalValue';
+COMMENT ON COLUMN pm.binance_position_risk.liquidation_below IS 'the account''s liquidation price of the base asset below the current one (pm.liquidation_price), or NULL';
+COMMENT ON COLUMN pm.binance_position_risk.liquidation_above IS 'the account''s liquidation price of the base asset above the current one (pm.liquidation_price), or NULL';
+COMMENT ON COLUMN pm.binance_position_risk.error IS 'why the account cannot be valued (then the liquidation prices are NULL), or NULL';
+
 ------------------------------------------------------------------------------
 -- Privileges
 ------------------------------------------------------------------------------
@@ -4093,11 +4156,12 @@ BEGIN
     ALTER VIEW pm.asset_equity SET (security_invoker = true);
     ALTER VIEW pm.stress_result SET (security_invoker = true);
     ALTER VIEW pm.position_over_limit SET (security_invoker = true);
+    ALTER VIEW pm.binance_position_risk SET (security_invoker = true);
   END IF;
 END
 $$;
 
-GRANT SELECT ON pm."position", pm.account, pm.account_access, pm.account_margin, pm.account_risk, pm.account_state, pm.asset, pm.asset_equity, pm.balance, pm.binance_spot_symbol, pm.binance_symbol, pm.collateral, pm.ledger_row, pm.loan_mmr, pm.margin_line, pm.open_order, pm.position_over_limit, pm.position_risk, pm.risk_event, pm.scenario, pm.status_threshold, pm.stress_result, pm.symbol TO pm_reader;
+GRANT SELECT ON pm."position", pm.account, pm.account_access, pm.account_margin, pm.account_risk, pm.account_state, pm.asset, pm.asset_equity, pm.balance, pm.binance_position_risk, pm.binance_spot_symbol, pm.binance_symbol, pm.collateral, pm.ledger_row, pm.loan_mmr, pm.margin_line, pm.open_order, pm.position_over_limit, pm.position_risk, pm.risk_event, pm.scenario, pm.status_threshold, pm.stress_result, pm.symbol TO pm_reader;
 
 GRANT DELETE, INSERT, UPDATE ON pm."position", pm.account, pm.balance, pm.open_order, pm.scenario TO pm_writer;
 

@@ -56,7 +56,7 @@ SELECT is(ARRAY(
         'ledger_risk_total_available_balance_final s', 'ledger_risk_total_margin_open_loss_final s',
         'ledger_risk_uni_mmr_final s', 'ledger_risk_virtual_max_withdraw_amount_final s', 'ledger_sfunc s',
         'ledger_totals_deserialize s', 'ledger_totals_final s', 'ledger_totals_sfunc s',
-        'ledger_totals_summary s', 'ledger_totals_values s', 'liquidation_gap s', 'liquidation_price s', 'liquidation_side s', 'liquidation_threshold s', 'margin_call_threshold s',
+        'ledger_totals_summary s', 'ledger_totals_values s', 'liquidation_gap s', 'liquidation_price s', 'liquidation_price_or_error s', 'liquidation_side s', 'liquidation_threshold s', 'margin_call_threshold s',
         'max_withdraw s', 'order_side_gap s', 'position_impact s', 'recompute_accounts v',
         'recompute_batch v', 'reconcile_binance s', 'refresh_account_state v', 'restatus_accounts v', 'restoring s',
         'revalue_accounts v', 'revalue_batch v', 'risk_of s', 'state_collateral_changed v', 'status s', 'stress s',

@@ -93,6 +93,8 @@ CREATE FUNCTION pg_temp.look() RETURNS void LANGUAGE sql AS $$
   INSERT INTO seen SELECT current_user, 'account_risk', account_id FROM pm.account_risk;
   INSERT INTO seen SELECT current_user, 'account_margin', account_id FROM pm.account_margin;
   INSERT INTO seen SELECT current_user, 'position_risk', account_id FROM pm.position_risk;
+  INSERT INTO seen SELECT current_user, 'binance_position_risk', account_id FROM pm.binance_position_risk;
+  INSERT INTO seen SELECT current_user, 'position_over_limit', account_id FROM pm.position_over_limit;
   INSERT INTO seen SELECT current_user, 'margin_line', account_id FROM pm.margin_line;
   INSERT INTO seen SELECT current_user, 'account_state', account_id FROM pm.account_state;
   INSERT INTO seen SELECT current_user, 'risk_event', account_id FROM pm.risk_event;
