@@ -11,13 +11,18 @@
 #       by account with a single sum()
 #   (a') (a) with portfolio_margin.ledger_merge = off: the GroupAggregate plan
 #       the ledger merge node replaces, for its share of (a)
+#   (e) the same fields over the same book in tables of a desk's own shape
+#       (test/bench/own_tables.sql: int4 keys, a wallet row per coin and
+#       wallet, orders as pair and side), by pm.account_ledger_risk over
+#       ledger entries, as the README's "Risk over your own tables" writes it
 #
 # each serial (max_parallel_workers_per_gather = 0) and parallel (2), the
 # median of PM_BENCH_REPS runs (default 5, 3 for N >= 1,000,000), after one
 # warm-up run.  Every query aggregates every output column, so nothing is
 # skipped and nothing is sent to the client.  Peak memory is the backend's
 # VmHWM after the query (private and touched shared pages), and temp_mb the
-# bytes it spilled to disk.  The run first checks that (a) and (b) agree.
+# bytes it spilled to disk.  The run first checks that (a) and (b) agree,
+# and that (e) gives (a)'s rows.
 #
 # Uses a throwaway cluster (pg_virtualenv) with default settings; installs
 # and builds like test/run.sh.  Data: test/gen/exchange.sql, seed 42.
@@ -37,6 +42,7 @@ Q_A="SELECT count(uni_mmr), sum(account_equity), sum(actual_equity), sum(account
   sum(total_available_balance), sum(total_margin_open_loss) FROM pm.account_risk"
 Q_B="${Q_A/pm.account_risk/bench_plain.account_risk}"
 Q_G="SET portfolio_margin.ledger_merge = off; $Q_A"
+Q_E="${Q_A/pm.account_risk/bench_desk.client_risk}"
 Q_C="SELECT count(*), sum(s) FROM (SELECT account_id, sum(x) AS s FROM
   (SELECT account_id, cross_free AS x FROM pm.balance UNION ALL
    SELECT account_id, qty FROM pm.position) l GROUP BY account_id) g"
@@ -67,6 +73,7 @@ for n in "${sizes[@]}"; do
   load_start=$(date +%s)
   psql -X -q -v accounts="$n" -f test/gen/exchange.sql
   psql -X -q -f test/bench/plain_sql.sql 2>/dev/null
+  psql -X -q -f test/bench/own_tables.sql
   psql -X -q -c 'VACUUM ANALYZE'
   counts=$(psql -X -At -c "SELECT (SELECT count(*) FROM pm.balance) || ' balances, ' ||
     (SELECT count(*) FROM pm.position) || ' positions, ' || (SELECT count(*) FROM pm.asset) || ' assets, ' ||
@@ -83,10 +90,16 @@ for n in "${sizes[@]}"; do
       FROM (SELECT r AS a FROM pm.account_risk r) x
       JOIN (SELECT r AS b FROM bench_plain.account_risk r) y ON (a).account_id = (b).account_id" | tail -n 1)
   echo "(a) vs (b): $agree"
+  own=$(psql -X -At -c "SET work_mem = '1GB'" -c "
+    SELECT (SELECT count(*) FROM (SELECT * FROM bench_desk.client_risk EXCEPT ALL SELECT * FROM pm.account_risk) d)
+        || ' rows of (e) not in (a), '
+        || (SELECT count(*) FROM (SELECT * FROM pm.account_risk EXCEPT ALL SELECT * FROM bench_desk.client_risk) d)
+        || ' rows of (a) not in (e)'" | tail -n 1)
+  echo "(a) vs (e): $own"
   printf '%-26s %11s %11s %9s %9s %11s %11s\n' query serial_ms parallel_ms ser/c par/c peak_MB temp_MB
   declare -A ser par mem tmp
-  for q in c a g b; do
-    case $q in a) query=$Q_A ;; b) query=$Q_B ;; c) query=$Q_C ;; g) query=$Q_G ;; esac
+  for q in c a g e b; do
+    case $q in a) query=$Q_A ;; b) query=$Q_B ;; c) query=$Q_C ;; g) query=$Q_G ;; e) query=$Q_E ;; esac
     for w in 0 2; do
       measure $w "$query" >/dev/null            # warm-up
       results=$(for _ in $(seq "$reps"); do measure $w "$query"; done)
@@ -100,9 +113,9 @@ for n in "${sizes[@]}"; do
       fi
     done
   done
-  for q in c a g b; do
+  for q in c a g e b; do
     case $q in a) label='(a) pm.account_risk' ;; b) label='(b) plain SQL' ;; c) label='(c) floor: scan + sum()' ;;
-      g) label="(a') merge node off" ;; esac
+      g) label="(a') merge node off" ;; e) label='(e) own tables, entries' ;; esac
     printf '%-26s %11s %11s %9.2f %9.2f %11.0f %11.0f\n' "$label" "${ser[$q]}" "${par[$q]}" \
       "$(div "${ser[$q]}" "${ser[c]}")" "$(div "${par[$q]}" "${par[c]}")" \
       "$(div "${mem[$q]}" 1024)" "$(div "${tmp[$q]}" 1048576)"
@@ -111,4 +124,6 @@ for n in "${sizes[@]}"; do
     "$(div "${ser[b]}" "${ser[a]}")" "$(div "${par[b]}" "${par[a]}")" "$(div "${ser[a]}" "${par[a]}")"
   printf "(a) / (a'): %.2f serial, %.2f parallel (the ledger merge node's share)\n" \
     "$(div "${ser[a]}" "${ser[g]}")" "$(div "${par[a]}" "${par[g]}")"
+  printf '(e) / (a): %.2f serial, %.2f parallel (own tables against the view)\n' \
+    "$(div "${ser[e]}" "${ser[a]}")" "$(div "${par[e]}" "${par[a]}")"
 done
