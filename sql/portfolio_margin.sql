@@ -1505,6 +1505,16 @@ CREATE TYPE pm.ledger_entry AS (
 );
 COMMENT ON TYPE pm.ledger_entry IS
   'one ledger row without its account (the columns of pm.ledger_row but account_id), as pm.account_entry, pm.balance_entry, pm.position_entry and pm.order_entry build it; pm.account_ledger_risk and pm.account_ledger take it';
+COMMENT ON COLUMN pm.ledger_entry.kind IS 'a account, b balance, p position, o open order';
+COMMENT ON COLUMN pm.ledger_entry.key IS 'program (a), asset (b), symbol (p), asset sold (o)';
+COMMENT ON COLUMN pm.ledger_entry.key2 IS 'asset bought (o)';
+COMMENT ON COLUMN pm.ledger_entry.a IS 'cross free (b), qty (p), quantity sold (o)';
+COMMENT ON COLUMN pm.ledger_entry.b IS 'cross locked (b), entry price (p), quantity bought (o)';
+COMMENT ON COLUMN pm.ledger_entry.c IS 'cross borrowed (b)';
+COMMENT ON COLUMN pm.ledger_entry.d IS 'cross interest (b)';
+COMMENT ON COLUMN pm.ledger_entry.e IS 'UM wallet (b)';
+COMMENT ON COLUMN pm.ledger_entry.f IS 'CM wallet (b)';
+COMMENT ON COLUMN pm.ledger_entry.n IS 'loan leverage (a), position leverage (p)';
 
 CREATE FUNCTION pm.account_entry(program pg_catalog.text, loan_leverage pg_catalog.int4 DEFAULT 3)
   RETURNS pm.ledger_entry

@@ -442,6 +442,30 @@ SELECT l.account_id, pm.margin(l.asset, l.equity, l.maint_margin, l.initial_marg
     check(generic == sums_off,
           "pm.account_margin (raw rows, pm.account_ledger) equals pm.margin over pm.margin_line")
 
+    # Risk over one's own tables: ledger entries over the same rows, as the
+    # README writes them, give the view's rows, serial and in parallel.
+    entries_query = """
+SELECT account_id, (pm.account_ledger_risk(entry)).*
+  FROM (SELECT account_id, pm.account_entry(program, loan_leverage) AS entry FROM pm.account
+        UNION ALL
+        SELECT account_id, pm.balance_entry(asset, cross_free, cross_locked, cross_borrowed, cross_interest,
+                                            um_wallet, cm_wallet) FROM pm.balance
+        UNION ALL
+        SELECT account_id, pm.position_entry(symbol, qty, entry_price, leverage) FROM pm.position
+        UNION ALL
+        SELECT account_id, pm.order_entry(sell_asset, sell_qty, buy_asset, buy_qty) FROM pm.open_order) l
+ GROUP BY account_id ORDER BY account_id;
+"""
+    for settings, how in ((PARALLEL_OFF, "serially"), (PARALLEL_ON, "in parallel")):
+        entry_rows = {}
+        for line in psql(settings + entries_query).splitlines():
+            cells = line.split("\t")
+            entry_rows[int(cells[0])] = cells[2:]
+        check(entry_rows == rows_off,
+              f"pm.account_ledger_risk over ledger entries equals pm.account_risk, {how}",
+              [f"account {a}: {entry_rows.get(a)} vs {rows_off.get(a)}"
+               for a in sorted(set(entry_rows) | set(rows_off)) if entry_rows.get(a) != rows_off.get(a)])
+
     bad_accounts, borderline = [], 0
     counts = {}
     for account in ex["account"]:
