@@ -221,3 +221,11 @@ BEGIN
 END
 $$;
 GRANT SELECT ON pm.binance_position_risk TO pm_reader;
+
+-- The words users read: a margin line (the glossary's word), not a ledger line.
+COMMENT ON AGGREGATE pm.margin(asset text, equity numeric, maint_margin numeric, index_price numeric, collateral pm.tiers) IS
+  'risk of a set of margin lines (one account): equity and maintenance margin in units of asset, netted per asset before the haircut; collateral NULL = not collateral';
+COMMENT ON AGGREGATE pm.margin(asset text, equity numeric, maint_margin numeric, initial_margin numeric, open_loss numeric, index_price numeric, collateral pm.tiers) IS
+  'risk of a set of margin lines (one account): equity and margins in units of asset, open loss in USD, netted per asset before the haircut; collateral NULL = not collateral';
+COMMENT ON VIEW pm.margin_line IS
+  'every margin line of every account as pm.margin takes it: balances, positions and (PM) open orders';

@@ -521,7 +521,7 @@ CREATE AGGREGATE pm.margin(asset pg_catalog.text, equity pg_catalog.numeric,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pm.margin(asset text, equity numeric, maint_margin numeric, index_price numeric, collateral pm.tiers) IS
-  'risk of a set of ledger lines (one account): equity and maintenance margin in units of asset, netted per asset before the haircut; collateral NULL = not collateral';
+  'risk of a set of margin lines (one account): equity and maintenance margin in units of asset, netted per asset before the haircut; collateral NULL = not collateral';
 
 CREATE AGGREGATE pm.margin(asset pg_catalog.text, equity pg_catalog.numeric,
                            maint_margin pg_catalog.numeric, initial_margin pg_catalog.numeric,
@@ -536,7 +536,7 @@ CREATE AGGREGATE pm.margin(asset pg_catalog.text, equity pg_catalog.numeric,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE pm.margin(asset text, equity numeric, maint_margin numeric, initial_margin numeric, open_loss numeric, index_price numeric, collateral pm.tiers) IS
-  'risk of a set of ledger lines (one account): equity and margins in units of asset, open loss in USD, netted per asset before the haircut; collateral NULL = not collateral';
+  'risk of a set of margin lines (one account): equity and margins in units of asset, open loss in USD, netted per asset before the haircut; collateral NULL = not collateral';
 
 CREATE AGGREGATE pm.rollup(pm.margin_summary) (
   SFUNC = pm.rollup_sfunc,
@@ -1688,7 +1688,7 @@ COMMENT ON FUNCTION pm.check_valued(account_id bigint) IS
 -- The risk views
 ------------------------------------------------------------------------------
 
--- Every ledger line of every account, as pm.margin takes it.  Each branch
+-- Every margin line of every account, as pm.margin takes it.  Each branch
 -- joins its own price and collateral schedule, so the view is one flat
 -- UNION ALL of joins that the planner can run in parallel workers.
 CREATE VIEW pm.margin_line AS
@@ -1739,7 +1739,7 @@ SELECT o.account_id, a.program, 'open_order'::pg_catalog.text, o.sell_asset, NUL
   LEFT JOIN pm.collateral cs ON cs.program = a.program AND cs.asset = o.sell_asset
   LEFT JOIN pm.collateral cb ON cb.program = a.program AND cb.asset = o.buy_asset;
 COMMENT ON VIEW pm.margin_line IS
-  'every ledger line of every account as pm.margin takes it: balances, positions and (PM) open orders';
+  'every margin line of every account as pm.margin takes it: balances, positions and (PM) open orders';
 COMMENT ON COLUMN pm.margin_line.account_id IS 'account';
 COMMENT ON COLUMN pm.margin_line.program IS 'account''s program, PM or PM_PRO';
 COMMENT ON COLUMN pm.margin_line.source IS 'balance, position or open_order';

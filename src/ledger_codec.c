@@ -29,7 +29,7 @@ PG_FUNCTION_INFO_V1(pm_ledger_serialize);
 PG_FUNCTION_INFO_V1(pm_ledger_deserialize);
 PG_FUNCTION_INFO_V1(pm_ledger_totals_deserialize);
 
-#define LEDGER_STATE_TYPE "pm.account_ledger state"
+#define LEDGER_STATE_TYPE "pm.account_ledger partial state"
 
 /* The account flag of the form: none yet, PM_PRO or PM. */
 static int

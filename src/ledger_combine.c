@@ -31,7 +31,7 @@ ledger_accum_combine(LedgerAccum *dst, LedgerAccum *src)
 	if (src->keep != dst->keep)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot combine a ledger state with ledger totals")));
+				 errmsg("cannot combine a ledger accumulator with ledger totals")));
 	if (src->error != NULL)
 		ledger_set_error(dst, src->error->code, src->error->message, src->error->detail, src->error->hint);
 	if (src->has_account && !dst->has_account)

@@ -438,7 +438,7 @@ margin_check_line(const char *name, int name_len,
 	if (name == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("a ledger line with amounts has no asset"),
+				 errmsg("a margin line with amounts has no asset"),
 				 errdetail("The line has equity %s and maintenance margin %s.",
 						   equity ? pm_numeric_excerpt(pmv_to_numeric(*equity)) : "NULL",
 						   maint_margin ? pm_numeric_excerpt(pmv_to_numeric(*maint_margin)) : "NULL")));

@@ -114,7 +114,7 @@ def status(uni_mmr, adjusted_equity, program, ladders=DEFAULT_LADDERS):
 
 
 def account_lines(account, ex):
-    """Every ledger line of an account: (asset, equity, mm, im, open_loss_usd).
+    """Every margin line of an account: (asset, equity, mm, im, open_loss_usd).
 
     ex is the exchange: dicts 'asset' (asset -> index price or None),
     'collateral' ((program, asset) -> schedule), 'symbol' (symbol -> dict),
