@@ -145,7 +145,8 @@ RESET enable_seqscan;
 -- pm.ledger_risk_<column>, sharing one state: the same fields, to the digit
 -- and display scale, as pm.risk_of over pm.account_ledger's summary, and as
 -- the row of pm.account_ledger_risk (0.12.0) -- with the fast path on and
--- off.  All have pm.account_ledger's SSPACE; the field aggregates' final
+-- off.  All have pm.account_ledger's SSPACE (but the overloads over ledger
+-- entries, 0.18.0: 64 MB, see the install script); the field aggregates' final
 -- functions are SHAREABLE, which is what lets them share.
 SELECT aggfnoid, p.pronargs AS args, aggtransspace, aggfinalmodify
   FROM pg_aggregate JOIN pg_proc p ON p.oid = aggfnoid
