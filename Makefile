@@ -61,7 +61,7 @@ REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors \
 REGRESS_OPTS = --load-extension=portfolio_margin
 
 # Concurrency: pg_isolation_regress specs in test/isolation
-ISOLATION = state_concurrency reference_cache event_order
+ISOLATION = state_concurrency reference_cache event_order import_concurrency
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=portfolio_margin
 
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -236,3 +236,414 @@ COMMENT ON AGGREGATE pm.margin(asset text, equity numeric, maint_margin numeric,
   'risk of a set of margin lines (one account): equity and margins in units of asset, open loss in USD, netted per asset before the haircut; collateral NULL = not collateral';
 COMMENT ON VIEW pm.margin_line IS
   'every margin line of every account as pm.margin takes it: balances, positions and (PM) open orders';
+
+-- One import of an account's answers at a time (the account's row lock);
+-- the rest of the function is 0.17.0's.
+CREATE OR REPLACE FUNCTION pm.import_binance(endpoint pg_catalog.text, answer pg_catalog.jsonb,
+                                  account_id pg_catalog.int8 DEFAULT NULL)
+  RETURNS pg_catalog.int4
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  ep pg_catalog.text := rtrim(endpoint, '/');
+  el pg_catalog.jsonb;
+  mkt pg_catalog.text;
+  balances pm.balance[];
+  positions pm."position"[];
+  orders pm.open_order[];
+  n pg_catalog.int4;
+  written pg_catalog.int4 := 0;
+  names pg_catalog.text[];
+  bad record;
+BEGIN
+  IF ep IN ('/papi/v1/balance', '/papi/v1/um/positionRisk', '/papi/v1/cm/positionRisk',
+            '/papi/v1/margin/openOrders') THEN
+    IF account_id IS NULL THEN
+      RAISE EXCEPTION 'the answer of % needs an account_id', ep
+        USING ERRCODE = 'null_value_not_allowed',
+              HINT = 'Create the account in pm.account (program, loan leverage), then pass its id.';
+    END IF;
+    PERFORM pm.check_account(account_id);
+    -- One import of an account's answers at a time: a second waits here
+    -- for the first to commit, and its statements then see what the first
+    -- wrote.  Without it, its DELETE ran beside the first's uncommitted
+    -- inserts, missed them, and both answers' rows survived (the isolation
+    -- spec import_concurrency).  Under REPEATABLE READ and SERIALIZABLE the
+    -- second fails to serialize instead.
+    PERFORM 1 FROM pm.account a WHERE a.account_id = import_binance.account_id FOR NO KEY UPDATE;
+  END IF;
+
+  -- reference data ---------------------------------------------------------
+  IF ep = '/sapi/v1/portfolio/asset-index-price' THEN
+    el := pm.binance_elements(ep, answer);
+    PERFORM pm.binance_check(ep, el, '{asset,assetIndexPrice}', '{text,number}');
+    INSERT INTO pm.asset AS t (asset, index_price)
+    SELECT e ->> 'asset', (e ->> 'assetIndexPrice')::numeric
+      FROM jsonb_array_elements(el) AS e
+     ORDER BY 1
+    ON CONFLICT (asset) DO UPDATE SET index_price = EXCLUDED.index_price
+      WHERE t.index_price IS DISTINCT FROM EXCLUDED.index_price;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RETURN written;
+
+  ELSIF ep IN ('/sapi/v1/portfolio/collateralRate', '/sapi/v2/portfolio/collateralRate') THEN
+    el := pm.binance_elements(ep, answer);
+    IF ep LIKE '/sapi/v1/%' THEN
+      PERFORM pm.binance_check(ep, el, '{asset,collateralRate}', '{text,number}');
+    ELSE
+      PERFORM pm.binance_check(ep, el, '{asset}', '{text}');
+      SELECT e.ord INTO bad
+        FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+       WHERE jsonb_typeof(e.x -> 'collateralInfo') IS DISTINCT FROM 'array'
+       ORDER BY e.ord LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'element % of the answer of % has no collateralInfo array', bad.ord, ep
+          USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'Pass the answer exactly as Binance returned it.';
+      END IF;
+    END IF;
+    INSERT INTO pm.asset (asset)
+    SELECT DISTINCT e ->> 'asset' FROM jsonb_array_elements(el) AS e ORDER BY 1
+    ON CONFLICT (asset) DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := n;
+    INSERT INTO pm.collateral AS t (program, asset, schedule)
+    SELECT CASE WHEN ep LIKE '/sapi/v1/%' THEN 'PM' ELSE 'PM_PRO' END, e ->> 'asset',
+           CASE WHEN ep LIKE '/sapi/v1/%'
+                THEN pm.tiers(ARRAY[0], ARRAY[(e ->> 'collateralRate')::numeric])
+                ELSE pm.tiers_from_binance(e) END
+      FROM jsonb_array_elements(el) AS e
+     ORDER BY 2
+    ON CONFLICT (program, asset) DO UPDATE SET schedule = EXCLUDED.schedule
+      WHERE NOT (t.schedule OPERATOR(pm.=) EXCLUDED.schedule);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN written + n;
+
+  ELSIF ep IN ('/fapi/v1/exchangeInfo', '/dapi/v1/exchangeInfo') THEN
+    mkt := CASE WHEN ep LIKE '/fapi/%' THEN 'UM' ELSE 'CM' END;
+    IF jsonb_typeof(answer) IS DISTINCT FROM 'object' OR jsonb_typeof(answer -> 'symbols') IS DISTINCT FROM 'array' THEN
+      RAISE EXCEPTION 'the answer of % has no symbols array', ep
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Pass the answer exactly as Binance returned it: an object with "symbols".';
+    END IF;
+    el := pm.binance_elements(ep, answer -> 'symbols');
+    IF mkt = 'UM' THEN
+      PERFORM pm.binance_check(ep, el, '{symbol,baseAsset,marginAsset,status?}', '{text,text,text,text?}');
+    ELSE
+      PERFORM pm.binance_check(ep, el, '{symbol,baseAsset,marginAsset,contractSize,contractStatus?}',
+                               '{text,text,text,number,text?}');
+      SELECT e.ord, e.x ->> 'symbol' AS symbol INTO bad
+        FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+       WHERE e.x ->> 'marginAsset' <> e.x ->> 'baseAsset' OR (e.x ->> 'contractSize')::numeric <= 0
+       ORDER BY e.ord LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'symbol % (element % of the answer of %) is not an inverse contract on its base asset',
+                        pm.excerpt(bad.symbol), bad.ord, ep
+          USING ERRCODE = 'invalid_parameter_value',
+                DETAIL = 'A COIN-M symbol settles in its base asset and has a positive contract size.';
+      END IF;
+    END IF;
+    INSERT INTO pm.binance_symbol AS t (symbol, market, base_asset, settle_asset, contract_size, status)
+    SELECT e ->> 'symbol', mkt, e ->> 'baseAsset', e ->> 'marginAsset',
+           CASE WHEN mkt = 'CM' THEN (e ->> 'contractSize')::numeric END,
+           nullif(coalesce(e ->> 'status', e ->> 'contractStatus'), '')
+      FROM jsonb_array_elements(el) AS e
+     ORDER BY 1
+    ON CONFLICT (symbol) DO UPDATE
+      SET market = EXCLUDED.market, base_asset = EXCLUDED.base_asset, settle_asset = EXCLUDED.settle_asset,
+          contract_size = EXCLUDED.contract_size, status = EXCLUDED.status
+      WHERE (t.market, t.base_asset, t.settle_asset, t.contract_size, t.status)
+            IS DISTINCT FROM
+            (EXCLUDED.market, EXCLUDED.base_asset, EXCLUDED.settle_asset, EXCLUDED.contract_size,
+             EXCLUDED.status);
+    GET DIAGNOSTICS written = ROW_COUNT;
+
+  ELSIF ep IN ('/papi/v1/um/leverageBracket', '/papi/v1/cm/leverageBracket') THEN
+    mkt := CASE WHEN ep LIKE '%/um/%' THEN 'UM' ELSE 'CM' END;
+    el := pm.binance_elements(ep, answer);
+    PERFORM pm.binance_check(ep, el, '{symbol,notionalCoef?}', '{text,number?}');
+    SELECT e.ord, e.x ->> 'symbol' AS symbol, e.x -> 'notionalCoef' AS coef INTO bad
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+     WHERE nullif(e.x ->> 'notionalCoef', '')::numeric <> 1
+     ORDER BY e.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'symbol % (element % of the answer of %) has brackets adjusted for its user', pm.excerpt(bad.symbol), bad.ord, ep
+        USING ERRCODE = 'feature_not_supported',
+              DETAIL = format('Its notionalCoef is %s; brackets are kept per symbol, for every account alike.', pm.excerpt(bad.coef::text)),
+              HINT = 'Import the brackets of a user whose brackets are not adjusted (no notionalCoef, or 1).';
+    END IF;
+    -- the limit: the last bracket's cap
+    INSERT INTO pm.binance_symbol AS t (symbol, brackets, brackets_market, position_limit)
+    SELECT e.x ->> 'symbol', pm.tiers_from_binance(e.x), mkt,
+           (SELECT max(pm.json_numeric(b.y -> CASE mkt WHEN 'UM' THEN 'notionalCap' ELSE 'qtyCap' END,
+                                       format('the %s of bracket %s of element %s of the answer of %s',
+                                              CASE mkt WHEN 'UM' THEN 'notionalCap' ELSE 'qtyCap' END, b.k, e.ord, ep)))
+              FROM jsonb_array_elements(e.x -> 'brackets') WITH ORDINALITY AS b(y, k))
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+     ORDER BY 1
+    ON CONFLICT (symbol) DO UPDATE
+      SET brackets = EXCLUDED.brackets, brackets_market = EXCLUDED.brackets_market,
+          position_limit = EXCLUDED.position_limit
+      WHERE t.brackets IS NULL OR NOT (t.brackets OPERATOR(pm.=) EXCLUDED.brackets)
+         OR (t.brackets_market, t.position_limit) IS DISTINCT FROM (EXCLUDED.brackets_market, EXCLUDED.position_limit);
+    GET DIAGNOSTICS written = ROW_COUNT;
+
+  ELSIF ep IN ('/fapi/v1/premiumIndex', '/dapi/v1/premiumIndex') THEN
+    el := pm.binance_elements(ep, answer);
+    PERFORM pm.binance_check(ep, el, '{symbol,markPrice}', '{text,number}');
+    SELECT e.ord, e.x ->> 'symbol' AS symbol INTO bad
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+     WHERE (e.x ->> 'markPrice')::numeric <= 0
+     ORDER BY e.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'the mark price of symbol % (element % of the answer of %) is not positive',
+                      pm.excerpt(bad.symbol), bad.ord, ep
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO pm.binance_symbol AS t (symbol, mark_price)
+    SELECT e ->> 'symbol', (e ->> 'markPrice')::numeric
+      FROM jsonb_array_elements(el) AS e
+     ORDER BY 1
+    ON CONFLICT (symbol) DO UPDATE SET mark_price = EXCLUDED.mark_price
+      WHERE t.mark_price IS DISTINCT FROM EXCLUDED.mark_price;
+    GET DIAGNOSTICS written = ROW_COUNT;
+
+  ELSIF ep = '/api/v3/exchangeInfo' THEN
+    IF jsonb_typeof(answer) IS DISTINCT FROM 'object' OR jsonb_typeof(answer -> 'symbols') IS DISTINCT FROM 'array' THEN
+      RAISE EXCEPTION 'the answer of % has no symbols array', ep
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Pass the answer exactly as Binance returned it: an object with "symbols".';
+    END IF;
+    el := pm.binance_elements(ep, answer -> 'symbols');
+    PERFORM pm.binance_check(ep, el, '{symbol,baseAsset,quoteAsset,status?}', '{text,text,text,text?}');
+    INSERT INTO pm.binance_spot_symbol AS t (symbol, base_asset, quote_asset, status)
+    SELECT e ->> 'symbol', e ->> 'baseAsset', e ->> 'quoteAsset', nullif(e ->> 'status', '')
+      FROM jsonb_array_elements(el) AS e
+     ORDER BY 1
+    ON CONFLICT (symbol) DO UPDATE
+      SET base_asset = EXCLUDED.base_asset, quote_asset = EXCLUDED.quote_asset, status = EXCLUDED.status
+      WHERE (t.base_asset, t.quote_asset, t.status) IS DISTINCT FROM
+            (EXCLUDED.base_asset, EXCLUDED.quote_asset, EXCLUDED.status);
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RETURN written;
+
+  -- an account's own answers ------------------------------------------------
+  ELSIF ep = '/papi/v1/balance' THEN
+    el := pm.binance_elements(ep, answer);
+    PERFORM pm.binance_check(ep, el,
+      '{asset,crossMarginFree,crossMarginLocked,crossMarginBorrowed,crossMarginInterest,umWalletBalance,cmWalletBalance}',
+      '{text,number,number,number,number,number,number}');
+    SELECT d.ord, d.asset INTO bad
+      FROM (SELECT e.ord, e.x ->> 'asset' AS asset,
+                   row_number() OVER (PARTITION BY e.x ->> 'asset' ORDER BY e.ord) AS r
+              FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)) d
+     WHERE d.r = 2
+     ORDER BY d.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'asset % appears twice in the answer of % (element %)', pm.excerpt(bad.asset), ep, bad.ord
+        USING ERRCODE = 'unique_violation';
+    END IF;
+    -- an asset with nothing in any wallet is no balance
+    balances := ARRAY(
+      SELECT ROW(account_id, b.asset, b.f, b.l, b.bo, b.i, b.u, b.c)::pm.balance
+        FROM jsonb_array_elements(el) AS e
+       CROSS JOIN LATERAL (SELECT e ->> 'asset', (e ->> 'crossMarginFree')::numeric,
+                                  (e ->> 'crossMarginLocked')::numeric, (e ->> 'crossMarginBorrowed')::numeric,
+                                  (e ->> 'crossMarginInterest')::numeric, (e ->> 'umWalletBalance')::numeric,
+                                  (e ->> 'cmWalletBalance')::numeric) AS b(asset, f, l, bo, i, u, c)
+       WHERE (b.f, b.l, b.bo, b.i, b.u, b.c) IS DISTINCT FROM (0, 0, 0, 0, 0, 0)
+       ORDER BY b.asset);
+    INSERT INTO pm.asset (asset)
+    SELECT b.asset FROM unnest(balances) AS b ORDER BY 1
+    ON CONFLICT (asset) DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := n;
+    DELETE FROM pm.balance t
+     WHERE t.account_id = import_binance.account_id
+       AND NOT EXISTS (SELECT FROM unnest(balances) AS b WHERE b.asset = t.asset);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := written + n;
+    INSERT INTO pm.balance AS t
+    SELECT b.* FROM unnest(balances) AS b
+    ON CONFLICT ON CONSTRAINT balance_pkey DO UPDATE
+      SET cross_free = EXCLUDED.cross_free, cross_locked = EXCLUDED.cross_locked,
+          cross_borrowed = EXCLUDED.cross_borrowed, cross_interest = EXCLUDED.cross_interest,
+          um_wallet = EXCLUDED.um_wallet, cm_wallet = EXCLUDED.cm_wallet
+      WHERE (t.cross_free, t.cross_locked, t.cross_borrowed, t.cross_interest, t.um_wallet, t.cm_wallet)
+            IS DISTINCT FROM
+            (EXCLUDED.cross_free, EXCLUDED.cross_locked, EXCLUDED.cross_borrowed,
+             EXCLUDED.cross_interest, EXCLUDED.um_wallet, EXCLUDED.cm_wallet);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN written + n;
+
+  ELSIF ep IN ('/papi/v1/um/positionRisk', '/papi/v1/cm/positionRisk') THEN
+    mkt := CASE WHEN ep LIKE '%/um/%' THEN 'UM' ELSE 'CM' END;
+    el := pm.binance_elements(ep, answer);
+    PERFORM pm.binance_check(ep, el, '{symbol,positionAmt,entryPrice,leverage,positionSide}',
+                             '{text,number,number,int,text}');
+    SELECT e.ord, e.x ->> 'positionSide' AS side INTO bad
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+     WHERE e.x ->> 'positionSide' NOT IN ('BOTH', 'LONG', 'SHORT')
+     ORDER BY e.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'field positionSide of element % of the answer of % is not BOTH, LONG or SHORT', bad.ord, ep
+        USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', pm.excerpt(bad.side));
+    END IF;
+    -- the positions the answer holds (not the zero ones), in answer order
+    SELECT e.ord, e.x ->> 'symbol' AS symbol, s.market INTO bad
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+      LEFT JOIN pm.symbol s ON s.symbol = e.x ->> 'symbol'
+     WHERE (e.x ->> 'positionAmt')::numeric <> 0 AND s.market IS DISTINCT FROM mkt
+     ORDER BY e.ord LIMIT 1;
+    IF FOUND THEN
+      IF bad.market IS NULL THEN
+        RAISE EXCEPTION 'symbol % of element % of the answer of % is not in pm.symbol', pm.excerpt(bad.symbol), bad.ord, ep
+          USING ERRCODE = 'foreign_key_violation',
+                HINT = format('Import its terms (%s), brackets (%s) and mark (%s) first.',
+                              CASE mkt WHEN 'UM' THEN '/fapi/v1/exchangeInfo' ELSE '/dapi/v1/exchangeInfo' END,
+                              CASE mkt WHEN 'UM' THEN '/papi/v1/um/leverageBracket' ELSE '/papi/v1/cm/leverageBracket' END,
+                              CASE mkt WHEN 'UM' THEN '/fapi/v1/premiumIndex' ELSE '/dapi/v1/premiumIndex' END);
+      END IF;
+      RAISE EXCEPTION 'symbol % of element % of the answer of % is a % symbol', pm.excerpt(bad.symbol), bad.ord, ep, bad.market
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT e.ord, e.x ->> 'symbol' AS symbol INTO bad
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+     WHERE (e.x ->> 'positionAmt')::numeric <> 0 AND (e.x ->> 'entryPrice')::numeric <= 0
+     ORDER BY e.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'field entryPrice of element % of the answer of % is not positive', bad.ord, ep
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = format('The position in %s is open, so it has an entry price.', pm.excerpt(bad.symbol));
+    END IF;
+    SELECT d.ord, d.symbol, d.side INTO bad
+      FROM (SELECT e.ord, e.x ->> 'symbol' AS symbol, e.x ->> 'positionSide' AS side,
+                   row_number() OVER (PARTITION BY e.x ->> 'symbol', e.x ->> 'positionSide' ORDER BY e.ord) AS r
+              FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+             WHERE (e.x ->> 'positionAmt')::numeric <> 0) d
+     WHERE d.r = 2
+     ORDER BY d.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'position % % appears twice in the answer of % (element %)', pm.excerpt(bad.symbol), bad.side, ep, bad.ord
+        USING ERRCODE = 'unique_violation';
+    END IF;
+    -- a hedge-mode leg takes its side's sign
+    positions := ARRAY(
+      SELECT ROW(account_id, e ->> 'symbol', e ->> 'positionSide',
+                 CASE e ->> 'positionSide' WHEN 'LONG' THEN abs((e ->> 'positionAmt')::numeric)
+                                           WHEN 'SHORT' THEN -abs((e ->> 'positionAmt')::numeric)
+                                           ELSE (e ->> 'positionAmt')::numeric END,
+                 (e ->> 'entryPrice')::numeric, (e ->> 'leverage')::numeric::int4)::pm.position
+        FROM jsonb_array_elements(el) AS e
+       WHERE (e ->> 'positionAmt')::numeric <> 0
+       ORDER BY e ->> 'symbol', e ->> 'positionSide');
+    DELETE FROM pm.position t
+     USING pm.symbol s
+     WHERE t.account_id = import_binance.account_id AND s.symbol = t.symbol AND s.market = mkt
+       AND NOT EXISTS (SELECT FROM unnest(positions) AS p WHERE p.symbol = t.symbol AND p.side = t.side);
+    GET DIAGNOSTICS written = ROW_COUNT;
+    INSERT INTO pm.position AS t
+    SELECT p.* FROM unnest(positions) AS p
+    ON CONFLICT ON CONSTRAINT position_pkey DO UPDATE
+      SET qty = EXCLUDED.qty, entry_price = EXCLUDED.entry_price, leverage = EXCLUDED.leverage
+      WHERE (t.qty, t.entry_price, t.leverage) IS DISTINCT FROM
+            (EXCLUDED.qty, EXCLUDED.entry_price, EXCLUDED.leverage);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN written + n;
+
+  ELSIF ep = '/papi/v1/margin/openOrders' THEN
+    el := pm.binance_elements(ep, answer);
+    PERFORM pm.binance_check(ep, el, '{orderId,symbol,side,origQty,executedQty?,price,stopPrice?}',
+                             '{id,text,text,number,number?,number,number?}');
+    SELECT e.ord, e.x ->> 'side' AS side INTO bad
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+     WHERE e.x ->> 'side' NOT IN ('BUY', 'SELL')
+     ORDER BY e.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'field side of element % of the answer of % is not BUY or SELL', bad.ord, ep
+        USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', pm.excerpt(bad.side));
+    END IF;
+    SELECT e.ord, e.x ->> 'symbol' AS symbol INTO bad
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+      LEFT JOIN pm.binance_spot_symbol s ON s.symbol = e.x ->> 'symbol'
+     WHERE s.symbol IS NULL
+     ORDER BY e.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'symbol % of element % of the answer of % is not in pm.binance_spot_symbol',
+                      pm.excerpt(bad.symbol), bad.ord, ep
+        USING ERRCODE = 'foreign_key_violation',
+              HINT = 'Import /api/v3/exchangeInfo first: an order''s two assets are its symbol''s base and quote assets.';
+    END IF;
+    -- what is left of the order, at its limit price (a stop order's own
+    -- price when it has none)
+    SELECT e.ord INTO bad
+      FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)
+     WHERE (e.x ->> 'origQty')::numeric - coalesce(nullif(e.x ->> 'executedQty', '')::numeric, 0) > 0
+       AND coalesce(nullif((e.x ->> 'price')::numeric, 0), nullif(e.x ->> 'stopPrice', '')::numeric, 0) <= 0
+     ORDER BY e.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'element % of the answer of % has no price to value the order at', bad.ord, ep
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'Its price and stopPrice are both zero.';
+    END IF;
+    SELECT d.ord, d.id INTO bad
+      FROM (SELECT e.ord, e.x ->> 'orderId' AS id,
+                   row_number() OVER (PARTITION BY (e.x ->> 'orderId')::numeric ORDER BY e.ord) AS r
+              FROM jsonb_array_elements(el) WITH ORDINALITY AS e(x, ord)) d
+     WHERE d.r = 2
+     ORDER BY d.ord LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'order % appears twice in the answer of % (element %)', pm.excerpt(bad.id), ep, bad.ord
+        USING ERRCODE = 'unique_violation';
+    END IF;
+    orders := ARRAY(
+      SELECT ROW(account_id, o.id,
+                 CASE WHEN o.side = 'BUY' THEN s.quote_asset ELSE s.base_asset END,
+                 CASE WHEN o.side = 'BUY' THEN o.qty * o.price ELSE o.qty END,
+                 CASE WHEN o.side = 'BUY' THEN s.base_asset ELSE s.quote_asset END,
+                 CASE WHEN o.side = 'BUY' THEN o.qty ELSE o.qty * o.price END)::pm.open_order
+        FROM jsonb_array_elements(el) AS e
+        JOIN pm.binance_spot_symbol s ON s.symbol = e ->> 'symbol'
+       CROSS JOIN LATERAL (SELECT (e ->> 'orderId')::numeric::int8, e ->> 'side',
+                                  (e ->> 'origQty')::numeric - coalesce(nullif(e ->> 'executedQty', '')::numeric, 0),
+                                  coalesce(nullif((e ->> 'price')::numeric, 0), nullif(e ->> 'stopPrice', '')::numeric))
+                          AS o(id, side, qty, price)
+       WHERE o.qty > 0
+       ORDER BY o.id);
+    INSERT INTO pm.asset (asset)
+    SELECT a.asset FROM unnest(orders) AS o CROSS JOIN LATERAL (VALUES (o.sell_asset), (o.buy_asset)) AS a(asset)
+     GROUP BY a.asset ORDER BY 1
+    ON CONFLICT (asset) DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := n;
+    DELETE FROM pm.open_order t
+     WHERE t.account_id = import_binance.account_id
+       AND NOT EXISTS (SELECT FROM unnest(orders) AS o WHERE o.order_id = t.order_id);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    written := written + n;
+    INSERT INTO pm.open_order AS t
+    SELECT o.* FROM unnest(orders) AS o
+    ON CONFLICT ON CONSTRAINT open_order_pkey DO UPDATE
+      SET sell_asset = EXCLUDED.sell_asset, sell_qty = EXCLUDED.sell_qty,
+          buy_asset = EXCLUDED.buy_asset, buy_qty = EXCLUDED.buy_qty
+      WHERE (t.sell_asset, t.sell_qty, t.buy_asset, t.buy_qty) IS DISTINCT FROM
+            (EXCLUDED.sell_asset, EXCLUDED.sell_qty, EXCLUDED.buy_asset, EXCLUDED.buy_qty);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN written + n;
+
+  ELSE
+    RAISE EXCEPTION 'pm.import_binance does not know the endpoint %', coalesce(pm.excerpt(endpoint), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Known: /sapi/v1/portfolio/asset-index-price, /sapi/v1/portfolio/collateralRate, '
+                   '/sapi/v2/portfolio/collateralRate, /fapi/v1/exchangeInfo, /dapi/v1/exchangeInfo, '
+                   '/papi/v1/um/leverageBracket, /papi/v1/cm/leverageBracket, /fapi/v1/premiumIndex, '
+                   '/dapi/v1/premiumIndex, /api/v3/exchangeInfo, /papi/v1/balance, /papi/v1/um/positionRisk, '
+                   '/papi/v1/cm/positionRisk, /papi/v1/margin/openOrders.';
+  END IF;
+
+  -- a reference answer about symbols: publish those it made whole
+  SELECT array_agg(e ->> 'symbol') INTO names FROM jsonb_array_elements(el) AS e;
+  RETURN written + pm.binance_symbols_publish(names);
+END
+$$;

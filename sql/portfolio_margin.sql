@@ -3621,6 +3621,13 @@ BEGIN
               HINT = 'Create the account in pm.account (program, loan leverage), then pass its id.';
     END IF;
     PERFORM pm.check_account(account_id);
+    -- One import of an account's answers at a time: a second waits here
+    -- for the first to commit, and its statements then see what the first
+    -- wrote.  Without it, its DELETE ran beside the first's uncommitted
+    -- inserts, missed them, and both answers' rows survived (the isolation
+    -- spec import_concurrency).  Under REPEATABLE READ and SERIALIZABLE the
+    -- second fails to serialize instead.
+    PERFORM 1 FROM pm.account a WHERE a.account_id = import_binance.account_id FOR NO KEY UPDATE;
   END IF;
 
   -- reference data ---------------------------------------------------------
