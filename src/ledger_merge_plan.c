@@ -424,9 +424,10 @@ offer_node(PlannerInfo *root, RelOptInfo *grouped_rel, MergeShape *shape, Path *
 		groups * (shape->final_cost + cpu_tuple_cost + grouped_rel->reltarget->cost.per_tuple);
 	cpath->flags = PM_CUSTOMPATH_PROJECTS;
 	cpath->custom_paths = children;
-	cpath->custom_private = list_make5(shape->key, shape->aggs, columns, shape->fields,
-									   makeInteger(shape->entries ?
-												   (int) exprType(linitial(shape->args)) : 0));
+	/* the entry's row type, or 0: read back by plan_ledger_merge */
+	cpath->custom_private = lappend(list_make4(shape->key, shape->aggs, columns, shape->fields),
+									makeInteger(shape->entries ?
+												(int) exprType(linitial(shape->args)) : 0));
 	cpath->methods = &ledger_merge_path_methods;
 	add_path(grouped_rel, (Path *) cpath);
 }
