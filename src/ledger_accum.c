@@ -185,7 +185,7 @@ ledger_set_account(LedgerAccum *ls, const char *program, int len, int32 leverage
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("program %s is not PM or PM_PRO", pm_excerpt(program, len))));
 	ls->has_account = true;
-	ls->is_pm = len == 2;
+	ls->is_pm = len == 2;		/* "PM": the other is "PM_PRO" */
 	ls->leverage = leverage;
 }
 

@@ -123,10 +123,8 @@ pm_ledger_risk_final(PG_FUNCTION_ARGS)
 
 	ledger_context(fcinfo);
 	rc = risk_fields_cache(fcinfo, true);
-	ledger_accum_figures(ls, rc);
-	PG_RETURN_DATUM(risk_fields_datum(rc, fcinfo->flinfo->fn_mcxt, ledger_program(ls),
-									  ls->figures, ls->has_uni_mmr,
-									  ls->error ? ls->error->message : NULL));
+	/* the cache lives in fn_mcxt, where the row's ladder is kept */
+	PG_RETURN_DATUM(ledger_accum_row(ls, rc));
 }
 
 /*

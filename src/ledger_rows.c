@@ -75,23 +75,24 @@ typedef enum AmountSign
  * Amount n of a balance or order row, held to what our table's CHECK holds
  * its column to: finite, and of the sign the rule asks.  Rows of
  * pm.ledger_row always pass; rows of one's own tables may not, and then
- * the account cannot be valued rather than be valued wrongly.  what names
- * the row for the message ("a USDT balance").
+ * the account cannot be valued rather than be valued wrongly.  The message
+ * names the row by what_fmt with the row's key (len bytes) in it ("a %s
+ * balance"), built only when it is needed.
  */
 static PmVal
 row_amount(FunctionCallInfo fcinfo, int n, const char *column, AmountSign rule,
-		   const char *what)
+		   const char *what_fmt, const char *key, int len)
 {
 	PmVal		v = ledger_arg_value(fcinfo, n);
 	int			sign;
 
-	if (!v.is_dec)
-		pm_check_finite(v.n, psprintf("%s of %s", column, what));
+	if (!v.is_dec && pm_numeric_is_special(v.n))
+		pm_check_finite(v.n, psprintf("%s of %s", column, psprintf(what_fmt, pm_excerpt(key, len))));
 	sign = pmv_sign(v);
 	if ((rule == AMOUNT_NOT_NEGATIVE && sign < 0) || (rule == AMOUNT_POSITIVE && sign <= 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s of %s must be %s", column, what,
+				 errmsg("%s of %s must be %s", column, psprintf(what_fmt, pm_excerpt(key, len)),
 						rule == AMOUNT_POSITIVE ? "positive" : "zero or more")));
 	return v;
 }
@@ -160,7 +161,7 @@ add_position(LedgerAccum *ls, SymbolInfo *s, PmVal qty, PmVal entry, int32 lever
 	ls->priced = true;
 	if (ls->keep)
 	{
-		kept_position_check(s->name, qty, entry, leverage);
+		/* checked by add_row, as every position is */
 		kept_positions_add(ls->ms->mcxt, &ls->positions, s->name, s->len, qty, entry, leverage);
 		return;
 	}
@@ -249,14 +250,16 @@ add_row(LedgerAccum *ls, FunctionCallInfo fcinfo)
 
 				if (!balance_fast(fcinfo, b))
 				{
-					char	   *what = psprintf("a %s balance", pm_text_excerpt(PG_GETARG_TEXT_PP(2)));
-					PmVal		f = row_amount(fcinfo, 4, "cross_free", AMOUNT_NOT_NEGATIVE, what),
-								l = row_amount(fcinfo, 5, "cross_locked", AMOUNT_NOT_NEGATIVE, what),
-								u = row_amount(fcinfo, 8, "um_wallet", AMOUNT_ANY, what),
-								c = row_amount(fcinfo, 9, "cm_wallet", AMOUNT_ANY, what);
+					text	   *asset = PG_GETARG_TEXT_PP(2);
+					const char *key = VARDATA_ANY(asset);
+					int			len = VARSIZE_ANY_EXHDR(asset);
+					PmVal		f = row_amount(fcinfo, 4, "cross_free", AMOUNT_NOT_NEGATIVE, "a %s balance", key, len),
+								l = row_amount(fcinfo, 5, "cross_locked", AMOUNT_NOT_NEGATIVE, "a %s balance", key, len),
+								u = row_amount(fcinfo, 8, "um_wallet", AMOUNT_ANY, "a %s balance", key, len),
+								c = row_amount(fcinfo, 9, "cm_wallet", AMOUNT_ANY, "a %s balance", key, len);
 
-					b->borrowed = row_amount(fcinfo, 6, "cross_borrowed", AMOUNT_NOT_NEGATIVE, what);
-					b->interest = row_amount(fcinfo, 7, "cross_interest", AMOUNT_NOT_NEGATIVE, what);
+					b->borrowed = row_amount(fcinfo, 6, "cross_borrowed", AMOUNT_NOT_NEGATIVE, "a %s balance", key, len);
+					b->interest = row_amount(fcinfo, 7, "cross_interest", AMOUNT_NOT_NEGATIVE, "a %s balance", key, len);
 					b->equity = pm_balance_equity(f, l, b->borrowed, b->interest, u, c);
 					b->equity = pmv_copy_in(aggcontext, b->equity);
 					b->borrowed = pmv_copy_in(aggcontext, b->borrowed);
@@ -285,7 +288,7 @@ add_row(LedgerAccum *ls, FunctionCallInfo fcinfo)
 							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 							 errmsg("leverage of a %s position is NULL", pm_excerpt(s->name, s->len))));
 				leverage = PG_GETARG_INT32(10);
-				/* what pm.position's CHECKs hold; checked again only when it fails */
+				/* what pm.position's CHECKs hold (kept_position_check says why not) */
 				if (unlikely(!qty.is_dec || !entry.is_dec || pm_dec_sign(entry.d) <= 0 ||
 							 leverage < 1 || leverage > PM_WIRE_LEVERAGE_MAX))
 					kept_position_check(s->name, qty, entry, leverage);
@@ -295,17 +298,18 @@ add_row(LedgerAccum *ls, FunctionCallInfo fcinfo)
 		case 'o':
 			{
 				LedgerOrder o;
-				char	   *what;
 
 				o.sell = arg_asset(cache, fcinfo, 2);
 				o.buy = arg_asset(cache, fcinfo, 3);
-				what = psprintf("an order selling %s", pm_excerpt(o.sell->name, o.sell->len));
 				if (ledger_same_asset(o.sell, o.buy))
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("%s buys the asset it sells", what)));
-				o.sell_qty = pmv_copy_in(aggcontext, row_amount(fcinfo, 4, "sell_qty", AMOUNT_POSITIVE, what));
-				o.buy_qty = pmv_copy_in(aggcontext, row_amount(fcinfo, 5, "buy_qty", AMOUNT_POSITIVE, what));
+							 errmsg("an order selling %s buys the asset it sells",
+									pm_excerpt(o.sell->name, o.sell->len))));
+				o.sell_qty = pmv_copy_in(aggcontext, row_amount(fcinfo, 4, "sell_qty", AMOUNT_POSITIVE,
+																"an order selling %s", o.sell->name, o.sell->len));
+				o.buy_qty = pmv_copy_in(aggcontext, row_amount(fcinfo, 5, "buy_qty", AMOUNT_POSITIVE,
+															   "an order selling %s", o.sell->name, o.sell->len));
 				ledger_add_order(ls, o);
 				break;
 			}
