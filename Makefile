@@ -21,6 +21,7 @@ OBJS = \
 	src/margin_summary.o \
 	src/margin_agg.o \
 	src/status.o \
+	src/as_of.o \
 	src/risk_fields.o \
 	src/risk_split.o \
 	src/orders.o \
@@ -57,7 +58,7 @@ DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors \
 	margin_aggregate margin_plans reference_schema spec_accounts account_state ledger_totals \
 	position_changes binance_import \
-	hostile_input beyond reference_cache risk_split ledger_merge own_tables settings
+	hostile_input beyond reference_cache risk_split ledger_merge own_tables settings history
 REGRESS_OPTS = --load-extension=portfolio_margin
 
 # Concurrency: pg_isolation_regress specs in test/isolation

@@ -13,7 +13,7 @@
  *						value, sum
  *	  tiers_*.c			pm.tiers: rules, I/O, SQL, Binance answers, evaluation
  *	  refdata.c			assets and symbols a query reads; refcache.c keeps
- *						them between queries
+ *						them between queries; as_of.c reads them as of a moment
  *	  line_math.c		every margin formula, written once
  *	  margin_accum.c	per-asset sums of one account; margin_summary.c the
  *						figures and uniMMR from them; margin_agg.c pm.margin
@@ -35,6 +35,7 @@
 
 #include "compat.h"
 
+#include "as_of.h"
 #include "number.h"
 #include "ledger_merge.h"
 #include "refcache.h"
@@ -54,6 +55,7 @@ _PG_init(void)
 {
 	pm_define_gucs();
 	refcache_define_guc();
+	as_of_define_guc();
 	ledger_merge_init();
 	PM_RESERVE_GUC_PREFIX("portfolio_margin");
 }

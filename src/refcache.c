@@ -53,6 +53,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "as_of.h"
 #include "compat.h"
 #include "refcache.h"
 
@@ -256,7 +257,7 @@ refcache_get(RefCacheKind kind, MemoryContext query_cxt, RefCacheLoader load)
 		callback_registered = true;
 	}
 
-	if (!refcache_enabled || !take_marks(kind, &marks))
+	if (!refcache_enabled || as_of_active() || !take_marks(kind, &marks))
 		return load(query_cxt);
 
 	entry = current[kind];

@@ -16,6 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "as_of.h"
 #include "compat.h"
 #include "excerpt.h"
 #include "refdata.h"
@@ -68,26 +69,46 @@ index_put(int *slots, int nslots, uint32 hash, int i)
 }
 
 /*
- * Run one of our reference-table reads.  The plans are prepared once per
- * backend and kept (they are plain scans, so nothing invalidates them but
+ * The reads, each as the tables are now and as of portfolio_margin.as_of
+ * (the functions read the history tables; same columns, same order).
+ */
+#define AS_OF "(pg_catalog.current_setting('portfolio_margin.as_of')::pg_catalog.timestamptz)"
+static const char *const ASSET_READ[2] = {
+	"SELECT asset, index_price FROM pm.asset",
+	"SELECT asset, index_price FROM pm.asset_at" AS_OF};
+static const char *const SYMBOL_READ[2] = {
+	"SELECT symbol, market, settle_asset, contract_size, mark_price, brackets, base_asset FROM pm.symbol",
+	"SELECT symbol, market, settle_asset, contract_size, mark_price, brackets, base_asset FROM pm.symbol_at" AS_OF};
+static const char *const COLLATERAL_READ[2] = {
+	"SELECT program, asset, schedule FROM pm.collateral",
+	"SELECT program, asset, schedule FROM pm.collateral_at" AS_OF};
+static const char *const LOAN_MMR_READ[2] = {
+	"SELECT leverage, mmr FROM pm.loan_mmr",
+	"SELECT leverage, mmr FROM pm.loan_mmr_at" AS_OF};
+
+/*
+ * Run one of our reference-table reads, as of now or as of the setting.
+ * The plans are prepared once per backend and kept (they are plain scans, so nothing invalidates them but
  * DDL, which replans them transparently); every execution reads under the
  * current snapshot, so the data is always the query's own.
  */
 static void
-run_read(int which, const char *sql)
+run_read(int which, const char *const sql[2])
 {
 	static SPIPlanPtr plans[8];
+	bool		past = as_of_active();
 
+	which = which * 2 + past;
 	if (plans[which] == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(sql, 0, NULL);
+		SPIPlanPtr	plan = SPI_prepare(sql[past], 0, NULL);
 
 		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+			elog(ERROR, "could not prepare \"%s\": %s", sql[past], SPI_result_code_string(SPI_result));
 		plans[which] = plan;
 	}
 	if (SPI_execute_plan(plans[which], NULL, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not run \"%s\"", sql);
+		elog(ERROR, "could not run \"%s\"", sql[past]);
 }
 
 /* Read every reference table once. */
@@ -102,7 +123,7 @@ refdata_load(MemoryContext mcxt)
 		elog(ERROR, "SPI_connect failed");
 
 	/* assets, with a room for each program's schedule */
-	run_read(0, "SELECT asset, index_price FROM pm.asset");
+	run_read(0, ASSET_READ);
 	MemoryContextSwitchTo(mcxt);
 	c->nassets = SPI_processed;
 	c->assets = palloc0(sizeof(AssetInfo) * Max(c->nassets, 1));
@@ -118,7 +139,7 @@ refdata_load(MemoryContext mcxt)
 	}
 
 	/* symbols; the index size fits both tables */
-	run_read(1, "SELECT symbol, market, settle_asset, contract_size, mark_price, brackets, base_asset FROM pm.symbol");
+	run_read(1, SYMBOL_READ);
 	MemoryContextSwitchTo(mcxt);
 	c->nsymbols = SPI_processed;
 	c->nslots = 16;
@@ -157,7 +178,7 @@ refdata_load(MemoryContext mcxt)
 	}
 
 	/* collateral schedules by program */
-	run_read(2, "SELECT program, asset, schedule FROM pm.collateral");
+	run_read(2, COLLATERAL_READ);
 	MemoryContextSwitchTo(mcxt);
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -177,7 +198,7 @@ refdata_load(MemoryContext mcxt)
 			a->collateral_pm_pro = t;
 	}
 
-	run_read(3, "SELECT leverage, mmr FROM pm.loan_mmr");
+	run_read(3, LOAN_MMR_READ);
 	MemoryContextSwitchTo(mcxt);
 	c->nloan = SPI_processed;
 	c->loan_leverage = palloc0(sizeof(int32) * Max(c->nloan, 1));

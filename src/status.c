@@ -29,6 +29,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "as_of.h"
 #include "compat.h"
 #include "excerpt.h"
 #include "margin_summary.h"
@@ -92,7 +93,8 @@ typedef struct ThresholdRows
 static void *
 read_thresholds(MemoryContext mcxt)
 {
-	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr plans[2];
+	bool		past = as_of_active();
 	ThresholdRows *t = MemoryContextAllocZero(mcxt, sizeof(ThresholdRows));
 	TupleDesc	desc;
 	int			col_program,
@@ -104,15 +106,17 @@ read_thresholds(MemoryContext mcxt)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (plan == NULL)
+	if (plans[past] == NULL)
 	{
-		SPIPlanPtr	p = SPI_prepare("SELECT * FROM pm.status_threshold", 0, NULL);
+		SPIPlanPtr	p = SPI_prepare(past
+									? "SELECT * FROM pm.status_threshold_at(pg_catalog.current_setting('portfolio_margin.as_of')::pg_catalog.timestamptz)"
+									: "SELECT * FROM pm.status_threshold", 0, NULL);
 
 		if (p == NULL || SPI_keepplan(p) != 0)
 			elog(ERROR, "could not prepare the read of pm.status_threshold");
-		plan = p;
+		plans[past] = p;
 	}
-	if (SPI_execute_plan(plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
+	if (SPI_execute_plan(plans[past], NULL, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pm.status_threshold");
 	t->rows = MemoryContextAllocZero(mcxt, sizeof(ThresholdRow) * Max(SPI_processed, 1));
 	desc = SPI_tuptable->tupdesc;

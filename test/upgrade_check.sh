@@ -37,7 +37,10 @@ shipped() {
     SELECT c.oid::pg_catalog.regclass || ' ' || r
       FROM pg_catalog.pg_class c
       CROSS JOIN LATERAL pg_catalog.query_to_xml(
-        'SELECT * FROM ' || c.oid::pg_catalog.regclass || ' ORDER BY 1, 2', false, false, '') AS x(r)
+        -- when history starts is the moment of the install or the update
+        CASE WHEN c.relname = 'history_start' THEN 'SELECT count(*) FROM pm.history_start'
+             ELSE 'SELECT * FROM ' || c.oid::pg_catalog.regclass || ' ORDER BY 1, 2' END,
+        false, false, '') AS x(r)
      WHERE c.relnamespace = 'pm'::pg_catalog.regnamespace AND c.relkind = 'r'
      ORDER BY 1"
 }

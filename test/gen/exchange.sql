@@ -550,6 +550,13 @@ ALTER TABLE pm.asset ENABLE TRIGGER USER;
 ALTER TABLE pm.symbol ENABLE TRIGGER USER;
 ALTER TABLE pm.collateral ENABLE TRIGGER USER;
 SELECT pm.refresh_account_state() \g /dev/null
+
+-- The book is loaded whole, without its triggers: its history starts now
+-- (the tables' histories held the book this load replaced).
+TRUNCATE pm.account_history, pm.balance_history, pm.position_history, pm.open_order_history,
+         pm.asset_history, pm.symbol_history, pm.mark_price_history, pm.collateral_history;
+DELETE FROM pm.history_start;
+INSERT INTO pm.history_start (started_at) VALUES (now());
 COMMIT;
 
 ANALYZE pm.asset, pm.collateral, pm.symbol, pm.account, pm.balance, pm.position, pm.open_order,
