@@ -22,6 +22,7 @@ OBJS = \
 	src/margin_agg.o \
 	src/status.o \
 	src/as_of.o \
+	src/history.o \
 	src/risk_fields.o \
 	src/risk_split.o \
 	src/orders.o \

@@ -2870,6 +2870,25 @@ $$;
 COMMENT ON FUNCTION pm.as_of_setting(at timestamptz) IS
   'the value of portfolio_margin.as_of for a moment (ISO 8601, UTC)';
 
+-- The accounts with a row replaced, deleted or inserted since a moment
+-- (src/history.c): the as-of reads take the other accounts' rows straight
+-- from the tables.
+CREATE FUNCTION pm.changed_since(at pg_catalog.timestamptz) RETURNS pg_catalog.int8[]
+  AS 'MODULE_PATHNAME', 'pm_changed_since' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.changed_since(at timestamptz) IS
+  'the accounts (that the caller may see) with a row of pm.account, pm.balance, pm.position or pm.open_order replaced, deleted or inserted since the moment, ascending';
+
+CREATE FUNCTION pm.unchanged_since_support(pg_catalog.internal) RETURNS pg_catalog.internal
+  AS 'MODULE_PATHNAME', 'pm_unchanged_since_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.unchanged_since_support(internal) IS
+  'planner support of pm.unchanged_since: nearly every account passes, at the cost of an operator';
+
+CREATE FUNCTION pm.unchanged_since(account_id pg_catalog.int8, at pg_catalog.timestamptz) RETURNS pg_catalog.bool
+  AS 'MODULE_PATHNAME', 'pm_unchanged_since' LANGUAGE C STABLE STRICT PARALLEL SAFE
+  SUPPORT pm.unchanged_since_support;
+COMMENT ON FUNCTION pm.unchanged_since(account_id bigint, at timestamptz) IS
+  'whether no row of the account was replaced, deleted or inserted since the moment (the set read once per query)';
+
 -- Prices tick: compact histories, read key by key.
 CREATE TABLE pm.asset_history (
   asset pg_catalog.text NOT NULL,
@@ -3692,82 +3711,102 @@ CREATE TRIGGER history_truncate BEFORE TRUNCATE ON pm.status_threshold
 CREATE FUNCTION pm.account_at(at pg_catalog.timestamptz) RETURNS SETOF pm.account
   LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
+SELECT r.account_id, r.program, r.loan_leverage
+  FROM pm.account r
+ WHERE pm.unchanged_since(r.account_id, at) AND pm.history_covers(at)
+UNION ALL
+SELECT r.account_id, r.program, r.loan_leverage
+  FROM pm.account r
+ WHERE r.account_id OPERATOR(pg_catalog.=) ANY (pm.changed_since(at))
+   AND NOT EXISTS (SELECT FROM pm.account_history h
+                    WHERE h.account_id OPERATOR(pg_catalog.=) r.account_id
+                      AND h.valid_until OPERATOR(pg_catalog.>) at)
+   AND pm.history_covers(at)
+UNION ALL
 SELECT h.account_id, h.program, h.loan_leverage
   FROM (SELECT DISTINCT ON (h.account_id) h.*
           FROM pm.account_history h
          WHERE h.valid_until OPERATOR(pg_catalog.>) at
          ORDER BY h.account_id, h.valid_until) h
  WHERE h.present AND pm.history_covers(at)
-UNION ALL
-SELECT r.account_id, r.program, r.loan_leverage
-  FROM pm.account r
- WHERE NOT EXISTS (SELECT FROM pm.account_history h
-                    WHERE h.account_id OPERATOR(pg_catalog.=) r.account_id
-                      AND h.valid_until OPERATOR(pg_catalog.>) at)
-   AND pm.history_covers(at)
 $$;
 COMMENT ON FUNCTION pm.account_at(at timestamptz) IS
-  'the rows pm.account held at a moment (system time: each change counts from its transaction''s now()), from the table and pm.account_history';
+  'the rows pm.account held at a moment (system time: each change counts from its transaction''s now()): the rows of accounts unchanged since, from the table; the others from the table and pm.account_history';
 
 CREATE FUNCTION pm.balance_at(at pg_catalog.timestamptz) RETURNS SETOF pm.balance
   LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
+SELECT r.account_id, r.asset, r.cross_free, r.cross_locked, r.cross_borrowed, r.cross_interest, r.um_wallet, r.cm_wallet
+  FROM pm.balance r
+ WHERE pm.unchanged_since(r.account_id, at) AND pm.history_covers(at)
+UNION ALL
+SELECT r.account_id, r.asset, r.cross_free, r.cross_locked, r.cross_borrowed, r.cross_interest, r.um_wallet, r.cm_wallet
+  FROM pm.balance r
+ WHERE r.account_id OPERATOR(pg_catalog.=) ANY (pm.changed_since(at))
+   AND NOT EXISTS (SELECT FROM pm.balance_history h
+                    WHERE h.account_id OPERATOR(pg_catalog.=) r.account_id AND h.asset OPERATOR(pg_catalog.=) r.asset
+                      AND h.valid_until OPERATOR(pg_catalog.>) at)
+   AND pm.history_covers(at)
+UNION ALL
 SELECT h.account_id, h.asset, h.cross_free, h.cross_locked, h.cross_borrowed, h.cross_interest, h.um_wallet, h.cm_wallet
   FROM (SELECT DISTINCT ON (h.account_id, h.asset) h.*
           FROM pm.balance_history h
          WHERE h.valid_until OPERATOR(pg_catalog.>) at
          ORDER BY h.account_id, h.asset, h.valid_until) h
  WHERE h.present AND pm.history_covers(at)
-UNION ALL
-SELECT r.account_id, r.asset, r.cross_free, r.cross_locked, r.cross_borrowed, r.cross_interest, r.um_wallet, r.cm_wallet
-  FROM pm.balance r
- WHERE NOT EXISTS (SELECT FROM pm.balance_history h
-                    WHERE h.account_id OPERATOR(pg_catalog.=) r.account_id AND h.asset OPERATOR(pg_catalog.=) r.asset
-                      AND h.valid_until OPERATOR(pg_catalog.>) at)
-   AND pm.history_covers(at)
 $$;
 COMMENT ON FUNCTION pm.balance_at(at timestamptz) IS
-  'the rows pm.balance held at a moment (system time: each change counts from its transaction''s now()), from the table and pm.balance_history';
+  'the rows pm.balance held at a moment (system time: each change counts from its transaction''s now()): the rows of accounts unchanged since, from the table; the others from the table and pm.balance_history';
 
 CREATE FUNCTION pm.position_at(at pg_catalog.timestamptz) RETURNS SETOF pm."position"
   LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
+SELECT r.account_id, r.symbol, r.side, r.qty, r.entry_price, r.leverage
+  FROM pm."position" r
+ WHERE pm.unchanged_since(r.account_id, at) AND pm.history_covers(at)
+UNION ALL
+SELECT r.account_id, r.symbol, r.side, r.qty, r.entry_price, r.leverage
+  FROM pm."position" r
+ WHERE r.account_id OPERATOR(pg_catalog.=) ANY (pm.changed_since(at))
+   AND NOT EXISTS (SELECT FROM pm.position_history h
+                    WHERE h.account_id OPERATOR(pg_catalog.=) r.account_id AND h.symbol OPERATOR(pg_catalog.=) r.symbol AND h.side OPERATOR(pg_catalog.=) r.side
+                      AND h.valid_until OPERATOR(pg_catalog.>) at)
+   AND pm.history_covers(at)
+UNION ALL
 SELECT h.account_id, h.symbol, h.side, h.qty, h.entry_price, h.leverage
   FROM (SELECT DISTINCT ON (h.account_id, h.symbol, h.side) h.*
           FROM pm.position_history h
          WHERE h.valid_until OPERATOR(pg_catalog.>) at
          ORDER BY h.account_id, h.symbol, h.side, h.valid_until) h
  WHERE h.present AND pm.history_covers(at)
-UNION ALL
-SELECT r.account_id, r.symbol, r.side, r.qty, r.entry_price, r.leverage
-  FROM pm."position" r
- WHERE NOT EXISTS (SELECT FROM pm.position_history h
-                    WHERE h.account_id OPERATOR(pg_catalog.=) r.account_id AND h.symbol OPERATOR(pg_catalog.=) r.symbol AND h.side OPERATOR(pg_catalog.=) r.side
-                      AND h.valid_until OPERATOR(pg_catalog.>) at)
-   AND pm.history_covers(at)
 $$;
 COMMENT ON FUNCTION pm.position_at(at timestamptz) IS
-  'the rows pm."position" held at a moment (system time: each change counts from its transaction''s now()), from the table and pm.position_history';
+  'the rows pm."position" held at a moment (system time: each change counts from its transaction''s now()): the rows of accounts unchanged since, from the table; the others from the table and pm.position_history';
 
 CREATE FUNCTION pm.open_order_at(at pg_catalog.timestamptz) RETURNS SETOF pm.open_order
   LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
+SELECT r.account_id, r.order_id, r.sell_asset, r.sell_qty, r.buy_asset, r.buy_qty
+  FROM pm.open_order r
+ WHERE pm.unchanged_since(r.account_id, at) AND pm.history_covers(at)
+UNION ALL
+SELECT r.account_id, r.order_id, r.sell_asset, r.sell_qty, r.buy_asset, r.buy_qty
+  FROM pm.open_order r
+ WHERE r.account_id OPERATOR(pg_catalog.=) ANY (pm.changed_since(at))
+   AND NOT EXISTS (SELECT FROM pm.open_order_history h
+                    WHERE h.account_id OPERATOR(pg_catalog.=) r.account_id AND h.order_id OPERATOR(pg_catalog.=) r.order_id
+                      AND h.valid_until OPERATOR(pg_catalog.>) at)
+   AND pm.history_covers(at)
+UNION ALL
 SELECT h.account_id, h.order_id, h.sell_asset, h.sell_qty, h.buy_asset, h.buy_qty
   FROM (SELECT DISTINCT ON (h.account_id, h.order_id) h.*
           FROM pm.open_order_history h
          WHERE h.valid_until OPERATOR(pg_catalog.>) at
          ORDER BY h.account_id, h.order_id, h.valid_until) h
  WHERE h.present AND pm.history_covers(at)
-UNION ALL
-SELECT r.account_id, r.order_id, r.sell_asset, r.sell_qty, r.buy_asset, r.buy_qty
-  FROM pm.open_order r
- WHERE NOT EXISTS (SELECT FROM pm.open_order_history h
-                    WHERE h.account_id OPERATOR(pg_catalog.=) r.account_id AND h.order_id OPERATOR(pg_catalog.=) r.order_id
-                      AND h.valid_until OPERATOR(pg_catalog.>) at)
-   AND pm.history_covers(at)
 $$;
 COMMENT ON FUNCTION pm.open_order_at(at timestamptz) IS
-  'the rows pm.open_order held at a moment (system time: each change counts from its transaction''s now()), from the table and pm.open_order_history';
+  'the rows pm.open_order held at a moment (system time: each change counts from its transaction''s now()): the rows of accounts unchanged since, from the table; the others from the table and pm.open_order_history';
 
 CREATE FUNCTION pm.collateral_at(at pg_catalog.timestamptz) RETURNS SETOF pm.collateral
   LANGUAGE sql STABLE PARALLEL SAFE
@@ -3787,7 +3826,7 @@ SELECT r.program, r.asset, r.schedule
    AND pm.history_covers(at)
 $$;
 COMMENT ON FUNCTION pm.collateral_at(at timestamptz) IS
-  'the rows pm.collateral held at a moment (system time: each change counts from its transaction''s now()), from the table and pm.collateral_history';
+  'the rows pm.collateral held at a moment (system time: each change counts from its transaction''s now()): from the table and pm.collateral_history';
 
 CREATE FUNCTION pm.loan_mmr_at(at pg_catalog.timestamptz) RETURNS SETOF pm.loan_mmr
   LANGUAGE sql STABLE PARALLEL SAFE
@@ -3807,7 +3846,7 @@ SELECT r.leverage, r.mmr
    AND pm.history_covers(at)
 $$;
 COMMENT ON FUNCTION pm.loan_mmr_at(at timestamptz) IS
-  'the rows pm.loan_mmr held at a moment (system time: each change counts from its transaction''s now()), from the table and pm.loan_mmr_history';
+  'the rows pm.loan_mmr held at a moment (system time: each change counts from its transaction''s now()): from the table and pm.loan_mmr_history';
 
 CREATE FUNCTION pm.status_threshold_at(at pg_catalog.timestamptz) RETURNS SETOF pm.status_threshold
   LANGUAGE sql STABLE PARALLEL SAFE
@@ -3827,25 +3866,34 @@ SELECT r.program, r.status, r.uni_mmr_above, r.enabled, r.exit_buffer
    AND pm.history_covers(at)
 $$;
 COMMENT ON FUNCTION pm.status_threshold_at(at timestamptz) IS
-  'the rows pm.status_threshold held at a moment (system time: each change counts from its transaction''s now()), from the table and pm.status_threshold_history';
--- Every account's raw rows at a moment, as pm.ledger_row shows them now.
+  'the rows pm.status_threshold held at a moment (system time: each change counts from its transaction''s now()): from the table and pm.status_threshold_history';
+-- Every account's raw rows at a moment, as pm.ledger_row shows them now:
+-- the accounts unchanged since, from pm.ledger_row itself; the others
+-- from the tables as of the moment.
 CREATE FUNCTION pm.ledger_row_at(at pg_catalog.timestamptz) RETURNS SETOF pm.ledger_row
   LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-SELECT a.account_id, 'a'::pg_catalog."char", a.program, NULL::pg_catalog.text,
-       NULL::pg_catalog.numeric, NULL::pg_catalog.numeric, NULL::pg_catalog.numeric,
-       NULL::pg_catalog.numeric, NULL::pg_catalog.numeric, NULL::pg_catalog.numeric, a.loan_leverage
-  FROM pm.account_at(at) a
+SELECT l.account_id, l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
+  FROM pm.ledger_row l
+ WHERE pm.unchanged_since(l.account_id, at) AND pm.history_covers(at)
 UNION ALL
-SELECT b.account_id, 'b', b.asset, NULL, b.cross_free, b.cross_locked, b.cross_borrowed,
-       b.cross_interest, b.um_wallet, b.cm_wallet, NULL
-  FROM pm.balance_at(at) b
-UNION ALL
-SELECT p.account_id, 'p', p.symbol, p.side, p.qty, p.entry_price, NULL, NULL, NULL, NULL, p.leverage
-  FROM pm.position_at(at) p
-UNION ALL
-SELECT o.account_id, 'o', o.sell_asset, o.buy_asset, o.sell_qty, o.buy_qty, NULL, NULL, NULL, NULL, NULL
-  FROM pm.open_order_at(at) o
+SELECT c.account_id, c.kind, c.key, c.key2, c.a, c.b, c.c, c.d, c.e, c.f, c.n
+  FROM (SELECT a.account_id, 'a'::pg_catalog."char" AS kind, a.program AS key, NULL::pg_catalog.text AS key2,
+               NULL::pg_catalog.numeric AS a, NULL::pg_catalog.numeric AS b, NULL::pg_catalog.numeric AS c,
+               NULL::pg_catalog.numeric AS d, NULL::pg_catalog.numeric AS e, NULL::pg_catalog.numeric AS f,
+               a.loan_leverage AS n
+          FROM pm.account_at(at) a
+        UNION ALL
+        SELECT b.account_id, 'b', b.asset, NULL, b.cross_free, b.cross_locked, b.cross_borrowed,
+               b.cross_interest, b.um_wallet, b.cm_wallet, NULL
+          FROM pm.balance_at(at) b
+        UNION ALL
+        SELECT p.account_id, 'p', p.symbol, p.side, p.qty, p.entry_price, NULL, NULL, NULL, NULL, p.leverage
+          FROM pm.position_at(at) p
+        UNION ALL
+        SELECT o.account_id, 'o', o.sell_asset, o.buy_asset, o.sell_qty, o.buy_qty, NULL, NULL, NULL, NULL, NULL
+          FROM pm.open_order_at(at) o) c
+ WHERE c.account_id OPERATOR(pg_catalog.=) ANY (pm.changed_since(at))
 $$;
 COMMENT ON FUNCTION pm.ledger_row_at(at timestamptz) IS
   'every account''s raw rows at a moment, in the form of pm.ledger_row';
@@ -3860,6 +3908,8 @@ AS $$
 BEGIN
   PERFORM pm.history_covers(at);
   PERFORM set_config('portfolio_margin.as_of', pm.as_of_setting(at), true);
+  -- the accounts unchanged since, grouped as pm.account_risk groups them
+  -- (the ledger merge node over the primary keys); the others as of then
   RETURN QUERY
   SELECT l.account_id,
          pm.ledger_risk_program(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS program,
@@ -3873,7 +3923,24 @@ BEGIN
          pm.ledger_risk_total_available_balance(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_available_balance,
          pm.ledger_risk_total_margin_open_loss(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_margin_open_loss,
          pm.ledger_risk_error(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS error
+    FROM pm.ledger_row l
+   WHERE pm.unchanged_since(l.account_id, at)
+   GROUP BY l.account_id
+  UNION ALL
+  SELECT l.account_id,
+         pm.ledger_risk_program(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS program,
+         pm.ledger_risk_uni_mmr(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS uni_mmr,
+         pm.ledger_risk_account_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_equity,
+         pm.ledger_risk_actual_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS actual_equity,
+         pm.ledger_risk_account_initial_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_initial_margin,
+         pm.ledger_risk_account_maint_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_maint_margin,
+         pm.ledger_risk_account_status(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_status,
+         pm.ledger_risk_virtual_max_withdraw_amount(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS virtual_max_withdraw_amount,
+         pm.ledger_risk_total_available_balance(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_available_balance,
+         pm.ledger_risk_total_margin_open_loss(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_margin_open_loss,
+         pm.ledger_risk_error(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS error
     FROM pm.ledger_row_at(at) l
+   WHERE l.account_id OPERATOR(pg_catalog.=) ANY (pm.changed_since(at))
    GROUP BY l.account_id;
 END
 $$;
@@ -3962,7 +4029,15 @@ BEGIN
     FROM (SELECT l.account_id,
                  pm.account_ledger(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS summary,
                  pm.ledger_risk_error(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS error
+            FROM pm.ledger_row l
+           WHERE pm.unchanged_since(l.account_id, at)
+           GROUP BY l.account_id
+          UNION ALL
+          SELECT l.account_id,
+                 pm.account_ledger(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n),
+                 pm.ledger_risk_error(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n)
             FROM pm.ledger_row_at(at) l
+           WHERE l.account_id OPERATOR(pg_catalog.=) ANY (pm.changed_since(at))
            GROUP BY l.account_id) m
     LEFT JOIN LATERAL pm.assets(m.summary)
            AS a(asset, equity, index_price, value_usd, collateral_value_usd, maint_margin,
