@@ -63,7 +63,7 @@ REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors \
 REGRESS_OPTS = --load-extension=portfolio_margin
 
 # Concurrency: pg_isolation_regress specs in test/isolation
-ISOLATION = state_concurrency reference_cache event_order import_concurrency
+ISOLATION = state_concurrency reference_cache event_order import_concurrency history_order
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=portfolio_margin
 
 PG_CPPFLAGS = -I$(srcdir)/src

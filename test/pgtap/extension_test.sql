@@ -24,9 +24,10 @@ SELECT isnt((SELECT typreceive FROM pg_type WHERE oid = 'pm.tiers'::regtype), 0:
 
 -- Functions depend only on their arguments (IMMUTABLE), except those that
 -- read tables (STABLE: pm.status, the account ledger's support functions,
--- pm.account_risk_split, pm.account_risk_range and their planner support)
--- and those that keep pm.account_state or import Binance's answers
--- (VOLATILE: they write); all but the writers may run in parallel workers;
+-- pm.account_risk_split, pm.account_risk_range and their planner support,
+-- the as-of reads) and those that keep pm.account_state or import Binance's
+-- answers (VOLATILE: they write); all but the writers and the as-of
+-- functions that set portfolio_margin.as_of may run in parallel workers;
 -- all are STRICT but those that must see NULLs (aggregate transitions,
 -- pm.order_open_loss, the status forms with a previous status,
 -- pm.ledger_totals_with_positions's absent rows, the writers,
@@ -37,43 +38,49 @@ SELECT is(ARRAY(
   SELECT p.proname::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
      AND p.proparallel <> 's' GROUP BY 1 ORDER BY 1),
-  ARRAY['binance_symbols_publish', 'import_binance', 'recompute_accounts', 'recompute_batch',
-        'refresh_account_state', 'restatus_accounts', 'revalue_accounts', 'revalue_batch',
-        'state_collateral_changed'],
-  'every pm function is PARALLEL SAFE but the writers of pm.account_state and the importer');
+  ARRAY['account_risk_at', 'asset_equity_at', 'binance_symbols_publish', 'import_binance',
+        'recompute_accounts', 'recompute_batch', 'refresh_account_state', 'restatus_accounts',
+        'revalue_accounts', 'revalue_batch', 'state_collateral_changed'],
+  'every pm function is PARALLEL SAFE but the writers of pm.account_state, the importer and the as-of functions that set portfolio_margin.as_of');
 SELECT is(ARRAY(
   SELECT p.proname || ' ' || p.provolatile::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
      AND p.provolatile <> 'i' GROUP BY 1 ORDER BY 1),
-  ARRAY['account_risk_of s', 'account_risk_range s', 'account_risk_range_support s',
-        'account_risk_split s', 'account_risk_split_support s', 'account_visible s',
-        'binance_symbols_publish v', 'check_account s', 'check_row s', 'check_valued s', 'import_binance v',
+  ARRAY['account_at s', 'account_risk_at s', 'account_risk_of s', 'account_risk_range s', 'account_risk_range_support s',
+        'account_risk_split s', 'account_risk_split_support s', 'account_visible s', 'asset_at s',
+        'asset_equity_at s', 'balance_at s', 'binance_symbols_publish v', 'changed_since s', 'check_account s',
+        'check_row s', 'check_valued s', 'collateral_at s', 'history_covers s', 'history_until s',
+        'import_binance v',
         'ledger_deserialize s', 'ledger_entry_sfunc s', 'ledger_final s',
         'ledger_risk_account_equity_final s', 'ledger_risk_account_initial_margin_final s',
         'ledger_risk_account_maint_margin_final s', 'ledger_risk_account_status_final s',
         'ledger_risk_actual_equity_final s', 'ledger_risk_error_final s', 'ledger_risk_final s',
         'ledger_risk_program_final s',
         'ledger_risk_total_available_balance_final s', 'ledger_risk_total_margin_open_loss_final s',
-        'ledger_risk_uni_mmr_final s', 'ledger_risk_virtual_max_withdraw_amount_final s', 'ledger_sfunc s',
+        'ledger_risk_uni_mmr_final s', 'ledger_risk_virtual_max_withdraw_amount_final s', 'ledger_row_at s',
+        'ledger_sfunc s',
         'ledger_totals_deserialize s', 'ledger_totals_final s', 'ledger_totals_sfunc s',
-        'ledger_totals_summary s', 'ledger_totals_values s', 'liquidation_gap s', 'liquidation_price s', 'liquidation_price_or_error s', 'liquidation_side s', 'liquidation_threshold s', 'margin_call_threshold s',
-        'max_withdraw s', 'order_side_gap s', 'position_impact s', 'recompute_accounts v',
+        'ledger_totals_summary s', 'ledger_totals_values s', 'liquidation_gap s', 'liquidation_price s', 'liquidation_price_or_error s', 'liquidation_side s', 'liquidation_threshold s', 'loan_mmr_at s', 'margin_call_threshold s',
+        'max_withdraw s', 'open_order_at s', 'order_side_gap s', 'position_at s', 'position_impact s',
+        'position_risk_at s', 'recompute_accounts v',
         'recompute_batch v', 'reconcile_binance s', 'refresh_account_state v', 'restatus_accounts v', 'restoring s',
-        'revalue_accounts v', 'revalue_batch v', 'risk_of s', 'state_collateral_changed v', 'status s', 'stress s',
-        'summary_under s', 'whatif s'],
+        'revalue_accounts v', 'revalue_batch v', 'risk_of s', 'state_collateral_changed v', 'status s',
+        'status_threshold_at s', 'stress s', 'summary_under s', 'symbol_at s', 'unchanged_since s', 'whatif s'],
   'every pm function is IMMUTABLE but those that read tables (STABLE) or write them (VOLATILE)');
 SELECT is(ARRAY(
   SELECT p.proname::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prokind = 'f'
      AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype) AND NOT p.proisstrict
    GROUP BY p.proname ORDER BY 1),
-  ARRAY['account_entry', 'account_risk_split', 'balance_entry', 'binance_elements', 'import_binance', 'json_numeric',
-        'json_text', 'ledger_combine', 'ledger_entry_sfunc', 'ledger_sfunc', 'ledger_totals_sfunc',
-        'ledger_totals_with_positions', 'margin_combine',
-        'margin_sfunc', 'max_withdraw', 'order_entry', 'order_open_loss', 'position_entry', 'recompute_accounts', 'recompute_batch',
+  ARRAY['account_at', 'account_entry', 'account_risk_split', 'asset_at', 'balance_at', 'balance_entry',
+        'binance_elements', 'collateral_at', 'history_covers', 'history_until', 'import_binance', 'json_numeric',
+        'json_text', 'ledger_combine', 'ledger_entry_sfunc', 'ledger_row_at', 'ledger_sfunc', 'ledger_totals_sfunc',
+        'ledger_totals_with_positions', 'loan_mmr_at', 'margin_combine',
+        'margin_sfunc', 'max_withdraw', 'open_order_at', 'order_entry', 'order_open_loss', 'position_at',
+        'position_entry', 'position_risk_at', 'recompute_accounts', 'recompute_batch',
         'refresh_account_state', 'restatus_accounts', 'restoring', 'revalue_accounts', 'revalue_batch', 'risk_of',
-        'rollup_sfunc', 'state_collateral_changed', 'status', 'summary_under'],
-  'every pm function is STRICT but those that must see NULLs (and the ledger entry constructors, which must be inlined)');
+        'rollup_sfunc', 'state_collateral_changed', 'status', 'status_threshold_at', 'summary_under', 'symbol_at'],
+  'every pm function is STRICT but those that must see NULLs (and the ledger entry constructors and the as-of reads of tables, which must be inlined)');
 -- Trigger functions pin their search_path, but the two in C that run no
 -- query by a name the path could resolve (pm.restore_guard qualifies
 -- every name of its one query; pm.account_access_changed runs none): they
@@ -85,16 +92,19 @@ SELECT is_empty($$
      AND p.proname NOT IN ('restore_guard', 'account_access_changed')
      AND NOT coalesce(p.proconfig, '{}') @> '{"search_path=pg_catalog, pg_temp"}'$$,
   'trigger functions run with search_path pinned to pg_catalog, pg_temp');
--- SECURITY DEFINER only for the triggers that keep pm.account_state, each
+-- SECURITY DEFINER only for the triggers that keep pm.account_state and the
+-- history, each
 -- with its search_path pinned, and none callable by PUBLIC.
 SELECT is(ARRAY(SELECT p.proname::text FROM pg_proc p
                  WHERE p.pronamespace = 'pm'::regnamespace AND p.prosecdef ORDER BY 1),
-          ARRAY['state_after_asset_update', 'state_after_collateral_delete',
+          ARRAY['account_history_keep', 'asset_history_keep', 'balance_history_keep', 'collateral_history_keep',
+                'loan_mmr_history_keep', 'open_order_history_keep', 'position_history_keep',
+                'state_after_asset_update', 'state_after_collateral_delete',
                 'state_after_collateral_insert', 'state_after_collateral_update', 'state_after_delete',
                 'state_after_insert', 'state_after_ladder_change', 'state_after_loan_mmr_change',
                 'state_after_position_change', 'state_after_symbol_update', 'state_after_truncate',
-                'state_after_update', 'state_at_commit'],
-          'SECURITY DEFINER only for the state triggers');
+                'state_after_update', 'state_at_commit', 'status_threshold_history_keep', 'symbol_history_keep'],
+          'SECURITY DEFINER only for the state and history triggers');
 SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
                    WHERE p.pronamespace = 'pm'::regnamespace AND p.prosecdef
                      AND (NOT coalesce(p.proconfig, '{}') @> '{"search_path=pg_catalog, pg_temp"}'

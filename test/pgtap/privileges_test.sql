@@ -7,7 +7,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION portfolio_margin;
-SELECT plan(58);
+SELECT plan(60);
 
 ------------------------------------------------------------------------------
 -- The roles and what they are granted
@@ -100,6 +100,14 @@ CREATE FUNCTION pg_temp.look() RETURNS void LANGUAGE sql AS $$
   INSERT INTO seen SELECT current_user, 'risk_event', account_id FROM pm.risk_event;
   INSERT INTO seen SELECT current_user, 'open_order', account_id FROM pm.open_order;
   INSERT INTO seen SELECT current_user, 'account', account_id FROM pm.account;
+  -- history, and risk as of a moment (this transaction's now(): its rows)
+  INSERT INTO seen SELECT current_user, 'account_risk_at', account_id FROM pm.account_risk_at(now());
+  INSERT INTO seen SELECT current_user, 'asset_equity_at', account_id FROM pm.asset_equity_at(now());
+  INSERT INTO seen SELECT current_user, 'position_risk_at', account_id FROM pm.position_risk_at(now());
+  INSERT INTO seen SELECT current_user, 'ledger_row_at', account_id FROM pm.ledger_row_at(now());
+  INSERT INTO seen SELECT current_user, 'balance_history', account_id FROM pm.balance_history;
+  INSERT INTO seen SELECT current_user, 'account_history', account_id FROM pm.account_history;
+  INSERT INTO seen SELECT current_user, 'changed_since', pg_catalog.unnest(pm.changed_since(now() - interval '1 microsecond'));
 $$;
 SET LOCAL ROLE analyst_odd;
 SELECT pg_temp.look();
@@ -115,9 +123,10 @@ SELECT is(ARRAY(SELECT DISTINCT account_id FROM seen WHERE analyst = 'analyst_ev
 SELECT is(ARRAY(SELECT what FROM seen WHERE analyst = 'analyst_odd' GROUP BY what
                 HAVING array_agg(DISTINCT account_id ORDER BY account_id) = ARRAY[1, 3]::int8[]
                 ORDER BY 1),
-          ARRAY['account', 'account_margin', 'account_risk', 'account_state', 'margin_line',
-                'risk_event'],
-          'every view, the state and the event log show the odd analyst both their accounts');
+          ARRAY['account', 'account_history', 'account_margin', 'account_risk', 'account_risk_at',
+                'account_state', 'asset_equity_at', 'balance_history', 'changed_since', 'ledger_row_at',
+                'margin_line', 'risk_event'],
+          'every view, the state, the event log and the history show the odd analyst both their accounts');
 SELECT is(ARRAY(SELECT account_id FROM seen WHERE what = 'open_order' ORDER BY 1),
           ARRAY[3, 4]::int8[], 'each analyst sees the open order of their own account only');
 SELECT is_empty($$SELECT o.what, o.account_id FROM seen o JOIN seen e USING (what, account_id)
@@ -168,6 +177,10 @@ SELECT throws_ok($$SELECT * FROM pm.position_impact(2)$$, '42704', 'account 2 do
                  'nor for pm.position_impact');
 SELECT throws_ok($$SELECT * FROM pm.account_risk_of(2)$$, '42704', 'account 2 does not exist',
                  'nor for pm.account_risk_of');
+SELECT throws_ok($$SELECT * FROM pm.account_risk_at(2, now())$$, '42704', 'account 2 does not exist',
+                 'nor for pm.account_risk_at');
+SELECT throws_ok($$SELECT * FROM pm.asset_equity_at(2, now())$$, '42704', 'account 2 does not exist',
+                 'nor for pm.asset_equity_at');
 SELECT lives_ok($$SELECT pm.stress(1, 'BTC -20%')$$, 'an account the caller sees is stressed');
 RESET ROLE;
 
