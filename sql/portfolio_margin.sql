@@ -2846,14 +2846,7 @@ COMMENT ON FUNCTION pm.history_covers(at timestamptz) IS
 -- kept the key already; just after the last when a transaction that began
 -- later changed the key and committed first.
 CREATE FUNCTION pm.history_until(previous pg_catalog.timestamptz) RETURNS pg_catalog.timestamptz
-  LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-SELECT CASE
-         WHEN previous IS NULL OR previous OPERATOR(pg_catalog.<) pg_catalog.now() THEN pg_catalog.now()
-         WHEN previous OPERATOR(pg_catalog.=) pg_catalog.now() THEN NULL
-         ELSE previous OPERATOR(pg_catalog.+) '1 microsecond'::pg_catalog.interval
-       END
-$$;
+  AS 'MODULE_PATHNAME', 'pm_history_until' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pm.history_until(previous timestamptz) IS
   'valid_until of a version a write replaces, given the key''s last valid_until: now(); NULL when this transaction kept the key already; a microsecond after the last when that is later than now()';
 

@@ -2,12 +2,14 @@
 # pg_dump and restore of a database using the extension, with the stock
 # tools and no options: pg_restore of the custom format, pg_restore --jobs 2
 # of the directory format, and pg_dump | psql.  The source holds the demo
-# exchange after a price move (state and events), user tables with
+# exchange after position changes and a price move (state, events and
+# history), user tables with
 # pm.tiers and pm.margin_summary columns, access rules that
 # restrict a desk, the owner's edit of a built-in scenario and a scenario of
 # a writer's own.  Each restored database must answer as the source (the
-# risk views, the state, the scenarios' results), keep every row of the extension's tables -- events,
-# state, rules, scenarios -- byte for byte, keep the desk restricted, and go
+# risk views, the state, the scenarios' results, risk as of a moment before
+# the changes), keep every row of the extension's tables -- events, state,
+# rules, scenarios, history and when it starts -- byte for byte, keep the desk restricted, and go
 # on numbering events as the source does.  Restoring into a database where
 # the extension exists already is an error on every table of the extension
 # and changes none of them.  Prints TAP lines.  Needs a server (PG*
@@ -28,6 +30,8 @@ for db in $dbs; do createdb "$db" || { not_ok "create database $db"; echo "1..$n
 
 psql_src() { psql -X -q -d pm_dump_src -v ON_ERROR_STOP=1 "$@" >/dev/null; }
 if psql_src -c 'CREATE EXTENSION portfolio_margin' -v accounts=600 -v seed=3 -f test/gen/exchange.sql \
+     -c "CREATE TABLE public.before_move AS SELECT now() AS at" \
+     -c "UPDATE pm.position SET qty = qty * 2 WHERE account_id % 9 = 0" \
      -c "UPDATE pm.asset SET index_price = index_price * 0.85 WHERE asset = 'BTC';
          CREATE ROLE pm_dump_desk IN ROLE pm_reader;
          INSERT INTO pm.account_access VALUES ('pm_dump_desk', '[1,50]'), ('pm_dump_desk', '[400,420]');
@@ -42,7 +46,7 @@ if psql_src -c 'CREATE EXTENSION portfolio_margin' -v accounts=600 -v seed=3 -f 
          SELECT pm.import_binance('/api/v3/exchangeInfo',
            '{\"symbols\": [{\"symbol\": \"ETHBTC\", \"baseAsset\": \"ETH\", \"quoteAsset\": \"BTC\", \"status\": \"TRADING\"}]}');" &&
    [ "$(psql -X -A -t -d pm_dump_src -c 'SELECT count(*) > 20 FROM pm.risk_event')" = t ]; then
-  ok "the source: the demo exchange after a price move (events), rules, scenarios, user values, staged Binance answers"
+  ok "the source: the demo exchange after position changes and a price move (events, history), rules, scenarios, user values, staged Binance answers"
 else
   not_ok "the source could not be made"
   echo "1..$n"
@@ -63,6 +67,7 @@ SELECT * FROM pm.account_risk ORDER BY account_id;
 SELECT * FROM pm.asset_equity WHERE account_id % 7 = 0 ORDER BY account_id, asset;
 SELECT scenario, count(*), sum(uni_mmr), count(*) FILTER (WHERE account_status LIKE '%LIQUIDATION')
   FROM pm.stress_result GROUP BY scenario ORDER BY scenario;
+SELECT 'as of', r.* FROM pm.account_risk_at((SELECT at FROM public.before_move)) r ORDER BY account_id;
 SQL
 }
 rows() {
@@ -76,6 +81,13 @@ SELECT 'spot', s.* FROM pm.binance_spot_symbol s ORDER BY symbol;
 SELECT 'scenario', s.* FROM pm.scenario s ORDER BY scenario, asset;
 SELECT 'threshold', t.* FROM pm.status_threshold t ORDER BY program, status;
 SELECT 'loan', l.* FROM pm.loan_mmr l ORDER BY leverage;
+SELECT 'history start', min(started_at) FROM pm.history_start;
+SELECT 'position history', h.* FROM pm.position_history h ORDER BY account_id, symbol, side, valid_until;
+SELECT 'asset history', h.* FROM pm.asset_history h ORDER BY asset, valid_until;
+SELECT 'account history', h.* FROM pm.account_history h ORDER BY account_id, valid_until;
+SELECT 'balance history', h.* FROM pm.balance_history h ORDER BY account_id, asset, valid_until;
+SELECT 'mark history', h.* FROM pm.mark_price_history h ORDER BY symbol, valid_until;
+-- last: the user tables, which a database the dump was not restored into lacks
 SELECT 'schedule', t::text, pm.tiered(1e6, t) FROM public.my_schedules ORDER BY id;
 SELECT 'summary', account_id, pm.margin_summary_send(s) FROM public.my_summaries ORDER BY account_id;
 SQL
@@ -100,7 +112,7 @@ for db in pm_dump_fc pm_dump_fd pm_dump_sql; do
     sed 's/^/#   /' "$work/$db.answers.diff" | head -n 20
   fi
   if diff "$work/src.rows" <(rows $db) >"$work/$db.rows.diff"; then
-    ok "$db keeps events, their numbering, state, rules, scenarios and user values byte for byte ($(wc -l <"$work/src.rows") rows)"
+    ok "$db keeps events, their numbering, state, rules, scenarios, history and user values byte for byte ($(wc -l <"$work/src.rows") rows)"
   else
     not_ok "$db's rows differ"
     sed 's/^/#   /' "$work/$db.rows.diff" | head -n 20
@@ -150,10 +162,11 @@ else
   not_ok "a restore into a database that has the extension: $refused of $tables tables refused"
   grep -i error "$work/again.out" | head -n 5 | sed 's/^/#   /'
 fi
-if diff "$work/again.before" <(rows pm_dump_again 2>/dev/null | grep -v "^\(schedule\|summary\|next event\)") >/dev/null; then
+if diff "$work/again.before" <(rows pm_dump_again 2>/dev/null | grep -v "^\(schedule\|summary\|next event\)") >"$work/again.diff"; then
   ok "and it changes none of the extension's rows there"
 else
   not_ok "a refused restore changed the extension's rows"
+  sed 's/^/#   /' "$work/again.diff" | head -n 10
 fi
 # Only the event sequence took the dump's value (pg_restore sets it with a
 # function call, past any trigger): events recorded next still number on

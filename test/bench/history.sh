@@ -14,8 +14,9 @@
 #    alternating three times each.
 # 3. pm.account_risk_at(at) over every account against pm.account_risk
 #    (every column read, serially and with workers allowed), for a moment
-#    with nothing changed since, one before a minute of market ticks (every
-#    mark and index price once a second), and one before the pgbench runs
+#    with nothing changed since, one before seconds of market ticks (every
+#    mark and index price once a second; PM_BENCH_TICKS seconds, default
+#    10, as each revalues the whole book), and one before the pgbench runs
 #    of 1 (with the number of accounts changed since); each checked equal to
 #    what pm.account_risk printed then.
 # 4. Storage: bytes per history row (table and indexes), and per day for
@@ -109,6 +110,7 @@ alternate() {
 }
 echo
 echo "## pgbench: single-row position updates on random accounts ($clients clients, ${secs} s runs), state triggers on"
+tps >/dev/null   # warm the cache first: the first run of a fresh cluster is slow
 alternate
 compare with without "with history:   " "without history:" tps "with / without" pct
 psql -X -q -c 'ALTER SYSTEM SET fsync = on' -c 'SELECT pg_reload_conf()' >/dev/null
@@ -139,17 +141,18 @@ compare index_with index_without "index tick, with history:   " "index tick, wit
 echo "state rows corrected after the ticks: $(psql -X -Atc 'SELECT pm.refresh_account_state()')"
 print 'after ticks'
 
-# a minute of market: every mark and every index price, once a second, one
+# seconds of market: every mark and every index price, once a second, one
 # transaction each
+ticks=${PM_BENCH_TICKS:-10}
 minute=$(mktemp)
-for s in $(seq 1 60); do
+for s in $(seq 1 "$ticks"); do
   f=$(awk -v s="$s" 'BEGIN {printf "%.4f", 1 + 0.0004 * sin(s)}')
   echo "BEGIN; UPDATE pm.symbol SET mark_price = round(mark_price * $f, scale(mark_price)); UPDATE pm.asset SET index_price = round(index_price * $f, scale(index_price)) WHERE asset <> 'USDT'; COMMIT;"
 done >"$minute"
 start=$(date +%s.%N)
 psql -X -q -f "$minute" >/dev/null
-echo "a minute of ticks (60 transactions: $(psql -X -Atc 'SELECT count(*) FROM pm.symbol') marks and $(psql -X -Atc "SELECT count(*) - 1 FROM pm.asset") index prices each) took $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}') s"
-print 'after a minute of ticks'
+echo "$ticks seconds of ticks ($ticks transactions: $(psql -X -Atc 'SELECT count(*) FROM pm.symbol') marks and $(psql -X -Atc "SELECT count(*) - 1 FROM pm.asset") index prices each) took $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}') s"
+print 'after the market ticks'
 
 # 3. reading the past
 Q="SELECT count(uni_mmr), sum(account_equity), sum(actual_equity), sum(account_initial_margin),
@@ -158,7 +161,7 @@ Q="SELECT count(uni_mmr), sum(account_equity), sum(actual_equity), sum(account_i
 psql -X -q -c 'VACUUM ANALYZE'
 echo
 echo "## pm.account_risk_at(at) over all $n accounts against pm.account_risk (ms, 3 runs each, median)"
-for moment in 'after a minute of ticks' 'after ticks' 'after pgbench' 'loaded'; do
+for moment in 'after the market ticks' 'after ticks' 'after pgbench' 'loaded'; do
   at=$(psql -X -Atc "SELECT max(at) FROM bench_printed WHERE moment = '$moment'")
   changed=$(psql -X -Atc "SELECT cardinality(pm.changed_since('$at'))")
   differ=$(psql -X -Atc "SELECT count(*) FROM ((SELECT r FROM bench_printed WHERE at = '$at'
