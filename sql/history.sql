@@ -214,3 +214,45 @@ SELECT pm.refresh_account_state() AS corrected;
 SET ROLE pm_writer;
 INSERT INTO pm.balance_history (account_id, asset, present, valid_until) VALUES (1, 'BTC', false, now());
 RESET ROLE;
+
+-- How risk moved: samples of every account's state, in day partitions.
+SELECT pm.sample_risk() = (SELECT count(*) FROM pm.account_state WHERE status <> '') AS every_account;
+UPDATE pm.asset SET index_price = index_price * 0.8 WHERE asset IN ('BTC', 'ETH');
+SELECT pm.sample_risk() > 0 AS sampled_again;
+SELECT count(*) BETWEEN 1 AND 2 AS todays_partition, bool_and(c.relname ~ '^risk_sample_[0-9]{8}$') AS named_by_day
+  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'pm.risk_sample'::regclass;
+-- each sample is what pm.account_risk gave at that moment (which prints
+-- uniMMR to 8 decimals, as Binance does; the sample keeps every digit)
+SELECT count(DISTINCT s.sampled_at) AS samples, count(*) AS rows,
+       count(*) FILTER (WHERE round(s.uni_mmr, 8) IS DISTINCT FROM r.uni_mmr OR s.status <> r.account_status
+                              OR s.program <> r.program) AS differ,
+       count(*) FILTER (WHERE s.uni_mmr <> round(s.uni_mmr, 8)) > 0 AS more_digits_kept
+  FROM pm.risk_sample s
+  JOIN LATERAL pm.account_risk_at(s.account_id, s.sampled_at) r ON true;
+-- the BI views: the move shows
+SELECT b.accounts, b.at_risk > 0 AS some_at_risk,
+       b.uni_mmr_min <= b.uni_mmr_p01 AND b.uni_mmr_p01 <= b.uni_mmr_p05 AND b.uni_mmr_p05 <= b.uni_mmr_p25
+         AND b.uni_mmr_p25 <= b.uni_mmr_p50 AS percentiles_in_order,
+       b.maint_margin = (SELECT sum(maint_margin) FROM pm.risk_sample r WHERE r.sampled_at = b.sampled_at) AS totals_add_up
+  FROM pm.book_series b ORDER BY b.sampled_at;
+SELECT (SELECT sum(accounts) FROM pm.status_series s WHERE s.sampled_at = b.sampled_at) = b.accounts AS statuses_add_up
+  FROM pm.book_series b ORDER BY b.sampled_at;
+SELECT count(*) AS rows, count(DISTINCT sampled_at) AS samples, bool_and(rank BETWEEN 1 AND 10) AS ranks
+  FROM pm.nearest_liquidation_series;
+SELECT bool_and(n.uni_mmr <= (SELECT min(r.uni_mmr) FROM pm.risk_sample r
+                               WHERE r.sampled_at = n.sampled_at
+                                 AND r.account_id NOT IN (SELECT m.account_id FROM pm.nearest_liquidation_series m
+                                                           WHERE m.sampled_at = n.sampled_at))) AS nearest_first
+  FROM pm.nearest_liquidation_series n;
+-- retention: whole days older than keep go; keep must be positive
+CREATE TABLE pm.risk_sample_20200101 PARTITION OF pm.risk_sample
+  FOR VALUES FROM ('2020-01-01 00:00+00') TO ('2020-01-02 00:00+00');
+SELECT pm.sample_risk(keep => interval '1 day') > 0 AS sampled;
+SELECT to_regclass('pm.risk_sample_20200101') IS NULL AS old_day_dropped,
+       (SELECT count(*) FROM pg_inherits WHERE inhparent = 'pm.risk_sample'::regclass) BETWEEN 1 AND 2 AS todays_kept;
+SELECT pg_temp.error_of('SELECT pm.sample_risk(keep => interval ''0'')');
+-- sampling is the owner's (a schedule's) job
+SET ROLE pm_writer;
+SELECT pg_temp.error_of('SELECT pm.sample_risk()');
+SELECT count(*) > 0 AS writer_reads_samples FROM pm.book_series;
+RESET ROLE;

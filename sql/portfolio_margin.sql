@@ -3710,7 +3710,7 @@ SELECT r.account_id, r.program, r.loan_leverage
 UNION ALL
 SELECT r.account_id, r.program, r.loan_leverage
   FROM pm.account r
- WHERE r.account_id OPERATOR(pg_catalog.=) ANY (pm.changed_since(at))
+ WHERE NOT pm.unchanged_since(r.account_id, at)
    AND NOT EXISTS (SELECT FROM pm.account_history h
                     WHERE h.account_id OPERATOR(pg_catalog.=) r.account_id
                       AND h.valid_until OPERATOR(pg_catalog.>) at)
@@ -3735,7 +3735,7 @@ SELECT r.account_id, r.asset, r.cross_free, r.cross_locked, r.cross_borrowed, r.
 UNION ALL
 SELECT r.account_id, r.asset, r.cross_free, r.cross_locked, r.cross_borrowed, r.cross_interest, r.um_wallet, r.cm_wallet
   FROM pm.balance r
- WHERE r.account_id OPERATOR(pg_catalog.=) ANY (pm.changed_since(at))
+ WHERE NOT pm.unchanged_since(r.account_id, at)
    AND NOT EXISTS (SELECT FROM pm.balance_history h
                     WHERE h.account_id OPERATOR(pg_catalog.=) r.account_id AND h.asset OPERATOR(pg_catalog.=) r.asset
                       AND h.valid_until OPERATOR(pg_catalog.>) at)
@@ -3760,7 +3760,7 @@ SELECT r.account_id, r.symbol, r.side, r.qty, r.entry_price, r.leverage
 UNION ALL
 SELECT r.account_id, r.symbol, r.side, r.qty, r.entry_price, r.leverage
   FROM pm."position" r
- WHERE r.account_id OPERATOR(pg_catalog.=) ANY (pm.changed_since(at))
+ WHERE NOT pm.unchanged_since(r.account_id, at)
    AND NOT EXISTS (SELECT FROM pm.position_history h
                     WHERE h.account_id OPERATOR(pg_catalog.=) r.account_id AND h.symbol OPERATOR(pg_catalog.=) r.symbol AND h.side OPERATOR(pg_catalog.=) r.side
                       AND h.valid_until OPERATOR(pg_catalog.>) at)
@@ -3785,7 +3785,7 @@ SELECT r.account_id, r.order_id, r.sell_asset, r.sell_qty, r.buy_asset, r.buy_qt
 UNION ALL
 SELECT r.account_id, r.order_id, r.sell_asset, r.sell_qty, r.buy_asset, r.buy_qty
   FROM pm.open_order r
- WHERE r.account_id OPERATOR(pg_catalog.=) ANY (pm.changed_since(at))
+ WHERE NOT pm.unchanged_since(r.account_id, at)
    AND NOT EXISTS (SELECT FROM pm.open_order_history h
                     WHERE h.account_id OPERATOR(pg_catalog.=) r.account_id AND h.order_id OPERATOR(pg_catalog.=) r.order_id
                       AND h.valid_until OPERATOR(pg_catalog.>) at)
@@ -3886,7 +3886,7 @@ SELECT c.account_id, c.kind, c.key, c.key2, c.a, c.b, c.c, c.d, c.e, c.f, c.n
         UNION ALL
         SELECT o.account_id, 'o', o.sell_asset, o.buy_asset, o.sell_qty, o.buy_qty, NULL, NULL, NULL, NULL, NULL
           FROM pm.open_order_at(at) o) c
- WHERE c.account_id OPERATOR(pg_catalog.=) ANY (pm.changed_since(at))
+ WHERE NOT pm.unchanged_since(c.account_id, at)
 $$;
 COMMENT ON FUNCTION pm.ledger_row_at(at timestamptz) IS
   'every account''s raw rows at a moment, in the form of pm.ledger_row';
@@ -3933,7 +3933,7 @@ BEGIN
          pm.ledger_risk_total_margin_open_loss(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_margin_open_loss,
          pm.ledger_risk_error(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS error
     FROM pm.ledger_row_at(at) l
-   WHERE l.account_id OPERATOR(pg_catalog.=) ANY (pm.changed_since(at))
+   WHERE NOT pm.unchanged_since(l.account_id, at)
    GROUP BY l.account_id;
 END
 $$;
@@ -4030,7 +4030,7 @@ BEGIN
                  pm.account_ledger(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n),
                  pm.ledger_risk_error(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n)
             FROM pm.ledger_row_at(at) l
-           WHERE l.account_id OPERATOR(pg_catalog.=) ANY (pm.changed_since(at))
+           WHERE NOT pm.unchanged_since(l.account_id, at)
            GROUP BY l.account_id) m
     LEFT JOIN LATERAL pm.assets(m.summary)
            AS a(asset, equity, index_price, value_usd, collateral_value_usd, maint_margin,
@@ -4068,6 +4068,157 @@ END
 $$;
 COMMENT ON FUNCTION pm.asset_equity_at(account_id bigint, at timestamptz) IS
   'one account''s rows of pm.asset_equity as they were at a moment, to replay a liquidation asset by asset';
+
+
+------------------------------------------------------------------------------
+-- How risk moved: samples of every account's risk
+------------------------------------------------------------------------------
+
+-- pm.sample_risk() copies every account's state, exact, into a partition
+-- of its day (UTC); run it at the resolution wanted (pg_cron:
+-- SELECT cron.schedule('pm-sample', '* * * * *', 'SELECT pm.sample_risk()')).
+-- Status changes between samples are pm.risk_event's.  The partitions are
+-- made by pm.sample_risk(), not by the install script, so pg_dump carries
+-- them as tables of their own, rows and index included; the parent holds
+-- no rows and no index.
+CREATE TABLE pm.risk_sample (
+  sampled_at pg_catalog.timestamptz NOT NULL,
+  account_id pg_catalog.int8 NOT NULL,
+  program pg_catalog.text NOT NULL,
+  uni_mmr pg_catalog.numeric,
+  account_equity pg_catalog.numeric NOT NULL,
+  adjusted_equity pg_catalog.numeric NOT NULL,
+  maint_margin pg_catalog.numeric NOT NULL,
+  status pg_catalog.text NOT NULL,
+  error pg_catalog.text
+) PARTITION BY RANGE (sampled_at);
+COMMENT ON TABLE pm.risk_sample IS
+  'every account''s risk as pm.account_state held it at each pm.sample_risk() (exact values), in one partition per day (UTC); read through the BI views pm.status_series, pm.book_series and pm.nearest_liquidation_series';
+COMMENT ON COLUMN pm.risk_sample.sampled_at IS 'when the sample was taken (the sampling transaction''s now())';
+COMMENT ON COLUMN pm.risk_sample.account_id IS 'account';
+COMMENT ON COLUMN pm.risk_sample.program IS 'PM or PM_PRO';
+COMMENT ON COLUMN pm.risk_sample.uni_mmr IS 'uniMMR, exact; NULL without maintenance margin';
+COMMENT ON COLUMN pm.risk_sample.account_equity IS 'collateral-weighted equity, USD';
+COMMENT ON COLUMN pm.risk_sample.adjusted_equity IS 'account equity less open-order loss, USD';
+COMMENT ON COLUMN pm.risk_sample.maint_margin IS 'maintenance margin, USD';
+COMMENT ON COLUMN pm.risk_sample.status IS 'status then';
+COMMENT ON COLUMN pm.risk_sample.error IS 'why the account could not be valued at its last change, or NULL';
+ALTER TABLE pm.risk_sample ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY account_access ON pm.risk_sample FOR SELECT USING (pm.account_visible(account_id));
+
+-- Every account, sampled now; partitions of days entirely older than keep
+-- dropped.  Returns the rows sampled.  One sampler at a time.
+CREATE FUNCTION pm.sample_risk(keep pg_catalog.interval DEFAULT '30 days'::pg_catalog.interval)
+  RETURNS pg_catalog.int8
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  day timestamptz := date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+  part text := 'risk_sample_' || to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD');
+  old record;
+  sampled int8;
+BEGIN
+  IF keep IS NULL OR keep <= interval '0' THEN
+    RAISE EXCEPTION 'samples must be kept for a positive interval'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass keep => interval ''30 days'', say.';
+  END IF;
+  -- 'pmsample' in ASCII
+  PERFORM pg_advisory_xact_lock(x'706d73616d706c65'::int8);
+  IF to_regclass(format('pm.%I', part)) IS NULL THEN
+    EXECUTE format('CREATE TABLE pm.%I PARTITION OF pm.risk_sample FOR VALUES FROM (%L) TO (%L)',
+                   part, day, day + interval '1 day');
+    -- the partition's own index, not the parent's: pg_dump carries the
+    -- partitions as user tables, and an index they inherited from the
+    -- extension's table it would dump as a second one
+    EXECUTE format('CREATE INDEX ON pm.%I (account_id, sampled_at)', part);
+  END IF;
+  INSERT INTO pm.risk_sample (sampled_at, account_id, program, uni_mmr, account_equity, adjusted_equity,
+                              maint_margin, status, error)
+  SELECT now(), s.account_id, s.program, s.uni_mmr, s.account_equity, s.adjusted_equity, s.maint_margin,
+         s.status, s.error
+    FROM pm.account_state s
+   WHERE s.status <> '';
+  GET DIAGNOSTICS sampled = ROW_COUNT;
+  -- retention: whole days before now() - keep
+  FOR old IN
+    SELECT c.relname
+      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'pm.risk_sample'::regclass
+       AND c.relname ~ '^risk_sample_[0-9]{8}$'
+       AND (to_timestamp(substr(c.relname, 13), 'YYYYMMDD') AT TIME ZONE 'UTC')::timestamptz
+           + interval '1 day' <= now() - keep
+  LOOP
+    EXECUTE format('DROP TABLE pm.%I', old.relname);
+  END LOOP;
+  RETURN sampled;
+END
+$$;
+COMMENT ON FUNCTION pm.sample_risk(keep interval) IS
+  'samples every account''s pm.account_state into pm.risk_sample now (a partition per day, UTC, made when first needed) and drops the days entirely older than keep; returns the rows sampled';
+REVOKE EXECUTE ON FUNCTION pm.sample_risk(keep interval) FROM PUBLIC;
+
+-- Views for BI time-series panels (Grafana: docs/grafana/portfolio_margin.json).
+CREATE VIEW pm.status_series AS
+SELECT r.sampled_at, r.status, pg_catalog.count(*) AS accounts, pg_catalog.sum(r.maint_margin) AS maint_margin,
+       pg_catalog.sum(r.account_equity) AS account_equity
+  FROM pm.risk_sample r
+ GROUP BY r.sampled_at, r.status;
+COMMENT ON VIEW pm.status_series IS
+  'per sample and status: how many accounts, their maintenance margin and equity (accounts by status over time)';
+COMMENT ON COLUMN pm.status_series.sampled_at IS 'when the sample was taken';
+COMMENT ON COLUMN pm.status_series.status IS 'status';
+COMMENT ON COLUMN pm.status_series.accounts IS 'accounts in the status';
+COMMENT ON COLUMN pm.status_series.maint_margin IS 'their maintenance margin, USD';
+COMMENT ON COLUMN pm.status_series.account_equity IS 'their account equity, USD';
+
+CREATE VIEW pm.book_series AS
+SELECT r.sampled_at, pg_catalog.count(*) AS accounts,
+       pg_catalog.sum(r.account_equity) AS account_equity,
+       pg_catalog.sum(r.adjusted_equity) AS adjusted_equity,
+       pg_catalog.sum(r.maint_margin) AS maint_margin,
+       pg_catalog.min(r.uni_mmr) AS uni_mmr_min,
+       pg_catalog.percentile_disc(0.01) WITHIN GROUP (ORDER BY r.uni_mmr) AS uni_mmr_p01,
+       pg_catalog.percentile_disc(0.05) WITHIN GROUP (ORDER BY r.uni_mmr) AS uni_mmr_p05,
+       pg_catalog.percentile_disc(0.25) WITHIN GROUP (ORDER BY r.uni_mmr) AS uni_mmr_p25,
+       pg_catalog.percentile_disc(0.5) WITHIN GROUP (ORDER BY r.uni_mmr) AS uni_mmr_p50,
+       pg_catalog.count(*) FILTER (WHERE r.status NOT IN ('NORMAL', 'MARGIN_CALL')) AS at_risk,
+       pg_catalog.count(*) FILTER (WHERE r.error IS NOT NULL) AS not_valued
+  FROM pm.risk_sample r
+ GROUP BY r.sampled_at;
+COMMENT ON VIEW pm.book_series IS
+  'per sample, the book: total equity and maintenance margin, uniMMR percentiles (of accounts with maintenance margin), accounts at risk';
+COMMENT ON COLUMN pm.book_series.sampled_at IS 'when the sample was taken';
+COMMENT ON COLUMN pm.book_series.accounts IS 'accounts sampled';
+COMMENT ON COLUMN pm.book_series.account_equity IS 'total account equity, USD';
+COMMENT ON COLUMN pm.book_series.adjusted_equity IS 'total adjusted equity, USD';
+COMMENT ON COLUMN pm.book_series.maint_margin IS 'total maintenance margin, USD';
+COMMENT ON COLUMN pm.book_series.uni_mmr_min IS 'the lowest uniMMR';
+COMMENT ON COLUMN pm.book_series.uni_mmr_p01 IS 'uniMMR that 1% of accounts are at or below (exact: a sampled value)';
+COMMENT ON COLUMN pm.book_series.uni_mmr_p05 IS 'uniMMR that 5% of accounts are at or below';
+COMMENT ON COLUMN pm.book_series.uni_mmr_p25 IS 'uniMMR that 25% of accounts are at or below';
+COMMENT ON COLUMN pm.book_series.uni_mmr_p50 IS 'the median uniMMR';
+COMMENT ON COLUMN pm.book_series.at_risk IS 'accounts in REDUCE_ONLY or a liquidation status (riskier than MARGIN_CALL)';
+COMMENT ON COLUMN pm.book_series.not_valued IS 'accounts that could not be valued at their last change';
+
+CREATE VIEW pm.nearest_liquidation_series AS
+SELECT n.sampled_at, n.rank, n.account_id, n.program, n.uni_mmr, n.status, n.adjusted_equity, n.maint_margin
+  FROM (SELECT r.sampled_at, pg_catalog.row_number() OVER (PARTITION BY r.sampled_at ORDER BY r.uni_mmr, r.account_id) AS rank,
+               r.account_id, r.program, r.uni_mmr, r.status, r.adjusted_equity, r.maint_margin
+          FROM pm.risk_sample r
+         WHERE r.uni_mmr IS NOT NULL) n
+ WHERE n.rank OPERATOR(pg_catalog.<=) 10;
+COMMENT ON VIEW pm.nearest_liquidation_series IS
+  'per sample, the ten accounts with the lowest uniMMR: those nearest liquidation at each moment';
+COMMENT ON COLUMN pm.nearest_liquidation_series.sampled_at IS 'when the sample was taken';
+COMMENT ON COLUMN pm.nearest_liquidation_series.rank IS '1 for the lowest uniMMR';
+COMMENT ON COLUMN pm.nearest_liquidation_series.account_id IS 'account';
+COMMENT ON COLUMN pm.nearest_liquidation_series.program IS 'PM or PM_PRO';
+COMMENT ON COLUMN pm.nearest_liquidation_series.uni_mmr IS 'uniMMR';
+COMMENT ON COLUMN pm.nearest_liquidation_series.status IS 'status';
+COMMENT ON COLUMN pm.nearest_liquidation_series.adjusted_equity IS 'adjusted equity, USD';
+COMMENT ON COLUMN pm.nearest_liquidation_series.maint_margin IS 'maintenance margin, USD';
 
 
 ------------------------------------------------------------------------------
@@ -5469,11 +5620,14 @@ BEGIN
     ALTER VIEW pm.stress_result SET (security_invoker = true);
     ALTER VIEW pm.position_over_limit SET (security_invoker = true);
     ALTER VIEW pm.binance_position_risk SET (security_invoker = true);
+    ALTER VIEW pm.status_series SET (security_invoker = true);
+    ALTER VIEW pm.book_series SET (security_invoker = true);
+    ALTER VIEW pm.nearest_liquidation_series SET (security_invoker = true);
   END IF;
 END
 $$;
 
-GRANT SELECT ON pm."position", pm.account, pm.account_access, pm.account_margin, pm.account_risk, pm.account_state, pm.asset, pm.asset_equity, pm.balance, pm.binance_position_risk, pm.binance_spot_symbol, pm.binance_symbol, pm.collateral, pm.ledger_row, pm.loan_mmr, pm.margin_line, pm.open_order, pm.position_over_limit, pm.position_risk, pm.risk_event, pm.scenario, pm.status_threshold, pm.stress_result, pm.symbol, pm.account_history, pm.asset_history, pm.balance_history, pm.collateral_history, pm.history_start, pm.loan_mmr_history, pm.mark_price_history, pm.open_order_history, pm.position_history, pm.status_threshold_history, pm.symbol_history TO pm_reader;
+GRANT SELECT ON pm."position", pm.account, pm.account_access, pm.account_margin, pm.account_risk, pm.account_state, pm.asset, pm.asset_equity, pm.balance, pm.binance_position_risk, pm.binance_spot_symbol, pm.binance_symbol, pm.collateral, pm.ledger_row, pm.loan_mmr, pm.margin_line, pm.open_order, pm.position_over_limit, pm.position_risk, pm.risk_event, pm.scenario, pm.status_threshold, pm.stress_result, pm.symbol, pm.account_history, pm.asset_history, pm.balance_history, pm.collateral_history, pm.history_start, pm.loan_mmr_history, pm.mark_price_history, pm.open_order_history, pm.position_history, pm.status_threshold_history, pm.symbol_history, pm.risk_sample, pm.status_series, pm.book_series, pm.nearest_liquidation_series TO pm_reader;
 
 GRANT DELETE, INSERT, UPDATE ON pm."position", pm.account, pm.balance, pm.open_order, pm.scenario TO pm_writer;
 
@@ -5534,6 +5688,32 @@ REVOKE EXECUTE ON FUNCTION pm.scenario_restore_replace() FROM PUBLIC;
 CREATE TRIGGER scenario_restore_replace BEFORE INSERT ON pm.scenario
   FOR EACH ROW WHEN (pm.restoring()) EXECUTE FUNCTION pm.scenario_restore_replace();
 ALTER TABLE pm.scenario ENABLE ALWAYS TRIGGER scenario_restore_replace;
+
+-- A restore loads each day's partition as a table of its own: its rows
+-- reach no statement trigger of the extension's, but this row trigger of
+-- the parent, which every partition gets.  Restored next to a live book
+-- (the extension there before the restore: pm.restore_progress empty)
+-- they are refused, as the extension's tables' rows are (src/restore.c).
+CREATE FUNCTION pm.sample_restore_check() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pm.restore_progress) THEN
+    RAISE EXCEPTION 'cannot restore samples into %: this database already had portfolio_margin''s data', TG_TABLE_NAME
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'The extension''s rows restore only together with the extension, into a database where the restore itself creates it.',
+            HINT = 'Restore into a new, empty database (createdb, then pg_restore -d, or pg_dump | psql).';
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION pm.sample_restore_check() IS
+  'row trigger on pm.risk_sample''s partitions, in a restoring session only: refuses samples restored into a database that had the extension before the restore';
+REVOKE EXECUTE ON FUNCTION pm.sample_restore_check() FROM PUBLIC;
+
+CREATE TRIGGER sample_restore_check BEFORE INSERT ON pm.risk_sample
+  FOR EACH ROW WHEN (pm.restoring()) EXECUTE FUNCTION pm.sample_restore_check();
+ALTER TABLE pm.risk_sample ENABLE ALWAYS TRIGGER sample_restore_check;
 
 -- The restore guard on every table of the extension (src/restore.c), a C
 -- function that returns at once outside a restoring session (cheaper than a

@@ -31,6 +31,7 @@ for db in $dbs; do createdb "$db" || { not_ok "create database $db"; echo "1..$n
 psql_src() { psql -X -q -d pm_dump_src -v ON_ERROR_STOP=1 "$@" >/dev/null; }
 if psql_src -c 'CREATE EXTENSION portfolio_margin' -v accounts=600 -v seed=3 -f test/gen/exchange.sql \
      -c "CREATE TABLE public.before_move AS SELECT now() AS at" \
+     -c "SELECT pm.sample_risk()" \
      -c "UPDATE pm.position SET qty = qty * 2 WHERE account_id % 9 = 0" \
      -c "UPDATE pm.asset SET index_price = index_price * 0.85 WHERE asset = 'BTC';
          CREATE ROLE pm_dump_desk IN ROLE pm_reader;
@@ -87,6 +88,7 @@ SELECT 'asset history', h.* FROM pm.asset_history h ORDER BY asset, valid_until;
 SELECT 'account history', h.* FROM pm.account_history h ORDER BY account_id, valid_until;
 SELECT 'balance history', h.* FROM pm.balance_history h ORDER BY account_id, asset, valid_until;
 SELECT 'mark history', h.* FROM pm.mark_price_history h ORDER BY symbol, valid_until;
+SELECT 'sample', s.* FROM pm.risk_sample s ORDER BY account_id, sampled_at;
 -- last: the user tables, which a database the dump was not restored into lacks
 SELECT 'schedule', t::text, pm.tiered(1e6, t) FROM public.my_schedules ORDER BY id;
 SELECT 'summary', account_id, pm.margin_summary_send(s) FROM public.my_summaries ORDER BY account_id;

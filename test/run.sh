@@ -80,6 +80,8 @@ in_cluster() {
     PGDATABASE=pm_readme suite readme tap_lines python3 test/reference/readme_test.py
   createdb pm_sqlref && psql -X -q -d pm_sqlref -c 'CREATE EXTENSION portfolio_margin' &&
     PGDATABASE=pm_sqlref suite sqlref tap_lines python3 test/reference/sql_reference_test.py
+  createdb pm_grafana && psql -X -q -d pm_grafana -c 'CREATE EXTENSION portfolio_margin' &&
+    PGDATABASE=pm_grafana suite grafana tap_lines python3 test/grafana_test.py
   suite upgrade tap_lines bash test/upgrade_check.sh
   suite dump tap_lines bash test/dump_restore.sh
 }

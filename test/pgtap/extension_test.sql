@@ -40,8 +40,8 @@ SELECT is(ARRAY(
      AND p.proparallel <> 's' GROUP BY 1 ORDER BY 1),
   ARRAY['account_risk_at', 'asset_equity_at', 'binance_symbols_publish', 'import_binance',
         'recompute_accounts', 'recompute_batch', 'refresh_account_state', 'restatus_accounts',
-        'revalue_accounts', 'revalue_batch', 'state_collateral_changed'],
-  'every pm function is PARALLEL SAFE but the writers of pm.account_state, the importer and the as-of functions that set portfolio_margin.as_of');
+        'revalue_accounts', 'revalue_batch', 'sample_risk', 'state_collateral_changed'],
+  'every pm function is PARALLEL SAFE but the writers of pm.account_state and of samples, the importer and the as-of functions that set portfolio_margin.as_of');
 SELECT is(ARRAY(
   SELECT p.proname || ' ' || p.provolatile::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
@@ -64,8 +64,8 @@ SELECT is(ARRAY(
         'max_withdraw s', 'open_order_at s', 'order_side_gap s', 'position_at s', 'position_impact s',
         'position_risk_at s', 'recompute_accounts v',
         'recompute_batch v', 'reconcile_binance s', 'refresh_account_state v', 'restatus_accounts v', 'restoring s',
-        'revalue_accounts v', 'revalue_batch v', 'risk_of s', 'state_collateral_changed v', 'status s',
-        'status_threshold_at s', 'stress s', 'summary_under s', 'symbol_at s', 'unchanged_since s', 'whatif s'],
+        'revalue_accounts v', 'revalue_batch v', 'risk_of s', 'sample_risk v', 'state_collateral_changed v',
+        'status s', 'status_threshold_at s', 'stress s', 'summary_under s', 'symbol_at s', 'unchanged_since s', 'whatif s'],
   'every pm function is IMMUTABLE but those that read tables (STABLE) or write them (VOLATILE)');
 SELECT is(ARRAY(
   SELECT p.proname::text FROM pg_proc p
@@ -79,7 +79,8 @@ SELECT is(ARRAY(
         'margin_sfunc', 'max_withdraw', 'open_order_at', 'order_entry', 'order_open_loss', 'position_at',
         'position_entry', 'position_risk_at', 'recompute_accounts', 'recompute_batch',
         'refresh_account_state', 'restatus_accounts', 'restoring', 'revalue_accounts', 'revalue_batch', 'risk_of',
-        'rollup_sfunc', 'state_collateral_changed', 'status', 'status_threshold_at', 'summary_under', 'symbol_at'],
+        'rollup_sfunc', 'sample_risk', 'state_collateral_changed', 'status', 'status_threshold_at', 'summary_under',
+        'symbol_at'],
   'every pm function is STRICT but those that must see NULLs (and the ledger entry constructors and the as-of reads of tables, which must be inlined)');
 -- Trigger functions pin their search_path, but the two in C that run no
 -- query by a name the path could resolve (pm.restore_guard qualifies
@@ -98,13 +99,13 @@ SELECT is_empty($$
 SELECT is(ARRAY(SELECT p.proname::text FROM pg_proc p
                  WHERE p.pronamespace = 'pm'::regnamespace AND p.prosecdef ORDER BY 1),
           ARRAY['account_history_keep', 'asset_history_keep', 'balance_history_keep', 'collateral_history_keep',
-                'loan_mmr_history_keep', 'open_order_history_keep', 'position_history_keep',
+                'loan_mmr_history_keep', 'open_order_history_keep', 'position_history_keep', 'sample_risk',
                 'state_after_asset_update', 'state_after_collateral_delete',
                 'state_after_collateral_insert', 'state_after_collateral_update', 'state_after_delete',
                 'state_after_insert', 'state_after_ladder_change', 'state_after_loan_mmr_change',
                 'state_after_position_change', 'state_after_symbol_update', 'state_after_truncate',
                 'state_after_update', 'state_at_commit', 'status_threshold_history_keep', 'symbol_history_keep'],
-          'SECURITY DEFINER only for the state and history triggers');
+          'SECURITY DEFINER only for the state and history triggers and the sampler');
 SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
                    WHERE p.pronamespace = 'pm'::regnamespace AND p.prosecdef
                      AND (NOT coalesce(p.proconfig, '{}') @> '{"search_path=pg_catalog, pg_temp"}'

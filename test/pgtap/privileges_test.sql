@@ -7,7 +7,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION portfolio_margin;
-SELECT plan(60);
+SELECT plan(63);
 
 ------------------------------------------------------------------------------
 -- The roles and what they are granted
@@ -82,6 +82,7 @@ SELECT throws_ok($$CREATE POLICY mine ON pm.balance USING (account_id = 1)$$, '0
                  'policies on pm.balance are not kept by pg_dump',
                  'a policy of one''s own on an extension table is refused');
 
+SELECT is(pm.sample_risk(), 4::int8, 'the owner samples all four accounts');
 CREATE TEMP TABLE everything AS SELECT * FROM pm.account_risk;
 CREATE TEMP TABLE seen (analyst name, what text, account_id int8);
 GRANT INSERT ON seen TO pm_reader;
@@ -108,6 +109,8 @@ CREATE FUNCTION pg_temp.look() RETURNS void LANGUAGE sql AS $$
   INSERT INTO seen SELECT current_user, 'balance_history', account_id FROM pm.balance_history;
   INSERT INTO seen SELECT current_user, 'account_history', account_id FROM pm.account_history;
   INSERT INTO seen SELECT current_user, 'changed_since', pg_catalog.unnest(pm.changed_since(now() - interval '1 microsecond'));
+  INSERT INTO seen SELECT current_user, 'risk_sample', account_id FROM pm.risk_sample;
+  INSERT INTO seen SELECT current_user, 'nearest_liquidation_series', account_id FROM pm.nearest_liquidation_series;
 $$;
 SET LOCAL ROLE analyst_odd;
 SELECT pg_temp.look();
@@ -125,10 +128,15 @@ SELECT is(ARRAY(SELECT what FROM seen WHERE analyst = 'analyst_odd' GROUP BY wha
                 ORDER BY 1),
           ARRAY['account', 'account_history', 'account_margin', 'account_risk', 'account_risk_at',
                 'account_state', 'asset_equity_at', 'balance_history', 'changed_since', 'ledger_row_at',
-                'margin_line', 'risk_event'],
+                'margin_line', 'nearest_liquidation_series', 'risk_event', 'risk_sample'],
           'every view, the state, the event log and the history show the odd analyst both their accounts');
 SELECT is(ARRAY(SELECT account_id FROM seen WHERE what = 'open_order' ORDER BY 1),
           ARRAY[3, 4]::int8[], 'each analyst sees the open order of their own account only');
+-- the aggregates of the series count only the accounts a desk may see
+SET LOCAL ROLE analyst_odd;
+SELECT is((SELECT sum(accounts)::int FROM pm.status_series), 2, 'the odd analyst''s status series counts its two accounts');
+SELECT is((SELECT accounts::int FROM pm.book_series), 2, 'and so does its book series');
+RESET ROLE;
 SELECT is_empty($$SELECT o.what, o.account_id FROM seen o JOIN seen e USING (what, account_id)
                    WHERE o.analyst = 'analyst_odd' AND e.analyst = 'analyst_even'$$,
                 'the two analysts see disjoint accounts');

@@ -91,7 +91,7 @@ WITH m AS (
          (pg_identify_object(m.classid, m.objid, 0)).identity, NULL
     FROM m WHERE m.classid IN ('pg_opclass'::regclass, 'pg_opfamily'::regclass)
   UNION ALL
-  SELECT CASE c.relkind WHEN 'r' THEN 'Table' WHEN 'v' THEN 'View' WHEN 'S' THEN 'Sequence'
+  SELECT CASE c.relkind WHEN 'r' THEN 'Table' WHEN 'p' THEN 'Table' WHEN 'v' THEN 'View' WHEN 'S' THEN 'Sequence'
                         ELSE 'Relation of kind ' || c.relkind::text END,
          quote_ident(n.nspname) || '.' || quote_ident(c.relname), obj_description(c.oid, 'pg_class')
     FROM m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
@@ -112,7 +112,7 @@ WITH m AS (
   SELECT 'Column', quote_ident(n.nspname) || '.' || quote_ident(c.relname),
          a.attname || '{SEP}' || format_type(a.atttypid, a.atttypmod) || '{SEP}' || a.attnum
            || '{SEP}' || coalesce(col_description(c.oid, a.attnum), '')
-    FROM m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid AND c.relkind IN ('r', 'v')
+    FROM m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid AND c.relkind IN ('r', 'p', 'v')
     JOIN pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   UNION ALL
