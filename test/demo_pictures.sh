@@ -27,6 +27,7 @@ q() { psql -X -q -A -t -F ' ' -v ON_ERROR_STOP=1 -c "$1"; }
 # 1. the replayed day: BTC's path as a fraction of its price at hour 0; ETH
 #    moves 1.2 times as far
 path="1.00 1.00 1.01 1.00 0.99 0.98 0.95 0.91 0.87 0.86 0.88 0.90 0.91 0.92 0.93 0.95 0.96 0.95 0.94 0.95 0.96 0.96 0.95 0.95 0.96"
+q "DROP TABLE IF EXISTS demo_base, demo_ladder" >/dev/null
 q "CREATE TABLE demo_base AS
      SELECT 'a' AS kind, asset AS key, index_price AS price FROM pm.asset WHERE asset IN ('BTC', 'ETH')
      UNION ALL
@@ -57,12 +58,13 @@ q "SELECT row_number() OVER (ORDER BY s.sampled_at) - 1, a.index_price
           LATERAL pm.asset_at(s.sampled_at) a WHERE a.asset = 'BTC' ORDER BY s.sampled_at" >"$dir/btc_day.dat"
 
 # 2. uniMMR now, in bins even on a log scale
-q "SELECT round(exp(ln(1.0) + (b - 1) * ln(100.0) / 60), 4), round(exp(ln(1.0) + b * ln(100.0) / 60), 4), n
-     FROM (SELECT width_bucket(ln(uni_mmr), 0, ln(100.0), 60) AS b, count(*) AS n
-             FROM pm.account_state WHERE uni_mmr >= 1 AND uni_mmr < 100 GROUP BY 1) h
+q "SELECT round(exp((b - 1) * ln(1000.0) / 60), 4), round(exp(b * ln(1000.0) / 60), 4), n
+     FROM (SELECT width_bucket(ln(uni_mmr), 0, ln(1000.0), 60) AS b, count(*) AS n
+             FROM pm.account_state WHERE uni_mmr >= 1 AND uni_mmr < 1000 GROUP BY 1) h
     ORDER BY 1" >"$dir/unimmr_now.dat"
 below_one=$(q "SELECT count(*) FROM pm.account_state WHERE uni_mmr < 1")
-above=$(q "SELECT count(*) FROM pm.account_state WHERE uni_mmr >= 100 OR uni_mmr IS NULL")
+above=$(q "SELECT count(*) FROM pm.account_state WHERE uni_mmr >= 1000")
+no_margin=$(q "SELECT count(*) FROM pm.account_state WHERE uni_mmr IS NULL")
 
 # 3. stress: accounts by status under each scenario
 scen="'BTC -50%', 'BTC -30%', 'BTC -20%', 'BTC -10%', 'BTC -5%', 'BTC +5%', 'BTC +10%', 'BTC +20%', 'BTC +30%', 'BTC +50%', 'crypto -30%', 'USDT de-peg -10%'"
@@ -71,8 +73,8 @@ scen="'BTC -50%', 'BTC -30%', 'BTC -20%', 'BTC -10%', 'BTC -5%', 'BTC +5%', 'BTC
   q "SELECT replace(r.scenario, ' ', '_') $cols
        FROM (SELECT scenario, account_status AS status, count(*) AS accounts
                FROM pm.stress_result WHERE scenario IN ($scen) GROUP BY 1, 2) r
-       JOIN pm.scenario s ON s.scenario = r.scenario
-      GROUP BY r.scenario ORDER BY min(s.price_shock) FILTER (WHERE s.asset IN ('BTC', '*')), r.scenario"
+      GROUP BY r.scenario
+      ORDER BY array_position(ARRAY[$scen], r.scenario) DESC"
 } >"$dir/stress_heatmap.dat"
 
 # 4. the liquidation ladder of the 500 accounts nearest liquidation that
@@ -92,18 +94,20 @@ q "SELECT round(100 * below / $btc) AS pct, count(*), 'below' FROM demo_ladder W
    UNION ALL
    SELECT round(100 * above / $btc), count(*), 'above' FROM demo_ladder WHERE above IS NOT NULL GROUP BY 1
    ORDER BY 1" >"$dir/liquidation_ladder.dat"
+beyond=$(q "SELECT count(*) FROM demo_ladder WHERE above > 2 * $btc")
 
 gnuplot <<GP
-set terminal pngcairo size 1000,560 font "DejaVu Sans,11"
-set style fill solid 0.85 border -1
+set terminal pngcairo size 1000,560 font "DejaVu Sans,11" noenhanced
 set grid ytics lc rgb "#dddddd"
 
 set output "$dir/unimmr_now.png"
-set title "uniMMR of every account now (pm.account_state): $below_one below 1, $above at 100 or more or without margin (not shown)"
+set title "uniMMR now (pm.account_state); not shown: $below_one below 1, $above at 1000 or more, $no_margin without margin"
 set logscale x
-set xrange [1:100]
+set xrange [1:1000]
+set yrange [0:*]
 set xlabel "uniMMR (log scale)"
 set ylabel "accounts"
+set style fill solid 0.85 border -1
 set arrow 1 from 1.05, graph 0 to 1.05, graph 1 nohead lc rgb "#c00000" dt 2
 set arrow 2 from 1.2, graph 0 to 1.2, graph 1 nohead lc rgb "#e08000" dt 2
 set arrow 3 from 1.5, graph 0 to 1.5, graph 1 nohead lc rgb "#808000" dt 2
@@ -130,29 +134,32 @@ plot "$dir/status_day.dat" using 3 title "MARGIN_CALL" lc rgb "#f0c000", \
      "" using 5 title "ACTIVE_LIQUIDATION" lc rgb "#e03000", \
      "" using 6 title "FORCE_LIQUIDATION" lc rgb "#800000", \
      "$dir/btc_day.dat" using 1:2 axes x1y2 with linespoints lw 2 lc rgb "#202020" title "BTC"
-unset y2label; unset y2tics; set ytics mirror; set autoscale x; unset style; set style fill solid 0.85 border -1
+unset y2label; unset y2tics; set ytics mirror; set autoscale x; set style data points
 
 set output "$dir/stress_heatmap.png"
 set title "Accounts by status under each scenario (pm.stress_result)"
-unset xlabel; unset ylabel
+unset xlabel; unset ylabel; unset grid
 set key off
-set view map
-set palette defined (0 "#ffffff", 1 "#fde0c0", 2 "#f08040", 3 "#a00000")
-set cbtrange [0:*]
 set logscale cb
 set cblabel "accounts (log scale)"
+set palette defined (0 "#ffffff", 1 "#fde0c0", 2 "#f08040", 3 "#a00000")
+set xrange [-0.5:4.5]
+set yrange [-0.5:11.5]
+set xtics font ",9"
 plot "$dir/stress_heatmap.dat" matrix rowheaders columnheaders using 1:2:(\$3 > 0 ? \$3 : 1/0) with image, \
      "" matrix rowheaders columnheaders using 1:2:(sprintf("%d", \$3)) with labels font ",9"
-unset logscale cb; unset view
+unset logscale cb; set grid ytics lc rgb "#dddddd"; set xtics font ",11"; set autoscale y
 
 set output "$dir/liquidation_ladder.png"
-set title "Liquidation ladder: the BTC price at which each of the 500 accounts nearest liquidation enters it"
+set title sprintf("Liquidation ladder: the BTC price at which each of the 500 accounts nearest liquidation enters it (%d beyond 200%% not shown)", $beyond)
 set xlabel "BTC price, % of today's ($btc USD)"
 set ylabel "accounts that liquidate at that price"
-set key inside top left
+set key inside top right
+set xrange [0:200]
+set yrange [0:*]
 set boxwidth 0.9
-set style data boxes
-set xrange [*:*]
+set style fill solid 0.85 border -1
+set arrow 1 from 100, graph 0 to 100, graph 1 nohead lc rgb "#202020" dt 2
 plot "$dir/liquidation_ladder.dat" using 1:(strcol(3) eq "below" ? \$2 : 1/0) with boxes lc rgb "#c03030" title "on a fall", \
      "" using 1:(strcol(3) eq "above" ? \$2 : 1/0) with boxes lc rgb "#3060c0" title "on a rise"
 GP

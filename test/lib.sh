@@ -37,6 +37,7 @@ PM_PACKAGES=(
   "postgresql-$PM_PG_VERSION-pgtap"
   libtap-parser-sourcehandler-pgtap-perl
   make gcc libc6-dev python3
+  gnuplot-nox
 )
 
 # Run a command as root: directly when we are root, else through sudo.

@@ -82,6 +82,9 @@ in_cluster() {
     PGDATABASE=pm_sqlref suite sqlref tap_lines python3 test/reference/sql_reference_test.py
   createdb pm_grafana && psql -X -q -d pm_grafana -c 'CREATE EXTENSION portfolio_margin' &&
     PGDATABASE=pm_grafana suite grafana tap_lines python3 test/grafana_test.py
+  createdb pm_pictures && psql -X -q -d pm_pictures -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION portfolio_margin' \
+    -v accounts=2000 -f test/gen/exchange.sql >/dev/null &&
+    PGDATABASE=pm_pictures suite pictures tap_lines bash test/pictures_test.sh
   suite upgrade tap_lines bash test/upgrade_check.sh
   suite dump tap_lines bash test/dump_restore.sh
 }
