@@ -16,8 +16,9 @@
 #    (every column read, serially and with workers allowed), for a moment
 #    with nothing changed since, one before seconds of market ticks (every
 #    mark and index price once a second; PM_BENCH_TICKS seconds, default
-#    10, as each revalues the whole book), and one before the pgbench runs
-#    of 1 (with the number of accounts changed since); each checked equal to
+#    10, as each revalues the whole book), and one before a pgbench run with
+#    history (the runs of 1 without it left gaps), with the number of
+#    accounts changed since; each checked equal to
 #    what pm.account_risk printed then.
 # 4. Storage: bytes per history row (table and indexes), and per day for
 #    the demo exchange ticking every mark and index price once a second.
@@ -118,8 +119,13 @@ sleep 1
 alternate
 compare with without "fsync on, with history:   " "fsync on, without history:" tps "fsync on, with / without" pct
 psql -X -q -c 'ALTER SYSTEM RESET fsync' -c 'SELECT pg_reload_conf()' >/dev/null
-echo "history rows the position updates kept: $(psql -X -Atc 'SELECT count(*) FROM pm.position_history')"
-print 'after pgbench'
+# The runs without history left gaps in it; one more run with it, on a
+# moment that its history covers whole, is the churn the past is read across.
+print 'before churn'
+churn_tps=$(tps)
+print 'after churn'
+echo "one more run with history, to read the past across: $churn_tps tps;" \
+     "history rows the position updates kept: $(psql -X -Atc 'SELECT count(*) FROM pm.position_history')"
 
 # 2. ticks
 ms() { psql -X -q -At -c "SET max_parallel_workers_per_gather = ${2:-0}" -c '\timing on' -c "$1" | awk '/^Time/ {print $2}'; }
@@ -161,7 +167,7 @@ Q="SELECT count(uni_mmr), sum(account_equity), sum(actual_equity), sum(account_i
 psql -X -q -c 'VACUUM ANALYZE'
 echo
 echo "## pm.account_risk_at(at) over all $n accounts against pm.account_risk (ms, 3 runs each, median)"
-for moment in 'after the market ticks' 'after ticks' 'after pgbench' 'loaded'; do
+for moment in 'after the market ticks' 'after ticks' 'after churn' 'before churn'; do
   at=$(psql -X -Atc "SELECT max(at) FROM bench_printed WHERE moment = '$moment'")
   changed=$(psql -X -Atc "SELECT cardinality(pm.changed_since('$at'))")
   differ=$(psql -X -Atc "SELECT count(*) FROM ((SELECT r FROM bench_printed WHERE at = '$at'
@@ -181,23 +187,37 @@ for moment in 'after the market ticks' 'after ticks' 'after pgbench' 'loaded'; d
   done
 done
 
-# 4. storage
+# 4. storage: what the run kept, and per tick at volume -- 100,000 ticks in
+#    scratch copies of the two price histories, with their index (a few
+#    hundred rows would measure a table's first pages)
 echo
 echo "## storage"
 psql -X -q -At -F ' ' -c "
-  SELECT c.relname, h.rows,
-         pg_catalog.pg_total_relation_size(c.oid),
-         CASE WHEN h.rows > 0 THEN round(pg_catalog.pg_total_relation_size(c.oid)::numeric / h.rows) END
+  SELECT c.relname, h.rows, pg_catalog.pg_total_relation_size(c.oid)
     FROM pg_catalog.pg_class c
    CROSS JOIN LATERAL (SELECT (xpath('/row/c/text()', query_to_xml('SELECT count(*) AS c FROM pm.' || c.relname, false, true, '')))[1]::text::int8 AS rows) h
-   WHERE c.relnamespace = 'pm'::regnamespace AND c.relkind = 'r' AND c.relname LIKE '%history'
-   ORDER BY 1" | awk '{printf "%-26s %9d rows %12d bytes %s bytes/row\n", $1, $2, $3, ($4 == "" ? "-" : $4)}'
-psql -X -q -At -c "
-  SELECT format('demo exchange ticking every mark (%s) and index price (%s) once a second: %s rows and %s MB a day',
-                s.n, a.n, (s.n + a.n) * 86400,
-                round(((s.n * m.b) + (a.n * x.b)) * 86400 / 1e6))
-    FROM (SELECT count(*) AS n FROM pm.symbol) s,
-         (SELECT count(*) - 1 AS n FROM pm.asset) a,
-         (SELECT pg_catalog.pg_total_relation_size('pm.mark_price_history')::numeric / count(*) AS b FROM pm.mark_price_history) m,
-         (SELECT pg_catalog.pg_total_relation_size('pm.asset_history')::numeric / count(*) AS b FROM pm.asset_history) x"
+   WHERE c.relnamespace = 'pm'::regnamespace AND c.relkind = 'r' AND c.relname LIKE '%history' AND h.rows > 0
+   ORDER BY 1" | awk '{printf "%-26s %9d rows %12d bytes, %d bytes/row\n", $1, $2, $3, $3 / $2}'
+psql -X -q -At <<'SQL'
+CREATE TABLE bench_marks (LIKE pm.mark_price_history INCLUDING INDEXES);
+CREATE TABLE bench_index (LIKE pm.asset_history INCLUDING INDEXES);
+INSERT INTO bench_marks
+SELECT s.symbol, round(s.mark_price * (1 + 0.0004 * sin(g)), scale(s.mark_price)), now() + g * interval '1 second'
+  FROM generate_series(1, 100000 / (SELECT count(*) FROM pm.symbol)) g, pm.symbol s ORDER BY g, s.symbol;
+INSERT INTO bench_index
+SELECT a.asset, round(a.index_price * (1 + 0.0004 * sin(g)), scale(a.index_price)), true, now() + g * interval '1 second'
+  FROM generate_series(1, 100000 / (SELECT count(*) FROM pm.asset)) g, pm.asset a ORDER BY g, a.asset;
+VACUUM ANALYZE bench_marks, bench_index;
+SELECT format('per tick at volume: a mark %s bytes, an index price %s bytes (table and index)',
+              round(pg_total_relation_size('bench_marks')::numeric / (SELECT count(*) FROM bench_marks)),
+              round(pg_total_relation_size('bench_index')::numeric / (SELECT count(*) FROM bench_index)));
+SELECT format('the demo exchange ticking every mark (%s) and index price (%s) once a second: %s rows, %s MB a day',
+              s.n, a.n, (s.n + a.n) * 86400,
+              round((s.n * pg_total_relation_size('bench_marks')::numeric / (SELECT count(*) FROM bench_marks)
+                     + a.n * pg_total_relation_size('bench_index')::numeric / (SELECT count(*) FROM bench_index)) * 86400 / 1e6))
+  FROM (SELECT count(*) AS n FROM pm.symbol) s, (SELECT count(*) - 1 AS n FROM pm.asset) a;
+SELECT format('a position update: %s bytes of history (table and indexes, %s rows)',
+              round(pg_total_relation_size('pm.position_history')::numeric / count(*)), count(*))
+  FROM pm.position_history;
+SQL
 rm -f "$script" "$minute"
