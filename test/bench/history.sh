@@ -202,10 +202,10 @@ psql -X -q -At <<'SQL'
 CREATE TABLE bench_marks (LIKE pm.mark_price_history INCLUDING INDEXES);
 CREATE TABLE bench_index (LIKE pm.asset_history INCLUDING INDEXES);
 INSERT INTO bench_marks
-SELECT s.symbol, round(s.mark_price * (1 + 0.0004 * sin(g)), scale(s.mark_price)), now() + g * interval '1 second'
+SELECT s.symbol, round(s.mark_price * (1 + 0.0004 * sin(g))::numeric, scale(s.mark_price)), now() + g * interval '1 second'
   FROM generate_series(1, 100000 / (SELECT count(*) FROM pm.symbol)) g, pm.symbol s ORDER BY g, s.symbol;
 INSERT INTO bench_index
-SELECT a.asset, round(a.index_price * (1 + 0.0004 * sin(g)), scale(a.index_price)), true, now() + g * interval '1 second'
+SELECT a.asset, round(a.index_price * (1 + 0.0004 * sin(g))::numeric, scale(a.index_price)), true, now() + g * interval '1 second'
   FROM generate_series(1, 100000 / (SELECT count(*) FROM pm.asset)) g, pm.asset a ORDER BY g, a.asset;
 VACUUM ANALYZE bench_marks, bench_index;
 SELECT format('per tick at volume: a mark %s bytes, an index price %s bytes (table and index)',
