@@ -87,3 +87,17 @@ pm_in_cluster() {
   pm_virtualenv bash "$0" --in-cluster "$@"
   exit $?
 }
+
+# Benchmarks: the median of the arguments; and compare ARRAY_A ARRAY_B
+# LABEL_A LABEL_B UNIT RATIO_LABEL pct|x: both series with their medians,
+# then the ratio of the medians.
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+compare() {
+  local -n xs=$1 ys=$2
+  local mx my
+  mx=$(median "${xs[@]}"); my=$(median "${ys[@]}")
+  echo "$3 ${xs[*]} $5 (median $mx)"
+  echo "$4 ${ys[*]} $5 (median $my)"
+  awk -v a="$mx" -v b="$my" -v l="$6" -v k="$7" \
+    'BEGIN {if (k == "pct") printf "%s: %.0f%%\n", l, 100 * a / b; else printf "%s: %.2fx\n", l, a / b}'
+}

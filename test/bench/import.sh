@@ -100,7 +100,6 @@ psql -X -q -v ON_ERROR_STOP=1 -c "INSERT INTO pm.binance_symbol (symbol, market,
     FROM pm.symbol s JOIN bench_um USING (symbol)"
 
 tps() { pgbench -n -c 1 -T "$secs" -f "$1" 2>/dev/null | awk '/^tps/ {printf "%.0f", $3}'; }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 row() {
   local name=$1 a=() b=()
   for _ in 1 2 3; do a+=("$(tps "$work/$name.sql")"); b+=("$(tps "$work/${name}_plain.sql")"); done

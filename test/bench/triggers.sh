@@ -81,18 +81,6 @@ run_pgbench() {
     awk '/^tps/ {printf "%.0f\n", $3}'
 }
 tps() { run_pgbench "$script" -D npos="$npos"; }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-# compare ARRAY_A ARRAY_B LABEL_A LABEL_B UNIT RATIO_LABEL pct|x: both
-# series with their medians, then the ratio of the medians
-compare() {
-  local -n xs=$1 ys=$2
-  local mx my
-  mx=$(median "${xs[@]}"); my=$(median "${ys[@]}")
-  echo "$3 ${xs[*]} $5 (median $mx)"
-  echo "$4 ${ys[*]} $5 (median $my)"
-  awk -v a="$mx" -v b="$my" -v l="$6" -v k="$7" \
-    'BEGIN {if (k == "pct") printf "%s: %.0f%%\n", l, 100 * a / b; else printf "%s: %.2fx\n", l, a / b}'
-}
 # Three rounds of pgbench with the triggers, then without them; after each
 # run with them, what a full recomputation corrects (expected 0), after each
 # run without them the state is rebuilt (not timed).
