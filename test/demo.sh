@@ -25,4 +25,4 @@ pm_virtualenv bash -c '
   psql -X -q -v ON_ERROR_STOP=1 -v accounts="$PM_DEMO_ACCOUNTS" -P pager=off -f test/demo.sql &&
   echo &&
   echo "== 6. Pictures: a replayed day (24 hourly BTC and ETH moves, pm.sample_risk() after each), drawn by gnuplot ==" &&
-  bash test/demo_pictures.sh "$PM_DEMO_PICTURES" 2>&1 | grep -v "^NOTICE"
+  bash test/demo_pictures.sh "$PM_DEMO_PICTURES" 2>&1 | grep -v "^NOTICE"'
