@@ -3,8 +3,9 @@
 -- -- positions, balances, orders, accounts, marks, index prices, brackets,
 -- collateral schedules, loan rates, the status ladder -- and after each one
 -- what the views print is kept with the moment it was printed.  Then every
--- moment is asked again: pm.account_risk_at, pm.asset_equity_at and
--- pm.position_risk_at must give what was printed then, to the digit.
+-- moment is asked again: pm.account_risk_at, pm.asset_equity_at,
+-- pm.position_risk_at, pm.stress_at and pm.liquidation_price_at must give
+-- what was printed then, to the digit.
 -- Runs last: the demo generator replaces the book.
 \set ECHO none
 \o /dev/null
@@ -29,12 +30,52 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
+-- pm.liquidation_price's answer (now when at is NULL, else
+-- pm.liquidation_price_at's), or the SQLSTATE of its error
+CREATE FUNCTION pg_temp.liquidation(account_id int8, asset text, at timestamptz) RETURNS text
+  LANGUAGE plpgsql AS $$
+BEGIN
+  IF at IS NULL THEN
+    RETURN (SELECT l::text FROM pm.liquidation_price(account_id, asset) l);
+  END IF;
+  RETURN (SELECT l::text FROM pm.liquidation_price_at(account_id, asset, at) l);
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE;
+END
+$$;
+-- a few accounts' stress and liquidation prices: one in 23, two closed
+-- at step 8, the one opened then
+CREATE FUNCTION pg_temp.few(account_id int8) RETURNS bool LANGUAGE sql AS $$
+  SELECT account_id % 23 = 0 OR account_id IN (19, 38, 999001)
+$$;
+
 -- What the views printed, and when.
 CREATE TEMP TABLE printed (at timestamptz, step text, view text, r text);
 CREATE FUNCTION pg_temp.print(step text) RETURNS void LANGUAGE sql AS $$
   INSERT INTO printed SELECT statement_timestamp(), step, 'account_risk', r::text FROM pm.account_risk r;
   INSERT INTO printed SELECT statement_timestamp(), step, 'asset_equity', r::text FROM pm.asset_equity r;
   INSERT INTO printed SELECT statement_timestamp(), step, 'position_risk', r::text FROM pm.position_risk r;
+  INSERT INTO printed
+  SELECT statement_timestamp(), step, 'stress', s.scenario || ' ' || r::text
+    FROM pm.account a CROSS JOIN (VALUES ('BTC -20%'), ('crypto -30%'), ('USDT de-peg -10%')) s(scenario)
+   CROSS JOIN LATERAL pm.stress(a.account_id, s.scenario) r
+   WHERE pg_temp.few(a.account_id);
+  INSERT INTO printed
+  SELECT statement_timestamp(), step, 'liquidation_price',
+         a.account_id || ' ' || x.asset || ' ' || pg_temp.liquidation(a.account_id, x.asset, NULL)
+    FROM pm.account a CROSS JOIN (VALUES ('BTC'), ('ETH')) x(asset)
+   WHERE pg_temp.few(a.account_id);
+$$;
+-- the same asked of a moment
+CREATE FUNCTION pg_temp.asked(at timestamptz) RETURNS TABLE (view text, r text) LANGUAGE sql AS $$
+  SELECT 'stress', s.scenario || ' ' || r::text
+    FROM pm.account_at(at) a CROSS JOIN (VALUES ('BTC -20%'), ('crypto -30%'), ('USDT de-peg -10%')) s(scenario)
+   CROSS JOIN LATERAL pm.stress_at(a.account_id, s.scenario, at) r
+   WHERE pg_temp.few(a.account_id)
+  UNION ALL
+  SELECT 'liquidation_price', a.account_id || ' ' || x.asset || ' ' || pg_temp.liquidation(a.account_id, x.asset, at)
+    FROM pm.account_at(at) a CROSS JOIN (VALUES ('BTC'), ('ETH')) x(asset)
+   WHERE pg_temp.few(a.account_id)
 $$;
 
 SELECT pg_temp.print('0 loaded');
@@ -114,6 +155,20 @@ SELECT p.step,
   FROM (SELECT DISTINCT step, at FROM printed) p
  ORDER BY p.step COLLATE "C";
 
+-- pm.stress and pm.liquidation_price asked again with pm.stress_at and
+-- pm.liquidation_price_at: no row missing, none extra.
+WITH asked AS MATERIALIZED (
+  SELECT p.at, x.view, x.r FROM (SELECT DISTINCT at FROM printed) p, pg_temp.asked(p.at) x)
+SELECT p.step,
+       (SELECT count(*) FROM printed q WHERE q.at = p.at AND q.view IN ('stress', 'liquidation_price')) AS rows,
+       (SELECT count(*) FROM ((SELECT q.view, q.r FROM printed q WHERE q.at = p.at AND q.view IN ('stress', 'liquidation_price')
+                               EXCEPT ALL SELECT a.view, a.r FROM asked a WHERE a.at = p.at)
+                              UNION ALL
+                              (SELECT a.view, a.r FROM asked a WHERE a.at = p.at
+                               EXCEPT ALL SELECT q.view, q.r FROM printed q WHERE q.at = p.at AND q.view IN ('stress', 'liquidation_price'))) x) AS differ
+  FROM (SELECT DISTINCT step, at FROM printed) p
+ ORDER BY p.step COLLATE "C";
+
 -- One account at a time, as printed.
 SELECT p.step, count(*) FILTER (WHERE a::text IS DISTINCT FROM p.r) AS differ, count(*) AS accounts
   FROM printed p
@@ -130,6 +185,13 @@ SELECT (pm.account_risk_at(19, p.at)).account_status IS NOT NULL AS valued_then,
 SELECT count(*) FROM printed p, pm.account_risk_at(999001, p.at) WHERE p.step = '7 one busy transaction';
 -- one that never was: the same error as pm.account_risk_of
 SELECT * FROM pm.account_risk_at(123456789, now());
+-- one opened since, asked before it was: an error naming the moment; one
+-- that never was: the error of pm.liquidation_price and pm.stress
+SELECT pg_temp.error_of(format('SELECT pm.liquidation_price_at(999001, %L, %L)', 'BTC', p.at)),
+       pg_temp.error_of(format('SELECT pm.stress_at(999001, %L, %L)', 'BTC -20%', p.at))
+  FROM printed p WHERE p.step = '7 one busy transaction' LIMIT 1;
+SELECT pg_temp.error_of('SELECT pm.liquidation_price_at(123456789, ''BTC'', now())'),
+       pg_temp.error_of('SELECT pm.stress_at(123456789, ''BTC -20%'', now())');
 
 -- The history kept: the first change of a key in a transaction only; a
 -- price written twice kept once, with its value before the transaction.
@@ -188,7 +250,10 @@ SELECT (SELECT count(*) FROM pm.account_at(p.at)) AS accounts,
 SELECT pg_temp.error_of('SELECT * FROM pm.account_risk_at(now() - interval ''1 day'')');
 SELECT f, pg_temp.error_of(format('SELECT * FROM pm.%s(now() - interval ''1 day'')', f))
   FROM unnest('{account_at,balance_at,position_at,open_order_at,asset_at,symbol_at,collateral_at,loan_mmr_at,status_threshold_at,ledger_row_at,position_risk_at,asset_equity_at}'::text[]) f;
+SELECT pg_temp.error_of('SELECT pm.stress_at(1, ''BTC -20%'', now() - interval ''1 day'')'),
+       pg_temp.error_of('SELECT pm.liquidation_price_at(1, ''BTC'', now() - interval ''1 day'')');
 SELECT count(*) FROM pm.account_risk_at(NULL);
+SELECT pm.stress_at(1, 'BTC -20%', NULL) IS NULL AS stress_null, pm.liquidation_price_at(1, 'BTC', NULL) IS NULL AS liquidation_null;
 SELECT count(*) FROM pm.balance_at(NULL);
 
 -- portfolio_margin.as_of is the as-of functions' own: back to empty after
@@ -196,6 +261,9 @@ SELECT count(*) FROM pm.balance_at(NULL);
 SELECT count(*) > 0 FROM pm.account_risk_at(now());
 SHOW portfolio_margin.as_of;
 SELECT pg_temp.error_of('SELECT * FROM pm.asset_equity_at(now() - interval ''1 day'')');
+SHOW portfolio_margin.as_of;
+SELECT pm.liquidation_price_at(23, 'BTC', now()) IS NOT DISTINCT FROM pm.liquidation_price(23, 'BTC') AS liquidation_now,
+       pm.stress_at(23, 'BTC -20%', now()) IS NOT DISTINCT FROM pm.stress(23, 'BTC -20%') AS stress_now;
 SHOW portfolio_margin.as_of;
 
 -- Set by hand it values the present rows at that moment's reference data:

@@ -984,18 +984,6 @@ $$;
 COMMENT ON FUNCTION pm.margin_call_threshold(program text) IS
   'uniMMR at or below which an account of the program is no longer NORMAL (from pm.status_threshold)';
 
--- uniMMR at or below which an account of the program is in liquidation: the
--- lowest threshold of a band that is not a liquidation band (1.05 by default).
-CREATE FUNCTION pm.liquidation_threshold(program pg_catalog.text) RETURNS pg_catalog.numeric
-  LANGUAGE sql STABLE STRICT PARALLEL SAFE
-AS $$
-  SELECT pg_catalog.min(t.uni_mmr_above) FROM pm.status_threshold t
-   WHERE t.program OPERATOR(pg_catalog.=) $1 AND t.enabled
-     AND t.status OPERATOR(pg_catalog.<>) ALL (ARRAY['ACTIVE_LIQUIDATION', 'FORCE_LIQUIDATION', 'BANKRUPTED'])
-$$;
-COMMENT ON FUNCTION pm.liquidation_threshold(program text) IS
-  'uniMMR at or below which an account of the program is in liquidation (from pm.status_threshold)';
-
 -- pm.account_risk's fields from a summary: NULL, not 0, for an account
 -- that cannot be valued (whose summary is NULL).
 CREATE FUNCTION pm.risk_of(program pg_catalog.text, summary pm.margin_summary)
@@ -1670,21 +1658,14 @@ CREATE FUNCTION pm.ledger_totals_with_positions(totals pg_catalog.bytea, account
 COMMENT ON FUNCTION pm.ledger_totals_with_positions(totals bytea, account_id bigint, removed pm."position"[], added pm."position"[]) IS
   'an account''s ledger totals with its removed positions taken out and its added ones put in (what a from-scratch recompute writes after that change of pm.position; rows of other accounts are passed over); NULL when a removed position is not in the totals';
 
--- Functions about one account that cannot be valued say why, as an error.
+-- Functions about one account that cannot be valued say why, as an error
+-- (pm.check_valued(account_id, at) with at NULL, in the history section).
 CREATE FUNCTION pm.check_valued(account_id pg_catalog.int8) RETURNS pg_catalog.bool
   LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  why text;
 BEGIN
-  SELECT r.error INTO why FROM pm.account_risk_of(check_valued.account_id) r;
-  IF why IS NOT NULL THEN
-    RAISE EXCEPTION 'account % cannot be valued', check_valued.account_id
-      USING ERRCODE = 'data_exception', DETAIL = 'Its error: ' || why || '.',
-            HINT = 'pm.account_risk''s error column names every account that cannot be valued.';
-  END IF;
-  RETURN true;
+  RETURN pm.check_valued(check_valued.account_id, NULL);
 END
 $$;
 COMMENT ON FUNCTION pm.check_valued(account_id bigint) IS
@@ -2025,45 +2006,24 @@ CREATE POLICY every_scenario ON pm.scenario FOR SELECT USING (true);
 CREATE POLICY writer_own_scenarios ON pm.scenario TO pm_writer
   USING (NOT builtin) WITH CHECK (NOT builtin);
 
--- The same for the summary of an account under moved prices: its account
--- row is there, or the account is not (checked only then, in the HAVING).
-CREATE FUNCTION pm.summary_under(account_id pg_catalog.int8, assets pg_catalog.text[],
-                                            shocks pg_catalog.numeric[], schedules pg_catalog.text[],
-                                            OUT program pg_catalog.text, OUT summary pm.margin_summary)
-  RETURNS SETOF record
-  LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
-AS $$
-  SELECT pg_catalog.min(r.key) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'a'),
-         pm.account_ledger(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n
-                           ORDER BY r.kind OPERATOR(pg_catalog.<>) 's')
-    FROM (SELECT l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
-            FROM pm.ledger_row l WHERE l.account_id OPERATOR(pg_catalog.=) $1
-          UNION ALL
-          SELECT 's', m.asset, m.schedule, m.shock, NULL, NULL, NULL, NULL, NULL, NULL
-            FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4))
-                 AS m(asset, shock, schedule)
-           WHERE EXISTS (SELECT FROM pm.account a WHERE a.account_id OPERATOR(pg_catalog.=) $1)) r
-  HAVING pg_catalog.count(*) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'a') OPERATOR(pg_catalog.>) 0
-      OR pm.check_account($1) IS NULL
-$$;
-COMMENT ON FUNCTION pm.summary_under(account_id bigint, assets text[], shocks numeric[], schedules text[], OUT program text, OUT summary pm.margin_summary) IS
-  'an account''s program and summary with the given assets moved by the given relative price shocks (and collateral schedules replaced where given); SQLSTATE 42704 for an account that does not exist';
-
 -- pm.account_risk's row of an account under a scenario, from the same
--- aggregates as the view (scenario rows first), its error included.
-CREATE FUNCTION pm.stress(account_id pg_catalog.int8, scenario pg_catalog.text)
+-- aggregates as the view (scenario rows first), its error included: from
+-- its rows at a moment (now when at is NULL), with the reference data as
+-- of portfolio_margin.as_of.  pm.stress and pm.stress_at call it.
+CREATE FUNCTION pm.stress_at_or_now(account_id pg_catalog.int8, scenario pg_catalog.text,
+                                    at pg_catalog.timestamptz)
   RETURNS pm.account_risk
-  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  LANGUAGE plpgsql STABLE PARALLEL SAFE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   result pm.account_risk;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pm.scenario s WHERE s.scenario = stress.scenario) THEN
-    RAISE EXCEPTION 'scenario "%" does not exist', pm.excerpt(stress.scenario)
+  IF NOT EXISTS (SELECT FROM pm.scenario s WHERE s.scenario = stress_at_or_now.scenario) THEN
+    RAISE EXCEPTION 'scenario "%" does not exist', pm.excerpt(stress_at_or_now.scenario)
       USING ERRCODE = 'undefined_object', HINT = 'The scenarios are the rows of pm.scenario.';
   END IF;
-  SELECT stress.account_id,
+  SELECT stress_at_or_now.account_id,
          pm.ledger_risk_program(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
          pm.ledger_risk_uni_mmr(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
          pm.ledger_risk_account_equity(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's'),
@@ -2077,15 +2037,28 @@ BEGIN
          pm.ledger_risk_error(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n ORDER BY r.kind OPERATOR(pg_catalog.<>) 's')
     INTO result
     FROM (SELECT l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
-            FROM pm.ledger_row l WHERE l.account_id = stress.account_id
+            FROM pm.ledger_row_of(stress_at_or_now.account_id, at) l
           UNION ALL
           SELECT 's', s.asset, s.collateral::text, s.price_shock, NULL, NULL, NULL, NULL, NULL, NULL
-            FROM pm.scenario s WHERE s.scenario = stress.scenario) r;
-  -- no account row: an account that does not exist, or that the caller may not see
+            FROM pm.scenario s WHERE s.scenario = stress_at_or_now.scenario) r;
+  -- no account row: an account that does not exist (then), or that the
+  -- caller may not see
   IF result.program IS NULL THEN
-    PERFORM pm.check_account(stress.account_id);
+    PERFORM pm.check_account(stress_at_or_now.account_id, at);
   END IF;
   RETURN result;
+END
+$$;
+COMMENT ON FUNCTION pm.stress_at_or_now(account_id bigint, scenario text, at timestamptz) IS
+  'pm.stress from the account''s rows at a moment (now when at is NULL) and the reference data as of portfolio_margin.as_of (pm.stress and pm.stress_at call it)';
+
+CREATE FUNCTION pm.stress(account_id pg_catalog.int8, scenario pg_catalog.text)
+  RETURNS pm.account_risk
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN pm.stress_at_or_now(stress.account_id, stress.scenario, NULL);
 END
 $$;
 COMMENT ON FUNCTION pm.stress(account_id bigint, scenario text) IS
@@ -3891,6 +3864,151 @@ $$;
 COMMENT ON FUNCTION pm.ledger_row_at(at timestamptz) IS
   'every account''s raw rows at a moment, in the form of pm.ledger_row';
 
+-- One account's raw rows at a moment (the as-of reads of one account).
+CREATE FUNCTION pm.ledger_row_at(account_id pg_catalog.int8, at pg_catalog.timestamptz)
+  RETURNS SETOF pm.ledger_row
+  LANGUAGE sql STABLE PARALLEL SAFE ROWS 10
+AS $$
+SELECT l.account_id, l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
+  FROM pm.ledger_row_at($2) l
+ WHERE l.account_id OPERATOR(pg_catalog.=) $1
+$$;
+COMMENT ON FUNCTION pm.ledger_row_at(account_id bigint, at timestamptz) IS
+  'one account''s raw rows at a moment, in the form of pm.ledger_row';
+
+-- One account's raw rows now (at NULL) or at a moment: what the functions
+-- about one account read, so that each has an as-of twin.  The as-of
+-- branch is a function scan (WITH ORDINALITY keeps the planner from
+-- inlining it), gated by at: a caller reading now plans and runs only the
+-- view, as before.  The same in the four functions after pm.as_of().
+CREATE FUNCTION pm.ledger_row_of(account_id pg_catalog.int8, at pg_catalog.timestamptz)
+  RETURNS SETOF pm.ledger_row
+  LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT l.account_id, l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
+  FROM pm.ledger_row l
+ WHERE l.account_id OPERATOR(pg_catalog.=) $1 AND $2 IS NULL
+UNION ALL
+SELECT l.account_id, l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
+  FROM ROWS FROM (pm.ledger_row_at($1, $2)) WITH ORDINALITY l
+ WHERE $2 IS NOT NULL
+$$;
+COMMENT ON FUNCTION pm.ledger_row_of(account_id bigint, at timestamptz) IS
+  'one account''s rows of pm.ledger_row now (at NULL) or as they were at a moment';
+
+-- The moment portfolio_margin.as_of names, NULL when it is empty.  The SQL
+-- functions that read reference data themselves (pm.liquidation_price's
+-- kinks, the liquidation threshold) read it through the four functions
+-- below, and so see what the ledger aggregates see.
+CREATE FUNCTION pm.as_of() RETURNS pg_catalog.timestamptz
+  LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT NULLIF(pg_catalog.current_setting('portfolio_margin.as_of', true), '')::pg_catalog.timestamptz
+$$;
+COMMENT ON FUNCTION pm.as_of() IS
+  'the moment portfolio_margin.as_of names, or NULL when it is empty (reference data read as it is now)';
+
+CREATE FUNCTION pm.asset_as_of() RETURNS SETOF pm.asset
+  LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT r.asset, r.index_price FROM pm.asset r WHERE pm.as_of() IS NULL
+UNION ALL
+SELECT r.asset, r.index_price FROM ROWS FROM (pm.asset_at(pm.as_of())) WITH ORDINALITY r WHERE pm.as_of() IS NOT NULL
+$$;
+COMMENT ON FUNCTION pm.asset_as_of() IS
+  'the rows of pm.asset as of portfolio_margin.as_of (the table when it is empty)';
+
+CREATE FUNCTION pm.collateral_as_of() RETURNS SETOF pm.collateral
+  LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT r.program, r.asset, r.schedule FROM pm.collateral r WHERE pm.as_of() IS NULL
+UNION ALL
+SELECT r.program, r.asset, r.schedule FROM ROWS FROM (pm.collateral_at(pm.as_of())) WITH ORDINALITY r WHERE pm.as_of() IS NOT NULL
+$$;
+COMMENT ON FUNCTION pm.collateral_as_of() IS
+  'the rows of pm.collateral as of portfolio_margin.as_of (the table when it is empty)';
+
+CREATE FUNCTION pm.symbol_as_of() RETURNS SETOF pm.symbol
+  LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT r.symbol, r.market, r.base_asset, r.settle_asset, r.contract_size, r.mark_price, r.brackets,
+       r.position_limit
+  FROM pm.symbol r WHERE pm.as_of() IS NULL
+UNION ALL
+SELECT r.symbol, r.market, r.base_asset, r.settle_asset, r.contract_size, r.mark_price, r.brackets,
+       r.position_limit
+  FROM ROWS FROM (pm.symbol_at(pm.as_of())) WITH ORDINALITY r WHERE pm.as_of() IS NOT NULL
+$$;
+COMMENT ON FUNCTION pm.symbol_as_of() IS
+  'the rows of pm.symbol as of portfolio_margin.as_of (the table when it is empty)';
+
+CREATE FUNCTION pm.status_threshold_as_of() RETURNS SETOF pm.status_threshold
+  LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT r.program, r.status, r.uni_mmr_above, r.enabled, r.exit_buffer
+  FROM pm.status_threshold r WHERE pm.as_of() IS NULL
+UNION ALL
+SELECT r.program, r.status, r.uni_mmr_above, r.enabled, r.exit_buffer
+  FROM ROWS FROM (pm.status_threshold_at(pm.as_of())) WITH ORDINALITY r WHERE pm.as_of() IS NOT NULL
+$$;
+COMMENT ON FUNCTION pm.status_threshold_as_of() IS
+  'the rows of pm.status_threshold as of portfolio_margin.as_of (the table when it is empty)';
+
+-- pm.check_account for a moment (now when at is NULL): an account the
+-- caller may see that did not exist then is an error naming the moment.
+CREATE FUNCTION pm.check_account(account_id pg_catalog.int8, at pg_catalog.timestamptz)
+  RETURNS pg_catalog.text
+  LANGUAGE plpgsql STABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  prog text;
+BEGIN
+  IF at IS NULL THEN
+    RETURN pm.check_account(check_account.account_id);
+  END IF;
+  -- under the caller's row-level security, as pm.check_account
+  SELECT a.program INTO prog FROM pm.account_at(at) a WHERE a.account_id = check_account.account_id;
+  IF NOT FOUND THEN
+    IF NOT EXISTS (SELECT FROM pm.account_history h WHERE h.account_id = check_account.account_id) THEN
+      PERFORM pm.check_account(check_account.account_id);
+    END IF;
+    RAISE EXCEPTION 'account % did not exist at %', check_account.account_id, at
+      USING ERRCODE = 'undefined_object',
+            HINT = 'pm.account_history keeps the moments each account was opened and closed.';
+  END IF;
+  RETURN prog;
+END
+$$;
+COMMENT ON FUNCTION pm.check_account(account_id bigint, at timestamptz) IS
+  'the account''s program at a moment (now when at is NULL); an error (SQLSTATE 42704) when it did not exist then or the caller may not see it';
+
+-- Functions about one account that cannot be valued say why, as an error;
+-- for a moment, why it could not be valued then.
+CREATE FUNCTION pm.check_valued(account_id pg_catalog.int8, at pg_catalog.timestamptz)
+  RETURNS pg_catalog.bool
+  LANGUAGE plpgsql STABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  why text;
+BEGIN
+  IF at IS NULL THEN
+    SELECT r.error INTO why FROM pm.account_risk_of(check_valued.account_id) r;
+  ELSE
+    SELECT r.error INTO why FROM pm.account_risk_at(check_valued.account_id, at) r;
+  END IF;
+  IF why IS NOT NULL THEN
+    RAISE EXCEPTION 'account % cannot be valued', check_valued.account_id
+      USING ERRCODE = 'data_exception', DETAIL = 'Its error: ' || why || '.',
+            HINT = 'pm.account_risk''s error column names every account that cannot be valued.';
+  END IF;
+  RETURN true;
+END
+$$;
+COMMENT ON FUNCTION pm.check_valued(account_id bigint, at timestamptz) IS
+  'true, or an error (SQLSTATE 22000) saying why the account cannot be valued (at a moment, or now when at is NULL)';
+
 -- Risk as of a moment: the rows read back as they were, valued with the
 -- reference data of that moment (portfolio_margin.as_of, set for the call
 -- only: the SET clause puts it back when the function returns).
@@ -4068,6 +4186,42 @@ END
 $$;
 COMMENT ON FUNCTION pm.asset_equity_at(account_id bigint, at timestamptz) IS
   'one account''s rows of pm.asset_equity as they were at a moment, to replay a liquidation asset by asset';
+
+-- A scenario's valuation of an account as it was at a moment: its rows and
+-- the reference data then, moved by the scenario as pm.scenario defines it
+-- now (scenarios are questions asked of the book, not inputs of its risk,
+-- and keep no history).
+CREATE FUNCTION pm.stress_at(account_id pg_catalog.int8, scenario pg_catalog.text, at pg_catalog.timestamptz)
+  RETURNS pm.account_risk
+  LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+  SET search_path = pg_catalog, pg_temp SET portfolio_margin.as_of = ''
+AS $$
+BEGIN
+  PERFORM pm.history_covers(at);
+  PERFORM set_config('portfolio_margin.as_of', pm.as_of_setting(at), true);
+  RETURN pm.stress_at_or_now(stress_at.account_id, stress_at.scenario, at);
+END
+$$;
+COMMENT ON FUNCTION pm.stress_at(account_id bigint, scenario text, at timestamptz) IS
+  'pm.stress as it was at a moment: the account''s rows and the reference data then, moved by the scenario as pm.scenario defines it now';
+
+-- The liquidation prices an account had at a moment: from its rows and the
+-- prices, brackets, schedules and thresholds of then, the prices of then
+-- moved.
+CREATE FUNCTION pm.liquidation_price_at(account_id pg_catalog.int8, asset pg_catalog.text, at pg_catalog.timestamptz,
+                                        OUT below pg_catalog.numeric, OUT above pg_catalog.numeric)
+  LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+  SET search_path = pg_catalog, pg_temp SET portfolio_margin.as_of = ''
+AS $$
+BEGIN
+  PERFORM pm.history_covers(at);
+  PERFORM set_config('portfolio_margin.as_of', pm.as_of_setting(at), true);
+  SELECT l.below, l.above INTO below, above
+    FROM pm.liquidation_price_at_or_now(liquidation_price_at.account_id, liquidation_price_at.asset, at) l;
+END
+$$;
+COMMENT ON FUNCTION pm.liquidation_price_at(account_id bigint, asset text, at timestamptz, OUT below numeric, OUT above numeric) IS
+  'pm.liquidation_price as it was at a moment: the nearest prices of asset, below and above the price of then, at which the account as it was then entered or left liquidation';
 
 
 ------------------------------------------------------------------------------
@@ -4506,9 +4660,63 @@ $$;
 COMMENT ON FUNCTION pm.position_impact(account_id bigint) IS
   'per position of the account: maintenance margin it adds and collateral-weighted equity it adds (USD), the account''s uniMMR without it and with it; largest margin first';
 
+-- The summary of an account under moved prices, from its rows now (at
+-- NULL) or at a moment: its account row is there, or the account is not
+-- (checked only then, in the HAVING).
+CREATE FUNCTION pm.summary_under(account_id pg_catalog.int8, assets pg_catalog.text[],
+                                 shocks pg_catalog.numeric[], schedules pg_catalog.text[],
+                                 at pg_catalog.timestamptz,
+                                 OUT program pg_catalog.text, OUT summary pm.margin_summary)
+  RETURNS SETOF record
+  LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
+AS $$
+  SELECT pg_catalog.min(r.key) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'a'),
+         pm.account_ledger(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n
+                           ORDER BY r.kind OPERATOR(pg_catalog.<>) 's')
+    FROM (SELECT l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
+            FROM pm.ledger_row_of($1, $5) l
+          UNION ALL
+          SELECT 's', m.asset, m.schedule, m.shock, NULL, NULL, NULL, NULL, NULL, NULL
+            FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4))
+                 AS m(asset, shock, schedule)
+           WHERE EXISTS (SELECT FROM pm.ledger_row_of($1, $5) a WHERE a.kind OPERATOR(pg_catalog.=) 'a')) r
+  HAVING pg_catalog.count(*) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'a') OPERATOR(pg_catalog.>) 0
+      OR pm.check_account($1) IS NULL
+$$;
+COMMENT ON FUNCTION pm.summary_under(account_id bigint, assets text[], shocks numeric[], schedules text[], at timestamp with time zone, OUT program text, OUT summary pm.margin_summary) IS
+  'an account''s program and summary, from its rows at a moment (now when at is NULL) and the reference data as of portfolio_margin.as_of, with the given assets moved by the given relative price shocks (and collateral schedules replaced where given); SQLSTATE 42704 for an account that does not exist';
+
+-- The same from the account's rows now.
+CREATE FUNCTION pm.summary_under(account_id pg_catalog.int8, assets pg_catalog.text[],
+                                 shocks pg_catalog.numeric[], schedules pg_catalog.text[],
+                                 OUT program pg_catalog.text, OUT summary pm.margin_summary)
+  RETURNS SETOF record
+  LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
+AS $$
+  SELECT u.program, u.summary FROM pm.summary_under($1, $2, $3, $4, NULL::pg_catalog.timestamptz) u
+$$;
+COMMENT ON FUNCTION pm.summary_under(account_id bigint, assets text[], shocks numeric[], schedules text[], OUT program text, OUT summary pm.margin_summary) IS
+  'an account''s program and summary with the given assets moved by the given relative price shocks (and collateral schedules replaced where given); SQLSTATE 42704 for an account that does not exist';
+
+
+-- uniMMR at or below which an account of the program is in liquidation: the
+-- lowest threshold of a band that is not a liquidation band (1.05 by
+-- default), read as of portfolio_margin.as_of.
+CREATE FUNCTION pm.liquidation_threshold(program pg_catalog.text) RETURNS pg_catalog.numeric
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT pg_catalog.min(t.uni_mmr_above) FROM pm.status_threshold_as_of() t
+   WHERE t.program OPERATOR(pg_catalog.=) $1 AND t.enabled
+     AND t.status OPERATOR(pg_catalog.<>) ALL (ARRAY['ACTIVE_LIQUIDATION', 'FORCE_LIQUIDATION', 'BANKRUPTED'])
+$$;
+COMMENT ON FUNCTION pm.liquidation_threshold(program text) IS
+  'uniMMR at or below which an account of the program is in liquidation (from pm.status_threshold, as of portfolio_margin.as_of)';
+
+
 -- What an open order gives up minus what it gets, in PM collateral value,
 -- with moved's index price multiplied by m: the open-order loss is this
--- when positive (the kinks of pm.liquidation_price).
+-- when positive (the kinks of pm.liquidation_price).  Prices and schedules
+-- as of portfolio_margin.as_of.
 CREATE FUNCTION pm.order_side_gap(sell_asset pg_catalog.text, sell_qty pg_catalog.numeric,
                                   buy_asset pg_catalog.text, buy_qty pg_catalog.numeric,
                                   moved pg_catalog.text, m pg_catalog.numeric)
@@ -4521,22 +4729,27 @@ AS $$
                  CASE WHEN $1 OPERATOR(pg_catalog.=) $5 THEN $6 ELSE 1 END AS sell_usd,
                  $4 OPERATOR(pg_catalog.*) ba.index_price OPERATOR(pg_catalog.*)
                  CASE WHEN $3 OPERATOR(pg_catalog.=) $5 THEN $6 ELSE 1 END AS buy_usd
-            FROM pm.asset sa, pm.asset ba
+            FROM pm.asset_as_of() sa, pm.asset_as_of() ba
            WHERE sa.asset OPERATOR(pg_catalog.=) $1 AND ba.asset OPERATOR(pg_catalog.=) $3) v
-    LEFT JOIN pm.collateral cs ON cs.program OPERATOR(pg_catalog.=) 'PM' AND cs.asset OPERATOR(pg_catalog.=) $1
-    LEFT JOIN pm.collateral cb ON cb.program OPERATOR(pg_catalog.=) 'PM' AND cb.asset OPERATOR(pg_catalog.=) $3
+    LEFT JOIN pm.collateral_as_of() cs ON cs.program OPERATOR(pg_catalog.=) 'PM' AND cs.asset OPERATOR(pg_catalog.=) $1
+    LEFT JOIN pm.collateral_as_of() cb ON cb.program OPERATOR(pg_catalog.=) 'PM' AND cb.asset OPERATOR(pg_catalog.=) $3
 $$;
 COMMENT ON FUNCTION pm.order_side_gap(sell_asset text, sell_qty numeric, buy_asset text, buy_qty numeric, moved text, m numeric) IS
-  'PM collateral value an open order gives up minus what it gets, USD, with one asset''s price multiplied by m';
+  'PM collateral value an open order gives up minus what it gets, USD, with one asset''s price multiplied by m (prices and schedules as of portfolio_margin.as_of)';
 
 -- g(m) of pm.liquidation_gap and which side of the liquidation threshold the
 -- account is on there: -1 in liquidation (g < 0, or g = 0 with maintenance
 -- margin: uniMMR at the threshold), 1 outside it (g > 0, or g = 0 without
--- maintenance margin: uniMMR NULL and adjusted equity 0, which is NORMAL)
+-- maintenance margin: uniMMR NULL and adjusted equity 0, which is NORMAL);
+-- from the account's rows at a moment (now when at is NULL).  A set of one
+-- row, so that pm.liquidation_price's statements inline it and keep their
+-- plans.
 CREATE FUNCTION pm.liquidation_side(account_id pg_catalog.int8, asset pg_catalog.text,
                                     m pg_catalog.numeric, threshold pg_catalog.numeric,
+                                    at pg_catalog.timestamptz,
                                     OUT gap pg_catalog.numeric, OUT side pg_catalog.int4)
-  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+  RETURNS SETOF record
+  LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
 AS $$
   SELECT g.gap,
          CASE WHEN g.gap OPERATOR(pg_catalog.<) 0 THEN -1
@@ -4547,7 +4760,18 @@ AS $$
                  ($4 OPERATOR(pg_catalog.*) pm.maint_margin(u.summary)) AS gap,
                  pm.maint_margin(u.summary) AS mm
             FROM pm.summary_under($1, ARRAY[$2], ARRAY[$3 OPERATOR(pg_catalog.-) 1],
-                                  ARRAY[NULL::pg_catalog.text]) u) g
+                                  ARRAY[NULL::pg_catalog.text], $5) u) g
+$$;
+COMMENT ON FUNCTION pm.liquidation_side(account_id bigint, asset text, m numeric, threshold numeric, at timestamp with time zone, OUT gap numeric, OUT side integer) IS
+  'pm.liquidation_gap with asset''s prices multiplied by m, and -1 when the account is in liquidation there (gap < 0, or gap = 0 with maintenance margin), 1 when it is not; from the account''s rows at a moment (now when at is NULL)';
+
+-- The same from the account's rows now.
+CREATE FUNCTION pm.liquidation_side(account_id pg_catalog.int8, asset pg_catalog.text,
+                                    m pg_catalog.numeric, threshold pg_catalog.numeric,
+                                    OUT gap pg_catalog.numeric, OUT side pg_catalog.int4)
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT l.gap, l.side FROM pm.liquidation_side($1, $2, $3, $4, NULL::pg_catalog.timestamptz) l
 $$;
 COMMENT ON FUNCTION pm.liquidation_side(account_id bigint, asset text, m numeric, threshold numeric, OUT gap numeric, OUT side integer) IS
   'pm.liquidation_gap with asset''s prices multiplied by m, and -1 when the account is in liquidation there (gap < 0, or gap = 0 with maintenance margin), 1 when it is not';
@@ -4567,19 +4791,25 @@ $$;
 COMMENT ON FUNCTION pm.liquidation_gap(account_id bigint, asset text, m numeric, threshold numeric) IS
   'adjusted equity minus threshold times maintenance margin, USD, with asset''s prices multiplied by m';
 
-CREATE FUNCTION pm.liquidation_price(account_id pg_catalog.int8, asset pg_catalog.text,
-                                     OUT below pg_catalog.numeric, OUT above pg_catalog.numeric)
-  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+-- pm.liquidation_price from the account's rows at a moment (now when at is
+-- NULL), with the prices, brackets, schedules and thresholds as of
+-- portfolio_margin.as_of (pm.liquidation_price and pm.liquidation_price_at
+-- call it).
+CREATE FUNCTION pm.liquidation_price_at_or_now(account_id pg_catalog.int8, asset pg_catalog.text,
+                                               at pg_catalog.timestamptz,
+                                               OUT below pg_catalog.numeric, OUT above pg_catalog.numeric)
+  LANGUAGE plpgsql STABLE PARALLEL SAFE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  acct CONSTANT int8 := liquidation_price.account_id;
-  x CONSTANT text := liquidation_price.asset;
+  acct CONSTANT int8 := liquidation_price_at_or_now.account_id;
+  x CONSTANT text := liquidation_price_at_or_now.asset;
   prog text;
   p0 numeric;
   thr numeric;
   s1 pm.margin_summary;
   s2 pm.margin_summary;
+  orders pm.open_order[];
   kinks numeric[];
   pts numeric[];
   m0 numeric;
@@ -4596,20 +4826,24 @@ DECLARE
   ga numeric;
   gb numeric;
 BEGIN
-  PERFORM pm.check_account(acct);
-  SELECT a.index_price INTO p0 FROM pm.asset a WHERE a.asset = x;
+  PERFORM pm.check_account(acct, at);
+  SELECT a.index_price INTO p0 FROM pm.asset_as_of() a WHERE a.asset = x;
   IF p0 IS NULL THEN
     RAISE EXCEPTION 'asset % has no index price in pm.asset', x USING ERRCODE = 'foreign_key_violation';
   END IF;
-  SELECT u.program, u.summary INTO prog, s1 FROM pm.summary_under(acct, '{}', '{}', '{}') u;
+  SELECT u.program, u.summary INTO prog, s1 FROM pm.summary_under(acct, '{}', '{}', '{}', at) u;
   IF NOT FOUND THEN
     RETURN;
   END IF;
   IF s1 IS NULL THEN
-    PERFORM pm.check_valued(acct);
+    PERFORM pm.check_valued(acct, at);
   END IF;
   thr := pm.liquidation_threshold(prog);
-  SELECT u.summary INTO s2 FROM pm.summary_under(acct, ARRAY[x], ARRAY[1::numeric], ARRAY[NULL::text]) u;
+  -- the account's open orders selling or buying the asset
+  SELECT coalesce(array_agg(ROW(acct, NULL, l.key, l.a, l.key2, l.b)::pm.open_order), '{}') INTO orders
+    FROM pm.ledger_row_of(acct, at) l
+   WHERE l.kind = 'o' AND x IN (l.key, l.key2);
+  SELECT u.summary INTO s2 FROM pm.summary_under(acct, ARRAY[x], ARRAY[1::numeric], ARRAY[NULL::text], at) u;
 
   -- the kinks of g, as multipliers m > 0
   SELECT array_agg(DISTINCT k.m ORDER BY k.m) INTO kinks
@@ -4619,7 +4853,7 @@ BEGIN
       SELECT pm.div(fl.floor - (a1.value_usd - (a2.value_usd - a1.value_usd)), a2.value_usd - a1.value_usd) AS m
         FROM pm.assets(s1) a1
         JOIN pm.assets(s2) a2 ON a2.asset = a1.asset
-        LEFT JOIN pm.collateral c ON c.program = prog AND c.asset = a1.asset
+        LEFT JOIN pm.collateral_as_of() c ON c.program = prog AND c.asset = a1.asset
        CROSS JOIN LATERAL (SELECT 0::numeric AS floor
                            UNION SELECT t.floor FROM pm.tiers_table(c.schedule) t) fl
        WHERE a2.value_usd <> a1.value_usd
@@ -4627,25 +4861,24 @@ BEGIN
       -- each position on a symbol based on the asset bends at its brackets
       SELECT CASE WHEN s.market = 'UM' THEN pm.div(t.floor, abs(p.qty) * s.mark_price)
                   ELSE pm.div(abs(p.qty) * s.contract_size, s.mark_price * t.floor) END
-        FROM pm.position p
-        JOIN pm.symbol s ON s.symbol = p.symbol
+        FROM (SELECT l.key AS symbol, l.a AS qty FROM pm.ledger_row_of(acct, at) l WHERE l.kind = 'p') p
+        JOIN pm.symbol_as_of() s ON s.symbol = p.symbol
        CROSS JOIN LATERAL pm.tiers_table(s.brackets) t
-       WHERE p.account_id = acct AND s.base_asset = x AND p.qty <> 0 AND t.floor > 0
+       WHERE s.base_asset = x AND p.qty <> 0 AND t.floor > 0
       UNION ALL
       -- open orders (PM) selling or buying the asset bend at their tiers
       SELECT pm.div(t.floor, CASE WHEN o.sell_asset = x THEN o.sell_qty ELSE o.buy_qty END * p0)
-        FROM pm.open_order o
-        JOIN pm.collateral c ON c.program = 'PM' AND c.asset = x
+        FROM unnest(orders) o
+        JOIN pm.collateral_as_of() c ON c.program = 'PM' AND c.asset = x
        CROSS JOIN LATERAL pm.tiers_table(c.schedule) t
-       WHERE prog = 'PM' AND o.account_id = acct AND x IN (o.sell_asset, o.buy_asset) AND t.floor > 0
+       WHERE prog = 'PM' AND t.floor > 0
     ) k
    WHERE k.m > 0;
 
   -- open-order loss bends where an order's two sides are worth the same:
   -- between consecutive kinks (and past the last one) each side is linear,
   -- so each such zero is found on its piece
-  IF prog = 'PM' AND EXISTS (SELECT FROM pm.open_order o WHERE o.account_id = acct
-                                                            AND x IN (o.sell_asset, o.buy_asset)) THEN
+  IF prog = 'PM' AND orders <> '{}' THEN
     pts := array_prepend(0::numeric, coalesce(kinks, '{}'));
     pts := array_append(pts, greatest(2 * pts[array_length(pts, 1)], 1));
     SELECT array_agg(DISTINCT z.m ORDER BY z.m) INTO kinks
@@ -4655,11 +4888,10 @@ BEGIN
               FROM (SELECT seg.m0, seg.m1, seg.last,
                            pm.order_side_gap(o.sell_asset, o.sell_qty, o.buy_asset, o.buy_qty, x, seg.m0) AS d0,
                            pm.order_side_gap(o.sell_asset, o.sell_qty, o.buy_asset, o.buy_qty, x, seg.m1) AS d1
-                      FROM pm.open_order o,
+                      FROM unnest(orders) o,
                            LATERAL (SELECT pts[j] AS m0, pts[j + 1] AS m1,
                                            j = array_length(pts, 1) - 1 AS last
-                                      FROM generate_series(1, array_length(pts, 1) - 1) j) seg
-                     WHERE o.account_id = acct AND x IN (o.sell_asset, o.buy_asset)) d
+                                      FROM generate_series(1, array_length(pts, 1) - 1) j) seg) d
              WHERE sign(d.d0) * sign(d.d1) < 0
                 OR (d.last AND d.d0 <> d.d1 AND sign(d.d0) = sign(d.d0 - d.d1))) z
      WHERE z.m > 0;
@@ -4684,10 +4916,10 @@ BEGIN
     -- linear between two points, so the crossing is exact
     root := NULL;
     m0 := pts[1];
-    SELECT l.gap, l.side INTO g0, side0 FROM pm.liquidation_side(acct, x, m0, thr) l;
+    SELECT l.gap, l.side INTO g0, side0 FROM pm.liquidation_side(acct, x, m0, thr, at) l;
     FOR i IN 2 .. array_length(pts, 1) LOOP
       m1 := pts[i];
-      SELECT l.gap, l.side INTO g1, side1 FROM pm.liquidation_side(acct, x, m1, thr) l;
+      SELECT l.gap, l.side INTO g1, side1 FROM pm.liquidation_side(acct, x, m1, thr, at) l;
       IF side1 <> side0 THEN
         -- g is linear between two kinks, but a kink computed to 20 digits
         -- can land a hair past the true one, where g has already turned
@@ -4695,8 +4927,8 @@ BEGIN
         -- the piece is the true one
         ma := m0 + pm.div(m1 - m0, 3);
         mb := m1 - pm.div(m1 - m0, 3);
-        SELECT l.gap, l.side INTO ga, sidea FROM pm.liquidation_side(acct, x, ma, thr) l;
-        SELECT l.gap INTO gb FROM pm.liquidation_side(acct, x, mb, thr) l;
+        SELECT l.gap, l.side INTO ga, sidea FROM pm.liquidation_side(acct, x, ma, thr, at) l;
+        SELECT l.gap INTO gb FROM pm.liquidation_side(acct, x, mb, thr, at) l;
         IF ga = gb THEN
           -- constant inside: the side changes at the end that differs
           root := CASE WHEN sidea = side0 THEN m1 ELSE m0 END;
@@ -4723,6 +4955,19 @@ BEGIN
       above := trim_scale(p0 * root);
     END IF;
   END LOOP;
+END
+$$;
+COMMENT ON FUNCTION pm.liquidation_price_at_or_now(account_id bigint, asset text, at timestamp with time zone, OUT below numeric, OUT above numeric) IS
+  'pm.liquidation_price from the account''s rows at a moment (now when at is NULL) and the reference data as of portfolio_margin.as_of (pm.liquidation_price and pm.liquidation_price_at call it)';
+
+CREATE FUNCTION pm.liquidation_price(account_id pg_catalog.int8, asset pg_catalog.text,
+                                     OUT below pg_catalog.numeric, OUT above pg_catalog.numeric)
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  SELECT l.below, l.above INTO below, above
+    FROM pm.liquidation_price_at_or_now(liquidation_price.account_id, liquidation_price.asset, NULL) l;
 END
 $$;
 COMMENT ON FUNCTION pm.liquidation_price(account_id bigint, asset text, OUT below numeric, OUT above numeric) IS

@@ -39,17 +39,17 @@ SELECT is(ARRAY(
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
      AND p.proparallel <> 's' GROUP BY 1 ORDER BY 1),
   ARRAY['account_risk_at', 'asset_equity_at', 'binance_symbols_publish', 'import_binance',
-        'recompute_accounts', 'recompute_batch', 'refresh_account_state', 'restatus_accounts',
-        'revalue_accounts', 'revalue_batch', 'sample_risk', 'state_collateral_changed'],
+        'liquidation_price_at', 'recompute_accounts', 'recompute_batch', 'refresh_account_state', 'restatus_accounts',
+        'revalue_accounts', 'revalue_batch', 'sample_risk', 'state_collateral_changed', 'stress_at'],
   'every pm function is PARALLEL SAFE but the writers of pm.account_state and of samples, the importer and the as-of functions that set portfolio_margin.as_of');
 SELECT is(ARRAY(
   SELECT p.proname || ' ' || p.provolatile::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
      AND p.provolatile <> 'i' GROUP BY 1 ORDER BY 1),
   ARRAY['account_at s', 'account_risk_at s', 'account_risk_of s', 'account_risk_range s', 'account_risk_range_support s',
-        'account_risk_split s', 'account_risk_split_support s', 'account_visible s', 'asset_at s',
+        'account_risk_split s', 'account_risk_split_support s', 'account_visible s', 'as_of s', 'asset_as_of s', 'asset_at s',
         'asset_equity_at s', 'balance_at s', 'binance_symbols_publish v', 'changed_since s', 'check_account s',
-        'check_row s', 'check_valued s', 'collateral_at s', 'history_covers s', 'history_until s',
+        'check_row s', 'check_valued s', 'collateral_as_of s', 'collateral_at s', 'history_covers s', 'history_until s',
         'import_binance v',
         'ledger_deserialize s', 'ledger_entry_sfunc s', 'ledger_final s',
         'ledger_risk_account_equity_final s', 'ledger_risk_account_initial_margin_final s',
@@ -58,30 +58,34 @@ SELECT is(ARRAY(
         'ledger_risk_program_final s',
         'ledger_risk_total_available_balance_final s', 'ledger_risk_total_margin_open_loss_final s',
         'ledger_risk_uni_mmr_final s', 'ledger_risk_virtual_max_withdraw_amount_final s', 'ledger_row_at s',
-        'ledger_sfunc s',
+        'ledger_row_of s', 'ledger_sfunc s',
         'ledger_totals_deserialize s', 'ledger_totals_final s', 'ledger_totals_sfunc s',
-        'ledger_totals_summary s', 'ledger_totals_values s', 'liquidation_gap s', 'liquidation_price s', 'liquidation_price_or_error s', 'liquidation_side s', 'liquidation_threshold s', 'loan_mmr_at s', 'margin_call_threshold s',
+        'ledger_totals_summary s', 'ledger_totals_values s', 'liquidation_gap s', 'liquidation_price s', 'liquidation_price_at s',
+        'liquidation_price_at_or_now s', 'liquidation_price_or_error s', 'liquidation_side s', 'liquidation_threshold s', 'loan_mmr_at s', 'margin_call_threshold s',
         'max_withdraw s', 'open_order_at s', 'order_side_gap s', 'position_at s', 'position_impact s',
         'position_risk_at s', 'recompute_accounts v',
         'recompute_batch v', 'reconcile_binance s', 'refresh_account_state v', 'restatus_accounts v', 'restoring s',
         'revalue_accounts v', 'revalue_batch v', 'risk_of s', 'sample_risk v', 'state_collateral_changed v',
-        'status s', 'status_threshold_at s', 'stress s', 'summary_under s', 'symbol_at s', 'unchanged_since s', 'whatif s'],
+        'status s', 'status_threshold_as_of s', 'status_threshold_at s', 'stress s', 'stress_at s', 'stress_at_or_now s',
+        'summary_under s', 'symbol_as_of s', 'symbol_at s', 'unchanged_since s', 'whatif s'],
   'every pm function is IMMUTABLE but those that read tables (STABLE) or write them (VOLATILE)');
 SELECT is(ARRAY(
   SELECT p.proname::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prokind = 'f'
      AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype) AND NOT p.proisstrict
    GROUP BY p.proname ORDER BY 1),
-  ARRAY['account_at', 'account_entry', 'account_risk_split', 'asset_at', 'balance_at', 'balance_entry',
-        'binance_elements', 'collateral_at', 'history_covers', 'history_until', 'import_binance', 'json_numeric',
-        'json_text', 'ledger_combine', 'ledger_entry_sfunc', 'ledger_row_at', 'ledger_sfunc', 'ledger_totals_sfunc',
-        'ledger_totals_with_positions', 'loan_mmr_at', 'margin_combine',
+  ARRAY['account_at', 'account_entry', 'account_risk_split', 'as_of', 'asset_as_of', 'asset_at', 'balance_at',
+        'balance_entry', 'binance_elements', 'check_account', 'check_valued', 'collateral_as_of', 'collateral_at',
+        'history_covers', 'history_until', 'import_binance', 'json_numeric',
+        'json_text', 'ledger_combine', 'ledger_entry_sfunc', 'ledger_row_at', 'ledger_row_of', 'ledger_sfunc',
+        'ledger_totals_sfunc', 'ledger_totals_with_positions', 'liquidation_price_at_or_now', 'liquidation_side',
+        'loan_mmr_at', 'margin_combine',
         'margin_sfunc', 'max_withdraw', 'open_order_at', 'order_entry', 'order_open_loss', 'position_at',
         'position_entry', 'position_risk_at', 'recompute_accounts', 'recompute_batch',
         'refresh_account_state', 'restatus_accounts', 'restoring', 'revalue_accounts', 'revalue_batch', 'risk_of',
-        'rollup_sfunc', 'sample_risk', 'state_collateral_changed', 'status', 'status_threshold_at', 'summary_under',
-        'symbol_at'],
-  'every pm function is STRICT but those that must see NULLs (and the ledger entry constructors and the as-of reads of tables, which must be inlined)');
+        'rollup_sfunc', 'sample_risk', 'state_collateral_changed', 'status', 'status_threshold_as_of',
+        'status_threshold_at', 'stress_at_or_now', 'summary_under', 'symbol_as_of', 'symbol_at'],
+  'every pm function is STRICT but those that must see NULLs (and the ledger entry constructors and the as-of reads of tables, which must be inlined, and the bodies that take at NULL for now)');
 -- Trigger functions pin their search_path, but the two in C that run no
 -- query by a name the path could resolve (pm.restore_guard qualifies
 -- every name of its one query; pm.account_access_changed runs none): they

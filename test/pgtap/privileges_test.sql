@@ -7,7 +7,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION portfolio_margin;
-SELECT plan(63);
+SELECT plan(66);
 
 ------------------------------------------------------------------------------
 -- The roles and what they are granted
@@ -189,7 +189,13 @@ SELECT throws_ok($$SELECT * FROM pm.account_risk_at(2, now())$$, '42704', 'accou
                  'nor for pm.account_risk_at');
 SELECT throws_ok($$SELECT * FROM pm.asset_equity_at(2, now())$$, '42704', 'account 2 does not exist',
                  'nor for pm.asset_equity_at');
+SELECT throws_ok($$SELECT pm.stress_at(2, 'BTC -20%', now())$$, '42704', 'account 2 does not exist',
+                 'nor for pm.stress_at');
+SELECT throws_ok($$SELECT * FROM pm.liquidation_price_at(2, 'BTC', now())$$, '42704', 'account 2 does not exist',
+                 'nor for pm.liquidation_price_at');
 SELECT lives_ok($$SELECT pm.stress(1, 'BTC -20%')$$, 'an account the caller sees is stressed');
+SELECT lives_ok($$SELECT pm.stress_at(1, 'BTC -20%', now()), pm.liquidation_price_at(1, 'BTC', now())$$,
+                'and stressed and priced as of a moment');
 RESET ROLE;
 
 -- pm.account_risk's two ranges (0.14.0) meet at the middle of all account
