@@ -1,6 +1,6 @@
 ------------------------------------------------------------------------------
 -- portfolio_margin 0.19.0 -> 0.20.0: stress and liquidation prices as of a
--- moment.
+-- moment; the stress grid in one pass.
 --
 -- * pm.stress_at(account_id, scenario, at) and
 --   pm.liquidation_price_at(account_id, asset, at): pm.stress and
@@ -15,6 +15,10 @@
 --   pm.status_threshold_as_of(), as the ledger aggregates do.
 -- * pm.summary_under, pm.liquidation_side, pm.check_account and
 --   pm.check_valued gain an overload taking the moment (NULL: now).
+-- * pm.stress_result reads each account's rows once and values them under
+--   every scenario (the aggregate pm.ledger_stress, src/ledger_stress.c;
+--   pm.stress_scenarios()), instead of grouping every account's rows once
+--   per scenario: the same rows, no sort of the grid.
 ------------------------------------------------------------------------------
 
 \echo Use "ALTER EXTENSION portfolio_margin UPDATE TO '0.20.0'" to load this file. \quit
@@ -566,3 +570,81 @@ END
 $$;
 COMMENT ON FUNCTION pm.liquidation_price_at(account_id bigint, asset text, at timestamptz, OUT below numeric, OUT above numeric) IS
   'pm.liquidation_price as it was at a moment: the nearest prices of asset, below and above the price of then, at which the account as it was then entered or left liquidation';
+
+------------------------------------------------------------------------------
+-- The stress grid in one pass
+------------------------------------------------------------------------------
+
+-- The whole grid from one read of each account's rows (src/ledger_stress.c):
+-- pm.ledger_stress keeps an account's ledger as pm.ledger_totals does and
+-- values it once per scenario, each time as pm.stress does, giving the
+-- rows in the order of pm.stress_scenarios(); a scenario that moves none of
+-- the account's assets gives its row without a scenario, valued once.
+CREATE FUNCTION pm.stress_scenarios() RETURNS pg_catalog.text[]
+  AS 'MODULE_PATHNAME', 'pm_stress_scenarios'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.stress_scenarios() IS
+  'the names of the scenarios of pm.scenario in the order of pm.ledger_stress''s elements (by name, in the "C" collation)';
+
+-- Reads pm.scenario and the reference tables (STABLE).
+CREATE FUNCTION pm.ledger_stress_final(pg_catalog.internal) RETURNS pm.ledger_risk[]
+  AS 'MODULE_PATHNAME', 'pm_ledger_stress_final'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.ledger_stress_final(internal) IS
+  'final of pm.ledger_stress: the account''s pm.ledger_risk under each scenario, in the order of pm.stress_scenarios()';
+
+-- The state, transition, combine and serialization are pm.ledger_totals':
+-- balances and orders as parsed, positions kept as they are.  SSPACE as in
+-- pm.account_ledger: a hint that keeps the grouping sorted.
+CREATE AGGREGATE pm.ledger_stress(kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+                                  a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+                                  d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+                                  n pg_catalog.int4) (
+  SFUNC = pm.ledger_totals_sfunc,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1048576,
+  FINALFUNC = pm.ledger_stress_final,
+  FINALFUNC_MODIFY = READ_WRITE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_totals_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.ledger_stress(kind "char", key text, key2 text, a numeric, b numeric, c numeric, d numeric, e numeric, f numeric, n integer) IS
+  'an account''s pm.ledger_risk under every scenario of pm.scenario, from one read of its ledger rows, in the order of pm.stress_scenarios()';
+
+-- Every account under every scenario; an account that cannot be valued
+-- under a scenario has NULL fields and error says why.  In the two ranges
+-- of pm.account_risk, so that a parallel plan values each in a process of
+-- its own.
+CREATE OR REPLACE VIEW pm.stress_result AS
+SELECT g.account_id, x.scenario, x.program, x.uni_mmr, x.account_equity, x.actual_equity,
+       x.account_initial_margin, x.account_maint_margin, x.account_status,
+       x.virtual_max_withdraw_amount, x.total_available_balance, x.total_margin_open_loss, x.error
+  FROM (SELECT l.account_id,
+               pm.ledger_stress(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS risks
+          FROM pm.ledger_row l
+         WHERE pm.account_risk_range(l.account_id, false)
+         GROUP BY l.account_id
+        UNION ALL
+        SELECT l.account_id,
+               pm.ledger_stress(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS risks
+          FROM pm.ledger_row l
+         WHERE pm.account_risk_range(l.account_id, true)
+         GROUP BY l.account_id) g
+ CROSS JOIN (SELECT pm.stress_scenarios() AS names) n
+ CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(n.names), pg_catalog.unnest(g.risks))
+       AS x(scenario, program, uni_mmr, account_equity, actual_equity, account_initial_margin,
+            account_maint_margin, account_status, virtual_max_withdraw_amount,
+            total_available_balance, total_margin_open_loss, error);
+COMMENT ON VIEW pm.stress_result IS
+  'pm.account_risk of every account under every scenario of pm.scenario';
+
+-- the view runs with the reader's rights, as the install script sets it
+DO $$
+BEGIN
+  IF pg_catalog.current_setting('server_version_num')::pg_catalog.int4 >= 150000 THEN
+    ALTER VIEW pm.stress_result SET (security_invoker = true);
+  END IF;
+END
+$$;

@@ -2064,27 +2064,68 @@ $$;
 COMMENT ON FUNCTION pm.stress(account_id bigint, scenario text) IS
   'the account''s pm.account_risk row under a scenario of pm.scenario: prices moved, PnL, brackets and tiers re-evaluated';
 
+-- The whole grid from one read of each account's rows (src/ledger_stress.c):
+-- pm.ledger_stress keeps an account's ledger as pm.ledger_totals does and
+-- values it once per scenario, each time as pm.stress does, giving the
+-- rows in the order of pm.stress_scenarios(); a scenario that moves none of
+-- the account's assets gives its row without a scenario, valued once.
+CREATE FUNCTION pm.stress_scenarios() RETURNS pg_catalog.text[]
+  AS 'MODULE_PATHNAME', 'pm_stress_scenarios'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.stress_scenarios() IS
+  'the names of the scenarios of pm.scenario in the order of pm.ledger_stress''s elements (by name, in the "C" collation)';
+
+-- Reads pm.scenario and the reference tables (STABLE).
+CREATE FUNCTION pm.ledger_stress_final(pg_catalog.internal) RETURNS pm.ledger_risk[]
+  AS 'MODULE_PATHNAME', 'pm_ledger_stress_final'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pm.ledger_stress_final(internal) IS
+  'final of pm.ledger_stress: the account''s pm.ledger_risk under each scenario, in the order of pm.stress_scenarios()';
+
+-- The state, transition, combine and serialization are pm.ledger_totals':
+-- balances and orders as parsed, positions kept as they are.  SSPACE as in
+-- pm.account_ledger: a hint that keeps the grouping sorted.
+CREATE AGGREGATE pm.ledger_stress(kind pg_catalog."char", key pg_catalog.text, key2 pg_catalog.text,
+                                  a pg_catalog.numeric, b pg_catalog.numeric, c pg_catalog.numeric,
+                                  d pg_catalog.numeric, e pg_catalog.numeric, f pg_catalog.numeric,
+                                  n pg_catalog.int4) (
+  SFUNC = pm.ledger_totals_sfunc,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1048576,
+  FINALFUNC = pm.ledger_stress_final,
+  FINALFUNC_MODIFY = READ_WRITE,
+  COMBINEFUNC = pm.ledger_combine,
+  SERIALFUNC = pm.ledger_serialize,
+  DESERIALFUNC = pm.ledger_totals_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pm.ledger_stress(kind "char", key text, key2 text, a numeric, b numeric, c numeric, d numeric, e numeric, f numeric, n integer) IS
+  'an account''s pm.ledger_risk under every scenario of pm.scenario, from one read of its ledger rows, in the order of pm.stress_scenarios()';
+
 -- Every account under every scenario; an account that cannot be valued
--- under a scenario has NULL fields and error says why (read again for it
--- only).
+-- under a scenario has NULL fields and error says why.  In the two ranges
+-- of pm.account_risk, so that a parallel plan values each in a process of
+-- its own.
 CREATE VIEW pm.stress_result AS
-SELECT q.account_id, q.scenario, q.program, r.uni_mmr, r.account_equity, r.actual_equity,
-       r.account_initial_margin, r.account_maint_margin, r.account_status,
-       r.virtual_max_withdraw_amount, r.total_available_balance, r.total_margin_open_loss,
-       CASE WHEN q.summary IS NULL THEN (pm.stress(q.account_id, q.scenario)).error END AS error
-  FROM (SELECT x.account_id, x.scenario,
-               min(x.key) FILTER (WHERE x.kind = 'a') AS program,
-               pm.account_ledger(x.kind, x.key, x.key2, x.a, x.b, x.c, x.d, x.e, x.f, x.n
-                                 ORDER BY x.kind <> 's') AS summary
-          FROM (SELECT l.account_id, n.scenario, l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
-                  FROM pm.ledger_row l
-                 CROSS JOIN (SELECT DISTINCT s.scenario FROM pm.scenario s) n
-                UNION ALL
-                SELECT a.account_id, s.scenario, 's', s.asset, s.collateral::pg_catalog.text,
-                       s.price_shock, NULL, NULL, NULL, NULL, NULL, NULL
-                  FROM pm.account a CROSS JOIN pm.scenario s) x
-         GROUP BY x.account_id, x.scenario) q
- CROSS JOIN LATERAL pm.risk_of(q.program, q.summary) r;
+SELECT g.account_id, x.scenario, x.program, x.uni_mmr, x.account_equity, x.actual_equity,
+       x.account_initial_margin, x.account_maint_margin, x.account_status,
+       x.virtual_max_withdraw_amount, x.total_available_balance, x.total_margin_open_loss, x.error
+  FROM (SELECT l.account_id,
+               pm.ledger_stress(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS risks
+          FROM pm.ledger_row l
+         WHERE pm.account_risk_range(l.account_id, false)
+         GROUP BY l.account_id
+        UNION ALL
+        SELECT l.account_id,
+               pm.ledger_stress(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS risks
+          FROM pm.ledger_row l
+         WHERE pm.account_risk_range(l.account_id, true)
+         GROUP BY l.account_id) g
+ CROSS JOIN (SELECT pm.stress_scenarios() AS names) n
+ CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(n.names), pg_catalog.unnest(g.risks))
+       AS x(scenario, program, uni_mmr, account_equity, actual_equity, account_initial_margin,
+            account_maint_margin, account_status, virtual_max_withdraw_amount,
+            total_available_balance, total_margin_open_loss, error);
 COMMENT ON VIEW pm.stress_result IS
   'pm.account_risk of every account under every scenario of pm.scenario';
 COMMENT ON COLUMN pm.stress_result.account_id IS 'account';

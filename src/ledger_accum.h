@@ -132,6 +132,7 @@ extern bool ledger_same_asset(const AssetInfo *a, const AssetInfo *b);
 /* ledger_rows.c */
 extern PmVal ledger_arg_value(FunctionCallInfo fcinfo, int n);
 extern void ledger_accum_add_row(LedgerAccum *ls, FunctionCallInfo fcinfo);
+extern void ledger_add_kept_position(LedgerAccum *ls, const KeptPosition *p);
 extern TupleDesc ledger_entry_desc(Oid typid, MemoryContext mcxt);
 extern void ledger_entry_to_row(Datum entry, TupleDesc desc, FunctionCallInfo row);
 

@@ -171,6 +171,22 @@ add_position(LedgerAccum *ls, SymbolInfo *s, PmVal qty, PmVal entry, int32 lever
 }
 
 /*
+ * A position pm.ledger_totals kept, into an accumulator that values
+ * positions: pm.ledger_stress values the kept state under each scenario.
+ */
+void
+ledger_add_kept_position(LedgerAccum *ls, const KeptPosition *p)
+{
+	SymbolInfo *s = refdata_symbol(ls->cache, p->symbol, p->len);
+
+	if (s == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("symbol %s is not in pm.symbol", pm_excerpt(p->symbol, p->len))));
+	add_position(ls, s, p->qty, p->entry, p->leverage);
+}
+
+/*
  * Transition: one raw row of the account.  The aggregate context is checked
  * when the accumulator is made, as numeric's transitions do: an accumulator
  * can only come from a call that passed that check, so later rows skip it.

@@ -58,7 +58,7 @@ SELECT is(ARRAY(
         'ledger_risk_program_final s',
         'ledger_risk_total_available_balance_final s', 'ledger_risk_total_margin_open_loss_final s',
         'ledger_risk_uni_mmr_final s', 'ledger_risk_virtual_max_withdraw_amount_final s', 'ledger_row_at s',
-        'ledger_row_of s', 'ledger_sfunc s',
+        'ledger_row_of s', 'ledger_sfunc s', 'ledger_stress_final s',
         'ledger_totals_deserialize s', 'ledger_totals_final s', 'ledger_totals_sfunc s',
         'ledger_totals_summary s', 'ledger_totals_values s', 'liquidation_gap s', 'liquidation_price s', 'liquidation_price_at s',
         'liquidation_price_at_or_now s', 'liquidation_price_or_error s', 'liquidation_side s', 'liquidation_threshold s', 'loan_mmr_at s', 'margin_call_threshold s',
@@ -67,7 +67,7 @@ SELECT is(ARRAY(
         'recompute_batch v', 'reconcile_binance s', 'refresh_account_state v', 'restatus_accounts v', 'restoring s',
         'revalue_accounts v', 'revalue_batch v', 'risk_of s', 'sample_risk v', 'state_collateral_changed v',
         'status s', 'status_threshold_as_of s', 'status_threshold_at s', 'stress s', 'stress_at s', 'stress_at_or_now s',
-        'summary_under s', 'symbol_as_of s', 'symbol_at s', 'unchanged_since s', 'whatif s'],
+        'stress_scenarios s', 'summary_under s', 'symbol_as_of s', 'symbol_at s', 'unchanged_since s', 'whatif s'],
   'every pm function is IMMUTABLE but those that read tables (STABLE) or write them (VOLATILE)');
 SELECT is(ARRAY(
   SELECT p.proname::text FROM pg_proc p
