@@ -4701,12 +4701,34 @@ $$;
 COMMENT ON FUNCTION pm.position_impact(account_id bigint) IS
   'per position of the account: maintenance margin it adds and collateral-weighted equity it adds (USD), the account''s uniMMR without it and with it; largest margin first';
 
--- The summary of an account under moved prices, from its rows now (at
--- NULL) or at a moment: its account row is there, or the account is not
--- (checked only then, in the HAVING).
+-- The summary of an account under moved prices: its account
+-- row is there, or the account is not (checked only then, in the HAVING).
 CREATE FUNCTION pm.summary_under(account_id pg_catalog.int8, assets pg_catalog.text[],
+                                            shocks pg_catalog.numeric[], schedules pg_catalog.text[],
+                                            OUT program pg_catalog.text, OUT summary pm.margin_summary)
+  RETURNS SETOF record
+  LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
+AS $$
+  SELECT pg_catalog.min(r.key) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'a'),
+         pm.account_ledger(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n
+                           ORDER BY r.kind OPERATOR(pg_catalog.<>) 's')
+    FROM (SELECT l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
+            FROM pm.ledger_row l WHERE l.account_id OPERATOR(pg_catalog.=) $1
+          UNION ALL
+          SELECT 's', m.asset, m.schedule, m.shock, NULL, NULL, NULL, NULL, NULL, NULL
+            FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4))
+                 AS m(asset, shock, schedule)
+           WHERE EXISTS (SELECT FROM pm.account a WHERE a.account_id OPERATOR(pg_catalog.=) $1)) r
+  HAVING pg_catalog.count(*) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'a') OPERATOR(pg_catalog.>) 0
+      OR pm.check_account($1) IS NULL
+$$;
+COMMENT ON FUNCTION pm.summary_under(account_id bigint, assets text[], shocks numeric[], schedules text[], OUT program text, OUT summary pm.margin_summary) IS
+  'an account''s program and summary with the given assets moved by the given relative price shocks (and collateral schedules replaced where given); SQLSTATE 42704 for an account that does not exist';
+
+-- The same from rows the caller read (pm.ledger_row_of): pm.liquidation_price
+-- reads an account's rows once, for every price it tries.
+CREATE FUNCTION pm.summary_under(rows pm.ledger_row[], assets pg_catalog.text[],
                                  shocks pg_catalog.numeric[], schedules pg_catalog.text[],
-                                 at pg_catalog.timestamptz,
                                  OUT program pg_catalog.text, OUT summary pm.margin_summary)
   RETURNS SETOF record
   LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
@@ -4715,29 +4737,14 @@ AS $$
          pm.account_ledger(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n
                            ORDER BY r.kind OPERATOR(pg_catalog.<>) 's')
     FROM (SELECT l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
-            FROM pm.ledger_row_of($1, $5) l
+            FROM pg_catalog.unnest($1) l
           UNION ALL
           SELECT 's', m.asset, m.schedule, m.shock, NULL, NULL, NULL, NULL, NULL, NULL
             FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4))
-                 AS m(asset, shock, schedule)
-           WHERE EXISTS (SELECT FROM pm.ledger_row_of($1, $5) a WHERE a.kind OPERATOR(pg_catalog.=) 'a')) r
-  HAVING pg_catalog.count(*) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'a') OPERATOR(pg_catalog.>) 0
-      OR pm.check_account($1) IS NULL
+                 AS m(asset, shock, schedule)) r
 $$;
-COMMENT ON FUNCTION pm.summary_under(account_id bigint, assets text[], shocks numeric[], schedules text[], at timestamp with time zone, OUT program text, OUT summary pm.margin_summary) IS
-  'an account''s program and summary, from its rows at a moment (now when at is NULL) and the reference data as of portfolio_margin.as_of, with the given assets moved by the given relative price shocks (and collateral schedules replaced where given); SQLSTATE 42704 for an account that does not exist';
-
--- The same from the account's rows now.
-CREATE FUNCTION pm.summary_under(account_id pg_catalog.int8, assets pg_catalog.text[],
-                                 shocks pg_catalog.numeric[], schedules pg_catalog.text[],
-                                 OUT program pg_catalog.text, OUT summary pm.margin_summary)
-  RETURNS SETOF record
-  LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
-AS $$
-  SELECT u.program, u.summary FROM pm.summary_under($1, $2, $3, $4, NULL::pg_catalog.timestamptz) u
-$$;
-COMMENT ON FUNCTION pm.summary_under(account_id bigint, assets text[], shocks numeric[], schedules text[], OUT program text, OUT summary pm.margin_summary) IS
-  'an account''s program and summary with the given assets moved by the given relative price shocks (and collateral schedules replaced where given); SQLSTATE 42704 for an account that does not exist';
+COMMENT ON FUNCTION pm.summary_under(rows pm.ledger_row[], assets text[], shocks numeric[], schedules text[], OUT program text, OUT summary pm.margin_summary) IS
+  'an account''s program and summary from its ledger rows (as pm.ledger_row_of gives them), with the given assets moved by the given relative price shocks (and collateral schedules replaced where given)';
 
 
 -- uniMMR at or below which an account of the program is in liquidation: the
@@ -4781,13 +4788,30 @@ COMMENT ON FUNCTION pm.order_side_gap(sell_asset text, sell_qty numeric, buy_ass
 -- g(m) of pm.liquidation_gap and which side of the liquidation threshold the
 -- account is on there: -1 in liquidation (g < 0, or g = 0 with maintenance
 -- margin: uniMMR at the threshold), 1 outside it (g > 0, or g = 0 without
--- maintenance margin: uniMMR NULL and adjusted equity 0, which is NORMAL);
--- from the account's rows at a moment (now when at is NULL).  A set of one
--- row, so that pm.liquidation_price's statements inline it and keep their
--- plans.
+-- maintenance margin: uniMMR NULL and adjusted equity 0, which is NORMAL)
 CREATE FUNCTION pm.liquidation_side(account_id pg_catalog.int8, asset pg_catalog.text,
                                     m pg_catalog.numeric, threshold pg_catalog.numeric,
-                                    at pg_catalog.timestamptz,
+                                    OUT gap pg_catalog.numeric, OUT side pg_catalog.int4)
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT g.gap,
+         CASE WHEN g.gap OPERATOR(pg_catalog.<) 0 THEN -1
+              WHEN g.gap OPERATOR(pg_catalog.>) 0 THEN 1
+              WHEN g.mm OPERATOR(pg_catalog.>) 0 THEN -1
+              ELSE 1 END
+    FROM (SELECT pm.adjusted_equity(u.summary) OPERATOR(pg_catalog.-)
+                 ($4 OPERATOR(pg_catalog.*) pm.maint_margin(u.summary)) AS gap,
+                 pm.maint_margin(u.summary) AS mm
+            FROM pm.summary_under($1, ARRAY[$2], ARRAY[$3 OPERATOR(pg_catalog.-) 1],
+                                  ARRAY[NULL::pg_catalog.text]) u) g
+$$;
+COMMENT ON FUNCTION pm.liquidation_side(account_id bigint, asset text, m numeric, threshold numeric, OUT gap numeric, OUT side integer) IS
+  'pm.liquidation_gap with asset''s prices multiplied by m, and -1 when the account is in liquidation there (gap < 0, or gap = 0 with maintenance margin), 1 when it is not';
+
+-- The same from rows the caller read, a set of one row so that
+-- pm.liquidation_price's statements inline it and keep their plans.
+CREATE FUNCTION pm.liquidation_side(rows pm.ledger_row[], asset pg_catalog.text,
+                                    m pg_catalog.numeric, threshold pg_catalog.numeric,
                                     OUT gap pg_catalog.numeric, OUT side pg_catalog.int4)
   RETURNS SETOF record
   LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
@@ -4801,21 +4825,10 @@ AS $$
                  ($4 OPERATOR(pg_catalog.*) pm.maint_margin(u.summary)) AS gap,
                  pm.maint_margin(u.summary) AS mm
             FROM pm.summary_under($1, ARRAY[$2], ARRAY[$3 OPERATOR(pg_catalog.-) 1],
-                                  ARRAY[NULL::pg_catalog.text], $5) u) g
+                                  ARRAY[NULL::pg_catalog.text]) u) g
 $$;
-COMMENT ON FUNCTION pm.liquidation_side(account_id bigint, asset text, m numeric, threshold numeric, at timestamp with time zone, OUT gap numeric, OUT side integer) IS
-  'pm.liquidation_gap with asset''s prices multiplied by m, and -1 when the account is in liquidation there (gap < 0, or gap = 0 with maintenance margin), 1 when it is not; from the account''s rows at a moment (now when at is NULL)';
-
--- The same from the account's rows now.
-CREATE FUNCTION pm.liquidation_side(account_id pg_catalog.int8, asset pg_catalog.text,
-                                    m pg_catalog.numeric, threshold pg_catalog.numeric,
-                                    OUT gap pg_catalog.numeric, OUT side pg_catalog.int4)
-  LANGUAGE sql STABLE STRICT PARALLEL SAFE
-AS $$
-  SELECT l.gap, l.side FROM pm.liquidation_side($1, $2, $3, $4, NULL::pg_catalog.timestamptz) l
-$$;
-COMMENT ON FUNCTION pm.liquidation_side(account_id bigint, asset text, m numeric, threshold numeric, OUT gap numeric, OUT side integer) IS
-  'pm.liquidation_gap with asset''s prices multiplied by m, and -1 when the account is in liquidation there (gap < 0, or gap = 0 with maintenance margin), 1 when it is not';
+COMMENT ON FUNCTION pm.liquidation_side(rows pm.ledger_row[], asset text, m numeric, threshold numeric, OUT gap numeric, OUT side integer) IS
+  'pm.liquidation_side from an account''s ledger rows (as pm.ledger_row_of gives them)';
 
 -- g(m) = adjusted equity - L * maintenance margin when asset's index and the
 -- marks based on it are multiplied by m (the account is in liquidation when
@@ -4851,6 +4864,7 @@ DECLARE
   s1 pm.margin_summary;
   s2 pm.margin_summary;
   orders pm.open_order[];
+  rows pm.ledger_row[];
   kinks numeric[];
   pts numeric[];
   m0 numeric;
@@ -4872,19 +4886,18 @@ BEGIN
   IF p0 IS NULL THEN
     RAISE EXCEPTION 'asset % has no index price in pm.asset', x USING ERRCODE = 'foreign_key_violation';
   END IF;
-  SELECT u.program, u.summary INTO prog, s1 FROM pm.summary_under(acct, '{}', '{}', '{}', at) u;
-  IF NOT FOUND THEN
-    RETURN;
-  END IF;
+  -- the account's rows, read once for every price tried
+  rows := ARRAY(SELECT l FROM pm.ledger_row_of(acct, at) l);
+  SELECT u.program, u.summary INTO prog, s1 FROM pm.summary_under(rows, '{}', '{}', '{}') u;
   IF s1 IS NULL THEN
     PERFORM pm.check_valued(acct, at);
   END IF;
   thr := pm.liquidation_threshold(prog);
   -- the account's open orders selling or buying the asset
   SELECT coalesce(array_agg(ROW(acct, NULL, l.key, l.a, l.key2, l.b)::pm.open_order), '{}') INTO orders
-    FROM pm.ledger_row_of(acct, at) l
+    FROM unnest(rows) l
    WHERE l.kind = 'o' AND x IN (l.key, l.key2);
-  SELECT u.summary INTO s2 FROM pm.summary_under(acct, ARRAY[x], ARRAY[1::numeric], ARRAY[NULL::text], at) u;
+  SELECT u.summary INTO s2 FROM pm.summary_under(rows, ARRAY[x], ARRAY[1::numeric], ARRAY[NULL::text]) u;
 
   -- the kinks of g, as multipliers m > 0
   SELECT array_agg(DISTINCT k.m ORDER BY k.m) INTO kinks
@@ -4902,7 +4915,7 @@ BEGIN
       -- each position on a symbol based on the asset bends at its brackets
       SELECT CASE WHEN s.market = 'UM' THEN pm.div(t.floor, abs(p.qty) * s.mark_price)
                   ELSE pm.div(abs(p.qty) * s.contract_size, s.mark_price * t.floor) END
-        FROM (SELECT l.key AS symbol, l.a AS qty FROM pm.ledger_row_of(acct, at) l WHERE l.kind = 'p') p
+        FROM (SELECT l.key AS symbol, l.a AS qty FROM unnest(rows) l WHERE l.kind = 'p') p
         JOIN pm.symbol_as_of() s ON s.symbol = p.symbol
        CROSS JOIN LATERAL pm.tiers_table(s.brackets) t
        WHERE s.base_asset = x AND p.qty <> 0 AND t.floor > 0
@@ -4957,10 +4970,10 @@ BEGIN
     -- linear between two points, so the crossing is exact
     root := NULL;
     m0 := pts[1];
-    SELECT l.gap, l.side INTO g0, side0 FROM pm.liquidation_side(acct, x, m0, thr, at) l;
+    SELECT l.gap, l.side INTO g0, side0 FROM pm.liquidation_side(rows, x, m0, thr) l;
     FOR i IN 2 .. array_length(pts, 1) LOOP
       m1 := pts[i];
-      SELECT l.gap, l.side INTO g1, side1 FROM pm.liquidation_side(acct, x, m1, thr, at) l;
+      SELECT l.gap, l.side INTO g1, side1 FROM pm.liquidation_side(rows, x, m1, thr) l;
       IF side1 <> side0 THEN
         -- g is linear between two kinks, but a kink computed to 20 digits
         -- can land a hair past the true one, where g has already turned
@@ -4968,8 +4981,8 @@ BEGIN
         -- the piece is the true one
         ma := m0 + pm.div(m1 - m0, 3);
         mb := m1 - pm.div(m1 - m0, 3);
-        SELECT l.gap, l.side INTO ga, sidea FROM pm.liquidation_side(acct, x, ma, thr, at) l;
-        SELECT l.gap INTO gb FROM pm.liquidation_side(acct, x, mb, thr, at) l;
+        SELECT l.gap, l.side INTO ga, sidea FROM pm.liquidation_side(rows, x, ma, thr) l;
+        SELECT l.gap INTO gb FROM pm.liquidation_side(rows, x, mb, thr) l;
         IF ga = gb THEN
           -- constant inside: the side changes at the end that differs
           root := CASE WHEN sidea = side0 THEN m1 ELSE m0 END;
