@@ -62,3 +62,30 @@ SELECT pg_temp.plan_of('SELECT * FROM pm.stress_result LIMIT 100') !~ '(?n)(^|->
        pg_temp.plan_of('SELECT * FROM pm.stress_result WHERE account_id = 42') ~ 'Index Cond: .*account_id = 42\M' AS one_account_by_key;
 SELECT count(*) FROM (SELECT * FROM pm.stress_result LIMIT 100) x;
 SELECT scenario, uni_mmr, account_status FROM pm.stress_result WHERE account_id = 42 AND scenario IN ('BTC -20%', 'ETH +50%') ORDER BY 1;
+
+-- pm.ledger_stress called in a plan of one's own that aggregates in
+-- parallel (partial states combined and passed between processes as bytes,
+-- as pm.ledger_totals' are): the same rows as serially.
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET enable_indexscan = off;
+SET enable_bitmapscan = off;
+SELECT pg_temp.plan_of('CREATE TEMP TABLE grid_parallel AS
+                        SELECT l.account_id, pm.ledger_stress(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS risks
+                          FROM pm.ledger_row l GROUP BY l.account_id') ~ 'Partial GroupAggregate' AS partial;
+CREATE TEMP TABLE grid_parallel AS
+SELECT l.account_id, pm.ledger_stress(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS risks
+  FROM pm.ledger_row l GROUP BY l.account_id;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET enable_indexscan;
+RESET enable_bitmapscan;
+SET max_parallel_workers_per_gather = 0;
+SELECT count(*) AS accounts, count(*) FILTER (WHERE p.risks::text IS DISTINCT FROM s.risks::text) AS differ
+  FROM grid_parallel p
+  FULL JOIN (SELECT l.account_id, pm.ledger_stress(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS risks
+               FROM pm.ledger_row l GROUP BY l.account_id) s USING (account_id);
+RESET max_parallel_workers_per_gather;
