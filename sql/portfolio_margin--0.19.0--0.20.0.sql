@@ -15,7 +15,8 @@
 --   pm.status_threshold_as_of(), as the ledger aggregates do.
 -- * pm.check_account and pm.check_valued gain an overload taking the moment
 --   (NULL: now); pm.summary_under and pm.liquidation_side one taking the
---   account's rows, which pm.liquidation_price now reads once per call.
+--   account's rows, which pm.liquidation_price now reads once per call
+--   (the forms taking an account id read its rows and call them).
 -- * pm.stress_result reads each account's rows once and values them under
 --   every scenario (the aggregate pm.ledger_stress, src/ledger_stress.c;
 --   pm.stress_scenarios()), instead of grouping every account's rows once
@@ -246,8 +247,9 @@ $$;
 COMMENT ON FUNCTION pm.check_valued(account_id bigint) IS
   'true, or an error (SQLSTATE 22000) saying why the account cannot be valued';
 
--- The same from rows the caller read (pm.ledger_row_of): pm.liquidation_price
--- reads an account's rows once, for every price it tries.
+-- An account's summary under moved prices, from its rows as the caller read
+-- them (pm.ledger_row_of): pm.liquidation_price reads an account's rows
+-- once, for every price it tries.
 CREATE FUNCTION pm.summary_under(rows pm.ledger_row[], assets pg_catalog.text[],
                                  shocks pg_catalog.numeric[], schedules pg_catalog.text[],
                                  OUT program pg_catalog.text, OUT summary pm.margin_summary)
@@ -266,6 +268,23 @@ AS $$
 $$;
 COMMENT ON FUNCTION pm.summary_under(rows pm.ledger_row[], assets text[], shocks numeric[], schedules text[], OUT program text, OUT summary pm.margin_summary) IS
   'an account''s program and summary from its ledger rows (as pm.ledger_row_of gives them), with the given assets moved by the given relative price shocks (and collateral schedules replaced where given)';
+
+-- The summary of an account under moved prices, from its rows (the form
+-- taking rows, above); an account that does not exist, or that the
+-- caller may not see, is pm.check_account's error.
+CREATE OR REPLACE FUNCTION pm.summary_under(account_id pg_catalog.int8, assets pg_catalog.text[],
+                                            shocks pg_catalog.numeric[], schedules pg_catalog.text[],
+                                            OUT program pg_catalog.text, OUT summary pm.margin_summary)
+  RETURNS SETOF record
+  LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
+AS $$
+  SELECT u.program, u.summary
+    FROM pm.summary_under(ARRAY(SELECT l FROM pm.ledger_row l WHERE l.account_id OPERATOR(pg_catalog.=) $1),
+                          $2, $3, $4) u
+   WHERE pm.check_account($1) IS NOT NULL
+$$;
+COMMENT ON FUNCTION pm.summary_under(account_id bigint, assets text[], shocks numeric[], schedules text[], OUT program text, OUT summary pm.margin_summary) IS
+  'an account''s program and summary with the given assets moved by the given relative price shocks (and collateral schedules replaced where given); SQLSTATE 42704 for an account that does not exist';
 
 -- uniMMR at or below which an account of the program is in liquidation: the
 -- lowest threshold of a band that is not a liquidation band (1.05 by
@@ -304,8 +323,12 @@ $$;
 COMMENT ON FUNCTION pm.order_side_gap(sell_asset text, sell_qty numeric, buy_asset text, buy_qty numeric, moved text, m numeric) IS
   'PM collateral value an open order gives up minus what it gets, USD, with one asset''s price multiplied by m (prices and schedules as of portfolio_margin.as_of)';
 
--- The same from rows the caller read, a set of one row so that
--- pm.liquidation_price's statements inline it and keep their plans.
+-- g(m) of pm.liquidation_gap and which side of the liquidation threshold the
+-- account is on there: -1 in liquidation (g < 0, or g = 0 with maintenance
+-- margin: uniMMR at the threshold), 1 outside it (g > 0, or g = 0 without
+-- maintenance margin: uniMMR NULL and adjusted equity 0, which is NORMAL);
+-- from the account's rows as the caller read them.  A set of one row, so
+-- that pm.liquidation_price's statements inline it and keep their plans.
 CREATE FUNCTION pm.liquidation_side(rows pm.ledger_row[], asset pg_catalog.text,
                                     m pg_catalog.numeric, threshold pg_catalog.numeric,
                                     OUT gap pg_catalog.numeric, OUT side pg_catalog.int4)
@@ -325,6 +348,21 @@ AS $$
 $$;
 COMMENT ON FUNCTION pm.liquidation_side(rows pm.ledger_row[], asset text, m numeric, threshold numeric, OUT gap numeric, OUT side integer) IS
   'pm.liquidation_side from an account''s ledger rows (as pm.ledger_row_of gives them)';
+
+-- The same for an account, from its rows now; an account that does not
+-- exist, or that the caller may not see, is pm.check_account's error.
+CREATE OR REPLACE FUNCTION pm.liquidation_side(account_id pg_catalog.int8, asset pg_catalog.text,
+                                    m pg_catalog.numeric, threshold pg_catalog.numeric,
+                                    OUT gap pg_catalog.numeric, OUT side pg_catalog.int4)
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT l.gap, l.side
+    FROM pm.liquidation_side(ARRAY(SELECT r FROM pm.ledger_row r WHERE r.account_id OPERATOR(pg_catalog.=) $1),
+                             $2, $3, $4) l
+   WHERE pm.check_account($1) IS NOT NULL
+$$;
+COMMENT ON FUNCTION pm.liquidation_side(account_id bigint, asset text, m numeric, threshold numeric, OUT gap numeric, OUT side integer) IS
+  'pm.liquidation_gap with asset''s prices multiplied by m, and -1 when the account is in liquidation there (gap < 0, or gap = 0 with maintenance margin), 1 when it is not';
 
 -- pm.account_risk's row of an account under a scenario, from the same
 -- aggregates as the view (scenario rows first), its error included: from

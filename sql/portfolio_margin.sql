@@ -4763,32 +4763,9 @@ $$;
 COMMENT ON FUNCTION pm.position_impact(account_id bigint) IS
   'per position of the account: maintenance margin it adds and collateral-weighted equity it adds (USD), the account''s uniMMR without it and with it; largest margin first';
 
--- The summary of an account under moved prices: its account
--- row is there, or the account is not (checked only then, in the HAVING).
-CREATE FUNCTION pm.summary_under(account_id pg_catalog.int8, assets pg_catalog.text[],
-                                            shocks pg_catalog.numeric[], schedules pg_catalog.text[],
-                                            OUT program pg_catalog.text, OUT summary pm.margin_summary)
-  RETURNS SETOF record
-  LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
-AS $$
-  SELECT pg_catalog.min(r.key) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'a'),
-         pm.account_ledger(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n
-                           ORDER BY r.kind OPERATOR(pg_catalog.<>) 's')
-    FROM (SELECT l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
-            FROM pm.ledger_row l WHERE l.account_id OPERATOR(pg_catalog.=) $1
-          UNION ALL
-          SELECT 's', m.asset, m.schedule, m.shock, NULL, NULL, NULL, NULL, NULL, NULL
-            FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4))
-                 AS m(asset, shock, schedule)
-           WHERE EXISTS (SELECT FROM pm.account a WHERE a.account_id OPERATOR(pg_catalog.=) $1)) r
-  HAVING pg_catalog.count(*) FILTER (WHERE r.kind OPERATOR(pg_catalog.=) 'a') OPERATOR(pg_catalog.>) 0
-      OR pm.check_account($1) IS NULL
-$$;
-COMMENT ON FUNCTION pm.summary_under(account_id bigint, assets text[], shocks numeric[], schedules text[], OUT program text, OUT summary pm.margin_summary) IS
-  'an account''s program and summary with the given assets moved by the given relative price shocks (and collateral schedules replaced where given); SQLSTATE 42704 for an account that does not exist';
-
--- The same from rows the caller read (pm.ledger_row_of): pm.liquidation_price
--- reads an account's rows once, for every price it tries.
+-- An account's summary under moved prices, from its rows as the caller read
+-- them (pm.ledger_row_of): pm.liquidation_price reads an account's rows
+-- once, for every price it tries.
 CREATE FUNCTION pm.summary_under(rows pm.ledger_row[], assets pg_catalog.text[],
                                  shocks pg_catalog.numeric[], schedules pg_catalog.text[],
                                  OUT program pg_catalog.text, OUT summary pm.margin_summary)
@@ -4807,6 +4784,23 @@ AS $$
 $$;
 COMMENT ON FUNCTION pm.summary_under(rows pm.ledger_row[], assets text[], shocks numeric[], schedules text[], OUT program text, OUT summary pm.margin_summary) IS
   'an account''s program and summary from its ledger rows (as pm.ledger_row_of gives them), with the given assets moved by the given relative price shocks (and collateral schedules replaced where given)';
+
+-- The summary of an account under moved prices, from its rows (the form
+-- taking rows, above); an account that does not exist, or that the
+-- caller may not see, is pm.check_account's error.
+CREATE FUNCTION pm.summary_under(account_id pg_catalog.int8, assets pg_catalog.text[],
+                                            shocks pg_catalog.numeric[], schedules pg_catalog.text[],
+                                            OUT program pg_catalog.text, OUT summary pm.margin_summary)
+  RETURNS SETOF record
+  LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
+AS $$
+  SELECT u.program, u.summary
+    FROM pm.summary_under(ARRAY(SELECT l FROM pm.ledger_row l WHERE l.account_id OPERATOR(pg_catalog.=) $1),
+                          $2, $3, $4) u
+   WHERE pm.check_account($1) IS NOT NULL
+$$;
+COMMENT ON FUNCTION pm.summary_under(account_id bigint, assets text[], shocks numeric[], schedules text[], OUT program text, OUT summary pm.margin_summary) IS
+  'an account''s program and summary with the given assets moved by the given relative price shocks (and collateral schedules replaced where given); SQLSTATE 42704 for an account that does not exist';
 
 
 -- uniMMR at or below which an account of the program is in liquidation: the
@@ -4850,28 +4844,9 @@ COMMENT ON FUNCTION pm.order_side_gap(sell_asset text, sell_qty numeric, buy_ass
 -- g(m) of pm.liquidation_gap and which side of the liquidation threshold the
 -- account is on there: -1 in liquidation (g < 0, or g = 0 with maintenance
 -- margin: uniMMR at the threshold), 1 outside it (g > 0, or g = 0 without
--- maintenance margin: uniMMR NULL and adjusted equity 0, which is NORMAL)
-CREATE FUNCTION pm.liquidation_side(account_id pg_catalog.int8, asset pg_catalog.text,
-                                    m pg_catalog.numeric, threshold pg_catalog.numeric,
-                                    OUT gap pg_catalog.numeric, OUT side pg_catalog.int4)
-  LANGUAGE sql STABLE STRICT PARALLEL SAFE
-AS $$
-  SELECT g.gap,
-         CASE WHEN g.gap OPERATOR(pg_catalog.<) 0 THEN -1
-              WHEN g.gap OPERATOR(pg_catalog.>) 0 THEN 1
-              WHEN g.mm OPERATOR(pg_catalog.>) 0 THEN -1
-              ELSE 1 END
-    FROM (SELECT pm.adjusted_equity(u.summary) OPERATOR(pg_catalog.-)
-                 ($4 OPERATOR(pg_catalog.*) pm.maint_margin(u.summary)) AS gap,
-                 pm.maint_margin(u.summary) AS mm
-            FROM pm.summary_under($1, ARRAY[$2], ARRAY[$3 OPERATOR(pg_catalog.-) 1],
-                                  ARRAY[NULL::pg_catalog.text]) u) g
-$$;
-COMMENT ON FUNCTION pm.liquidation_side(account_id bigint, asset text, m numeric, threshold numeric, OUT gap numeric, OUT side integer) IS
-  'pm.liquidation_gap with asset''s prices multiplied by m, and -1 when the account is in liquidation there (gap < 0, or gap = 0 with maintenance margin), 1 when it is not';
-
--- The same from rows the caller read, a set of one row so that
--- pm.liquidation_price's statements inline it and keep their plans.
+-- maintenance margin: uniMMR NULL and adjusted equity 0, which is NORMAL);
+-- from the account's rows as the caller read them.  A set of one row, so
+-- that pm.liquidation_price's statements inline it and keep their plans.
 CREATE FUNCTION pm.liquidation_side(rows pm.ledger_row[], asset pg_catalog.text,
                                     m pg_catalog.numeric, threshold pg_catalog.numeric,
                                     OUT gap pg_catalog.numeric, OUT side pg_catalog.int4)
@@ -4891,6 +4866,21 @@ AS $$
 $$;
 COMMENT ON FUNCTION pm.liquidation_side(rows pm.ledger_row[], asset text, m numeric, threshold numeric, OUT gap numeric, OUT side integer) IS
   'pm.liquidation_side from an account''s ledger rows (as pm.ledger_row_of gives them)';
+
+-- The same for an account, from its rows now; an account that does not
+-- exist, or that the caller may not see, is pm.check_account's error.
+CREATE FUNCTION pm.liquidation_side(account_id pg_catalog.int8, asset pg_catalog.text,
+                                    m pg_catalog.numeric, threshold pg_catalog.numeric,
+                                    OUT gap pg_catalog.numeric, OUT side pg_catalog.int4)
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT l.gap, l.side
+    FROM pm.liquidation_side(ARRAY(SELECT r FROM pm.ledger_row r WHERE r.account_id OPERATOR(pg_catalog.=) $1),
+                             $2, $3, $4) l
+   WHERE pm.check_account($1) IS NOT NULL
+$$;
+COMMENT ON FUNCTION pm.liquidation_side(account_id bigint, asset text, m numeric, threshold numeric, OUT gap numeric, OUT side integer) IS
+  'pm.liquidation_gap with asset''s prices multiplied by m, and -1 when the account is in liquidation there (gap < 0, or gap = 0 with maintenance margin), 1 when it is not';
 
 -- g(m) = adjusted equity - L * maintenance margin when asset's index and the
 -- marks based on it are multiplied by m (the account is in liquidation when

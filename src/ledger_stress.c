@@ -34,8 +34,8 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "miscadmin.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -72,6 +72,8 @@ typedef struct StressCache
 	int			nscenarios;
 	StressScenario *scenarios;
 	StressRow  *rows;			/* every scenario's rows, kind 's' */
+	AssetInfo **moved;			/* each row's asset in the reference data, NULL for
+								 * '*' or one it lacks (resolved at the first account) */
 	RiskFieldsCache *rc;		/* pm.ledger_risk's row type, texts, ladder */
 	void	   *refdata;		/* the query's reference data */
 	MemoryContext valuation;	/* one valuation's memory, reset for each */
@@ -203,41 +205,60 @@ feed(StressCache *sc, LedgerAccum *ls, const StressRow *r)
 }
 
 /*
- * Whether scenario s can change the account's values: it moves every asset,
- * or one of its assets is one the account holds or owes (a balance's), trades
- * (an order's two) or reaches through a position (its symbol's base and
- * settle assets).  A move of an asset the reference data lacks changes
- * nothing, in pm.stress as here.
+ * The assets the account meets: a balance's (held or owed), an order's two
+ * (traded), a position's symbol's base and settle assets.  Found once per
+ * account; NULL when a position's symbol is missing from the reference
+ * data (then the accumulator makes that the account's error, and every
+ * scenario is valued).
+ */
+static AssetInfo **
+assets_met(RefData *ref, const LedgerAccum *st, int *n)
+{
+	AssetInfo **met = palloc(sizeof(AssetInfo *) * (st->nbal + 2 * (st->nord + st->positions.n) + 1));
+	int			i;
+
+	*n = 0;
+	for (i = 0; i < st->nbal; i++)
+		met[(*n)++] = st->bal[i].asset;
+	for (i = 0; i < st->nord; i++)
+	{
+		met[(*n)++] = st->ord[i].sell;
+		met[(*n)++] = st->ord[i].buy;
+	}
+	for (i = 0; i < st->positions.n; i++)
+	{
+		const KeptPosition *p = &st->positions.items[i];
+		SymbolInfo *si = refdata_symbol(ref, p->symbol, p->len);
+
+		if (si == NULL)
+			return NULL;
+		met[(*n)++] = si->base;
+		met[(*n)++] = si->settle;
+	}
+	return met;
+}
+
+/*
+ * Whether scenario s can change the values of an account that meets the
+ * assets met[0..n): it moves every asset, or one of those.  A move of an
+ * asset the reference data lacks changes nothing, in pm.stress as here.
  */
 static bool
-touches(StressCache *sc, RefData *ref, const StressScenario *s, const LedgerAccum *st)
+touches(StressCache *sc, const StressScenario *s, AssetInfo **met, int n)
 {
 	int			i,
 				j;
 
-	if (s->moves_all)
+	if (s->moves_all || met == NULL)
 		return true;
 	for (i = 0; i < s->count; i++)
 	{
-		text	   *moved = DatumGetTextPP(sc->rows[s->first + i].values[1]);
-		AssetInfo  *a = refdata_asset(ref, VARDATA_ANY(moved), VARSIZE_ANY_EXHDR(moved));
+		AssetInfo  *a = sc->moved[s->first + i];
 
-		if (a == NULL)
-			continue;
-		for (j = 0; j < st->nbal; j++)
-			if (ledger_same_asset(st->bal[j].asset, a))
-				return true;
-		for (j = 0; j < st->nord; j++)
-			if (ledger_same_asset(st->ord[j].sell, a) || ledger_same_asset(st->ord[j].buy, a))
-				return true;
-		for (j = 0; j < st->positions.n; j++)
-		{
-			const KeptPosition *p = &st->positions.items[j];
-			SymbolInfo *si = refdata_symbol(ref, p->symbol, p->len);
-
-			if (si == NULL || ledger_same_asset(si->base, a) || ledger_same_asset(si->settle, a))
-				return true;
-		}
+		if (a != NULL)
+			for (j = 0; j < n; j++)
+				if (ledger_same_asset(met[j], a))
+					return true;
 	}
 	return false;
 }
@@ -307,33 +328,47 @@ pm_ledger_stress_final(PG_FUNCTION_ARGS)
 	st = (LedgerAccum *) PG_GETARG_POINTER(0);
 	sc = stress_cache(fcinfo);
 	ref = refdata_get_in(&sc->refdata, fcinfo->flinfo->fn_mcxt);
-	elems = palloc(sizeof(Datum) * Max(sc->nscenarios, 1));
-	for (i = 0; i < sc->nscenarios; i++)
+	if (sc->moved == NULL)
 	{
-		CHECK_FOR_INTERRUPTS();
-		if (st->error != NULL)
-		{
-			/* its data's error, under every scenario (program and error only) */
-			if (!have_unmoved)
-			{
-				MemoryContext old = MemoryContextSwitchTo(result_cxt);
+		int			nrows = sc->nscenarios ? sc->scenarios[sc->nscenarios - 1].first +
+			sc->scenarios[sc->nscenarios - 1].count : 0;
 
-				unmoved = datumCopy(ledger_accum_row(st, sc->rc), sc->risk_byval, sc->risk_len);
-				MemoryContextSwitchTo(old);
-				have_unmoved = true;
-			}
-			elems[i] = unmoved;
-		}
-		else if (touches(sc, ref, &sc->scenarios[i], st))
-			elems[i] = value_under(sc, ref, &sc->scenarios[i], st, result_cxt);
-		else
+		sc->moved = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
+										   sizeof(AssetInfo *) * Max(nrows, 1));
+		for (i = 0; i < nrows; i++)
 		{
-			if (!have_unmoved)
-			{
-				unmoved = value_under(sc, ref, NULL, st, result_cxt);
-				have_unmoved = true;
-			}
+			text	   *t = DatumGetTextPP(sc->rows[i].values[1]);
+
+			sc->moved[i] = refdata_asset(ref, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+		}
+	}
+	elems = palloc(sizeof(Datum) * Max(sc->nscenarios, 1));
+	if (st->error != NULL)
+	{
+		/* its data's error, under every scenario (program and error only) */
+		unmoved = datumCopy(ledger_accum_row(st, sc->rc), sc->risk_byval, sc->risk_len);
+		for (i = 0; i < sc->nscenarios; i++)
 			elems[i] = unmoved;
+	}
+	else
+	{
+		int			nmet;
+		AssetInfo **met = assets_met(ref, st, &nmet);
+
+		for (i = 0; i < sc->nscenarios; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			if (touches(sc, &sc->scenarios[i], met, nmet))
+				elems[i] = value_under(sc, ref, &sc->scenarios[i], st, result_cxt);
+			else
+			{
+				if (!have_unmoved)
+				{
+					unmoved = value_under(sc, ref, NULL, st, result_cxt);
+					have_unmoved = true;
+				}
+				elems[i] = unmoved;
+			}
 		}
 	}
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, sc->nscenarios, sc->risk_type,
