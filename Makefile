@@ -34,6 +34,7 @@ OBJS = \
 	src/ledger_rows.o \
 	src/ledger_scenario.o \
 	src/ledger_stress.o \
+	src/ledger_liquidation.o \
 	src/ledger_combine.o \
 	src/ledger_codec.o \
 	src/ledger_complete.o \
@@ -60,7 +61,7 @@ DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors \
 	margin_aggregate margin_plans reference_schema spec_accounts account_state ledger_totals \
 	position_changes binance_import \
-	hostile_input beyond reference_cache risk_split ledger_merge own_tables settings stress_grid history
+	hostile_input beyond reference_cache risk_split ledger_merge own_tables settings stress_grid liquidation_ladder history
 REGRESS_OPTS = --load-extension=portfolio_margin
 
 # Concurrency: pg_isolation_regress specs in test/isolation

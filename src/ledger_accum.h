@@ -133,6 +133,7 @@ extern bool ledger_same_asset(const AssetInfo *a, const AssetInfo *b);
 extern PmVal ledger_arg_value(FunctionCallInfo fcinfo, int n);
 extern void ledger_accum_add_row(LedgerAccum *ls, FunctionCallInfo fcinfo);
 extern void ledger_add_kept_position(LedgerAccum *ls, const KeptPosition *p);
+extern void ledger_accum_refeed(LedgerAccum *ls, const LedgerAccum *st);
 extern TupleDesc ledger_entry_desc(Oid typid, MemoryContext mcxt);
 extern void ledger_entry_to_row(Datum entry, TupleDesc desc, FunctionCallInfo row);
 
@@ -142,6 +143,10 @@ extern MarginAssetRef ledger_asset_ref(LedgerAccum *ls, AssetInfo *a);
 extern PmVal ledger_mark_shocked(LedgerAccum *ls, SymbolInfo *s);
 extern PmTiers *ledger_collateral_shocked(LedgerAccum *ls, AssetInfo *a);
 extern void ledger_check_unshared(LedgerAccum *ls);
+
+/* ledger_codec.c */
+extern LedgerAccum *ledger_accum_decode(bytea *bytes, RefData *cache, MemoryContext mcxt,
+										bool totals);
 
 /* ledger_combine.c */
 extern void ledger_accum_combine(LedgerAccum *dst, LedgerAccum *src);

@@ -260,25 +260,37 @@ on_position(void *ctx, int32_t index, const pm_wire_position *p)
 	return 0;
 }
 
-/* Bytes to accumulator; totals: pm.ledger_totals', which keeps positions. */
-static LedgerAccum *
-ledger_deserialize(FunctionCallInfo fcinfo, bool totals)
+/*
+ * Bytes to a new accumulator in mcxt, against the reference data cache;
+ * totals: pm.ledger_totals' form, which keeps positions.  Every byte is
+ * checked by the reader before a callback sees a value (pm.ledger_deserialize
+ * and pm.liquidation_price_of, which takes the bytes from its caller).
+ */
+LedgerAccum *
+ledger_accum_decode(bytea *bytes, RefData *cache, MemoryContext mcxt, bool totals)
 {
-	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
 	Receiving	rc;
 	pm_wire_ledger_visitor v = {on_error, on_account, on_asset, on_balance, on_order,
 	NULL, on_position, &rc};
 	pm_wire_error err;
 
-	ledger_context(fcinfo);
-	rc.cache = refdata_get(fcinfo->flinfo);
-	rc.ls = ledger_accum_create(CurrentMemoryContext);
+	rc.cache = cache;
+	rc.ls = ledger_accum_create(mcxt);
 	rc.ls->cache = rc.cache;
 	rc.ls->keep = totals;
 	if (pm_wire_read_ledger((const uint8_t *) VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes),
 							totals, &v, &err) != PM_WIRE_OK)
 		pm_wire_raise(&err, LEDGER_STATE_TYPE, NULL);
 	return rc.ls;
+}
+
+/* Bytes to accumulator, in the aggregate's call. */
+static LedgerAccum *
+ledger_deserialize(FunctionCallInfo fcinfo, bool totals)
+{
+	ledger_context(fcinfo);
+	return ledger_accum_decode(PG_GETARG_BYTEA_PP(0), refdata_get(fcinfo->flinfo),
+							   CurrentMemoryContext, totals);
 }
 
 /*

@@ -187,6 +187,27 @@ ledger_add_kept_position(LedgerAccum *ls, const KeptPosition *p)
 }
 
 /*
+ * A kept ledger into a fresh accumulator ls: st's account row, balances,
+ * orders and kept positions, as the transition took them -- so ls, after
+ * any scenario rows fed first, holds what a pass over the account's rows
+ * would (pm.ledger_stress, pm.liquidation_price_of).
+ */
+void
+ledger_accum_refeed(LedgerAccum *ls, const LedgerAccum *st)
+{
+	int			i;
+
+	if (st->has_account)
+		ledger_set_account(ls, st->is_pm ? "PM" : "PM_PRO", st->is_pm ? 2 : 6, st->leverage);
+	for (i = 0; i < st->nbal; i++)
+		ledger_add_balance(ls, st->bal[i]);
+	for (i = 0; i < st->nord; i++)
+		ledger_add_order(ls, st->ord[i]);
+	for (i = 0; i < st->positions.n; i++)
+		ledger_add_kept_position(ls, &st->positions.items[i]);
+}
+
+/*
  * Transition: one raw row of the account.  The aggregate context is checked
  * when the accumulator is made, as numeric's transitions do: an accumulator
  * can only come from a call that passed that check, so later rows skip it.

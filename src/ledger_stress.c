@@ -286,13 +286,7 @@ value_under(StressCache *sc, RefData *ref, const StressScenario *s, const Ledger
 			feed(sc, ls, &sc->rows[s->first + i]);
 	PG_TRY();
 	{
-		ledger_set_account(ls, st->is_pm ? "PM" : "PM_PRO", st->is_pm ? 2 : 6, st->leverage);
-		for (i = 0; i < st->nbal; i++)
-			ledger_add_balance(ls, st->bal[i]);
-		for (i = 0; i < st->nord; i++)
-			ledger_add_order(ls, st->ord[i]);
-		for (i = 0; i < st->positions.n; i++)
-			ledger_add_kept_position(ls, &st->positions.items[i]);
+		ledger_accum_refeed(ls, st);
 	}
 	PG_CATCH();
 	{

@@ -15,8 +15,7 @@
 #   stress_heatmap.png      accounts by status under each BTC scenario and
 #                           the market-wide ones (pm.stress_result)
 #   liquidation_ladder.png  how many accounts liquidate at each BTC price
-#                           (pm.liquidation_price of the accounts nearest
-#                           liquidation)
+#                           (pm.liquidation_ladder over the whole book)
 #
 # and the data beside each (.dat), and prints the files' names.
 set -euo pipefail
@@ -77,24 +76,14 @@ scen="'BTC -50%', 'BTC -30%', 'BTC -20%', 'BTC -10%', 'BTC -5%', 'BTC +5%', 'BTC
       ORDER BY array_position(ARRAY[$scen], r.scenario) DESC"
 } >"$dir/stress_heatmap.dat"
 
-# 4. the liquidation ladder of the 500 accounts nearest liquidation that
-#    BTC moves: the BTC price at which each enters liquidation, in steps of
-#    1% of today's price
+# 4. the liquidation ladder of the whole book for BTC (pm.liquidation_ladder):
+#    how many accounts enter liquidation at each BTC price, in steps of 1% of
+#    today's price
 btc=$(q "SELECT index_price FROM pm.asset WHERE asset = 'BTC'")
-q "CREATE TABLE demo_ladder AS
-     SELECT a.account_id, l.below, l.above
-       FROM (SELECT s.account_id FROM pm.account_state s
-              WHERE s.uni_mmr IS NOT NULL AND s.error IS NULL
-                AND (EXISTS (SELECT FROM pm.balance b WHERE b.account_id = s.account_id AND b.asset = 'BTC')
-                     OR EXISTS (SELECT FROM pm.position p JOIN pm.symbol y ON y.symbol = p.symbol
-                                 WHERE p.account_id = s.account_id AND y.base_asset = 'BTC'))
-              ORDER BY s.uni_mmr LIMIT 500) a,
-            LATERAL pm.liquidation_price(a.account_id, 'BTC') l" >/dev/null
-q "SELECT round(100 * below / $btc) AS pct, count(*), 'below' FROM demo_ladder WHERE below IS NOT NULL GROUP BY 1
-   UNION ALL
-   SELECT round(100 * above / $btc), count(*), 'above' FROM demo_ladder WHERE above IS NOT NULL GROUP BY 1
+q "CREATE TABLE demo_ladder AS SELECT * FROM pm.liquidation_ladder('BTC', $btc / 100)" >/dev/null
+q "SELECT round(100 * price_from / $btc) AS pct, sum(accounts), side FROM demo_ladder GROUP BY 1, 3
    ORDER BY 1" >"$dir/liquidation_ladder.dat"
-beyond=$(q "SELECT count(*) FROM demo_ladder WHERE above > 2 * $btc")
+beyond=$(q "SELECT coalesce(sum(accounts), 0) FROM demo_ladder WHERE side = 'above' AND price_from >= 2 * $btc")
 
 gnuplot <<GP
 set terminal pngcairo size 1000,560 font "DejaVu Sans,11" noenhanced
@@ -151,7 +140,7 @@ plot "$dir/stress_heatmap.dat" matrix rowheaders columnheaders using 1:2:(\$3 > 
 unset logscale cb; set grid ytics lc rgb "#dddddd"; set xtics font ",11"; set autoscale y
 
 set output "$dir/liquidation_ladder.png"
-set title sprintf("Liquidation ladder: the BTC price at which each of the 500 accounts nearest liquidation enters it (%d beyond 200%% not shown)", $beyond)
+set title sprintf("Liquidation ladder: the BTC price at which each account of the book enters liquidation (%d beyond 200%% not shown)", $beyond)
 set xlabel "BTC price, % of today's ($btc USD)"
 set ylabel "accounts that liquidate at that price"
 set key inside top right

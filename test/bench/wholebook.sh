@@ -13,6 +13,12 @@
 #   (p) the same grid the way 0.19.0's view made it: every account's rows
 #       once per scenario, grouped by account and scenario
 #   browsing pm.stress_result: LIMIT 100; one account; one scenario
+#   (q) pm.liquidation_prices('BTC'): every account's BTC liquidation prices,
+#       one read of each account's rows (pm.ledger_partial, 0.21.0)
+#   (d) pm.liquidation_ladder('BTC', 1000) over them (once)
+#   (k) pm.liquidation_price called per account, the way before 0.21.0: timed
+#       on the first PM_BENCH_LADDER_SAMPLE accounts (default 300), once, and
+#       scaled to the whole book
 #
 # each serial (max_parallel_workers_per_gather = 0) and parallel (2), the
 # median of PM_BENCH_REPS runs (default 3; (p) once, and only up to
@@ -20,7 +26,8 @@
 # after one warm-up run (none for (p)).  Every query aggregates every output
 # column.  Peak memory is the backend's VmHWM.  Up to
 # PM_BENCH_PER_SCENARIO_MAX accounts the run first checks that (s) and (p)
-# give the same rows.
+# give the same rows, and at every size that (q) gives the prices of
+# pm.liquidation_price for the sampled accounts.
 #
 # Uses a throwaway cluster (pg_virtualenv) with default settings; installs
 # and builds like test/run.sh.  Data: test/gen/exchange.sql, seed 42.
@@ -67,6 +74,14 @@ Q_P="SELECT count(DISTINCT scenario), $FIELDS FROM ($PER_SCENARIO) p"
 Q_L="SELECT count(*), sum(uni_mmr) FROM (SELECT * FROM pm.stress_result LIMIT 100) x"
 Q_O="SELECT count(*), sum(uni_mmr) FROM pm.stress_result WHERE account_id = 4242"
 Q_1="SELECT $FIELDS FROM pm.stress_result WHERE scenario = 'BTC -20%'"
+sample=${PM_BENCH_LADDER_SAMPLE:-300}
+Q_Q="SELECT count(below), count(above), sum(below), sum(above), sum(uni_mmr), sum(account_equity),
+  sum(account_maint_margin), count(error) FROM pm.liquidation_prices('BTC')"
+Q_D="SELECT count(*), sum(accounts), sum(account_equity), sum(account_maint_margin)
+  FROM pm.liquidation_ladder('BTC', 1000)"
+Q_K="SELECT count(l.below), count(l.above), sum(l.below), sum(l.above)
+  FROM (SELECT account_id FROM pm.account ORDER BY account_id LIMIT $sample) a
+ CROSS JOIN LATERAL pm.liquidation_price(a.account_id, 'BTC') l"
 
 # One timed run in a fresh backend: "ms peak_kb".
 measure() {
@@ -94,7 +109,15 @@ for n in "${sizes[@]}"; do
     (SELECT count(DISTINCT scenario) FROM pm.scenario) || ' scenarios'")
   echo
   echo "## N = $n accounts ($counts; loaded in $(( $(date +%s) - load_start )) s, $reps runs each)"
-  queries="c a s l o 1"
+  queries="c a s l o 1 q d k"
+  ladder_agree=$(psql -X -At -c "
+    SELECT count(*) || ' of the first $sample accounts compared, '
+        || count(*) FILTER (WHERE q.below::text IS DISTINCT FROM l.below::text
+                               OR q.above::text IS DISTINCT FROM l.above::text) || ' differ'
+      FROM (SELECT account_id FROM pm.account ORDER BY account_id LIMIT $sample) a
+     CROSS JOIN LATERAL pm.liquidation_price(a.account_id, 'BTC') l
+      JOIN pm.liquidation_prices('BTC') q USING (account_id)")
+  echo "(q) vs pm.liquidation_price: $ladder_agree"
   if [ "$n" -le "$per_scenario_max" ]; then
     agree=$(psql -X -At -c "SET work_mem = '1GB'" -c "
       SELECT (SELECT count(*) FROM (SELECT * FROM pm.stress_result EXCEPT ALL ($PER_SCENARIO)) d)
@@ -102,21 +125,24 @@ for n in "${sizes[@]}"; do
           || (SELECT count(*) FROM (($PER_SCENARIO) EXCEPT ALL SELECT * FROM pm.stress_result) d)
           || ' rows of (p) not in (s), of ' || (SELECT count(*) FROM pm.stress_result)" | tail -n 1)
     echo "(s) vs (p): $agree"
-    queries="c a s p l o 1"
+    queries="c a s p l o 1 q d k"
   fi
   printf '%-34s %11s %11s %9s %9s %9s\n' query serial_ms parallel_ms ser/a par/a peak_MB
   declare -A ser par mem
   for q in $queries; do
     case $q in c) query=$Q_C ;; a) query=$Q_A ;; s) query=$Q_S ;; p) query=$Q_P ;;
-      l) query=$Q_L ;; o) query=$Q_O ;; 1) query=$Q_1 ;; esac
+      l) query=$Q_L ;; o) query=$Q_O ;; 1) query=$Q_1 ;; q) query=$Q_Q ;; d) query=$Q_D ;;
+      k) query=$Q_K ;; esac
     for w in 0 2; do
-      if [ "$q" = p ]; then
+      if [ "$q" = p ] || [ "$q" = d ] || [ "$q" = k ]; then
         results=$(measure $w "$query")
       else
         measure $w "$query" >/dev/null            # warm-up
         results=$(for _ in $(seq "$reps"); do measure $w "$query"; done)
       fi
       ms=$(median $(echo "$results" | awk '{print $1}'))
+      # (k) ran on a sample: scaled to the whole book
+      [ "$q" = k ] && ms=$(awk -v m="$ms" -v n="$n" -v k="$sample" 'BEGIN {printf "%.0f", m * n / k}')
       if [ $w -eq 0 ]; then
         ser[$q]=$ms
         mem[$q]=$(echo "$results" | awk '{print $2}' | sort -n | tail -n 1)
@@ -128,12 +154,16 @@ for n in "${sizes[@]}"; do
   for q in $queries; do
     case $q in c) label='(c) floor: scan + sum()' ;; a) label='(a) pm.account_risk' ;;
       s) label='(s) pm.stress_result, one pass' ;; p) label='(p) per scenario (0.19.0)' ;;
-      l) label='    LIMIT 100' ;; o) label='    one account' ;; 1) label='    one scenario' ;; esac
+      l) label='    LIMIT 100' ;; o) label='    one account' ;; 1) label='    one scenario' ;;
+      q) label='(q) pm.liquidation_prices BTC' ;; d) label='(d) pm.liquidation_ladder BTC' ;;
+      k) label='(k) per-account calls (scaled)' ;; esac
     printf '%-34s %11s %11s %9.2f %9.2f %9.0f\n' "$label" "${ser[$q]}" "${par[$q]}" \
       "$(div "${ser[$q]}" "${ser[a]}")" "$(div "${par[$q]}" "${par[a]}")" "$(div "${mem[$q]}" 1024)"
   done
   printf '(s) / (a): %.1fx serial, %.1fx parallel (goal: at most 12x serially); (a) / (c): %.2fx serial\n' \
     "$(div "${ser[s]}" "${ser[a]}")" "$(div "${par[s]}" "${par[a]}")" "$(div "${ser[a]}" "${ser[c]}")"
+  printf '(q) / (a): %.1fx serial, %.1fx parallel (goal: at most 5x); (k) / (q): %.0fx serial (one read against a call per account)\n' \
+    "$(div "${ser[q]}" "${ser[a]}")" "$(div "${par[q]}" "${par[a]}")" "$(div "${ser[k]}" "${ser[q]}")"
   if [ -n "${ser[p]:-}" ]; then
     printf '(p) / (s): %.1fx serial, %.1fx parallel (one pass against one pass per scenario)\n' \
       "$(div "${ser[p]}" "${ser[s]}")" "$(div "${par[p]}" "${par[s]}")"

@@ -7,7 +7,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION portfolio_margin;
-SELECT plan(66);
+SELECT plan(69);
 
 ------------------------------------------------------------------------------
 -- The roles and what they are granted
@@ -196,6 +196,16 @@ SELECT throws_ok($$SELECT * FROM pm.liquidation_price_at(2, 'BTC', now())$$, '42
 SELECT lives_ok($$SELECT pm.stress(1, 'BTC -20%')$$, 'an account the caller sees is stressed');
 SELECT lives_ok($$SELECT pm.stress_at(1, 'BTC -20%', now()), pm.liquidation_price_at(1, 'BTC', now())$$,
                 'and stressed and priced as of a moment');
+-- the whole book's liquidation prices and ladder hold the caller's accounts only
+SELECT is(ARRAY(SELECT account_id FROM pm.liquidation_prices('BTC') ORDER BY 1), '{1,3}'::int8[],
+          'pm.liquidation_prices holds only the accounts the caller sees');
+SELECT is((SELECT coalesce(sum(l.accounts), 0) FROM pm.liquidation_ladder('BTC', 1000) l)::int8,
+          (SELECT count(p.below) + count(p.above) FROM pm.liquidation_prices('BTC') p),
+          'pm.liquidation_ladder counts only those');
+RESET ROLE;
+SET LOCAL ROLE analyst_even;
+SELECT is(ARRAY(SELECT account_id FROM pm.liquidation_prices('BTC') ORDER BY 1), '{2,4}'::int8[],
+          'the other analyst''s whole-book prices hold the other accounts');
 RESET ROLE;
 
 -- pm.account_risk's two ranges (0.14.0) meet at the middle of all account
