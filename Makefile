@@ -35,6 +35,7 @@ OBJS = \
 	src/ledger_scenario.o \
 	src/ledger_stress.o \
 	src/ledger_liquidation.o \
+	src/ledger_moved.o \
 	src/ledger_combine.o \
 	src/ledger_codec.o \
 	src/ledger_complete.o \

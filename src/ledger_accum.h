@@ -139,6 +139,7 @@ extern void ledger_entry_to_row(Datum entry, TupleDesc desc, FunctionCallInfo ro
 
 /* ledger_scenario.c */
 extern void ledger_add_shock(LedgerAccum *ls, RefData *cache, FunctionCallInfo fcinfo);
+extern bool ledger_moves(LedgerAccum *ls, AssetInfo *a);
 extern MarginAssetRef ledger_asset_ref(LedgerAccum *ls, AssetInfo *a);
 extern PmVal ledger_mark_shocked(LedgerAccum *ls, SymbolInfo *s);
 extern PmTiers *ledger_collateral_shocked(LedgerAccum *ls, AssetInfo *a);

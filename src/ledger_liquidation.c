@@ -17,11 +17,14 @@
  * on that linear piece is exact up to pm.div's 20 significant digits.
  *
  * What differs is only where the work happens: the account's rows are read
- * once, by the aggregate, and each g(m) is one valuation of the kept ledger
- * here (a fresh ledger accumulator fed the shock first and then the kept
- * rows, as pm.stress_result does), instead of a query per point.  An
- * account that cannot be valued gets its error in the error column instead
- * of raising it, so one bad account does not stop a read of the book.
+ * once, by the aggregate; the account is valued once in full at m = 1 (as
+ * pm.account_risk values it), and each other g(m) revalues only the terms
+ * x touches -- x's own, those of the assets positions on x settle in, the
+ * open loss of orders on x -- from those figures (ledger_moved.c), instead
+ * of a query per point.  An asset's USD value, whose zeros and tier floors
+ * are kinks, is read from the same terms at m = 1 and m = 2.  An account
+ * that cannot be valued gets its error in the error column instead of
+ * raising it, so one bad account does not stop a read of the book.
  *
  *-------------------------------------------------------------------------
  */
@@ -40,6 +43,7 @@
 #include "compat.h"
 #include "excerpt.h"
 #include "ledger_accum.h"
+#include "ledger_moved.h"
 #include "line_math.h"
 #include "margin_summary.h"
 #include "refdata.h"
@@ -87,6 +91,9 @@ typedef struct LiqAccount
 	RefData    *ref;
 	const LedgerAccum *st;
 	Numeric		threshold;		/* NULL: the program has none */
+	MovedBase  *moved;			/* its lines, for revaluing what x touches */
+	PmVal		base[PM_FIGURE_COUNT];	/* its figures at m = 1 (a full pass) */
+	PmVal		without[PM_FIGURE_COUNT];	/* the terms x touches, at m = 1 */
 } LiqAccount;
 
 /* g at one point: the gap (NULL when the account cannot be valued there) and the side. */
@@ -255,28 +262,40 @@ liq_set_asset(LiqCache *lc, RefData *ref, text *asset, MemoryContext mcxt)
 	}
 }
 
-/*
- * A fresh accumulator in the valuation context holding the account's
- * ledger with x's prices multiplied by m (m NULL: none), the shock first as
- * pm.summary_under orders it.  An account error is kept in it.
- */
-static LedgerAccum *
-ledger_under(LiqAccount *la, Numeric m)
+/* The shock row ('s', x, NULL, m - 1) into ls, as pm.summary_under feeds it. */
+static void
+feed_shock(LiqAccount *la, LedgerAccum *ls, Numeric m)
 {
 	LiqCache   *lc = la->lc;
-	LedgerAccum *ls = ledger_accum_begin(lc->valuation, la->ref);
-	MemoryContext old = MemoryContextSwitchTo(lc->valuation);
 
+	lc->row->args[2].value = PointerGetDatum(lc->asset);
+	lc->row->args[2].isnull = false;
+	lc->row->args[4].value = NumericGetDatum(pm_sub(m, lc->one));
+	lc->row->args[4].isnull = false;
+	ledger_accum_add_row(ls, lc->row);
+}
+
+/*
+ * The account at m = 1, by a full pass over its kept ledger (as
+ * pm.account_risk values it): its gap and side, its figures kept in la for
+ * the moves, pm.account_risk's uni_mmr, account_equity and
+ * account_maint_margin into fields, and *error why it cannot be valued (or
+ * NULL).
+ */
+static void
+point_full(LiqAccount *la, LiqPoint *pt, Datum *fields, bool *nulls, const char **error)
+{
+	static const RiskField which[3] = {RISK_UNI_MMR, RISK_ACCOUNT_EQUITY, RISK_MAINT_MARGIN};
+	LiqCache   *lc = la->lc;
+	LedgerAccum *ls;
+	MemoryContext old;
+	bool		isnull;
+
+	MemoryContextReset(lc->valuation);
+	ls = ledger_accum_begin(lc->valuation, la->ref);
+	old = MemoryContextSwitchTo(lc->valuation);
 	PG_TRY();
 	{
-		if (m != NULL)
-		{
-			lc->row->args[2].value = PointerGetDatum(lc->asset);
-			lc->row->args[2].isnull = false;
-			lc->row->args[4].value = NumericGetDatum(pm_sub(m, lc->one));
-			lc->row->args[4].isnull = false;
-			ledger_accum_add_row(ls, lc->row);
-		}
 		ledger_accum_refeed(ls, la->st);
 	}
 	PG_CATCH();
@@ -284,156 +303,118 @@ ledger_under(LiqAccount *la, Numeric m)
 		ledger_catch_error(ls, lc->valuation);
 	}
 	PG_END_TRY();
-	MemoryContextSwitchTo(old);
-	return ls;
-}
-
-/*
- * The account's summary with x's prices multiplied by m (NULL: as they
- * are), in the account context, as pm.account_ledger's final makes it;
- * NULL when the account cannot be valued.  Sets *error to the reason.
- */
-static PmMarginSummary *
-summary_under(LiqAccount *la, Numeric m, const char **error)
-{
-	LiqCache   *lc = la->lc;
-	LedgerAccum *ls;
-	PmMarginSummary *volatile s = NULL;
-	MemoryContext old;
-
-	MemoryContextReset(lc->valuation);
-	ls = ledger_under(la, m);
-	old = MemoryContextSwitchTo(lc->valuation);
-	if (ls->error == NULL)
-	{
-		PG_TRY();
-		{
-			ledger_accum_complete(ls, la->ref, false);
-			ledger_set_collateral(ls, la->ref);
-			s = margin_summary_build(ls->ms);
-		}
-		PG_CATCH();
-		{
-			ledger_catch_error(ls, lc->valuation);
-		}
-		PG_END_TRY();
-	}
+	for (int i = 0; i < 3; i++)
+		fields[i] = ledger_accum_field(ls, lc->rc, which[i], &nulls[i]);
 	MemoryContextSwitchTo(lc->account);
-	if (s != NULL)
-		s = (PmMarginSummary *) DatumGetPointer(datumCopy(PointerGetDatum(s), false, -1));
-	else if (error != NULL)
-		*error = ls->error ? pstrdup(ls->error->message) : NULL;
+	for (int i = 0; i < 3; i++)
+		if (!nulls[i])
+			fields[i] = datumCopy(fields[i], false, -1);
+	pt->m = lc->one;
+	pt->gap = NULL;
+	pt->side = 1;
+	*error = NULL;
+	if (ls->error != NULL)
+		*error = pstrdup(ls->error->message);
+	else
+	{
+		Numeric		mm = pmv_to_numeric(ls->figures[PM_FIGURE_MAINT_MARGIN]);
+
+		for (int f = 0; f < PM_FIGURE_COUNT; f++)
+			la->base[f] = pmv_copy_in(lc->account, ls->figures[f]);
+		if (la->threshold != NULL)
+			pt->gap = pm_sub(pmv_to_numeric(ls->figures[PM_FIGURE_ADJUSTED_EQUITY]),
+							 pm_mul(la->threshold, mm));
+		if (pt->gap != NULL && pm_sign(pt->gap) != 0)
+			pt->side = pm_sign(pt->gap) < 0 ? -1 : 1;
+		else
+			pt->side = pm_sign(mm) > 0 ? -1 : 1;
+		pt->gap = pt->gap ? ncopy(pt->gap) : NULL;
+	}
+	(void) isnull;
 	MemoryContextSwitchTo(old);
-	return s;
 }
 
 /*
  * g(m) and the side of the liquidation threshold the account is on there
  * (pm.liquidation_side): -1 in liquidation (g < 0, or g = 0 with
- * maintenance margin), 1 outside.  The gap is in the account context.  If
- * fields is given, it receives pm.account_risk's uni_mmr, account_equity
- * and account_maint_margin at m (copied into the account context), and
- * error, if given, why the account cannot be valued there (or NULL).
+ * maintenance margin), 1 outside.  The figures at m are those at 1 with the
+ * terms x touches valued again (ledger_moved.c); the gap is in the account
+ * context.
  */
 static void
-point_at(LiqAccount *la, Numeric m, LiqPoint *pt, Datum *fields, bool *nulls,
-		 const char **error)
+point_at(LiqAccount *la, Numeric m, LiqPoint *pt)
 {
 	LiqCache   *lc = la->lc;
-	LedgerAccum *ls;
-	bool		isnull;
-	Numeric		ae = NULL,
-				mm = NULL;
+	LedgerAccum *scn;
+	PmVal		without[PM_FIGURE_COUNT],
+				under[PM_FIGURE_COUNT],
+				figures[PM_FIGURE_COUNT];
+	Numeric		mm;
 
 	MemoryContextReset(lc->valuation);
-	ls = ledger_under(la, m);
-	/* the figures, as pm.account_risk computes them */
-	(void) ledger_accum_field(ls, lc->rc, RISK_MAINT_MARGIN, &isnull);
+	MemoryContextSwitchTo(lc->valuation);
+	scn = ledger_accum_begin(lc->valuation, la->ref);
+	feed_shock(la, scn, m);
+	scn->is_pm = la->st->is_pm;
+	moved_terms(la->moved, scn, without, under, NULL, NULL, NULL, NULL);
+	moved_figures(la->base, without, under, false, figures);
 	MemoryContextSwitchTo(lc->account);
-	if (ls->error == NULL)
-	{
-		ae = ncopy(pmv_to_numeric(ls->figures[PM_FIGURE_ADJUSTED_EQUITY]));
-		mm = ncopy(pmv_to_numeric(ls->figures[PM_FIGURE_MAINT_MARGIN]));
-	}
-	else if (error != NULL)
-		*error = pstrdup(ls->error->message);
+	mm = pmv_to_numeric(figures[PM_FIGURE_MAINT_MARGIN]);
 	pt->m = m;
-	pt->gap = (ae != NULL && la->threshold != NULL) ? pm_sub(ae, pm_mul(la->threshold, mm)) : NULL;
+	pt->gap = NULL;
+	if (la->threshold != NULL)
+		pt->gap = ncopy(pm_sub(pmv_to_numeric(figures[PM_FIGURE_ADJUSTED_EQUITY]),
+							   pm_mul(la->threshold, mm)));
 	if (pt->gap != NULL && pm_sign(pt->gap) != 0)
 		pt->side = pm_sign(pt->gap) < 0 ? -1 : 1;
 	else
-		pt->side = (mm != NULL && pm_sign(mm) > 0) ? -1 : 1;
-	if (fields != NULL)
-	{
-		static const RiskField which[3] = {RISK_UNI_MMR, RISK_ACCOUNT_EQUITY, RISK_MAINT_MARGIN};
-
-		for (int i = 0; i < 3; i++)
-		{
-			MemoryContextSwitchTo(lc->valuation);
-			fields[i] = ledger_accum_field(ls, lc->rc, which[i], &nulls[i]);
-			MemoryContextSwitchTo(lc->account);
-			if (!nulls[i])
-				fields[i] = datumCopy(fields[i], false, -1);
-		}
-	}
-}
-
-/* A summary's asset index by name (byte order, as the summary keeps them), or -1. */
-static int
-summary_find(PmMarginSummary *s, const char *name)
-{
-	int			lo = 0,
-				hi = s->nassets - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = (lo + hi) / 2;
-		int			c = strcmp(PM_SUMMARY_NAME(s, mid), name);
-
-		if (c == 0)
-			return mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
+		pt->side = pm_sign(mm) > 0 ? -1 : 1;
 }
 
 /*
  * The kinks of the account's collateral: each asset whose value moves with
  * m, V(m) = alpha + beta m, bends where V crosses 0 and each floor of its
- * schedule in the account's program.
+ * schedule in the account's program.  Only the assets x touches can move:
+ * their values at m = 1 and m = 2 come from the moved terms, computed with
+ * the same touched set, so in the same order.  It also keeps, in la, the
+ * touched terms at m = 1 that every point starts from.
  */
 static void
-collateral_kinks(LiqAccount *la, PmMarginSummary *s1, PmMarginSummary *s2, MList *kinks)
+collateral_kinks(LiqAccount *la, MList *kinks)
 {
-	for (int i = 0; i < s1->nassets; i++)
+	LiqCache   *lc = la->lc;
+	int			n = la->moved ? la->st->nbal + la->st->positions.n + 1 : 1;
+	AssetInfo **a1 = palloc(sizeof(AssetInfo *) * n);
+	PmVal	   *v1 = palloc(sizeof(PmVal) * n),
+			   *v2 = palloc(sizeof(PmVal) * n),
+				at2[PM_FIGURE_COUNT];
+	int			n1;
+	LedgerAccum *scn;
+	MemoryContext old = MemoryContextSwitchTo(lc->account);
+
+	scn = ledger_accum_begin(lc->account, la->ref);
+	feed_shock(la, scn, lc->two);
+	scn->is_pm = la->st->is_pm;
+	moved_terms(la->moved, scn, la->without, at2, a1, v1, v2, &n1);
+	for (int i = 0; i < n1; i++)
 	{
-		const char *name = PM_SUMMARY_NAME(s1, i);
-		int			j = summary_find(s2, name);
-		Numeric		v1,
-					v2,
+		Numeric		x1 = pmv_to_numeric(v1[i]),
+					x2 = pmv_to_numeric(v2[i]),
 					beta,
 					alpha;
-		AssetInfo  *a;
 		PmTiers    *t;
 
-		if (j < 0)
+		if (pm_cmp(x1, x2) == 0)
 			continue;
-		v1 = pmv_to_numeric(PM_SUMMARY_VALUE(s1, i, PM_FIELD_VALUE_USD));
-		v2 = pmv_to_numeric(PM_SUMMARY_VALUE(s2, j, PM_FIELD_VALUE_USD));
-		if (pm_cmp(v1, v2) == 0)
-			continue;
-		beta = pm_sub(v2, v1);
-		alpha = pm_sub(v1, beta);
+		beta = pm_sub(x2, x1);
+		alpha = pm_sub(x1, beta);
 		mlist_add(kinks, pm_div(pm_neg(alpha), beta));
-		a = refdata_asset(la->ref, name, strlen(name));
-		t = a ? asset_collateral(a, la->st->is_pm) : NULL;
+		t = asset_collateral(a1[i], la->st->is_pm);
 		if (t != NULL)
 			for (int k = 0; k < t->ntiers; k++)
 				mlist_add(kinks, pm_div(pm_sub(PM_TIERS_FLOOR(t, k), alpha), beta));
 	}
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -643,7 +624,7 @@ walk(LiqAccount *la, const MList *kinks, int dir, const LiqPoint *at1)
 	for (int i = 1; i < pts.n; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		point_at(la, pts.m[i], &p1, NULL, NULL, NULL);
+		point_at(la, pts.m[i], &p1);
 		if (p1.side != p0.side)
 		{
 			/*
@@ -655,8 +636,8 @@ walk(LiqAccount *la, const MList *kinks, int dir, const LiqPoint *at1)
 			LiqPoint	pa,
 						pb;
 
-			point_at(la, pm_add(p0.m, third), &pa, NULL, NULL, NULL);
-			point_at(la, pm_sub(p1.m, third), &pb, NULL, NULL, NULL);
+			point_at(la, pm_add(p0.m, third), &pa);
+			point_at(la, pm_sub(p1.m, third), &pb);
 			if (pa.gap != NULL && pb.gap != NULL && pm_cmp(pa.gap, pb.gap) == 0)
 				root = pa.side == p0.side ? p1.m : p0.m;
 			else
@@ -733,33 +714,25 @@ pm_liquidation_price_of(PG_FUNCTION_ARGS)
 		values[LIQ_PROGRAM] = CStringGetTextDatum(st->is_pm ? "PM" : "PM_PRO");
 		nulls[LIQ_PROGRAM] = false;
 	}
+	la.moved = NULL;
 	if (st->error != NULL)
 		error = st->error->message;
-	else if (!meets(&la))
-	{
-		LiqPoint	at1;
-
-		/* its figures only: x moves nothing of it */
-		point_at(&la, lc->one, &at1, &values[LIQ_UNI_MMR], &nulls[LIQ_UNI_MMR], &error);
-	}
 	else
 	{
-		PmMarginSummary *s1 = summary_under(&la, NULL, &error);
-		PmMarginSummary *s2;
-		MList		kinks = {0};
 		LiqPoint	at1;
 
-		if (s1 != NULL)
+		point_full(&la, &at1, &values[LIQ_UNI_MMR], &nulls[LIQ_UNI_MMR], &error);
+		/* x moves nothing of an account that does not meet it: no price */
+		if (error == NULL && meets(&la))
 		{
-			s2 = summary_under(&la, lc->two, NULL);
-			if (s2 != NULL)
-				collateral_kinks(&la, s1, s2, &kinks);
+			MList		kinks = {0};
+
+			la.moved = moved_base_build(st, ref, lc->account);
+			collateral_kinks(&la, &kinks);
 			bracket_kinks(&la, &kinks);
 			order_tier_kinks(&la, &kinks);
 			mlist_normalize(&kinks);
 			order_zero_kinks(&la, &kinks);
-
-			point_at(&la, lc->one, &at1, &values[LIQ_UNI_MMR], &nulls[LIQ_UNI_MMR], NULL);
 			for (int dir = -1; dir <= 1; dir += 2)
 			{
 				Numeric		root = walk(&la, &kinks, dir, &at1);

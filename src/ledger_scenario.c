@@ -37,6 +37,16 @@ shock_for(LedgerAccum *ls, AssetInfo *a)
 	return ls->has_default ? &ls->default_shock : NULL;
 }
 
+/*
+ * Whether the scenario moves asset a: its price (and the marks based on
+ * it) or its schedule.
+ */
+bool
+ledger_moves(LedgerAccum *ls, AssetInfo *a)
+{
+	return ls->has_scenario && shock_for(ls, a) != NULL;
+}
+
 /* Asset a's index price under the scenario (NULL when it has none). */
 static Numeric
 ledger_price(LedgerAccum *ls, AssetInfo *a)

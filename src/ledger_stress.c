@@ -8,10 +8,14 @@
  * open orders as parsed, positions kept as they are (symbol, quantity, entry
  * price, leverage), so the aggregate combines, serializes and deserializes
  * as pm.ledger_totals does, through the checked reader of src/core/wire.c.
- * The final function values that state once per scenario, each time
- * through a fresh ledger accumulator that takes the scenario first and then
- * the account's account row, balances, orders and positions -- what
- * pm.stress's accumulator holds after the same rows.  So the whole grid
+ * The final function values that state once without a scenario, through a
+ * fresh ledger accumulator that takes the account's account row, balances,
+ * orders and positions -- what pm.stress's accumulator holds after the same
+ * rows -- and under each scenario by valuing again only the terms the
+ * scenario touches (ledger_moved.c: the moved assets', those of the assets
+ * positions on them settle in, the open loss of orders on them), from those
+ * figures; a scenario that moves every asset ('*') is a full pass of its
+ * own.  So the whole grid
  * reads each account's rows once, instead of once per scenario, and sorts
  * nothing.  An account that cannot be valued has its error under every
  * scenario, as pm.stress gives it.
@@ -44,6 +48,7 @@
 
 #include "compat.h"
 #include "ledger_accum.h"
+#include "ledger_moved.h"
 #include "refdata.h"
 #include "risk_fields.h"
 
@@ -64,6 +69,8 @@ typedef struct StressScenario
 	int			first;			/* its rows in StressCache.rows */
 	int			count;
 	bool		moves_all;		/* a row for '*' */
+	LedgerAccum *moves[2];		/* its moves, for PM_PRO and PM accounts (made
+								 * at first use, for the query: value_moved) */
 } StressScenario;
 
 /* What the final function keeps for the query (fn_extra). */
@@ -77,6 +84,7 @@ typedef struct StressCache
 	RiskFieldsCache *rc;		/* pm.ledger_risk's row type, texts, ladder */
 	void	   *refdata;		/* the query's reference data */
 	MemoryContext valuation;	/* one valuation's memory, reset for each */
+	MemoryContext account;		/* one account's memory, reset for each */
 	FmgrInfo	row_flinfo;		/* the rows are read by argument number only */
 	FunctionCallInfo row;		/* a ledger row as the accumulator reads it */
 	Oid			risk_type;		/* pm.ledger_risk */
@@ -178,6 +186,8 @@ stress_cache(FunctionCallInfo fcinfo)
 	risk_fields_cache_set_row(sc->rc, sc->risk_type);
 	sc->valuation = AllocSetContextCreate(mcxt, "pm.ledger_stress valuation",
 										  ALLOCSET_DEFAULT_SIZES);
+	sc->account = AllocSetContextCreate(mcxt, "pm.ledger_stress account",
+										ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(mcxt);
 	sc->row_flinfo.fn_nargs = LEDGER_NCOLUMNS + 1;
 	sc->row_flinfo.fn_mcxt = mcxt;
@@ -267,11 +277,13 @@ touches(StressCache *sc, const StressScenario *s, AssetInfo **met, int n)
  * The account's pm.ledger_risk row under scenario s (NULL: none): a fresh
  * accumulator takes the scenario, then the state's account, balances,
  * orders and positions.  An error of the account's data under the scenario
- * is its error, as in pm.stress.
+ * is its error, as in pm.stress.  If figures is given, it receives the
+ * account's figures (in sc->account) and *valued whether there are any
+ * (not when the account cannot be valued).
  */
 static Datum
 value_under(StressCache *sc, RefData *ref, const StressScenario *s, const LedgerAccum *st,
-			MemoryContext result_cxt)
+			MemoryContext result_cxt, PmVal *figures, bool *valued)
 {
 	LedgerAccum *ls;
 	MemoryContext old;
@@ -294,6 +306,58 @@ value_under(StressCache *sc, RefData *ref, const StressScenario *s, const Ledger
 	}
 	PG_END_TRY();
 	d = ledger_accum_row(ls, sc->rc);
+	/* the figures the moves start from, when asked and there are some */
+	if (figures != NULL)
+	{
+		*valued = ls->error == NULL;
+		if (*valued)
+			for (i = 0; i < PM_FIGURE_COUNT; i++)
+				figures[i] = pmv_copy_in(sc->account, ls->figures[i]);
+	}
+	MemoryContextSwitchTo(result_cxt);
+	d = datumCopy(d, sc->risk_byval, sc->risk_len);
+	MemoryContextSwitchTo(old);
+	return d;
+}
+
+/*
+ * The account's pm.ledger_risk row under scenario s, which moves some of
+ * its assets but not every asset: its figures without a scenario (base)
+ * with the terms the scenario touches valued again (ledger_moved.c) --
+ * the values of value_under's full pass, for a few products.
+ */
+static Datum
+value_moved(StressCache *sc, RefData *ref, const StressScenario *s, const LedgerAccum *st,
+			MovedBase *moved, const PmVal *base, MemoryContext result_cxt)
+{
+	LedgerAccum *scn;
+	PmVal		without[PM_FIGURE_COUNT],
+				under[PM_FIGURE_COUNT],
+				figures[PM_FIGURE_COUNT];
+	bool		has_uni;
+	MemoryContext old;
+	Datum		d;
+	int			i;
+
+	MemoryContextReset(sc->valuation);
+	/* the scenario's moves: the same for every account of the program */
+	scn = s->moves[st->is_pm];
+	if (scn == NULL)
+	{
+		MemoryContext mcxt = GetMemoryChunkContext(sc);
+
+		old = MemoryContextSwitchTo(mcxt);
+		scn = ledger_accum_begin(mcxt, ref);
+		for (i = 0; i < s->count; i++)
+			feed(sc, scn, &sc->rows[s->first + i]);
+		scn->is_pm = st->is_pm;
+		((StressScenario *) s)->moves[st->is_pm] = scn;
+		MemoryContextSwitchTo(old);
+	}
+	old = MemoryContextSwitchTo(sc->valuation);
+	moved_terms(moved, scn, without, under, NULL, NULL, NULL, NULL);
+	has_uni = moved_figures(base, without, under, true, figures);
+	d = risk_fields_datum(sc->rc, sc->rc->mcxt, st->is_pm ? "PM" : "PM_PRO", figures, has_uni, NULL);
 	MemoryContextSwitchTo(result_cxt);
 	d = datumCopy(d, sc->risk_byval, sc->risk_len);
 	MemoryContextSwitchTo(old);
@@ -347,21 +411,38 @@ pm_ledger_stress_final(PG_FUNCTION_ARGS)
 	else
 	{
 		int			nmet;
-		AssetInfo **met = assets_met(ref, st, &nmet);
+		AssetInfo **met;
+		PmVal		base[PM_FIGURE_COUNT];
+		bool		have_base = false;
+		MovedBase  *moved = NULL;
 
+		MemoryContextReset(sc->account);
+		met = assets_met(ref, st, &nmet);
 		for (i = 0; i < sc->nscenarios; i++)
 		{
+			const StressScenario *s = &sc->scenarios[i];
+
 			CHECK_FOR_INTERRUPTS();
-			if (touches(sc, &sc->scenarios[i], met, nmet))
-				elems[i] = value_under(sc, ref, &sc->scenarios[i], st, result_cxt);
+			if (touches(sc, s, met, nmet) && (s->moves_all || met == NULL))
+				elems[i] = value_under(sc, ref, s, st, result_cxt, NULL, NULL);
 			else
 			{
 				if (!have_unmoved)
 				{
-					unmoved = value_under(sc, ref, NULL, st, result_cxt);
+					/* its figures, which the moves start from (none: in error) */
+					unmoved = value_under(sc, ref, NULL, st, result_cxt, base, &have_base);
 					have_unmoved = true;
 				}
-				elems[i] = unmoved;
+				if (!touches(sc, s, met, nmet))
+					elems[i] = unmoved;
+				else if (!have_base)
+					elems[i] = value_under(sc, ref, s, st, result_cxt, NULL, NULL);
+				else
+				{
+					if (moved == NULL)
+						moved = moved_base_build(st, ref, sc->account);
+					elems[i] = value_moved(sc, ref, s, st, moved, base, result_cxt);
+				}
 			}
 		}
 	}

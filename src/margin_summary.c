@@ -153,8 +153,8 @@ add_to_figures(PmVal *figures, const PmVal *v)
  * Adjusted equity and uniMMR = (sum CV - open loss) / sum MM, absent (false)
  * when sum MM is 0.  Exact but for the one division.
  */
-static bool
-finish_figures(PmVal *figures)
+bool
+margin_finish_figures(PmVal *figures)
 {
 	bool		has_uni;
 
@@ -215,7 +215,7 @@ margin_accum_figures(MarginAccum *st, PmVal *figures, bool values_only, const Pm
 		if (!values_only || a->open_loss.is_set)
 			figures[PM_FIGURE_OPEN_LOSS] = pmv_add(figures[PM_FIGURE_OPEN_LOSS], acc_val(&a->open_loss));
 	}
-	return finish_figures(figures);
+	return margin_finish_figures(figures);
 }
 
 /* Lay out a summary of the accumulator, computing every derived value. */
@@ -242,7 +242,7 @@ margin_summary_build(MarginAccum *st)
 		derive_asset(sorted[i], d[i].v);
 		add_to_figures(figures, d[i].v);
 	}
-	has_uni = finish_figures(figures);
+	has_uni = margin_finish_figures(figures);
 
 	/* size: header, offsets, then every value int-aligned */
 	size = offsetof(PmMarginSummary, fields) +

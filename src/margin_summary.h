@@ -87,6 +87,7 @@ typedef struct PmMarginSummary
 struct PmVal;
 extern struct PmVal summary_value(const void *stored);
 extern PmMarginSummary *margin_summary_build(MarginAccum *st);
+extern bool margin_finish_figures(struct PmVal *figures);
 extern bool margin_accum_figures(MarginAccum *st, struct PmVal *figures, bool values_only,
 							  const struct PmVal *outside);
 extern void margin_summary_add_to_accum(MarginAccum *st, PmMarginSummary *s);

@@ -186,7 +186,7 @@ pm_numeric_copy_plain(Numeric a)
  * exponent limits, which differ between versions.
  */
 static Numeric
-pm_pow10(int k)
+pm_pow10_make(int k)
 {
 	int			n = Abs(k);
 	char	   *buf = palloc(n + 3);
@@ -208,6 +208,46 @@ pm_pow10(int k)
 	}
 	*p = '\0';
 	return pm_numeric_in(buf);
+}
+
+/* Powers of ten pm_div uses most, made once per backend (read only). */
+#define PM_POW10_CACHED 64
+
+/*
+ * 10^k for an integer k (negative: 10^-|k|), read only: from a per-backend
+ * cache for |k| <= PM_POW10_CACHED, which every division uses twice.
+ */
+static Numeric
+pm_pow10(int k)
+{
+	static Numeric cache[2 * PM_POW10_CACHED + 1];
+	MemoryContext old;
+
+	if (Abs(k) > PM_POW10_CACHED)
+		return pm_pow10_make(k);
+	if (cache[k + PM_POW10_CACHED] == NULL)
+	{
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		cache[k + PM_POW10_CACHED] = pm_pow10_make(k);
+		MemoryContextSwitchTo(old);
+	}
+	return cache[k + PM_POW10_CACHED];
+}
+
+/* One, made once per backend (read only). */
+static Numeric
+pm_const_one(void)
+{
+	static Numeric one = NULL;
+
+	if (one == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		one = pm_numeric_in("1");
+		MemoryContextSwitchTo(old);
+	}
+	return one;
 }
 
 /*
@@ -267,7 +307,7 @@ pm_div(Numeric a, Numeric b)
 				 errdetail("Its first significant digit lies beyond numeric's largest scale of %d decimal places.",
 						   PM_NUMERIC_DSCALE_MAX)));
 	if (pm_cmp(pm_add(rem, rem), den) >= 0)
-		q = pm_add(q, pm_numeric_in("1"));
+		q = pm_add(q, pm_const_one());
 	if (sa != sb)
 		q = pm_neg(q);
 	return pm_trim_scale(pm_mul(q, pm_pow10(-rscale)));
