@@ -19,6 +19,10 @@
 #   (k) pm.liquidation_price called per account, the way before 0.21.0: timed
 #       on the first PM_BENCH_LADDER_SAMPLE accounts (default 300), once, and
 #       scaled to the whole book
+#   then the balance, position and order rows are written again in random
+#   order (as months of updates leave a heap; triggers off, so the state and
+#   history stay as they were) and (c) and (a) measured again, with the plan
+#   the planner chooses and with index scans off (sorted sequential scans)
 #
 # each serial (max_parallel_workers_per_gather = 0) and parallel (2), the
 # median of PM_BENCH_REPS runs (default 3; (p) once, and only up to
@@ -128,7 +132,7 @@ for n in "${sizes[@]}"; do
     queries="c a s p l o 1 q d k"
   fi
   printf '%-34s %11s %11s %9s %9s %9s\n' query serial_ms parallel_ms ser/a par/a peak_MB
-  declare -A ser par mem
+  declare -A ser par mem rser rpar
   for q in $queries; do
     case $q in c) query=$Q_C ;; a) query=$Q_A ;; s) query=$Q_S ;; p) query=$Q_P ;;
       l) query=$Q_L ;; o) query=$Q_O ;; 1) query=$Q_1 ;; q) query=$Q_Q ;; d) query=$Q_D ;;
@@ -162,6 +166,44 @@ for n in "${sizes[@]}"; do
   done
   printf '(s) / (a): %.1fx serial, %.1fx parallel (goal: at most 12x serially); (a) / (c): %.2fx serial\n' \
     "$(div "${ser[s]}" "${ser[a]}")" "$(div "${par[s]}" "${par[a]}")" "$(div "${ser[a]}" "${ser[c]}")"
+  # the same book in random physical order
+  psql -X -q <<'SQL'
+SET session_replication_role = replica;
+BEGIN;
+CREATE TEMP TABLE b AS SELECT * FROM pm.balance ORDER BY random();
+CREATE TEMP TABLE p AS SELECT * FROM pm."position" ORDER BY random();
+CREATE TEMP TABLE o AS SELECT * FROM pm.open_order ORDER BY random();
+DELETE FROM pm.open_order; DELETE FROM pm."position"; DELETE FROM pm.balance;
+INSERT INTO pm.balance SELECT * FROM b;
+INSERT INTO pm."position" SELECT * FROM p;
+INSERT INTO pm.open_order SELECT * FROM o;
+COMMIT;
+VACUUM FULL pm.balance;
+VACUUM FULL pm."position";
+VACUUM FULL pm.open_order;
+ANALYZE;
+SQL
+  corr=$(psql -X -At -c "SELECT string_agg(tablename || ' ' || round(correlation::numeric, 3), ', ' ORDER BY tablename)
+    FROM pg_stats WHERE schemaname = 'pm' AND attname = 'account_id' AND tablename IN ('balance', 'position', 'open_order')")
+  echo "random order (account_id correlation: $corr):"
+  for q in c a; do
+    case $q in c) query=$Q_C ;; a) query=$Q_A ;; esac
+    for w in 0 2; do
+      measure $w "$query" >/dev/null
+      ms=$(median $(for _ in $(seq "$reps"); do measure $w "$query"; done | awk '{print $1}'))
+      if [ $w -eq 0 ]; then rser[$q]=$ms; else rpar[$q]=$ms; fi
+    done
+  done
+  query="SET enable_indexscan = off; SET enable_bitmapscan = off; $Q_A"
+  measure 0 "$query" >/dev/null
+  rsort=$(median $(for _ in $(seq "$reps"); do measure 0 "$query"; done | awk '{print $1}'))
+  printf '%-34s %11s %11s\n' '(c) floor, random order' "${rser[c]}" "${rpar[c]}"
+  printf '%-34s %11s %11s\n' '(a) pm.account_risk, random order' "${rser[a]}" "${rpar[a]}"
+  printf '%-34s %11s\n' '    with index scans off' "$rsort"
+  printf '(a) / (c): %.2fx serial in account order, %.2fx in random order (%.2fx with index scans off; goal: at most 1.3x); with workers %.2fx and %.2fx\n' \
+    "$(div "${ser[a]}" "${ser[c]}")" "$(div "${rser[a]}" "${rser[c]}")" "$(div "$rsort" "${rser[c]}")" \
+    "$(div "${par[a]}" "${par[c]}")" "$(div "${rpar[a]}" "${rpar[c]}")"
+  unset rser rpar
   printf '(q) / (a): %.1fx serial, %.1fx parallel (goal: at most 5x); (k) / (q): %.0fx serial (one read against a call per account)\n' \
     "$(div "${ser[q]}" "${ser[a]}")" "$(div "${par[q]}" "${par[a]}")" "$(div "${ser[k]}" "${ser[q]}")"
   if [ -n "${ser[p]:-}" ]; then
