@@ -96,6 +96,14 @@ SELECT count(*) FROM pm.liquidation_ladder('BTC', 0);
 SELECT count(*) FROM pm.liquidation_ladder('BTC', 'NaN');
 SELECT * FROM pm.liquidation_price_of('\x0102'::bytea, 'BTC');
 SELECT * FROM pm.liquidation_price_of(NULL, 'BTC');
+-- an account's bytes cut short, or with a byte changed, are refused by the
+-- checked reader, never read past their end
+SELECT * FROM pm.liquidation_price_of(
+  (SELECT substring(pm.ledger_partial(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) FROM 1 FOR 40)
+     FROM pm.ledger_row l WHERE l.account_id = 11), 'BTC');
+SELECT * FROM pm.liquidation_price_of(
+  (SELECT set_byte(pm.ledger_partial(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n), 1, 7)
+     FROM pm.ledger_row l WHERE l.account_id = 11), 'BTC');
 -- the bytes of one account, as the aggregate gives them
 SELECT (x.below, x.above) IS NOT DISTINCT FROM (o.below, o.above) AS same, x.below IS NOT NULL AS has_below
   FROM (SELECT l.account_id,
