@@ -78,6 +78,25 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 
+-- pm.liquidation_prices is inlined: one account, or LIMIT, values only
+-- what it returns (no Function Scan on it, which would value the book first).
+CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  line text;
+  plan text := '';
+BEGIN
+  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+    plan := plan || line || E'\n';
+  END LOOP;
+  RETURN plan;
+END
+$$;
+SELECT pg_temp.plan_of($q$SELECT * FROM pm.liquidation_prices('BTC') WHERE account_id = 11$q$) !~ 'Function Scan on liquidation_prices'
+       AS one_account_inlined,
+       pg_temp.plan_of($q$SELECT * FROM pm.liquidation_prices('BTC') LIMIT 10$q$) !~ 'Function Scan on liquidation_prices'
+       AS limit_inlined;
+SELECT count(*) AS null_asset_rows FROM pm.liquidation_prices(NULL);
+
 -- The ladder: each account once on each side it has a price on, in its
 -- step, with running totals walking away from the current price.
 SELECT * FROM pm.liquidation_ladder('BTC', 10000) WHERE side = 'below' LIMIT 5;

@@ -5113,12 +5113,14 @@ COMMENT ON FUNCTION pm.liquidation_price_of(ledger bytea, asset text, OUT progra
 
 -- Every account's liquidation prices for one asset, from one read of each
 -- account's rows, in pm.account_risk's two account ranges (so that a
--- parallel plan values each in a process of its own).
+-- parallel plan values each in a process of its own).  Not STRICT, so that
+-- the planner inlines it: LIMIT and a filter on account_id then read only
+-- what they need (a NULL asset gives no rows).
 CREATE FUNCTION pm.liquidation_prices(asset pg_catalog.text)
   RETURNS TABLE (account_id pg_catalog.int8, program pg_catalog.text, uni_mmr pg_catalog.numeric,
                  account_equity pg_catalog.numeric, account_maint_margin pg_catalog.numeric,
                  below pg_catalog.numeric, above pg_catalog.numeric, error pg_catalog.text)
-  LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 10000
+  LANGUAGE sql STABLE PARALLEL SAFE ROWS 10000
 AS $$
   SELECT g.account_id, x.program, x.uni_mmr, x.account_equity, x.account_maint_margin,
          x.below, x.above, x.error
@@ -5134,6 +5136,7 @@ AS $$
            WHERE pm.account_risk_range(l.account_id, true)
            GROUP BY l.account_id) g
    CROSS JOIN LATERAL pm.liquidation_price_of(g.ledger, $1) x
+   WHERE $1 IS NOT NULL
 $$;
 COMMENT ON FUNCTION pm.liquidation_prices(asset text) IS
   'every account''s pm.account_risk figures and its liquidation prices of asset below and above the current one, as pm.liquidation_price gives them, from one read of each account''s rows; an account that cannot be valued has NULL prices and error says why';

@@ -78,14 +78,15 @@ SELECT is(ARRAY(
         'balance_entry', 'binance_elements', 'check_account', 'check_valued', 'collateral_as_of', 'collateral_at',
         'history_covers', 'history_until', 'import_binance', 'json_numeric',
         'json_text', 'ledger_combine', 'ledger_entry_sfunc', 'ledger_row_at', 'ledger_row_of', 'ledger_sfunc',
-        'ledger_totals_sfunc', 'ledger_totals_with_positions', 'liquidation_price_at_or_now', 'liquidation_side',
+        'ledger_totals_sfunc', 'ledger_totals_with_positions', 'liquidation_price_at_or_now', 'liquidation_prices',
+        'liquidation_side',
         'loan_mmr_at', 'margin_combine',
         'margin_sfunc', 'max_withdraw', 'open_order_at', 'order_entry', 'order_open_loss', 'position_at',
         'position_entry', 'position_risk_at', 'recompute_accounts', 'recompute_batch',
         'refresh_account_state', 'restatus_accounts', 'restoring', 'revalue_accounts', 'revalue_batch', 'risk_of',
         'rollup_sfunc', 'sample_risk', 'state_collateral_changed', 'status', 'status_threshold_as_of',
         'status_threshold_at', 'stress_at_or_now', 'summary_under', 'symbol_as_of', 'symbol_at'],
-  'every pm function is STRICT but those that must see NULLs (and the ledger entry constructors and the as-of reads of tables, which must be inlined, and the bodies that take at NULL for now)');
+  'every pm function is STRICT but those that must see NULLs (and the ledger entry constructors, the as-of reads of tables and pm.liquidation_prices, which must be inlined, and the bodies that take at NULL for now)');
 -- Trigger functions pin their search_path, but the two in C that run no
 -- query by a name the path could resolve (pm.restore_guard qualifies
 -- every name of its one query; pm.account_access_changed runs none): they
