@@ -80,17 +80,9 @@ RESET max_parallel_workers_per_gather;
 
 -- pm.liquidation_prices is inlined: one account, or LIMIT, values only
 -- what it returns (no Function Scan on it, which would value the book first).
-CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  line text;
-  plan text := '';
-BEGIN
-  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-    plan := plan || line || E'\n';
-  END LOOP;
-  RETURN plan;
-END
-$$;
+\set ECHO none
+\i test/pgtap/plan_of.psql
+\set ECHO all
 SELECT pg_temp.plan_of($q$SELECT * FROM pm.liquidation_prices('BTC') WHERE account_id = 11$q$) !~ 'Function Scan on liquidation_prices'
        AS one_account_inlined,
        pg_temp.plan_of($q$SELECT * FROM pm.liquidation_prices('BTC') LIMIT 10$q$) !~ 'Function Scan on liquidation_prices'

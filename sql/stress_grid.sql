@@ -47,17 +47,9 @@ SELECT DISTINCT account_id, error FROM pm.stress_result WHERE error IS NOT NULL 
 
 -- Browsing reads only what it shows: no sort of the grid, and one account
 -- through the primary keys.
-CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  line text;
-  plan text := '';
-BEGIN
-  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-    plan := plan || line || E'\n';
-  END LOOP;
-  RETURN plan;
-END
-$$;
+\set ECHO none
+\i test/pgtap/plan_of.psql
+\set ECHO all
 SELECT pg_temp.plan_of('SELECT * FROM pm.stress_result LIMIT 100') !~ '(?n)(^|->  )(Incremental )?Sort\M' AS limit_sorts_nothing,
        pg_temp.plan_of('SELECT * FROM pm.stress_result WHERE account_id = 42') ~ 'Index Cond: .*account_id = 42\M' AS one_account_by_key;
 SELECT count(*) FROM (SELECT * FROM pm.stress_result LIMIT 100) x;

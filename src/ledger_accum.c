@@ -199,3 +199,52 @@ ledger_same_asset(const AssetInfo *a, const AssetInfo *b)
 	return a == b || (a->hash == b->hash && a->len == b->len &&
 					  memcmp(a->name, b->name, a->len) == 0);
 }
+
+/*
+ * The assets the account meets: a balance's (held or owed), an order's two
+ * (traded), a position's symbol's base (when it has one) and settle
+ * assets -- what a move must touch to change any of its values.  Found
+ * once per account, into *n of them; NULL when a position's symbol is
+ * missing from the reference data (then the accumulator makes that the
+ * account's error, and callers value every move).  For the stress grid and
+ * the whole book's liquidation prices.
+ */
+AssetInfo **
+ledger_assets_met(RefData *ref, const LedgerAccum *st, int *n)
+{
+	AssetInfo **met = palloc(sizeof(AssetInfo *) * (st->nbal + 2 * (st->nord + st->positions.n) + 1));
+	int			i;
+
+	*n = 0;
+	for (i = 0; i < st->nbal; i++)
+		met[(*n)++] = st->bal[i].asset;
+	for (i = 0; i < st->nord; i++)
+	{
+		met[(*n)++] = st->ord[i].sell;
+		met[(*n)++] = st->ord[i].buy;
+	}
+	for (i = 0; i < st->positions.n; i++)
+	{
+		const KeptPosition *p = &st->positions.items[i];
+		SymbolInfo *si = refdata_symbol(ref, p->symbol, p->len);
+
+		if (si == NULL)
+			return NULL;
+		if (si->base != NULL)
+			met[(*n)++] = si->base;
+		met[(*n)++] = si->settle;
+	}
+	return met;
+}
+
+/* Whether asset a (NULL: none) is one of met[0..n) (ledger_assets_met). */
+bool
+ledger_meets(AssetInfo *const *met, int n, const AssetInfo *a)
+{
+	if (a == NULL)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (ledger_same_asset(met[i], a))
+			return true;
+	return false;
+}

@@ -128,6 +128,8 @@ extern void ledger_add_balance(LedgerAccum *ls, LedgerBalance b);
 extern void ledger_add_order(LedgerAccum *ls, LedgerOrder o);
 extern void ledger_set_account(LedgerAccum *ls, const char *program, int len, int32 leverage);
 extern bool ledger_same_asset(const AssetInfo *a, const AssetInfo *b);
+extern AssetInfo **ledger_assets_met(RefData *ref, const LedgerAccum *st, int *n);
+extern bool ledger_meets(AssetInfo *const *met, int n, const AssetInfo *a);
 
 /* ledger_rows.c */
 extern PmVal ledger_arg_value(FunctionCallInfo fcinfo, int n);

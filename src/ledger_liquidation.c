@@ -93,7 +93,6 @@ typedef struct LiqAccount
 	Numeric		threshold;		/* NULL: the program has none */
 	MovedBase  *moved;			/* its lines, for revaluing what x touches */
 	PmVal		base[PM_FIGURE_COUNT];	/* its figures at m = 1 (a full pass) */
-	PmVal		without[PM_FIGURE_COUNT];	/* the terms x touches, at m = 1 */
 } LiqAccount;
 
 /* g at one point: the gap (NULL when the account cannot be valued there) and the side. */
@@ -236,6 +235,8 @@ liq_cache(FunctionCallInfo fcinfo)
 static void
 liq_set_asset(LiqCache *lc, RefData *ref, text *asset, MemoryContext mcxt)
 {
+	MemoryContext old;
+
 	if (lc->asset != NULL &&
 		VARSIZE_ANY_EXHDR(lc->asset) == VARSIZE_ANY_EXHDR(asset) &&
 		memcmp(VARDATA_ANY(lc->asset), VARDATA_ANY(asset), VARSIZE_ANY_EXHDR(asset)) == 0)
@@ -248,18 +249,9 @@ liq_set_asset(LiqCache *lc, RefData *ref, text *asset, MemoryContext mcxt)
 	lc->p0 = lc->x->price;
 	if (lc->asset != NULL)
 		pfree(lc->asset);
-	lc->asset = (text *) MemoryContextAlloc(mcxt, VARSIZE_ANY(asset));
-	memcpy(lc->asset, asset, VARSIZE_ANY(asset));
-	SET_VARSIZE(lc->asset, VARSIZE_ANY(asset));
-	if (VARATT_IS_SHORT(asset))
-	{
-		/* keep a 4-byte header copy */
-		text	   *t = cstring_to_text_with_len(VARDATA_ANY(asset), VARSIZE_ANY_EXHDR(asset));
-
-		pfree(lc->asset);
-		lc->asset = MemoryContextAlloc(mcxt, VARSIZE(t));
-		memcpy(lc->asset, t, VARSIZE(t));
-	}
+	old = MemoryContextSwitchTo(mcxt);
+	lc->asset = (text *) DatumGetPointer(datumCopy(PointerGetDatum(asset), false, -1));
+	MemoryContextSwitchTo(old);
 }
 
 /* The shock row ('s', x, NULL, m - 1) into ls, as pm.summary_under feeds it. */
@@ -289,7 +281,6 @@ point_full(LiqAccount *la, LiqPoint *pt, Datum *fields, bool *nulls, const char 
 	LiqCache   *lc = la->lc;
 	LedgerAccum *ls;
 	MemoryContext old;
-	bool		isnull;
 
 	MemoryContextReset(lc->valuation);
 	ls = ledger_accum_begin(lc->valuation, la->ref);
@@ -330,7 +321,6 @@ point_full(LiqAccount *la, LiqPoint *pt, Datum *fields, bool *nulls, const char 
 			pt->side = pm_sign(mm) > 0 ? -1 : 1;
 		pt->gap = pt->gap ? ncopy(pt->gap) : NULL;
 	}
-	(void) isnull;
 	MemoryContextSwitchTo(old);
 }
 
@@ -376,17 +366,18 @@ point_at(LiqAccount *la, Numeric m, LiqPoint *pt)
  * m, V(m) = alpha + beta m, bends where V crosses 0 and each floor of its
  * schedule in the account's program.  Only the assets x touches can move:
  * their values at m = 1 and m = 2 come from the moved terms, computed with
- * the same touched set, so in the same order.  It also keeps, in la, the
- * touched terms at m = 1 that every point starts from.
+ * the same touched set, so in the same order.
  */
 static void
 collateral_kinks(LiqAccount *la, MList *kinks)
 {
 	LiqCache   *lc = la->lc;
-	int			n = la->moved ? la->st->nbal + la->st->positions.n + 1 : 1;
+	/* at most one touched asset per balance and per position */
+	int			n = la->st->nbal + la->st->positions.n + 1;
 	AssetInfo **a1 = palloc(sizeof(AssetInfo *) * n);
 	PmVal	   *v1 = palloc(sizeof(PmVal) * n),
 			   *v2 = palloc(sizeof(PmVal) * n),
+				at1[PM_FIGURE_COUNT],
 				at2[PM_FIGURE_COUNT];
 	int			n1;
 	LedgerAccum *scn;
@@ -395,7 +386,7 @@ collateral_kinks(LiqAccount *la, MList *kinks)
 	scn = ledger_accum_begin(lc->account, la->ref);
 	feed_shock(la, scn, lc->two);
 	scn->is_pm = la->st->is_pm;
-	moved_terms(la->moved, scn, la->without, at2, a1, v1, v2, &n1);
+	moved_terms(la->moved, scn, at1, at2, a1, v1, v2, &n1);
 	for (int i = 0; i < n1; i++)
 	{
 		Numeric		x1 = pmv_to_numeric(v1[i]),
@@ -455,34 +446,18 @@ bracket_kinks(LiqAccount *la, MList *kinks)
 }
 
 /*
- * Whether x's price moves any of the account's values: it is an asset the
- * account holds or owes, an order's side, or the base or settle asset of a
- * position's symbol.  If not, g is the same at every m, and there is no
- * liquidation price on either side (the walk would find none).
+ * Whether x's price moves any of the account's values (ledger_assets_met).
+ * If not, g is the same at every m, and there is no liquidation price on
+ * either side (the walk would find none).
  */
 static bool
 meets(LiqAccount *la)
 {
-	const LedgerAccum *st = la->st;
-	AssetInfo  *x = la->lc->x;
+	int			n;
+	AssetInfo **met = ledger_assets_met(la->ref, la->st, &n);
 
-	for (int i = 0; i < st->nbal; i++)
-		if (ledger_same_asset(st->bal[i].asset, x))
-			return true;
-	for (int i = 0; i < st->nord; i++)
-		if (ledger_same_asset(st->ord[i].sell, x) || ledger_same_asset(st->ord[i].buy, x))
-			return true;
-	for (int i = 0; i < st->positions.n; i++)
-	{
-		const KeptPosition *p = &st->positions.items[i];
-		SymbolInfo *s = refdata_symbol(la->ref, p->symbol, p->len);
-
-		/* a symbol missing is the valuation's error: walk as the function does */
-		if (s == NULL || (s->base != NULL && ledger_same_asset(s->base, x)) ||
-			(s->settle != NULL && ledger_same_asset(s->settle, x)))
-			return true;
-	}
-	return false;
+	/* a symbol missing is the valuation's error: walk as the function does */
+	return met == NULL || ledger_meets(met, n, la->lc->x);
 }
 
 /* Whether an order sells or buys x. */

@@ -215,40 +215,6 @@ feed(StressCache *sc, LedgerAccum *ls, const StressRow *r)
 }
 
 /*
- * The assets the account meets: a balance's (held or owed), an order's two
- * (traded), a position's symbol's base and settle assets.  Found once per
- * account; NULL when a position's symbol is missing from the reference
- * data (then the accumulator makes that the account's error, and every
- * scenario is valued).
- */
-static AssetInfo **
-assets_met(RefData *ref, const LedgerAccum *st, int *n)
-{
-	AssetInfo **met = palloc(sizeof(AssetInfo *) * (st->nbal + 2 * (st->nord + st->positions.n) + 1));
-	int			i;
-
-	*n = 0;
-	for (i = 0; i < st->nbal; i++)
-		met[(*n)++] = st->bal[i].asset;
-	for (i = 0; i < st->nord; i++)
-	{
-		met[(*n)++] = st->ord[i].sell;
-		met[(*n)++] = st->ord[i].buy;
-	}
-	for (i = 0; i < st->positions.n; i++)
-	{
-		const KeptPosition *p = &st->positions.items[i];
-		SymbolInfo *si = refdata_symbol(ref, p->symbol, p->len);
-
-		if (si == NULL)
-			return NULL;
-		met[(*n)++] = si->base;
-		met[(*n)++] = si->settle;
-	}
-	return met;
-}
-
-/*
  * Whether scenario s can change the values of an account that meets the
  * assets met[0..n): it moves every asset, or one of those.  A move of an
  * asset the reference data lacks changes nothing, in pm.stress as here.
@@ -256,20 +222,13 @@ assets_met(RefData *ref, const LedgerAccum *st, int *n)
 static bool
 touches(StressCache *sc, const StressScenario *s, AssetInfo **met, int n)
 {
-	int			i,
-				j;
+	int			i;
 
 	if (s->moves_all || met == NULL)
 		return true;
 	for (i = 0; i < s->count; i++)
-	{
-		AssetInfo  *a = sc->moved[s->first + i];
-
-		if (a != NULL)
-			for (j = 0; j < n; j++)
-				if (ledger_same_asset(met[j], a))
-					return true;
-	}
+		if (ledger_meets(met, n, sc->moved[s->first + i]))
+			return true;
 	return false;
 }
 
@@ -327,7 +286,7 @@ value_under(StressCache *sc, RefData *ref, const StressScenario *s, const Ledger
  * the values of value_under's full pass, for a few products.
  */
 static Datum
-value_moved(StressCache *sc, RefData *ref, const StressScenario *s, const LedgerAccum *st,
+value_moved(StressCache *sc, RefData *ref, StressScenario *s, const LedgerAccum *st,
 			MovedBase *moved, const PmVal *base, MemoryContext result_cxt)
 {
 	LedgerAccum *scn;
@@ -351,7 +310,7 @@ value_moved(StressCache *sc, RefData *ref, const StressScenario *s, const Ledger
 		for (i = 0; i < s->count; i++)
 			feed(sc, scn, &sc->rows[s->first + i]);
 		scn->is_pm = st->is_pm;
-		((StressScenario *) s)->moves[st->is_pm] = scn;
+		s->moves[st->is_pm] = scn;
 		MemoryContextSwitchTo(old);
 	}
 	old = MemoryContextSwitchTo(sc->valuation);
@@ -417,32 +376,34 @@ pm_ledger_stress_final(PG_FUNCTION_ARGS)
 		MovedBase  *moved = NULL;
 
 		MemoryContextReset(sc->account);
-		met = assets_met(ref, st, &nmet);
+		met = ledger_assets_met(ref, st, &nmet);
 		for (i = 0; i < sc->nscenarios; i++)
 		{
-			const StressScenario *s = &sc->scenarios[i];
+			StressScenario *s = &sc->scenarios[i];
+			bool		touched = touches(sc, s, met, nmet);
 
 			CHECK_FOR_INTERRUPTS();
-			if (touches(sc, s, met, nmet) && (s->moves_all || met == NULL))
+			/* a move of every asset (or symbols missing): a pass of its own */
+			if (touched && (s->moves_all || met == NULL))
+			{
+				elems[i] = value_under(sc, ref, s, st, result_cxt, NULL, NULL);
+				continue;
+			}
+			if (!have_unmoved)
+			{
+				/* its figures, which the moves start from (none: in error) */
+				unmoved = value_under(sc, ref, NULL, st, result_cxt, base, &have_base);
+				have_unmoved = true;
+			}
+			if (!touched)
+				elems[i] = unmoved;
+			else if (!have_base)
 				elems[i] = value_under(sc, ref, s, st, result_cxt, NULL, NULL);
 			else
 			{
-				if (!have_unmoved)
-				{
-					/* its figures, which the moves start from (none: in error) */
-					unmoved = value_under(sc, ref, NULL, st, result_cxt, base, &have_base);
-					have_unmoved = true;
-				}
-				if (!touches(sc, s, met, nmet))
-					elems[i] = unmoved;
-				else if (!have_base)
-					elems[i] = value_under(sc, ref, s, st, result_cxt, NULL, NULL);
-				else
-				{
-					if (moved == NULL)
-						moved = moved_base_build(st, ref, sc->account);
-					elems[i] = value_moved(sc, ref, s, st, moved, base, result_cxt);
-				}
+				if (moved == NULL)
+					moved = moved_base_build(st, ref, sc->account);
+				elems[i] = value_moved(sc, ref, s, st, moved, base, result_cxt);
 			}
 		}
 	}
