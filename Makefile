@@ -44,6 +44,7 @@ OBJS = \
 	src/ledger_merge_plan.o \
 	src/ledger_merge_exec.o \
 	src/state_trigger.o \
+	src/revalue_at.o \
 	src/access_rules.o \
 	src/restore.o \
 	src/row_check.o \
@@ -62,7 +63,7 @@ DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 REGRESS = tiers_io tiers_errors tiers_binance tiered futures spec_vectors \
 	margin_aggregate margin_plans reference_schema spec_accounts account_state ledger_totals \
 	position_changes binance_import \
-	hostile_input beyond reference_cache risk_split ledger_merge own_tables settings stress_grid liquidation_ladder history
+	hostile_input beyond reference_cache risk_split ledger_merge own_tables settings stress_grid liquidation_ladder revalue_at history
 REGRESS_OPTS = --load-extension=portfolio_margin
 
 # Concurrency: pg_isolation_regress specs in test/isolation

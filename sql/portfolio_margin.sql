@@ -2345,38 +2345,42 @@ CREATE FUNCTION pm.revalue_batch(ids pg_catalog.int8[], moved_assets pg_catalog.
 AS $$
 DECLARE
   done int8[];
+  servable int8;
 BEGIN
   -- a generic plan: the ids go to the primary key's index scan, which
   -- returns them in order to be locked, and each row is written through
-  -- its tid
+  -- its tid.  Rows the totals cannot serve are locked and left in rest.
   WITH judged AS (
     SELECT c.*, c.old_values IS DISTINCT FROM
                 ROW(c.uni_mmr, c.account_equity, c.adjusted_equity, c.maint_margin, scale(c.uni_mmr),
                     scale(c.account_equity), scale(c.adjusted_equity), scale(c.maint_margin))
                 OR c.status IS DISTINCT FROM c.old_status AS is_changed
-      FROM (SELECT r.tid, r.account_id, r.old_status,
+      FROM (SELECT r.tid, r.account_id, r.old_status, r.servable,
                    (x.v).uni_mmr, (x.v).account_equity, (x.v).adjusted_equity, (x.v).maint_margin,
                    pm.status((x.v).uni_mmr, (x.v).adjusted_equity, r.program, r.committed_status) AS status,
                    r.old_values
-              FROM (SELECT s.ctid AS tid, s.account_id, s.program, s.ledger_totals, s.error,
-                           s.committed_status, NULLIF(s.status, '') AS old_status,
-                           (s.uni_mmr, s.account_equity, s.adjusted_equity, s.maint_margin,
-                            scale(s.uni_mmr), scale(s.account_equity), scale(s.adjusted_equity),
-                            scale(s.maint_margin)) AS old_values
-                      FROM pm.account_state s
-                     WHERE s.account_id = ANY (ids)
-                     ORDER BY s.account_id
-                    OFFSET 0
-                       FOR UPDATE) r
-              CROSS JOIN LATERAL (SELECT pm.ledger_totals_values(r.ledger_totals) AS v OFFSET 0) x
-             WHERE r.ledger_totals IS NOT NULL AND r.error IS NULL
-               -- a PM account's open orders lose value at their assets' prices
-               -- and schedules, which the totals hold as they were
-               AND NOT (moved_assets IS NOT NULL AND r.program = 'PM'
-                        AND EXISTS (SELECT FROM pm.open_order o
-                                     WHERE o.account_id = r.account_id
-                                       AND (o.sell_asset = ANY (moved_assets)
-                                            OR o.buy_asset = ANY (moved_assets))))
+              FROM (SELECT l.*,
+                           l.ledger_totals IS NOT NULL AND l.error IS NULL
+                           -- a PM account's open orders lose value at their assets' prices
+                           -- and schedules, which the totals hold as they were
+                           AND NOT (moved_assets IS NOT NULL AND l.program = 'PM'
+                                    AND EXISTS (SELECT FROM pm.open_order o
+                                                 WHERE o.account_id = l.account_id
+                                                   AND (o.sell_asset = ANY (moved_assets)
+                                                        OR o.buy_asset = ANY (moved_assets)))) AS servable
+                      FROM (SELECT s.ctid AS tid, s.account_id, s.program, s.ledger_totals, s.error,
+                                   s.committed_status, NULLIF(s.status, '') AS old_status,
+                                   (s.uni_mmr, s.account_equity, s.adjusted_equity, s.maint_margin,
+                                    scale(s.uni_mmr), scale(s.account_equity), scale(s.adjusted_equity),
+                                    scale(s.maint_margin)) AS old_values
+                              FROM pm.account_state s
+                             WHERE s.account_id = ANY (ids)
+                             ORDER BY s.account_id
+                            OFFSET 0
+                               FOR UPDATE) l
+                    OFFSET 0) r
+              LEFT JOIN LATERAL (SELECT pm.ledger_totals_values(r.ledger_totals) AS v
+                                  WHERE r.servable OFFSET 0) x ON true
             OFFSET 0) c
     OFFSET 0
   ), upd AS (
@@ -2385,16 +2389,20 @@ BEGIN
            maint_margin = j.maint_margin, status = j.status,
            updated_at = CASE WHEN j.is_changed THEN now() ELSE s.updated_at END
       FROM judged j
-     WHERE s.ctid = j.tid
+     WHERE s.ctid = j.tid AND j.servable
     RETURNING j.account_id, j.is_changed
   )
-  SELECT count(*) FILTER (WHERE u.is_changed), array_agg(u.account_id) INTO changed, done FROM upd u;
-  IF coalesce(cardinality(done), 0) < cardinality(ids) THEN
+  SELECT (SELECT count(*) FILTER (WHERE u.is_changed) FROM upd u), (SELECT array_agg(u.account_id) FROM upd u),
+         count(*) FILTER (WHERE j.servable), coalesce(array_agg(j.account_id) FILTER (WHERE NOT j.servable), '{}')
+    INTO changed, done, servable, rest
+    FROM judged j;
+  IF coalesce(cardinality(done), 0) < servable OR servable + cardinality(rest) < cardinality(ids) THEN
+    -- a row a concurrent writer changed while it waited for the lock (the
+    -- update's snapshot does not see its new version), an account without
+    -- a state row, an id given twice: what was not written is left
     rest := ARRAY(SELECT i.id FROM pg_catalog.unnest(ids) AS i(id)
                   EXCEPT SELECT d.id FROM pg_catalog.unnest(done) AS d(id)
                   ORDER BY 1);
-  ELSE
-    rest := '{}';
   END IF;
 END
 $$;
@@ -2431,6 +2439,112 @@ $$;
 COMMENT ON FUNCTION pm.revalue_accounts(ids bigint[], moved_assets text[]) IS
   'revalue these accounts'' pm.account_state from their ledger totals after a symbol, or the prices or schedules of moved_assets, changed (from scratch where totals cannot serve), recording and announcing status changes; returns rows changed';
 REVOKE EXECUTE ON FUNCTION pm.revalue_accounts(ids bigint[], moved_assets text[]) FROM PUBLIC;
+
+-- Price changes waiting for their transaction's commit
+--
+-- With portfolio_margin.revalue_at = 'commit' a statement that moves marks
+-- or index prices does not revalue: it adds the symbols and assets it moved
+-- to its transaction's row here, whose insert queues one deferred trigger,
+-- and the accounts they move are revalued once, at commit, at the prices
+-- the transaction leaves -- however many rows and statements moved them.
+-- The row is deleted when it is acted on, so the table is empty but for
+-- transactions in progress (and is not dumped).
+CREATE TABLE pm.revalue_pending (
+  xact_id pg_catalog.xid8 PRIMARY KEY,
+  symbols pg_catalog.text[] NOT NULL,
+  assets pg_catalog.text[] NOT NULL
+);
+COMMENT ON TABLE pm.revalue_pending IS
+  'per transaction in progress with portfolio_margin.revalue_at = ''commit'': the symbols and assets whose prices it moved, revalued at its commit (pm.revalue_pending_now)';
+COMMENT ON COLUMN pm.revalue_pending.xact_id IS 'the transaction';
+COMMENT ON COLUMN pm.revalue_pending.symbols IS 'symbols whose mark, brackets or terms it moved';
+COMMENT ON COLUMN pm.revalue_pending.assets IS 'assets whose index price it moved';
+
+-- The accounts a change of these symbols (positions in them) and of these
+-- assets' prices or schedules (held, owed, settled in or traded) moves.
+CREATE FUNCTION pm.accounts_moved_by(symbols pg_catalog.text[], assets pg_catalog.text[])
+  RETURNS pg_catalog.int8[]
+  LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- a tick of marks alone reads the positions alone
+  IF coalesce(cardinality(assets), 0) = 0 THEN
+    RETURN ARRAY(SELECT DISTINCT p.account_id FROM pm.position p WHERE p.symbol = ANY (symbols) ORDER BY 1);
+  END IF;
+  -- one scan of each table, deduplicated by hashing (a sort of every row
+  -- spilled at the default work_mem)
+  RETURN ARRAY(
+    SELECT x.account_id
+      FROM (SELECT p.account_id FROM pm.position p JOIN pm.symbol s ON s.symbol = p.symbol
+             WHERE p.symbol = ANY (symbols) OR s.settle_asset = ANY (assets)
+            UNION ALL
+            SELECT b.account_id FROM pm.balance b WHERE b.asset = ANY (assets)
+            UNION ALL
+            SELECT o.account_id FROM pm.open_order o
+             WHERE o.sell_asset = ANY (assets) OR o.buy_asset = ANY (assets)) x
+     GROUP BY x.account_id
+     ORDER BY x.account_id);
+END
+$$;
+COMMENT ON FUNCTION pm.accounts_moved_by(symbols text[], assets text[]) IS
+  'the accounts with positions in these symbols or holding, owing, settling in or trading these assets, in account order';
+REVOKE EXECUTE ON FUNCTION pm.accounts_moved_by(symbols text[], assets text[]) FROM PUBLIC;
+
+-- Keep what a statement moved for its transaction's commit.
+CREATE FUNCTION pm.revalue_later(symbols pg_catalog.text[], assets pg_catalog.text[]) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  INSERT INTO pm.revalue_pending AS p (xact_id, symbols, assets)
+  VALUES (pg_current_xact_id(), coalesce(symbols, '{}'), coalesce(assets, '{}'))
+  ON CONFLICT (xact_id) DO UPDATE
+    SET symbols = ARRAY(SELECT DISTINCT u.s FROM unnest(p.symbols || excluded.symbols) AS u(s) ORDER BY 1),
+        assets = ARRAY(SELECT DISTINCT u.a FROM unnest(p.assets || excluded.assets) AS u(a) ORDER BY 1);
+END
+$$;
+COMMENT ON FUNCTION pm.revalue_later(symbols text[], assets text[]) IS
+  'add symbols and assets whose prices moved to this transaction''s pm.revalue_pending row, revalued at its commit';
+REVOKE EXECUTE ON FUNCTION pm.revalue_later(symbols text[], assets text[]) FROM PUBLIC;
+
+-- Revalue, once, every account this transaction's pending price changes
+-- moved; nothing when none are pending.  Called by the deferred trigger at
+-- commit, and first thing by pm.state_at_commit, so that an event records
+-- the status at commit whichever deferred trigger fires first.
+CREATE FUNCTION pm.revalue_pending_now() RETURNS pg_catalog.int4
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  symbols text[];
+  assets text[];
+BEGIN
+  DELETE FROM pm.revalue_pending p WHERE p.xact_id = pg_current_xact_id()
+  RETURNING p.symbols, p.assets INTO symbols, assets;
+  IF NOT FOUND THEN
+    RETURN 0;
+  END IF;
+  RETURN pm.revalue_accounts(pm.accounts_moved_by(symbols, assets),
+                             CASE WHEN cardinality(assets) > 0 THEN assets END);
+END
+$$;
+COMMENT ON FUNCTION pm.revalue_pending_now() IS
+  'revalue once the accounts moved by this transaction''s pending price changes (portfolio_margin.revalue_at = ''commit''); returns rows changed';
+REVOKE EXECUTE ON FUNCTION pm.revalue_pending_now() FROM PUBLIC;
+
+CREATE FUNCTION pm.revalue_at_commit() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM pm.revalue_pending_now();
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION pm.revalue_at_commit() IS
+  'deferred trigger on pm.revalue_pending: at commit, revalue the accounts the transaction''s price changes moved';
+REVOKE EXECUTE ON FUNCTION pm.revalue_at_commit() FROM PUBLIC;
+
+CREATE CONSTRAINT TRIGGER revalue_at_commit AFTER INSERT ON pm.revalue_pending
+  DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW EXECUTE FUNCTION pm.revalue_at_commit();
 
 CREATE FUNCTION pm.restatus_accounts() RETURNS pg_catalog.int4
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET portfolio_margin.as_of = ''
@@ -2588,7 +2702,8 @@ CREATE TRIGGER state_position_truncate AFTER TRUNCATE ON pm.position
 
 -- An index price moves the accounts that hold, owe, settle in or trade the
 -- asset: they are revalued from their totals, but for PM accounts with open
--- orders in it (recomputed from scratch).
+-- orders in it (recomputed from scratch) -- after the statement, or once at
+-- commit with portfolio_margin.revalue_at = 'commit' (pm.revalue_pending).
 CREATE FUNCTION pm.state_after_asset_update() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -2598,13 +2713,12 @@ DECLARE
                          -- digits of the values derived from it
                          WHERE n.index_price::text IS DISTINCT FROM o.index_price::text);
 BEGIN
-  IF cardinality(moved) > 0 THEN
-    PERFORM pm.revalue_accounts(ARRAY(
-      SELECT b.account_id FROM pm.balance b WHERE b.asset = ANY (moved)
-      UNION SELECT p.account_id FROM pm.position p JOIN pm.symbol s ON s.symbol = p.symbol
-             WHERE s.settle_asset = ANY (moved)
-      UNION SELECT o.account_id FROM pm.open_order o WHERE o.sell_asset = ANY (moved)
-      UNION SELECT o.account_id FROM pm.open_order o WHERE o.buy_asset = ANY (moved)), moved);
+  IF cardinality(moved) = 0 THEN
+    NULL;
+  ELSIF current_setting('portfolio_margin.revalue_at', true) = 'commit' THEN
+    PERFORM pm.revalue_later('{}', moved);
+  ELSE
+    PERFORM pm.revalue_accounts(pm.accounts_moved_by('{}', moved), moved);
   END IF;
   RETURN NULL;
 END
@@ -2616,7 +2730,8 @@ CREATE TRIGGER state_asset_update AFTER UPDATE ON pm.asset
   EXECUTE FUNCTION pm.state_after_asset_update();
 
 -- A mark price or bracket change moves the accounts with positions in the
--- symbol: they are revalued from their totals.
+-- symbol: they are revalued from their totals, after the statement or at
+-- commit as an index price is.
 CREATE FUNCTION pm.state_after_symbol_update() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
@@ -2628,9 +2743,12 @@ DECLARE
                                IS DISTINCT FROM
                                (o.market, o.settle_asset, o.contract_size::text, o.mark_price::text, o.brackets::text));
 BEGIN
-  IF cardinality(moved) > 0 THEN
-    PERFORM pm.revalue_accounts(ARRAY(SELECT DISTINCT p.account_id FROM pm.position p
-                                       WHERE p.symbol = ANY (moved)));
+  IF cardinality(moved) = 0 THEN
+    NULL;
+  ELSIF current_setting('portfolio_margin.revalue_at', true) = 'commit' THEN
+    PERFORM pm.revalue_later(moved, '{}');
+  ELSE
+    PERFORM pm.revalue_accounts(pm.accounts_moved_by(moved, '{}'));
   END IF;
   RETURN NULL;
 END
@@ -2757,6 +2875,8 @@ DECLARE
   id int8;
   top int8;
 BEGIN
+  -- price changes deferred to commit first: the event is of the status at commit
+  PERFORM pm.revalue_pending_now();
   SELECT * INTO s FROM pm.account_state a WHERE a.account_id = NEW.account_id;
   IF NOT FOUND OR s.status = '' OR s.status IS NOT DISTINCT FROM s.committed_status THEN
     RETURN NULL;

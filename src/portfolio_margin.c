@@ -39,6 +39,7 @@
 #include "number.h"
 #include "ledger_merge.h"
 #include "refcache.h"
+#include "revalue_at.h"
 
 PG_MODULE_MAGIC;
 
@@ -56,6 +57,7 @@ _PG_init(void)
 	pm_define_gucs();
 	refcache_define_guc();
 	as_of_define_guc();
+	revalue_at_define_guc();
 	ledger_merge_init();
 	PM_RESERVE_GUC_PREFIX("portfolio_margin");
 }

@@ -40,14 +40,15 @@ SELECT is(ARRAY(
      AND p.proparallel <> 's' GROUP BY 1 ORDER BY 1),
   ARRAY['account_risk_at', 'asset_equity_at', 'binance_symbols_publish', 'import_binance',
         'liquidation_price_at', 'recompute_accounts', 'recompute_batch', 'refresh_account_state', 'restatus_accounts',
-        'revalue_accounts', 'revalue_batch', 'sample_risk', 'state_collateral_changed', 'stress_at'],
+        'revalue_accounts', 'revalue_batch', 'revalue_later', 'revalue_pending_now', 'sample_risk',
+        'state_collateral_changed', 'stress_at'],
   'every pm function is PARALLEL SAFE but the writers of pm.account_state and of samples, the importer and the as-of functions that set portfolio_margin.as_of');
 SELECT is(ARRAY(
   SELECT p.proname || ' ' || p.provolatile::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
      AND p.provolatile <> 'i' GROUP BY 1 ORDER BY 1),
   ARRAY['account_at s', 'account_risk_at s', 'account_risk_of s', 'account_risk_range s', 'account_risk_range_support s',
-        'account_risk_split s', 'account_risk_split_support s', 'account_visible s', 'as_of s', 'asset_as_of s', 'asset_at s',
+        'account_risk_split s', 'account_risk_split_support s', 'account_visible s', 'accounts_moved_by s', 'as_of s', 'asset_as_of s', 'asset_at s',
         'asset_equity_at s', 'balance_at s', 'binance_symbols_publish v', 'changed_since s', 'check_account s',
         'check_row s', 'check_valued s', 'collateral_as_of s', 'collateral_at s', 'history_covers s', 'history_until s',
         'import_binance v',
@@ -65,7 +66,7 @@ SELECT is(ARRAY(
         'max_withdraw s', 'open_order_at s', 'order_side_gap s', 'position_at s', 'position_impact s',
         'position_risk_at s', 'recompute_accounts v',
         'recompute_batch v', 'reconcile_binance s', 'refresh_account_state v', 'restatus_accounts v', 'restoring s',
-        'revalue_accounts v', 'revalue_batch v', 'risk_of s', 'sample_risk v', 'state_collateral_changed v',
+        'revalue_accounts v', 'revalue_batch v', 'revalue_later v', 'revalue_pending_now v', 'risk_of s', 'sample_risk v', 'state_collateral_changed v',
         'status s', 'status_threshold_as_of s', 'status_threshold_at s', 'stress s', 'stress_at s', 'stress_at_or_now s',
         'stress_scenarios s', 'summary_under s', 'symbol_as_of s', 'symbol_at s', 'unchanged_since s', 'whatif s'],
   'every pm function is IMMUTABLE but those that read tables (STABLE) or write them (VOLATILE)');
@@ -74,7 +75,7 @@ SELECT is(ARRAY(
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prokind = 'f'
      AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype) AND NOT p.proisstrict
    GROUP BY p.proname ORDER BY 1),
-  ARRAY['account_at', 'account_entry', 'account_risk_split', 'as_of', 'asset_as_of', 'asset_at', 'balance_at',
+  ARRAY['account_at', 'account_entry', 'account_risk_split', 'accounts_moved_by', 'as_of', 'asset_as_of', 'asset_at', 'balance_at',
         'balance_entry', 'binance_elements', 'check_account', 'check_valued', 'collateral_as_of', 'collateral_at',
         'history_covers', 'history_until', 'import_binance', 'json_numeric',
         'json_text', 'ledger_combine', 'ledger_entry_sfunc', 'ledger_row_at', 'ledger_row_of', 'ledger_sfunc',
@@ -83,7 +84,8 @@ SELECT is(ARRAY(
         'loan_mmr_at', 'margin_combine',
         'margin_sfunc', 'max_withdraw', 'open_order_at', 'order_entry', 'order_open_loss', 'position_at',
         'position_entry', 'position_risk_at', 'recompute_accounts', 'recompute_batch',
-        'refresh_account_state', 'restatus_accounts', 'restoring', 'revalue_accounts', 'revalue_batch', 'risk_of',
+        'refresh_account_state', 'restatus_accounts', 'restoring', 'revalue_accounts', 'revalue_batch',
+        'revalue_later', 'revalue_pending_now', 'risk_of',
         'rollup_sfunc', 'sample_risk', 'state_collateral_changed', 'status', 'status_threshold_as_of',
         'status_threshold_at', 'stress_at_or_now', 'summary_under', 'symbol_as_of', 'symbol_at'],
   'every pm function is STRICT but those that must see NULLs (and the ledger entry constructors, the as-of reads of tables and pm.liquidation_prices, which must be inlined, and the bodies that take at NULL for now)');
@@ -104,7 +106,7 @@ SELECT is_empty($$
 SELECT is(ARRAY(SELECT p.proname::text FROM pg_proc p
                  WHERE p.pronamespace = 'pm'::regnamespace AND p.prosecdef ORDER BY 1),
           ARRAY['account_history_keep', 'asset_history_keep', 'balance_history_keep', 'collateral_history_keep',
-                'loan_mmr_history_keep', 'open_order_history_keep', 'position_history_keep', 'sample_risk',
+                'loan_mmr_history_keep', 'open_order_history_keep', 'position_history_keep', 'revalue_at_commit', 'sample_risk',
                 'state_after_asset_update', 'state_after_collateral_delete',
                 'state_after_collateral_insert', 'state_after_collateral_update', 'state_after_delete',
                 'state_after_insert', 'state_after_ladder_change', 'state_after_loan_mmr_change',
