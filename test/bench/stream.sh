@@ -12,7 +12,12 @@
 # and worst tick, seconds of market per second of processing (1000 / median
 # tick ms; >= 1 keeps up), against one pm.account_risk scan of the book
 # (serial); the ticking backend's peak memory; and
-# pm.refresh_account_state() afterwards, which must correct nothing.
+# pm.refresh_account_state() afterwards, which must correct nothing.  Run
+# twice per size: with portfolio_margin.revalue_at = 'statement' (each
+# statement revalues the accounts it moved) and = 'commit' (each account
+# once, at commit); each reports the state rows a tick wrote (counted
+# inside the transaction, after firing the deferred revaluation with SET
+# CONSTRAINTS, which a feed would not do).
 #
 # Uses a throwaway cluster (pg_virtualenv) with default settings; installs
 # and builds like test/run.sh.  Data: test/gen/exchange.sql, seed 42.
@@ -49,36 +54,44 @@ for n in "${sizes[@]}"; do
       -c "SELECT $FIELDS FROM pm.account_risk" | awk '/^Time/ {print $2}')")
   done
   scan=$(median "${scans[@]}")
-  # the ticks, in one session (a feed's connection), each logged: ms, events
-  script=$(mktemp)
-  {
-    echo "SELECT setseed(0.7);"
-    echo "CREATE TEMP TABLE tick_log (tick int, ms numeric, events bigint);"
-    for t in $(seq "$ticks"); do
-      cat <<SQL
+  for mode in statement commit; do
+    # the ticks, in one session (a feed's connection), each logged: ms, events
+    script=$(mktemp)
+    {
+      echo "SET portfolio_margin.revalue_at = $mode;"
+      echo "SELECT setseed(0.7);"
+      echo "CREATE TEMP TABLE tick_log (tick int, ms numeric, events bigint, revalued bigint);"
+      for t in $(seq "$ticks"); do
+        cat <<SQL
 SELECT count(*) AS e0 FROM pm.risk_event \gset
 SELECT clock_timestamp() AS s \gset
 BEGIN;
+SELECT pg_stat_get_xact_tuples_updated('pm.account_state'::regclass) AS u0 \gset
 UPDATE pm.symbol SET mark_price = round(mark_price * (1 + (random() - 0.5) * 0.004)::numeric, 8);
 UPDATE pm.asset SET index_price = round(index_price * (1 + (random() - 0.5) * 0.004)::numeric, 8) WHERE index_price IS NOT NULL;
+SET CONSTRAINTS pm.revalue_at_commit IMMEDIATE;
+SELECT pg_stat_get_xact_tuples_updated('pm.account_state'::regclass) - :u0 AS u \gset
 COMMIT;
 INSERT INTO tick_log SELECT $t, round(extract(epoch FROM clock_timestamp() - :'s'::timestamptz) * 1000),
-                            (SELECT count(*) FROM pm.risk_event) - :e0;
+                            (SELECT count(*) FROM pm.risk_event) - :e0, :u;
 SQL
-    done
-    echo "SELECT pg_backend_pid() AS pid \gset"
-    echo "\setenv PM_PID :pid"
-    echo "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY ms) || ' ' || max(ms) || ' ' || sum(events) || ' ' || sum(ms) FROM tick_log;"
-    echo "\echo \`awk '/VmHWM/ {print \$2}' /proc/\$PM_PID/status\`"
-  } >"$script"
-  mapfile -t last < <(psql -X -q -At -v ON_ERROR_STOP=1 -f "$script" | tail -n 2)
-  rm -f "$script"
-  read -r med worst events total <<<"${last[0]}"
-  peak=${last[1]}
-  fixed=$(psql -X -q -At -c 'SELECT pm.refresh_account_state()')
-  printf 'tick (median of %d): %s ms, worst %s ms; %s events in all\n' "$ticks" "$med" "$worst" "$events"
-  printf 'pm.account_risk scan (serial, median of 3): %s ms; tick / scan: %.2f\n' "$scan" "$(awk -v a="$med" -v b="$scan" 'BEGIN {print a / b}')"
-  printf 'seconds of market per second of processing: %.2f (goal: at least 1)\n' "$(awk -v a="$med" 'BEGIN {print 1000 / a}')"
-  printf 'peak memory of the ticking backend: %.0f MB\n' "$(awk -v k="$peak" 'BEGIN {print k / 1024}')"
-  printf 'state rows pm.refresh_account_state() corrected afterwards: %s\n' "$fixed"
+      done
+      echo "SELECT pg_backend_pid() AS pid \gset"
+      echo "\setenv PM_PID :pid"
+      echo "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY ms) || ' ' || max(ms) || ' ' || sum(events) || ' ' || round(avg(revalued)) FROM tick_log;"
+      echo "\echo \`awk '/VmHWM/ {print \$2}' /proc/\$PM_PID/status\`"
+    } >"$script"
+    mapfile -t last < <(psql -X -q -At -v ON_ERROR_STOP=1 -f "$script" | tail -n 2)
+    rm -f "$script"
+    read -r med worst events revalued <<<"${last[0]}"
+    peak=${last[1]}
+    fixed=$(psql -X -q -At -c 'SELECT pm.refresh_account_state()')
+    echo "### portfolio_margin.revalue_at = $mode"
+    printf 'tick (median of %d): %s ms, worst %s ms; %s events in all; state rows written a tick: %s\n' \
+      "$ticks" "$med" "$worst" "$events" "$revalued"
+    printf 'pm.account_risk scan (serial, median of 3): %s ms; tick / scan: %.2f\n' "$scan" "$(awk -v a="$med" -v b="$scan" 'BEGIN {print a / b}')"
+    printf 'seconds of market per second of processing: %.2f (goal: at least 1)\n' "$(awk -v a="$med" 'BEGIN {print 1000 / a}')"
+    printf 'peak memory of the ticking backend: %.0f MB\n' "$(awk -v k="$peak" 'BEGIN {print k / 1024}')"
+    printf 'state rows pm.refresh_account_state() corrected afterwards: %s\n' "$fixed"
+  done
 done
