@@ -9,6 +9,11 @@
 --   deferred trigger revalue_at_commit), before any event is recorded.
 -- * pm.accounts_moved_by(symbols, assets) (new): the accounts a change
 --   moves, one query for the triggers and the commit.
+-- * Reference data applied by logical replication (a shard subscribed to
+--   a coordinator's reference tables) keeps pm.account_state as local
+--   writes do: row triggers enabled for replica sessions only
+--   (pm.state_after_replicated_reference, new), and the deferred triggers
+--   revalue_at_commit and state_at_commit enabled always.
 -- * pm.revalue_batch leaves out of its update what the ledger totals
 --   cannot serve instead of finding it afterwards by a set difference
 --   (the difference is taken only when a row was not written).
@@ -17,6 +22,79 @@
 ------------------------------------------------------------------------------
 
 \echo Use "ALTER EXTENSION portfolio_margin UPDATE TO '0.22.0'" to load this file. \quit
+
+CREATE OR REPLACE FUNCTION pm.revalue_batch(ids pg_catalog.int8[], moved_assets pg_catalog.text[],
+                                            OUT changed pg_catalog.int4, OUT rest pg_catalog.int8[])
+  RETURNS record
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_generic_plan
+  SET jit = off
+AS $$
+DECLARE
+  done int8[];
+  servable int8;
+BEGIN
+  -- a generic plan: the ids go to the primary key's index scan, which
+  -- returns them in order to be locked, and each row is written through
+  -- its tid.  Rows the totals cannot serve are locked and left in rest.
+  WITH judged AS (
+    SELECT c.*, c.old_values IS DISTINCT FROM
+                ROW(c.uni_mmr, c.account_equity, c.adjusted_equity, c.maint_margin, scale(c.uni_mmr),
+                    scale(c.account_equity), scale(c.adjusted_equity), scale(c.maint_margin))
+                OR c.status IS DISTINCT FROM c.old_status AS is_changed
+      FROM (SELECT r.tid, r.account_id, r.old_status, r.servable,
+                   (x.v).uni_mmr, (x.v).account_equity, (x.v).adjusted_equity, (x.v).maint_margin,
+                   pm.status((x.v).uni_mmr, (x.v).adjusted_equity, r.program, r.committed_status) AS status,
+                   r.old_values
+              FROM (SELECT l.*,
+                           l.ledger_totals IS NOT NULL AND l.error IS NULL
+                           -- a PM account's open orders lose value at their assets' prices
+                           -- and schedules, which the totals hold as they were
+                           AND NOT (moved_assets IS NOT NULL AND l.program = 'PM'
+                                    AND EXISTS (SELECT FROM pm.open_order o
+                                                 WHERE o.account_id = l.account_id
+                                                   AND (o.sell_asset = ANY (moved_assets)
+                                                        OR o.buy_asset = ANY (moved_assets)))) AS servable
+                      FROM (SELECT s.ctid AS tid, s.account_id, s.program, s.ledger_totals, s.error,
+                                   s.committed_status, NULLIF(s.status, '') AS old_status,
+                                   (s.uni_mmr, s.account_equity, s.adjusted_equity, s.maint_margin,
+                                    scale(s.uni_mmr), scale(s.account_equity), scale(s.adjusted_equity),
+                                    scale(s.maint_margin)) AS old_values
+                              FROM pm.account_state s
+                             WHERE s.account_id = ANY (ids)
+                             ORDER BY s.account_id
+                            OFFSET 0
+                               FOR UPDATE) l
+                    OFFSET 0) r
+              LEFT JOIN LATERAL (SELECT pm.ledger_totals_values(r.ledger_totals) AS v
+                                  WHERE r.servable OFFSET 0) x ON true
+            OFFSET 0) c
+    OFFSET 0
+  ), upd AS (
+    UPDATE pm.account_state s
+       SET uni_mmr = j.uni_mmr, account_equity = j.account_equity, adjusted_equity = j.adjusted_equity,
+           maint_margin = j.maint_margin, status = j.status,
+           updated_at = CASE WHEN j.is_changed THEN now() ELSE s.updated_at END
+      FROM judged j
+     WHERE s.ctid = j.tid AND j.servable
+    RETURNING j.account_id, j.is_changed
+  )
+  SELECT (SELECT count(*) FILTER (WHERE u.is_changed) FROM upd u), (SELECT array_agg(u.account_id) FROM upd u),
+         count(*) FILTER (WHERE j.servable), coalesce(array_agg(j.account_id) FILTER (WHERE NOT j.servable), '{}')
+    INTO changed, done, servable, rest
+    FROM judged j;
+  IF coalesce(cardinality(done), 0) < servable OR servable + cardinality(rest) < cardinality(ids) THEN
+    -- a row a concurrent writer changed while it waited for the lock (the
+    -- update's snapshot does not see its new version), an account without
+    -- a state row, an id given twice: what was not written is left
+    rest := ARRAY(SELECT i.id FROM pg_catalog.unnest(ids) AS i(id)
+                  EXCEPT SELECT d.id FROM pg_catalog.unnest(done) AS d(id)
+                  ORDER BY 1);
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION pm.revalue_batch(ids bigint[], moved_assets text[], OUT changed integer, OUT rest bigint[]) IS
+  'lock these accounts'' state rows and revalue them from their ledger totals at the current reference data; returns rows changed and the accounts it could not revalue (no totals, an error, no state row, open orders in moved_assets)';
+REVOKE EXECUTE ON FUNCTION pm.revalue_batch(ids bigint[], moved_assets text[], OUT changed integer, OUT rest bigint[]) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION pm.revalue_batch(ids pg_catalog.int8[], moved_assets pg_catalog.text[],
                                             OUT changed pg_catalog.int4, OUT rest pg_catalog.int8[])
@@ -187,6 +265,8 @@ REVOKE EXECUTE ON FUNCTION pm.revalue_at_commit() FROM PUBLIC;
 CREATE CONSTRAINT TRIGGER revalue_at_commit AFTER INSERT ON pm.revalue_pending
   DEFERRABLE INITIALLY DEFERRED
   FOR EACH ROW EXECUTE FUNCTION pm.revalue_at_commit();
+-- also in replica sessions (pm.state_after_replicated_reference)
+ALTER TABLE pm.revalue_pending ENABLE ALWAYS TRIGGER revalue_at_commit;
 
 CREATE OR REPLACE FUNCTION pm.state_after_asset_update() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -274,3 +354,69 @@ $$;
 COMMENT ON FUNCTION pm.state_at_commit() IS
   'deferred trigger on pm.account_state: at commit, the event of an account whose status the transaction changed';
 REVOKE EXECUTE ON FUNCTION pm.state_at_commit() FROM PUBLIC;
+-- also in replica sessions, where replication applied the prices
+ALTER TABLE pm.account_state ENABLE ALWAYS TRIGGER state_at_commit;
+
+-- Reference data applied by logical replication
+--
+-- A shard subscribes to a coordinator's reference tables
+-- (docs/sharding.md).  Replication applies their rows with
+-- session_replication_role = replica and fires row triggers only, so the
+-- statement triggers above never see a price the coordinator moved.  These
+-- row triggers are enabled for replica sessions only (ENABLE REPLICA):
+-- an index price, a symbol or a collateral schedule applied this way adds
+-- what moved to the transaction's pm.revalue_pending row, and its accounts
+-- are revalued once when the applied transaction commits -- as
+-- portfolio_margin.revalue_at = 'commit' does on one node; a loan rate
+-- recomputes the accounts at its leverage and a ladder edit re-grades
+-- statuses at once.  (A collateral schedule revalues every holder of the
+-- asset, of either program: more than needed, the same values.)  The
+-- deferred triggers that revalue at commit and record events fire in
+-- replica sessions too (ENABLE ALWAYS, below and at pm.state_at_commit).
+CREATE FUNCTION pm.state_after_replicated_reference() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'asset' THEN
+    IF NEW.index_price::text IS DISTINCT FROM OLD.index_price::text THEN
+      PERFORM pm.revalue_later('{}', ARRAY[NEW.asset]);
+    END IF;
+  ELSIF TG_TABLE_NAME = 'symbol' THEN
+    IF (NEW.market, NEW.settle_asset, NEW.contract_size::text, NEW.mark_price::text, NEW.brackets::text)
+       IS DISTINCT FROM
+       (OLD.market, OLD.settle_asset, OLD.contract_size::text, OLD.mark_price::text, OLD.brackets::text) THEN
+      PERFORM pm.revalue_later(ARRAY[NEW.symbol], '{}');
+    END IF;
+  ELSIF TG_TABLE_NAME = 'collateral' THEN
+    PERFORM pm.revalue_later('{}', ARRAY(SELECT DISTINCT x.asset FROM unnest(ARRAY[NEW.asset, OLD.asset]) AS x(asset)
+                                          WHERE x.asset IS NOT NULL ORDER BY 1));
+  ELSIF TG_TABLE_NAME = 'loan_mmr' THEN
+    PERFORM pm.recompute_accounts(ARRAY(SELECT a.account_id FROM pm.account a
+                                         WHERE a.loan_leverage IN (NEW.leverage, OLD.leverage)
+                                         ORDER BY 1));
+  ELSIF TG_TABLE_NAME = 'status_threshold' THEN
+    PERFORM pm.restatus_accounts();
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION pm.state_after_replicated_reference() IS
+  'row trigger on the reference tables, for replica sessions only (logical replication''s apply): keeps pm.account_state as the statement triggers do for local writes';
+REVOKE EXECUTE ON FUNCTION pm.state_after_replicated_reference() FROM PUBLIC;
+
+CREATE TRIGGER state_asset_replicated AFTER UPDATE ON pm.asset
+  FOR EACH ROW EXECUTE FUNCTION pm.state_after_replicated_reference();
+ALTER TABLE pm.asset ENABLE REPLICA TRIGGER state_asset_replicated;
+CREATE TRIGGER state_symbol_replicated AFTER UPDATE ON pm.symbol
+  FOR EACH ROW EXECUTE FUNCTION pm.state_after_replicated_reference();
+ALTER TABLE pm.symbol ENABLE REPLICA TRIGGER state_symbol_replicated;
+CREATE TRIGGER state_collateral_replicated AFTER INSERT OR UPDATE OR DELETE ON pm.collateral
+  FOR EACH ROW EXECUTE FUNCTION pm.state_after_replicated_reference();
+ALTER TABLE pm.collateral ENABLE REPLICA TRIGGER state_collateral_replicated;
+CREATE TRIGGER state_loan_mmr_replicated AFTER INSERT OR UPDATE ON pm.loan_mmr
+  FOR EACH ROW EXECUTE FUNCTION pm.state_after_replicated_reference();
+ALTER TABLE pm.loan_mmr ENABLE REPLICA TRIGGER state_loan_mmr_replicated;
+CREATE TRIGGER state_status_threshold_replicated AFTER INSERT OR UPDATE ON pm.status_threshold
+  FOR EACH ROW EXECUTE FUNCTION pm.state_after_replicated_reference();
+ALTER TABLE pm.status_threshold ENABLE REPLICA TRIGGER state_status_threshold_replicated;
+

@@ -2545,6 +2545,8 @@ REVOKE EXECUTE ON FUNCTION pm.revalue_at_commit() FROM PUBLIC;
 CREATE CONSTRAINT TRIGGER revalue_at_commit AFTER INSERT ON pm.revalue_pending
   DEFERRABLE INITIALLY DEFERRED
   FOR EACH ROW EXECUTE FUNCTION pm.revalue_at_commit();
+-- also in replica sessions (pm.state_after_replicated_reference)
+ALTER TABLE pm.revalue_pending ENABLE ALWAYS TRIGGER revalue_at_commit;
 
 CREATE FUNCTION pm.restatus_accounts() RETURNS pg_catalog.int4
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET portfolio_margin.as_of = ''
@@ -2859,6 +2861,69 @@ REVOKE EXECUTE ON FUNCTION pm.state_after_ladder_change() FROM PUBLIC;
 CREATE TRIGGER status_threshold_regrade AFTER INSERT OR UPDATE ON pm.status_threshold
   FOR EACH STATEMENT EXECUTE FUNCTION pm.state_after_ladder_change();
 
+-- Reference data applied by logical replication
+--
+-- A shard subscribes to a coordinator's reference tables
+-- (docs/sharding.md).  Replication applies their rows with
+-- session_replication_role = replica and fires row triggers only, so the
+-- statement triggers above never see a price the coordinator moved.  These
+-- row triggers are enabled for replica sessions only (ENABLE REPLICA):
+-- an index price, a symbol or a collateral schedule applied this way adds
+-- what moved to the transaction's pm.revalue_pending row, and its accounts
+-- are revalued once when the applied transaction commits -- as
+-- portfolio_margin.revalue_at = 'commit' does on one node; a loan rate
+-- recomputes the accounts at its leverage and a ladder edit re-grades
+-- statuses at once.  (A collateral schedule revalues every holder of the
+-- asset, of either program: more than needed, the same values.)  The
+-- deferred triggers that revalue at commit and record events fire in
+-- replica sessions too (ENABLE ALWAYS, below and at pm.state_at_commit).
+CREATE FUNCTION pm.state_after_replicated_reference() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'asset' THEN
+    IF NEW.index_price::text IS DISTINCT FROM OLD.index_price::text THEN
+      PERFORM pm.revalue_later('{}', ARRAY[NEW.asset]);
+    END IF;
+  ELSIF TG_TABLE_NAME = 'symbol' THEN
+    IF (NEW.market, NEW.settle_asset, NEW.contract_size::text, NEW.mark_price::text, NEW.brackets::text)
+       IS DISTINCT FROM
+       (OLD.market, OLD.settle_asset, OLD.contract_size::text, OLD.mark_price::text, OLD.brackets::text) THEN
+      PERFORM pm.revalue_later(ARRAY[NEW.symbol], '{}');
+    END IF;
+  ELSIF TG_TABLE_NAME = 'collateral' THEN
+    PERFORM pm.revalue_later('{}', ARRAY(SELECT DISTINCT x.asset FROM unnest(ARRAY[NEW.asset, OLD.asset]) AS x(asset)
+                                          WHERE x.asset IS NOT NULL ORDER BY 1));
+  ELSIF TG_TABLE_NAME = 'loan_mmr' THEN
+    PERFORM pm.recompute_accounts(ARRAY(SELECT a.account_id FROM pm.account a
+                                         WHERE a.loan_leverage IN (NEW.leverage, OLD.leverage)
+                                         ORDER BY 1));
+  ELSIF TG_TABLE_NAME = 'status_threshold' THEN
+    PERFORM pm.restatus_accounts();
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION pm.state_after_replicated_reference() IS
+  'row trigger on the reference tables, for replica sessions only (logical replication''s apply): keeps pm.account_state as the statement triggers do for local writes';
+REVOKE EXECUTE ON FUNCTION pm.state_after_replicated_reference() FROM PUBLIC;
+
+CREATE TRIGGER state_asset_replicated AFTER UPDATE ON pm.asset
+  FOR EACH ROW EXECUTE FUNCTION pm.state_after_replicated_reference();
+ALTER TABLE pm.asset ENABLE REPLICA TRIGGER state_asset_replicated;
+CREATE TRIGGER state_symbol_replicated AFTER UPDATE ON pm.symbol
+  FOR EACH ROW EXECUTE FUNCTION pm.state_after_replicated_reference();
+ALTER TABLE pm.symbol ENABLE REPLICA TRIGGER state_symbol_replicated;
+CREATE TRIGGER state_collateral_replicated AFTER INSERT OR UPDATE OR DELETE ON pm.collateral
+  FOR EACH ROW EXECUTE FUNCTION pm.state_after_replicated_reference();
+ALTER TABLE pm.collateral ENABLE REPLICA TRIGGER state_collateral_replicated;
+CREATE TRIGGER state_loan_mmr_replicated AFTER INSERT OR UPDATE ON pm.loan_mmr
+  FOR EACH ROW EXECUTE FUNCTION pm.state_after_replicated_reference();
+ALTER TABLE pm.loan_mmr ENABLE REPLICA TRIGGER state_loan_mmr_replicated;
+CREATE TRIGGER state_status_threshold_replicated AFTER INSERT OR UPDATE ON pm.status_threshold
+  FOR EACH ROW EXECUTE FUNCTION pm.state_after_replicated_reference();
+ALTER TABLE pm.status_threshold ENABLE REPLICA TRIGGER state_status_threshold_replicated;
+
 -- Events, recorded at commit
 
 -- At commit, for each account whose status the transaction changed: the
@@ -2915,6 +2980,8 @@ CREATE CONSTRAINT TRIGGER state_at_commit AFTER INSERT OR UPDATE ON pm.account_s
   FOR EACH ROW
   WHEN (NEW.status IS DISTINCT FROM NEW.committed_status AND NEW.status <> '')
   EXECUTE FUNCTION pm.state_at_commit();
+-- also in replica sessions, where replication applied the prices (above)
+ALTER TABLE pm.account_state ENABLE ALWAYS TRIGGER state_at_commit;
 
 
 ------------------------------------------------------------------------------

@@ -144,4 +144,55 @@ SELECT count(*) AS status_changes_without_event
  WHERE s.status IS DISTINCT FROM b.status
    AND NOT EXISTS (SELECT FROM pm.risk_event e WHERE e.event_id > :e0 AND e.account_id = s.account_id);
 SELECT pg_temp.stale() AS stale_after_commit, pm.refresh_account_state() AS corrected;
+
+-- Replication: a shard applies its coordinator's reference rows with
+-- session_replication_role = replica, which fires row triggers only (and
+-- those enabled for replica sessions).  The statement triggers stay
+-- silent; the replica row triggers keep what moved and the accounts are
+-- revalued once at commit, events recorded -- whatever revalue_at says.
+SET portfolio_margin.revalue_at = statement;
+CREATE TEMP TABLE replica_before AS SELECT account_id, status FROM pm.account_state;
+SELECT max(event_id) AS e0 FROM pm.risk_event \gset
+BEGIN;
+SET LOCAL session_replication_role = replica;
+SELECT pg_temp.written() AS w0 \gset
+UPDATE pm.symbol SET mark_price = round(mark_price * 0.93, 8);
+UPDATE pm.asset SET index_price = round(index_price * 0.93, 8) WHERE index_price IS NOT NULL AND asset <> 'USDT';
+UPDATE pm.asset SET index_price = index_price WHERE asset = 'USDT';
+SELECT pg_temp.written() - :w0 AS written_before_commit,
+       cardinality(symbols) = (SELECT count(*) FROM pm.symbol) AS every_symbol,
+       cardinality(assets) = (SELECT count(*) - 1 FROM pm.asset WHERE index_price IS NOT NULL) AS every_moved_asset
+  FROM pm.revalue_pending;
+SET CONSTRAINTS pm.revalue_at_commit IMMEDIATE;
+SELECT pg_temp.written() - :w0 = cardinality(pm.accounts_moved_by(ARRAY(SELECT symbol FROM pm.symbol),
+                                   ARRAY(SELECT asset FROM pm.asset WHERE index_price IS NOT NULL AND asset <> 'USDT')))
+       AS each_account_once;
+COMMIT;
+SELECT count(*) AS events, count(DISTINCT e.account_id) AS accounts,
+       count(*) FILTER (WHERE (e.old_status, e.new_status) IS DISTINCT FROM (b.status, s.status)) AS wrong
+  FROM pm.risk_event e JOIN replica_before b USING (account_id) JOIN pm.account_state s USING (account_id)
+ WHERE e.event_id > :e0;
+SELECT count(*) AS status_changes_without_event
+  FROM pm.account_state s JOIN replica_before b USING (account_id)
+ WHERE s.status IS DISTINCT FROM b.status
+   AND NOT EXISTS (SELECT FROM pm.risk_event e WHERE e.event_id > :e0 AND e.account_id = s.account_id);
+SELECT pg_temp.stale() AS stale_after_commit, pm.refresh_account_state() AS corrected;
+
+-- A collateral schedule, a loan rate and a ladder band applied the same way.
+CREATE TEMP TABLE reference_before AS SELECT account_id, uni_mmr, status FROM pm.account_state;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+WITH c AS (UPDATE pm.collateral SET schedule = '0:0.5' WHERE program = 'PM' AND asset = 'ETH' RETURNING 1),
+     l AS (UPDATE pm.loan_mmr SET mmr = 0.12 WHERE leverage = 3 RETURNING 1)
+SELECT (SELECT count(*) FROM c) AS schedules, (SELECT count(*) FROM l) AS loan_rates;
+UPDATE pm.status_threshold SET uni_mmr_above = 1.6 WHERE program = 'PM_PRO' AND status = 'NORMAL';
+COMMIT;
+SELECT count(*) FILTER (WHERE s.uni_mmr IS DISTINCT FROM b.uni_mmr) > 0 AS values_moved,
+       count(*) FILTER (WHERE s.status IS DISTINCT FROM b.status) > 0 AS statuses_moved
+  FROM pm.account_state s JOIN reference_before b USING (account_id);
+SELECT pg_temp.stale() AS stale_after_commit, pm.refresh_account_state() AS corrected;
+
+-- The shipped loan rate and ladder back, for the tests after this one.
+UPDATE pm.loan_mmr SET mmr = 0.10 WHERE leverage = 3;
+UPDATE pm.status_threshold SET uni_mmr_above = 1.50 WHERE program = 'PM_PRO' AND status = 'NORMAL';
 RESET portfolio_margin.revalue_at;

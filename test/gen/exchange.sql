@@ -64,7 +64,16 @@ CREATE OR REPLACE FUNCTION pg_temp.gen_sig(x float8, digits int4) RETURNS numeri
 ------------------------------------------------------------------------------
 
 -- pm.account_state is kept by triggers (0.4.0): a bulk load is faster with
--- them off and the state built once at the end; foreign keys stay checked
+-- them off and the state built once at the end; foreign keys stay checked.
+-- ENABLE TRIGGER USER would enable every trigger for ordinary sessions
+-- only, so each is put back as it was (some fire always, or only where
+-- replication applies rows).
+CREATE TEMP TABLE gen_trigger AS
+SELECT t.tgrelid::regclass AS tab, t.tgname, t.tgenabled FROM pg_catalog.pg_trigger t
+ WHERE t.tgrelid IN ('pm.balance'::regclass, 'pm.position'::regclass, 'pm.open_order'::regclass,
+                     'pm.account'::regclass, 'pm.asset'::regclass, 'pm.symbol'::regclass,
+                     'pm.collateral'::regclass)
+   AND NOT t.tgisinternal;
 ALTER TABLE pm.balance DISABLE TRIGGER USER;
 ALTER TABLE pm.position DISABLE TRIGGER USER;
 ALTER TABLE pm.open_order DISABLE TRIGGER USER;
@@ -542,13 +551,18 @@ SELECT m.account_id, 'USDT',
 
 DROP TABLE gen_balance, gen_position, gen_account, gen_symbol, gen_rank, gen_asset;
 
-ALTER TABLE pm.balance ENABLE TRIGGER USER;
-ALTER TABLE pm.position ENABLE TRIGGER USER;
-ALTER TABLE pm.open_order ENABLE TRIGGER USER;
-ALTER TABLE pm.account ENABLE TRIGGER USER;
-ALTER TABLE pm.asset ENABLE TRIGGER USER;
-ALTER TABLE pm.symbol ENABLE TRIGGER USER;
-ALTER TABLE pm.collateral ENABLE TRIGGER USER;
+DO $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN SELECT * FROM gen_trigger LOOP
+    EXECUTE format('ALTER TABLE %s %s TRIGGER %I', t.tab,
+                   CASE t.tgenabled WHEN 'O' THEN 'ENABLE' WHEN 'A' THEN 'ENABLE ALWAYS'
+                                    WHEN 'R' THEN 'ENABLE REPLICA' ELSE 'DISABLE' END, t.tgname);
+  END LOOP;
+END
+$$;
+DROP TABLE gen_trigger;
 SELECT pm.refresh_account_state() \g /dev/null
 
 -- The book is loaded whole, without its triggers: its history starts now

@@ -110,7 +110,7 @@ SELECT is(ARRAY(SELECT p.proname::text FROM pg_proc p
                 'state_after_asset_update', 'state_after_collateral_delete',
                 'state_after_collateral_insert', 'state_after_collateral_update', 'state_after_delete',
                 'state_after_insert', 'state_after_ladder_change', 'state_after_loan_mmr_change',
-                'state_after_position_change', 'state_after_symbol_update', 'state_after_truncate',
+                'state_after_position_change', 'state_after_replicated_reference', 'state_after_symbol_update', 'state_after_truncate',
                 'state_after_update', 'state_at_commit', 'status_threshold_history_keep', 'symbol_history_keep'],
           'SECURITY DEFINER only for the state and history triggers and the sampler');
 SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
