@@ -112,6 +112,8 @@ else
   if ! pm_virtualenv bash "$0" --in-cluster "$RESULTS"; then
     echo "not ok - throwaway cluster (pg_virtualenv) failed" >"$RESULTS/cluster.tap"
   fi
+  # five servers of its own: a coordinator, three shards, a single node
+  suite shards tap_lines bash test/shard_test.sh
 fi
 
 passed=$(cat "$RESULTS"/*.tap | grep -c '^ok')
