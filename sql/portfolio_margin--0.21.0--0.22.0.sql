@@ -169,6 +169,79 @@ COMMENT ON FUNCTION pm.revalue_batch(ids bigint[], moved_assets text[], OUT chan
   'lock these accounts'' state rows and revalue them from their ledger totals at the current reference data; returns rows changed and the accounts it could not revalue (no totals, an error, no state row, open orders in moved_assets)';
 REVOKE EXECUTE ON FUNCTION pm.revalue_batch(ids bigint[], moved_assets text[], OUT changed integer, OUT rest bigint[]) FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION pm.revalue_batch(ids pg_catalog.int8[], moved_assets pg_catalog.text[],
+                                            OUT changed pg_catalog.int4, OUT rest pg_catalog.int8[])
+  RETURNS record
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_generic_plan
+  SET jit = off
+AS $$
+DECLARE
+  done int8[];
+  servable int8;
+BEGIN
+  -- a generic plan: the ids go to the primary key's index scan, which
+  -- returns them in order to be locked, and each row is written through
+  -- its tid.  Rows the totals cannot serve are locked and left in rest.
+  WITH judged AS (
+    SELECT c.*, c.old_values IS DISTINCT FROM
+                ROW(c.uni_mmr, c.account_equity, c.adjusted_equity, c.maint_margin, scale(c.uni_mmr),
+                    scale(c.account_equity), scale(c.adjusted_equity), scale(c.maint_margin))
+                OR c.status IS DISTINCT FROM c.old_status AS is_changed
+      FROM (SELECT r.tid, r.account_id, r.old_status, r.servable,
+                   (x.v).uni_mmr, (x.v).account_equity, (x.v).adjusted_equity, (x.v).maint_margin,
+                   pm.status((x.v).uni_mmr, (x.v).adjusted_equity, r.program, r.committed_status) AS status,
+                   r.old_values
+              FROM (SELECT l.*,
+                           l.ledger_totals IS NOT NULL AND l.error IS NULL
+                           -- a PM account's open orders lose value at their assets' prices
+                           -- and schedules, which the totals hold as they were
+                           AND NOT (moved_assets IS NOT NULL AND l.program = 'PM'
+                                    AND EXISTS (SELECT FROM pm.open_order o
+                                                 WHERE o.account_id = l.account_id
+                                                   AND (o.sell_asset = ANY (moved_assets)
+                                                        OR o.buy_asset = ANY (moved_assets)))) AS servable
+                      FROM (SELECT s.ctid AS tid, s.account_id, s.program, s.ledger_totals, s.error,
+                                   s.committed_status, NULLIF(s.status, '') AS old_status,
+                                   (s.uni_mmr, s.account_equity, s.adjusted_equity, s.maint_margin,
+                                    scale(s.uni_mmr), scale(s.account_equity), scale(s.adjusted_equity),
+                                    scale(s.maint_margin)) AS old_values
+                              FROM pm.account_state s
+                             WHERE s.account_id = ANY (ids)
+                             ORDER BY s.account_id
+                            OFFSET 0
+                               FOR UPDATE) l
+                    OFFSET 0) r
+              LEFT JOIN LATERAL (SELECT pm.ledger_totals_values(r.ledger_totals) AS v
+                                  WHERE r.servable OFFSET 0) x ON true
+            OFFSET 0) c
+    OFFSET 0
+  ), upd AS (
+    UPDATE pm.account_state s
+       SET uni_mmr = j.uni_mmr, account_equity = j.account_equity, adjusted_equity = j.adjusted_equity,
+           maint_margin = j.maint_margin, status = j.status,
+           updated_at = CASE WHEN j.is_changed THEN now() ELSE s.updated_at END
+      FROM judged j
+     WHERE s.ctid = j.tid AND j.servable
+    RETURNING j.account_id, j.is_changed
+  )
+  SELECT (SELECT count(*) FILTER (WHERE u.is_changed) FROM upd u), (SELECT array_agg(u.account_id) FROM upd u),
+         count(*) FILTER (WHERE j.servable), coalesce(array_agg(j.account_id) FILTER (WHERE NOT j.servable), '{}')
+    INTO changed, done, servable, rest
+    FROM judged j;
+  IF coalesce(cardinality(done), 0) < servable OR servable + cardinality(rest) < cardinality(ids) THEN
+    -- a row a concurrent writer changed while it waited for the lock (the
+    -- update's snapshot does not see its new version), an account without
+    -- a state row, an id given twice: what was not written is left
+    rest := ARRAY(SELECT i.id FROM pg_catalog.unnest(ids) AS i(id)
+                  EXCEPT SELECT d.id FROM pg_catalog.unnest(done) AS d(id)
+                  ORDER BY 1);
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION pm.revalue_batch(ids bigint[], moved_assets text[], OUT changed integer, OUT rest bigint[]) IS
+  'lock these accounts'' state rows and revalue them from their ledger totals at the current reference data; returns rows changed and the accounts it could not revalue (no totals, an error, no state row, open orders in moved_assets)';
+REVOKE EXECUTE ON FUNCTION pm.revalue_batch(ids bigint[], moved_assets text[], OUT changed integer, OUT rest bigint[]) FROM PUBLIC;
+
 CREATE TABLE pm.revalue_pending (
   xact_id pg_catalog.xid8 PRIMARY KEY,
   symbols pg_catalog.text[] NOT NULL,
@@ -320,6 +393,10 @@ DECLARE
   id int8;
   top int8;
 BEGIN
+  -- a restore loads state rows as they were, in a replica session (src/restore.c)
+  IF pm.restoring() THEN
+    RETURN NULL;
+  END IF;
   -- price changes deferred to commit first: the event is of the status at commit
   PERFORM pm.revalue_pending_now();
   SELECT * INTO s FROM pm.account_state a WHERE a.account_id = NEW.account_id;
@@ -373,10 +450,16 @@ ALTER TABLE pm.account_state ENABLE ALWAYS TRIGGER state_at_commit;
 -- asset, of either program: more than needed, the same values.)  The
 -- deferred triggers that revalue at commit and record events fire in
 -- replica sessions too (ENABLE ALWAYS, below and at pm.state_at_commit).
+-- A restore loads rows in a replica session too (src/restore.c): there
+-- these triggers and pm.state_at_commit do nothing.
 CREATE FUNCTION pm.state_after_replicated_reference() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+  -- a restore loads rows as replication does (src/restore.c): not a change
+  IF pm.restoring() THEN
+    RETURN NULL;
+  END IF;
   IF TG_TABLE_NAME = 'asset' THEN
     IF NEW.index_price::text IS DISTINCT FROM OLD.index_price::text THEN
       PERFORM pm.revalue_later('{}', ARRAY[NEW.asset]);

@@ -2877,10 +2877,16 @@ CREATE TRIGGER status_threshold_regrade AFTER INSERT OR UPDATE ON pm.status_thre
 -- asset, of either program: more than needed, the same values.)  The
 -- deferred triggers that revalue at commit and record events fire in
 -- replica sessions too (ENABLE ALWAYS, below and at pm.state_at_commit).
+-- A restore loads rows in a replica session too (src/restore.c): there
+-- these triggers and pm.state_at_commit do nothing.
 CREATE FUNCTION pm.state_after_replicated_reference() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+  -- a restore loads rows as replication does (src/restore.c): not a change
+  IF pm.restoring() THEN
+    RETURN NULL;
+  END IF;
   IF TG_TABLE_NAME = 'asset' THEN
     IF NEW.index_price::text IS DISTINCT FROM OLD.index_price::text THEN
       PERFORM pm.revalue_later('{}', ARRAY[NEW.asset]);
@@ -2940,6 +2946,10 @@ DECLARE
   id int8;
   top int8;
 BEGIN
+  -- a restore loads state rows as they were, in a replica session (src/restore.c)
+  IF pm.restoring() THEN
+    RETURN NULL;
+  END IF;
   -- price changes deferred to commit first: the event is of the status at commit
   PERFORM pm.revalue_pending_now();
   SELECT * INTO s FROM pm.account_state a WHERE a.account_id = NEW.account_id;
