@@ -5,7 +5,9 @@
 # (docs/sharding.md).
 #
 #   bash test/shard_test.sh        # as root or as a user who can run initdb
+#   PM_SHARD_KEEP=1 bash test/shard_test.sh    # leave the servers running
 #
+# (The servers: test/shards_lib.sh.)#
 # Starts five throwaway servers on Unix sockets in a temporary directory:
 # a coordinator (wal_level = logical), three shards and a single node for
 # comparison, each with the extension.  The coordinator publishes the
@@ -21,35 +23,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 . test/lib.sh
-bindir=$("$PM_PG_CONFIG" --bindir)
-work=$(mktemp -d /tmp/pm_shards.XXXXXX)
-chmod 777 "$work"
-base=$(( 21000 + RANDOM % 20000 ))
+. test/shards_lib.sh
 accounts=${PM_SHARD_ACCOUNTS:-3000}
-nodes=(coord shard0 shard1 shard2 single)
 n=0
 ok()     { n=$((n + 1)); echo "ok $n - $*"; }
 failed=0
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 check()  { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "#   got: $2"; echo "#  want: $3"; fi; }
-as_pg()  { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-port_of() { local i; for i in "${!nodes[@]}"; do [ "${nodes[$i]}" = "$1" ] && echo $((base + i)); done; }
-# psql on node $1, database pm, the rest as psql's arguments
-on() { local node=$1; shift; psql -X -q -At -v ON_ERROR_STOP=1 -h "$work" -p "$(port_of "$node")" -U postgres -d pm "$@"; }
-stop_all() {
-  for node in "${nodes[@]}"; do
-    [ -d "$work/$node" ] && as_pg "$bindir/pg_ctl" -D "$work/$node" -m immediate -w stop >/dev/null 2>&1
-  done
-}
-trap stop_all EXIT
 
-for node in "${nodes[@]}"; do
-  as_pg "$bindir/initdb" -D "$work/$node" -A trust -U postgres --encoding=UTF8 --locale=C.UTF-8 >/dev/null || exit 1
-  as_pg "$bindir/pg_ctl" -D "$work/$node" -l "$work/$node.log" -w \
-    -o "-p $(port_of "$node") -k $work -c listen_addresses='' -c wal_level=logical" start >/dev/null || exit 1
-  psql -X -q -h "$work" -p "$(port_of "$node")" -U postgres -d postgres -c 'CREATE DATABASE pm' &&
-    on "$node" -c 'CREATE EXTENSION portfolio_margin' || exit 1
-done
+shards_start coord shard0 shard1 shard2 single || exit 1
 ok "five servers with the extension: a coordinator, three shards, a single node"
 
 # The same book on the coordinator and the single node; the coordinator
@@ -59,38 +41,9 @@ for node in coord single; do
 done
 on coord -c 'TRUNCATE pm.risk_event, pm.account_state, pm.open_order, pm.position, pm.balance, pm.account' >/dev/null
 
-# docs/sharding.md, "Adding a shard": the coordinator's publications ...
-on coord -f - <<'SQL' || exit 1
-CREATE PUBLICATION pm_reference
-  FOR TABLE pm.asset, pm.symbol, pm.collateral, pm.loan_mmr, pm.status_threshold, pm.scenario;
-CREATE PUBLICATION pm_reference_history
-  FOR TABLE pm.asset_history, pm.symbol_history, pm.mark_price_history, pm.collateral_history,
-            pm.loan_mmr_history, pm.status_threshold_history
-  WITH (publish = 'insert');
-SQL
-# ... and each shard's subscription, before it holds accounts
-for k in 0 1 2; do
-  on "shard$k" -f - <<SQL || exit 1
-DELETE FROM pm.scenario;
-TRUNCATE pm.asset_history, pm.symbol_history, pm.mark_price_history, pm.collateral_history,
-         pm.loan_mmr_history, pm.status_threshold_history;
-CREATE SUBSCRIPTION pm_reference
-  CONNECTION 'host=$work port=$(port_of coord) dbname=pm user=postgres'
-  PUBLICATION pm_reference, pm_reference_history
-  WITH (slot_name = 'pm_reference_shard$k');
-SQL
-done
+shards_publish coord || exit 1
+for k in 0 1 2; do shards_subscribe "shard$k" coord || exit 1; done
 
-# The reference rows a node holds, with the marks' history, as one digest.
-# Replication applies a coordinator's transaction as one transaction: once a
-# shard shows its rows, the revaluation at its commit is done too.
-reference() {
-  on "$1" -c "SELECT md5(string_agg(r, ',' ORDER BY r)) FROM (
-      SELECT format('%s', a) r FROM pm.asset a UNION ALL SELECT format('%s', s) FROM pm.symbol s
-      UNION ALL SELECT format('%s', c) FROM pm.collateral c UNION ALL SELECT format('%s', l) FROM pm.loan_mmr l
-      UNION ALL SELECT format('%s', t) FROM pm.status_threshold t UNION ALL SELECT format('%s', x) FROM pm.scenario x
-      UNION ALL SELECT format('%s', h) FROM pm.mark_price_history h) q"
-}
 # Wait (up to a minute) until every table is copied and every shard shows
 # the coordinator's reference rows.
 synced() {
@@ -115,14 +68,7 @@ check "the single node's reference data is the coordinator's (one generator, one
 # The accounts, split by account_id modulo 3, each shard's in one
 # transaction as the generator loads the single node's (their rows fire the
 # shards' own triggers, as any local write does).
-for k in 0 1 2; do
-  load="BEGIN;"
-  for t in account balance position open_order; do
-    on single -c "COPY (SELECT * FROM pm.$t WHERE account_id % 3 = $k) TO '$work/$t.$k'" || exit 1
-    load="$load COPY pm.$t FROM '$work/$t.$k';"
-  done
-  on "shard$k" -c "$load COMMIT;" || exit 1
-done
+for k in 0 1 2; do shards_copy_accounts single "shard$k" "account_id % 3 = $k" || exit 1; done
 
 # The state rows (values as text: the same digits) and the events since
 # event id $2 of each node; the shards' together.
