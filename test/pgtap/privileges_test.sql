@@ -7,7 +7,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION portfolio_margin;
-SELECT plan(69);
+SELECT plan(72);
 
 ------------------------------------------------------------------------------
 -- The roles and what they are granted
@@ -279,6 +279,20 @@ SELECT is((SELECT count(*)::int FROM pm.scenario WHERE builtin AND price_shock <
 UPDATE pm.scenario SET price_shock = -0.21 WHERE scenario = 'BTC -20%';
 SELECT is((SELECT price_shock FROM pm.scenario WHERE scenario = 'BTC -20%'), -0.21::numeric,
           'the owner edits a built-in scenario');
+
+-- a writer's feed that revalues at commit: the owner's deferred trigger
+-- does it (fired here with SET CONSTRAINTS: this test never commits)
+SET LOCAL ROLE desk;
+SET LOCAL portfolio_margin.revalue_at = commit;
+SELECT lives_ok($$UPDATE pm.asset SET index_price = 38000 WHERE asset = 'BTC';
+                  SET CONSTRAINTS pm.revalue_at_commit IMMEDIATE$$,
+                'a writer''s price change with revalue_at = commit is revalued by the owner''s trigger');
+SELECT throws_ok($$SELECT * FROM pm.revalue_pending$$, '42501', NULL,
+                 'a writer cannot read or write the pending price changes');
+RESET ROLE;
+SET LOCAL portfolio_margin.revalue_at = statement;
+SELECT is(pm.refresh_account_state(), 0::int8, 'and the state it left is exact');
+UPDATE pm.asset SET index_price = 40000 WHERE asset = 'BTC';
 
 -- a writer bound to accounts 1 and 3 writes only those
 CREATE ROLE desk_odd IN ROLE pm_writer;
