@@ -4,6 +4,7 @@
 # test/shard_test.sh and test/bench/shards.sh after test/lib.sh:
 #
 #   shards_start coord shard0 shard1 ...   # start them (names are free)
+#   shards_down NODE / shards_up NODE      # stop one, start it again
 #   on NODE [psql args]                    # psql -At on NODE's database pm
 #   shards_publish NODE                    # NODE publishes its reference data
 #   shards_subscribe NODE COORD            # NODE subscribes to COORD's
@@ -34,6 +35,14 @@ else
   trap shards_stop EXIT
 fi
 
+# Start (again) the server of node $1; stop it.
+shards_up() {
+  shards_as_pg "$shards_bindir/pg_ctl" -D "$shards_work/$1" -l "$shards_work/$1.log" -w \
+    -o "-p $(shards_port "$1") -k $shards_work -c listen_addresses='' -c wal_level=logical" \
+    start >/dev/null
+}
+shards_down() { shards_as_pg "$shards_bindir/pg_ctl" -D "$shards_work/$1" -m fast -w stop >/dev/null; }
+
 # Start servers named "$@", wal_level = logical, each with database pm and
 # the extension.
 shards_start() {
@@ -42,9 +51,7 @@ shards_start() {
     shards_nodes+=("$node")
     shards_as_pg "$shards_bindir/initdb" -D "$shards_work/$node" -A trust -U postgres \
       --encoding=UTF8 --locale=C.UTF-8 >/dev/null || return 1
-    shards_as_pg "$shards_bindir/pg_ctl" -D "$shards_work/$node" -l "$shards_work/$node.log" -w \
-      -o "-p $(shards_port "$node") -k $shards_work -c listen_addresses='' -c wal_level=logical" \
-      start >/dev/null || return 1
+    shards_up "$node" || return 1
     psql -X -q -h "$shards_work" -p "$(shards_port "$node")" -U postgres -d postgres \
       -c 'CREATE DATABASE pm' && on "$node" -c 'CREATE EXTENSION portfolio_margin' || return 1
   done
