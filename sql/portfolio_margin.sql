@@ -2392,10 +2392,12 @@ BEGIN
      WHERE s.ctid = j.tid AND j.servable
     RETURNING j.account_id, j.is_changed
   )
-  SELECT (SELECT count(*) FILTER (WHERE u.is_changed) FROM upd u), (SELECT array_agg(u.account_id) FROM upd u),
-         count(*) FILTER (WHERE j.servable), coalesce(array_agg(j.account_id) FILTER (WHERE NOT j.servable), '{}')
-    INTO changed, done, servable, rest
-    FROM judged j;
+  SELECT w.changed, w.done, l.servable, l.rest INTO changed, done, servable, rest
+    FROM (SELECT count(*) FILTER (WHERE u.is_changed) AS changed, array_agg(u.account_id) AS done
+            FROM upd u) w,
+         (SELECT count(*) FILTER (WHERE j.servable) AS servable,
+                 coalesce(array_agg(j.account_id) FILTER (WHERE NOT j.servable), '{}') AS rest
+            FROM judged j) l;
   IF coalesce(cardinality(done), 0) < servable OR servable + cardinality(rest) < cardinality(ids) THEN
     -- a row a concurrent writer changed while it waited for the lock (the
     -- update's snapshot does not see its new version), an account without
@@ -2731,6 +2733,22 @@ CREATE TRIGGER state_asset_update AFTER UPDATE ON pm.asset
   REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT
   EXECUTE FUNCTION pm.state_after_asset_update();
 
+-- Whether a symbol's new row values its positions differently from its old
+-- one: terms, mark or brackets, compared as text (a mark rewritten in
+-- another display scale changes the digits of the values derived from it).
+-- One test for the statement trigger below and the replica one.
+CREATE FUNCTION pm.symbol_moved(n pm.symbol, o pm.symbol) RETURNS pg_catalog.bool
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT (n.market, n.settle_asset, n.contract_size::pg_catalog.text, n.mark_price::pg_catalog.text,
+          n.brackets::pg_catalog.text)
+         IS DISTINCT FROM
+         (o.market, o.settle_asset, o.contract_size::pg_catalog.text, o.mark_price::pg_catalog.text,
+          o.brackets::pg_catalog.text)
+$$;
+COMMENT ON FUNCTION pm.symbol_moved(n pm.symbol, o pm.symbol) IS
+  'whether a symbol''s new row changes its terms, mark or brackets (as text): whether its positions must be valued again';
+
 -- A mark price or bracket change moves the accounts with positions in the
 -- symbol: they are revalued from their totals, after the statement or at
 -- commit as an index price is.
@@ -2739,11 +2757,7 @@ CREATE FUNCTION pm.state_after_symbol_update() RETURNS trigger
 AS $$
 DECLARE
   moved text[] := ARRAY(SELECT n.symbol FROM new_rows n JOIN old_rows o ON o.symbol = n.symbol
-                         -- as text: a mark rewritten in another display scale changes the
-                         -- digits of the values derived from it
-                         WHERE (n.market, n.settle_asset, n.contract_size::text, n.mark_price::text, n.brackets::text)
-                               IS DISTINCT FROM
-                               (o.market, o.settle_asset, o.contract_size::text, o.mark_price::text, o.brackets::text));
+                         WHERE pm.symbol_moved(n, o));
 BEGIN
   IF cardinality(moved) = 0 THEN
     NULL;
@@ -2892,9 +2906,7 @@ BEGIN
       PERFORM pm.revalue_later('{}', ARRAY[NEW.asset]);
     END IF;
   ELSIF TG_TABLE_NAME = 'symbol' THEN
-    IF (NEW.market, NEW.settle_asset, NEW.contract_size::text, NEW.mark_price::text, NEW.brackets::text)
-       IS DISTINCT FROM
-       (OLD.market, OLD.settle_asset, OLD.contract_size::text, OLD.mark_price::text, OLD.brackets::text) THEN
+    IF pm.symbol_moved(NEW, OLD) THEN
       PERFORM pm.revalue_later(ARRAY[NEW.symbol], '{}');
     END IF;
   ELSIF TG_TABLE_NAME = 'collateral' THEN

@@ -45,22 +45,10 @@ on coord -c 'TRUNCATE pm.risk_event, pm.account_state, pm.open_order, pm.positio
 shards_publish coord || exit 1
 for k in 0 1 2; do shards_subscribe "shard$k" coord || exit 1; done
 
-# Wait (up to a minute) until every table is copied and every shard shows
-# the coordinator's reference rows.
+# Every shard caught up with the coordinator.
 synced() {
-  local want k i same=0
-  want=$(reference coord)
-  for i in $(seq 1 600); do
-    same=1
-    for k in 0 1 2; do
-      [ "$(on "shard$k" -c "SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'")" = 0 ] &&
-        [ "$(reference "shard$k")" = "$want" ] || { same=0; break; }
-    done
-    [ $same = 1 ] && break
-    sleep 0.1
-  done
   check "$1: every shard holds the coordinator's reference data and its price history" \
-    "$(for k in 0 1 2; do reference "shard$k"; done | sort -u)" "$want"
+    "$(for k in 0 1 2; do shards_caught_up "shard$k" coord; done | sort -u)" "$(reference coord)"
 }
 synced "initial copy"
 check "the single node's reference data is the coordinator's (one generator, one seed)" \
@@ -142,15 +130,8 @@ COMMIT;"
 mark_events
 shards_down shard2
 on coord -c "$RALLY" && on coord -c "$TICK" && on single -c "$RALLY" && on single -c "$TICK" || exit 1
-# node $1's reference digest, once it shows the coordinator's (a minute at most)
-caught_up() {
-  local i want
-  want=$(reference coord)
-  for i in $(seq 1 600); do [ "$(reference "$1")" = "$want" ] && break; sleep 0.1; done
-  reference "$1"
-}
 check "while shard2 is down, the others are current" \
-  "$(caught_up shard0; caught_up shard1)" "$(reference coord; reference coord)"
+  "$(shards_caught_up shard0 coord; shards_caught_up shard1 coord)" "$(reference coord; reference coord)"
 shards_up shard2 || exit 1
 compare_all "two ticks while shard2 was down, then it came back"
 

@@ -9,6 +9,7 @@
 #   shards_publish NODE                    # NODE publishes its reference data
 #   shards_subscribe NODE COORD            # NODE subscribes to COORD's
 #   reference NODE                         # a digest of NODE's reference rows
+#   shards_caught_up NODE COORD            # wait until NODE shows COORD's; its digest
 #
 # The servers stop when the calling script exits (PM_SHARD_KEEP=1 leaves
 # them running and says where).
@@ -90,6 +91,19 @@ reference() {
       UNION ALL SELECT format('%s', c) FROM pm.collateral c UNION ALL SELECT format('%s', l) FROM pm.loan_mmr l
       UNION ALL SELECT format('%s', t) FROM pm.status_threshold t UNION ALL SELECT format('%s', x) FROM pm.scenario x
       UNION ALL SELECT format('%s', h) FROM pm.mark_price_history h) q"
+}
+
+# Wait (a minute at most) until shard $1 has copied every subscribed table
+# and shows the reference rows of coordinator $2; print its digest.
+shards_caught_up() {
+  local i want
+  want=$(reference "$2")
+  for i in $(seq 1 600); do
+    [ "$(on "$1" -c "SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'")" = 0 ] &&
+      [ "$(reference "$1")" = "$want" ] && break
+    sleep 0.1
+  done
+  reference "$1"
 }
 
 # Copy the accounts of node FROM for which the SQL condition WHERE holds

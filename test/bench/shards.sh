@@ -46,12 +46,8 @@ done
 shards_subscribe one coord1 >/dev/null 2>&1 || exit 1
 for k in 0 1 2; do shards_subscribe "s$k" coord3 >/dev/null 2>&1 || exit 1; done
 # the initial copies done
-for node in one s0 s1 s2; do
-  for _ in $(seq 1 600); do
-    [ "$(on "$node" -c "SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'")" = 0 ] && break
-    sleep 0.1
-  done
-done
+shards_caught_up one coord1 >/dev/null
+for k in 0 1 2; do shards_caught_up "s$k" coord3 >/dev/null; done
 shards_copy_accounts single one "true" || exit 1
 for k in 0 1 2; do shards_copy_accounts single "s$k" "account_id % 3 = $k" || exit 1; done
 for node in one s0 s1 s2; do on "$node" -c 'VACUUM ANALYZE' >/dev/null; done

@@ -87,7 +87,7 @@ SELECT is(ARRAY(
         'refresh_account_state', 'restatus_accounts', 'restoring', 'revalue_accounts', 'revalue_batch',
         'revalue_later', 'revalue_pending_now', 'risk_of',
         'rollup_sfunc', 'sample_risk', 'state_collateral_changed', 'status', 'status_threshold_as_of',
-        'status_threshold_at', 'stress_at_or_now', 'summary_under', 'symbol_as_of', 'symbol_at'],
+        'status_threshold_at', 'stress_at_or_now', 'summary_under', 'symbol_as_of', 'symbol_at', 'symbol_moved'],
   'every pm function is STRICT but those that must see NULLs (and the ledger entry constructors, the as-of reads of tables and pm.liquidation_prices, which must be inlined, and the bodies that take at NULL for now)');
 -- Trigger functions pin their search_path, but the two in C that run no
 -- query by a name the path could resolve (pm.restore_guard qualifies
