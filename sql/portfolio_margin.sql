@@ -1109,6 +1109,299 @@ CREATE EVENT TRIGGER pm_refuse_own_policies ON ddl_command_end
 
 
 ------------------------------------------------------------------------------
+-- The book on shards: a coordinator's partitions of the shards' rows
+------------------------------------------------------------------------------
+
+-- On a coordinator (docs/sharding.md) the accounts live on shards.  Each
+-- table below holds, for one relation of the extension, the shards' rows:
+-- partitioned by hash of account_id, one postgres_fdw foreign partition per
+-- shard (pm.attach_shard), so that a condition on account_id reaches only
+-- the shard that holds the account and a write is routed to it.  The views
+-- pm.account_risk, pm.account_margin, pm.stress_result, pm.position_risk,
+-- pm.position_over_limit, pm.margin_line and pm.binance_position_risk add
+-- the shards' rows to the node's own (and pm.asset_equity, over
+-- pm.account_margin, follows).  On a node that is not a
+-- coordinator they have no partitions: they are empty, and the planner
+-- drops them from every plan.  The access rules apply to them as to the
+-- node's own tables, on the coordinator, whatever role a shard is reached as.
+
+CREATE TABLE pm.account_remote (
+  account_id pg_catalog.int8 NOT NULL,
+  program pg_catalog.text NOT NULL,
+  loan_leverage pg_catalog.int4 NOT NULL
+) PARTITION BY HASH (account_id);
+COMMENT ON TABLE pm.account_remote IS
+  'on a coordinator, the shards'' rows of pm.account, one foreign partition per shard: read and write accounts here';
+
+CREATE TABLE pm.balance_remote (
+  account_id pg_catalog.int8 NOT NULL,
+  asset pg_catalog.text NOT NULL,
+  cross_free pg_catalog.numeric NOT NULL,
+  cross_locked pg_catalog.numeric NOT NULL,
+  cross_borrowed pg_catalog.numeric NOT NULL,
+  cross_interest pg_catalog.numeric NOT NULL,
+  um_wallet pg_catalog.numeric NOT NULL,
+  cm_wallet pg_catalog.numeric NOT NULL
+) PARTITION BY HASH (account_id);
+COMMENT ON TABLE pm.balance_remote IS
+  'on a coordinator, the shards'' rows of pm.balance, one foreign partition per shard: read and write balances here';
+
+CREATE TABLE pm.position_remote (
+  account_id pg_catalog.int8 NOT NULL,
+  symbol pg_catalog.text NOT NULL,
+  side pg_catalog.text NOT NULL,
+  qty pg_catalog.numeric NOT NULL,
+  entry_price pg_catalog.numeric NOT NULL,
+  leverage pg_catalog.int4 NOT NULL
+) PARTITION BY HASH (account_id);
+COMMENT ON TABLE pm.position_remote IS
+  'on a coordinator, the shards'' rows of pm.position, one foreign partition per shard: read and write positions here';
+
+CREATE TABLE pm.open_order_remote (
+  account_id pg_catalog.int8 NOT NULL,
+  order_id pg_catalog.int8 NOT NULL,
+  sell_asset pg_catalog.text NOT NULL,
+  sell_qty pg_catalog.numeric NOT NULL,
+  buy_asset pg_catalog.text NOT NULL,
+  buy_qty pg_catalog.numeric NOT NULL
+) PARTITION BY HASH (account_id);
+COMMENT ON TABLE pm.open_order_remote IS
+  'on a coordinator, the shards'' rows of pm.open_order, one foreign partition per shard: read and write open orders here';
+
+CREATE TABLE pm.account_state_remote (
+  account_id pg_catalog.int8 NOT NULL,
+  program pg_catalog.text NOT NULL,
+  uni_mmr pg_catalog.numeric,
+  account_equity pg_catalog.numeric NOT NULL,
+  adjusted_equity pg_catalog.numeric NOT NULL,
+  maint_margin pg_catalog.numeric NOT NULL,
+  status pg_catalog.text NOT NULL,
+  status_since pg_catalog.timestamptz NOT NULL,
+  updated_at pg_catalog.timestamptz NOT NULL,
+  error pg_catalog.text,
+  ledger_totals pg_catalog.bytea,
+  committed_status pg_catalog.text
+) PARTITION BY HASH (account_id);
+COMMENT ON TABLE pm.account_state_remote IS
+  'on a coordinator, the shards'' rows of pm.account_state (read only: each shard keeps its own)';
+
+CREATE TABLE pm.risk_event_remote (
+  event_id pg_catalog.int8 NOT NULL,
+  account_id pg_catalog.int8 NOT NULL,
+  old_status pg_catalog.text,
+  new_status pg_catalog.text NOT NULL,
+  uni_mmr pg_catalog.numeric,
+  adjusted_equity pg_catalog.numeric NOT NULL,
+  maint_margin pg_catalog.numeric NOT NULL,
+  at pg_catalog.timestamptz NOT NULL,
+  program pg_catalog.text,
+  xact_id pg_catalog.xid8
+) PARTITION BY HASH (account_id);
+COMMENT ON TABLE pm.risk_event_remote IS
+  'on a coordinator, the shards'' rows of pm.risk_event (read only; event ids and transaction ids are each shard''s own, at orders them across shards)';
+
+CREATE TABLE pm.account_risk_remote (
+  account_id pg_catalog.int8,
+  program pg_catalog.text,
+  uni_mmr pg_catalog.numeric,
+  account_equity pg_catalog.numeric,
+  actual_equity pg_catalog.numeric,
+  account_initial_margin pg_catalog.numeric,
+  account_maint_margin pg_catalog.numeric,
+  account_status pg_catalog.text,
+  virtual_max_withdraw_amount pg_catalog.numeric,
+  total_available_balance pg_catalog.numeric,
+  total_margin_open_loss pg_catalog.numeric,
+  error pg_catalog.text
+) PARTITION BY HASH (account_id);
+COMMENT ON TABLE pm.account_risk_remote IS
+  'on a coordinator, pm.account_risk of each shard, computed there; part of pm.account_risk';
+
+CREATE TABLE pm.account_margin_remote (
+  account_id pg_catalog.int8,
+  program pg_catalog.text,
+  summary pm.margin_summary,
+  error pg_catalog.text
+) PARTITION BY HASH (account_id);
+COMMENT ON TABLE pm.account_margin_remote IS
+  'on a coordinator, pm.account_margin of each shard, computed there; part of pm.account_margin';
+
+CREATE TABLE pm.stress_result_remote (
+  account_id pg_catalog.int8,
+  scenario pg_catalog.text,
+  program pg_catalog.text,
+  uni_mmr pg_catalog.numeric,
+  account_equity pg_catalog.numeric,
+  actual_equity pg_catalog.numeric,
+  account_initial_margin pg_catalog.numeric,
+  account_maint_margin pg_catalog.numeric,
+  account_status pg_catalog.text,
+  virtual_max_withdraw_amount pg_catalog.numeric,
+  total_available_balance pg_catalog.numeric,
+  total_margin_open_loss pg_catalog.numeric,
+  error pg_catalog.text
+) PARTITION BY HASH (account_id);
+COMMENT ON TABLE pm.stress_result_remote IS
+  'on a coordinator, pm.stress_result of each shard, computed there under the scenarios replicated to it; part of pm.stress_result';
+
+CREATE TABLE pm.position_risk_remote (
+  account_id pg_catalog.int8,
+  symbol pg_catalog.text,
+  market pg_catalog.text,
+  side pg_catalog.text,
+  qty pg_catalog.numeric,
+  entry_price pg_catalog.numeric,
+  mark_price pg_catalog.numeric,
+  leverage pg_catalog.int4,
+  settle_asset pg_catalog.text,
+  notional pg_catalog.numeric,
+  unrealized_pnl pg_catalog.numeric,
+  maint_margin pg_catalog.numeric,
+  bracket pg_catalog.int4,
+  bracket_rate pg_catalog.numeric,
+  initial_margin pg_catalog.numeric
+) PARTITION BY HASH (account_id);
+COMMENT ON TABLE pm.position_risk_remote IS
+  'on a coordinator, pm.position_risk of each shard, computed there; part of pm.position_risk';
+
+CREATE TABLE pm.position_over_limit_remote (
+  account_id pg_catalog.int8,
+  symbol pg_catalog.text,
+  side pg_catalog.text,
+  market pg_catalog.text,
+  qty pg_catalog.numeric,
+  notional pg_catalog.numeric,
+  position_limit pg_catalog.numeric,
+  over_by pg_catalog.numeric
+) PARTITION BY HASH (account_id);
+COMMENT ON TABLE pm.position_over_limit_remote IS
+  'on a coordinator, pm.position_over_limit of each shard, computed there; part of pm.position_over_limit';
+
+CREATE TABLE pm.margin_line_remote (
+  account_id pg_catalog.int8,
+  program pg_catalog.text,
+  source pg_catalog.text,
+  asset pg_catalog.text,
+  symbol pg_catalog.text,
+  equity pg_catalog.numeric,
+  maint_margin pg_catalog.numeric,
+  initial_margin pg_catalog.numeric,
+  open_loss pg_catalog.numeric,
+  index_price pg_catalog.numeric,
+  collateral pm.tiers
+) PARTITION BY HASH (account_id);
+COMMENT ON TABLE pm.margin_line_remote IS
+  'on a coordinator, pm.margin_line of each shard, computed there; part of pm.margin_line';
+
+CREATE TABLE pm.binance_position_risk_remote (
+  account_id pg_catalog.int8,
+  market pg_catalog.text,
+  symbol pg_catalog.text,
+  "positionAmt" pg_catalog.numeric,
+  "entryPrice" pg_catalog.numeric,
+  "markPrice" pg_catalog.numeric,
+  "unRealizedProfit" pg_catalog.numeric,
+  "liquidationPrice" pg_catalog.numeric,
+  leverage pg_catalog.int4,
+  "positionSide" pg_catalog.text,
+  notional pg_catalog.numeric,
+  liquidation_below pg_catalog.numeric,
+  liquidation_above pg_catalog.numeric,
+  error pg_catalog.text
+) PARTITION BY HASH (account_id);
+COMMENT ON TABLE pm.binance_position_risk_remote IS
+  'on a coordinator, pm.binance_position_risk of each shard, computed there (liquidation prices included); part of pm.binance_position_risk';
+
+ALTER TABLE pm.account_remote ENABLE ROW LEVEL SECURITY;
+CREATE POLICY account_access ON pm.account_remote USING (pm.account_visible(account_id));
+ALTER TABLE pm.balance_remote ENABLE ROW LEVEL SECURITY;
+CREATE POLICY account_access ON pm.balance_remote USING (pm.account_visible(account_id));
+ALTER TABLE pm.position_remote ENABLE ROW LEVEL SECURITY;
+CREATE POLICY account_access ON pm.position_remote USING (pm.account_visible(account_id));
+ALTER TABLE pm.open_order_remote ENABLE ROW LEVEL SECURITY;
+CREATE POLICY account_access ON pm.open_order_remote USING (pm.account_visible(account_id));
+ALTER TABLE pm.account_state_remote ENABLE ROW LEVEL SECURITY;
+CREATE POLICY account_access ON pm.account_state_remote FOR SELECT USING (pm.account_visible(account_id));
+ALTER TABLE pm.risk_event_remote ENABLE ROW LEVEL SECURITY;
+CREATE POLICY account_access ON pm.risk_event_remote FOR SELECT USING (pm.account_visible(account_id));
+ALTER TABLE pm.account_risk_remote ENABLE ROW LEVEL SECURITY;
+CREATE POLICY account_access ON pm.account_risk_remote FOR SELECT USING (pm.account_visible(account_id));
+ALTER TABLE pm.account_margin_remote ENABLE ROW LEVEL SECURITY;
+CREATE POLICY account_access ON pm.account_margin_remote FOR SELECT USING (pm.account_visible(account_id));
+ALTER TABLE pm.stress_result_remote ENABLE ROW LEVEL SECURITY;
+CREATE POLICY account_access ON pm.stress_result_remote FOR SELECT USING (pm.account_visible(account_id));
+ALTER TABLE pm.position_risk_remote ENABLE ROW LEVEL SECURITY;
+CREATE POLICY account_access ON pm.position_risk_remote FOR SELECT USING (pm.account_visible(account_id));
+ALTER TABLE pm.position_over_limit_remote ENABLE ROW LEVEL SECURITY;
+CREATE POLICY account_access ON pm.position_over_limit_remote FOR SELECT USING (pm.account_visible(account_id));
+ALTER TABLE pm.margin_line_remote ENABLE ROW LEVEL SECURITY;
+CREATE POLICY account_access ON pm.margin_line_remote FOR SELECT USING (pm.account_visible(account_id));
+ALTER TABLE pm.binance_position_risk_remote ENABLE ROW LEVEL SECURITY;
+CREATE POLICY account_access ON pm.binance_position_risk_remote FOR SELECT USING (pm.account_visible(account_id));
+
+-- Make a postgres_fdw server a shard of this coordinator: for each table
+-- above, a foreign partition over the relation of the same name on the
+-- shard, holding the accounts whose hash falls in (modulus, remainder).
+-- Run by the extension's owner, after CREATE SERVER and the user mappings.
+CREATE FUNCTION pm.attach_shard(server pg_catalog.name, modulus pg_catalog.int4, remainder pg_catalog.int4)
+  RETURNS SETOF pg_catalog.regclass
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rel pg_catalog.text;
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_foreign_server s
+                   JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+                  WHERE s.srvname = attach_shard.server AND w.fdwname = 'postgres_fdw') THEN
+    RAISE EXCEPTION 'server "%" is not a postgres_fdw server', pg_catalog.left(attach_shard.server, 63)
+      USING ERRCODE = 'undefined_object',
+            DETAIL = 'A shard is reached through a foreign server of postgres_fdw.',
+            HINT = 'CREATE EXTENSION postgres_fdw; CREATE SERVER ... FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host ..., dbname ..., async_capable ''true'', extensions ''portfolio_margin''), and a user mapping per role.';
+  END IF;
+  FOREACH rel IN ARRAY ARRAY['account', 'balance', 'position', 'open_order', 'account_state',
+                             'risk_event', 'account_risk', 'account_margin', 'stress_result',
+                             'position_risk', 'position_over_limit', 'margin_line',
+                             'binance_position_risk'] LOOP
+    EXECUTE pg_catalog.format(
+      'CREATE FOREIGN TABLE pm.%I PARTITION OF pm.%I FOR VALUES WITH (MODULUS %s, REMAINDER %s) '
+      'SERVER %I OPTIONS (schema_name ''pm'', table_name %L)',
+      rel || '@' || attach_shard.server, rel || '_remote', attach_shard.modulus,
+      attach_shard.remainder, attach_shard.server, rel);
+    RETURN NEXT pg_catalog.format('pm.%I', rel || '@' || attach_shard.server)::pg_catalog.regclass;
+  END LOOP;
+END
+$$;
+COMMENT ON FUNCTION pm.attach_shard(server name, modulus integer, remainder integer) IS
+  'on a coordinator: make a postgres_fdw server the shard of the accounts whose hash of account_id is remainder modulo modulus -- a foreign partition of each of pm.*_remote; returns them';
+REVOKE EXECUTE ON FUNCTION pm.attach_shard(server name, modulus integer, remainder integer) FROM PUBLIC;
+
+-- Undo pm.attach_shard: drop the server's foreign partitions.
+CREATE FUNCTION pm.detach_shard(server pg_catalog.name) RETURNS SETOF pg_catalog.text
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  part pg_catalog.regclass;
+BEGIN
+  FOR part IN SELECT f.ftrelid::pg_catalog.regclass
+                FROM pg_catalog.pg_foreign_table f
+                JOIN pg_catalog.pg_foreign_server s ON s.oid = f.ftserver
+                JOIN pg_catalog.pg_inherits i ON i.inhrelid = f.ftrelid
+                JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+               WHERE s.srvname = detach_shard.server
+                 AND p.relnamespace = 'pm'::pg_catalog.regnamespace
+                 AND p.relname LIKE '%\_remote'
+               ORDER BY 1 LOOP
+    RETURN NEXT part::pg_catalog.text;
+    EXECUTE pg_catalog.format('DROP FOREIGN TABLE %s', part);
+  END LOOP;
+END
+$$;
+COMMENT ON FUNCTION pm.detach_shard(server name) IS
+  'on a coordinator: drop the foreign partitions pm.attach_shard made for a server; returns their names';
+REVOKE EXECUTE ON FUNCTION pm.detach_shard(server name) FROM PUBLIC;
+
+
+------------------------------------------------------------------------------
 -- Ledger rows and the aggregates over them
 ------------------------------------------------------------------------------
 
@@ -1725,7 +2018,11 @@ SELECT o.account_id, a.program, 'open_order'::pg_catalog.text, o.sell_asset, NUL
   JOIN pm.asset xs ON xs.asset = o.sell_asset
   JOIN pm.asset xb ON xb.asset = o.buy_asset
   LEFT JOIN pm.collateral cs ON cs.program = a.program AND cs.asset = o.sell_asset
-  LEFT JOIN pm.collateral cb ON cb.program = a.program AND cb.asset = o.buy_asset;
+  LEFT JOIN pm.collateral cb ON cb.program = a.program AND cb.asset = o.buy_asset
+UNION ALL
+SELECT r.account_id, r.program, r.source, r.asset, r.symbol, r.equity, r.maint_margin,
+       r.initial_margin, r.open_loss, r.index_price, r.collateral
+  FROM pm.margin_line_remote r;
 COMMENT ON VIEW pm.margin_line IS
   'every margin line of every account as pm.margin takes it: balances, positions and (PM) open orders';
 COMMENT ON COLUMN pm.margin_line.account_id IS 'account';
@@ -1740,7 +2037,9 @@ COMMENT ON COLUMN pm.margin_line.open_loss IS 'open-order loss in USD';
 COMMENT ON COLUMN pm.margin_line.index_price IS 'index price of asset in USD';
 COMMENT ON COLUMN pm.margin_line.collateral IS 'collateral schedule of asset in the account''s program; NULL if not collateral';
 
-CREATE VIEW pm.position_risk AS
+-- A node's own positions (pm.position_risk adds a coordinator's shards'),
+-- for the views that compute more from them here.
+CREATE VIEW pm.position_risk_local AS
 SELECT p.account_id, p.symbol, s.market, p.side, p.qty, p.entry_price, s.mark_price, p.leverage,
        s.settle_asset,
        CASE s.market
@@ -1768,6 +2067,19 @@ SELECT p.account_id, p.symbol, s.market, p.side, p.qty, p.entry_price, s.mark_pr
                 WHEN 'UM' THEN pm.tier_of(pg_catalog.abs(p.qty) * s.mark_price, s.brackets)
                 ELSE pm.cm_bracket(p.qty, s.contract_size, s.mark_price, s.brackets)
               END AS bracket) b;
+COMMENT ON VIEW pm.position_risk_local IS
+  'pm.position_risk of this node''s own positions (on a coordinator, without the shards'')';
+
+CREATE VIEW pm.position_risk AS
+SELECT l.account_id, l.symbol, l.market, l.side, l.qty, l.entry_price, l.mark_price, l.leverage,
+       l.settle_asset, l.notional, l.unrealized_pnl, l.maint_margin, l.bracket, l.bracket_rate,
+       l.initial_margin
+  FROM pm.position_risk_local l
+UNION ALL
+SELECT r.account_id, r.symbol, r.market, r.side, r.qty, r.entry_price, r.mark_price, r.leverage,
+       r.settle_asset, r.notional, r.unrealized_pnl, r.maint_margin, r.bracket, r.bracket_rate,
+       r.initial_margin
+  FROM pm.position_risk_remote r;
 COMMENT ON VIEW pm.position_risk IS
   'per position: notional, unrealized PnL, maintenance margin with the bracket it fell in, and initial margin, all in the settle asset (exact)';
 COMMENT ON COLUMN pm.position_risk.account_id IS 'account';
@@ -1871,7 +2183,12 @@ SELECT l.account_id,
        pm.ledger_risk_error(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS error
   FROM pm.ledger_row l
  WHERE pm.account_risk_range(l.account_id, true)
- GROUP BY l.account_id;
+ GROUP BY l.account_id
+UNION ALL
+SELECT r.account_id, r.program, r.uni_mmr, r.account_equity, r.actual_equity, r.account_initial_margin,
+       r.account_maint_margin, r.account_status, r.virtual_max_withdraw_amount,
+       r.total_available_balance, r.total_margin_open_loss, r.error
+  FROM pm.account_risk_remote r;
 COMMENT ON VIEW pm.account_risk IS
   'per account, what GET /papi/v1/account answers (amounts rounded to 8 decimals, as Binance prints them; pm.account_margin.summary has them exact), in two ranges of account ids that a parallel plan runs side by side: below pm.account_risk_split() and from it on; one range when the query cannot run in parallel (pm.account_risk_range)';
 COMMENT ON COLUMN pm.account_risk.account_id IS 'account';
@@ -1928,7 +2245,10 @@ SELECT l.account_id,
                     FROM pm.ledger_row e WHERE e.account_id = l.account_id)
        END AS error
   FROM pm.ledger_row l
- GROUP BY l.account_id;
+ GROUP BY l.account_id
+UNION ALL
+SELECT r.account_id, r.program, r.summary, r.error
+  FROM pm.account_margin_remote r;
 COMMENT ON VIEW pm.account_margin IS
   'each account''s exact risk summary, from its rows in one pass (pm.account_ledger; equal to pm.margin over pm.margin_line); read it with pm.uni_mmr(summary), pm.assets(summary), ...';
 COMMENT ON COLUMN pm.account_margin.account_id IS 'account';
@@ -2125,7 +2445,12 @@ SELECT g.account_id, x.scenario, x.program, x.uni_mmr, x.account_equity, x.actua
  CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(n.names), pg_catalog.unnest(g.risks))
        AS x(scenario, program, uni_mmr, account_equity, actual_equity, account_initial_margin,
             account_maint_margin, account_status, virtual_max_withdraw_amount,
-            total_available_balance, total_margin_open_loss, error);
+            total_available_balance, total_margin_open_loss, error)
+UNION ALL
+SELECT r.account_id, r.scenario, r.program, r.uni_mmr, r.account_equity, r.actual_equity,
+       r.account_initial_margin, r.account_maint_margin, r.account_status,
+       r.virtual_max_withdraw_amount, r.total_available_balance, r.total_margin_open_loss, r.error
+  FROM pm.stress_result_remote r;
 COMMENT ON VIEW pm.stress_result IS
   'pm.account_risk of every account under every scenario of pm.scenario';
 COMMENT ON COLUMN pm.stress_result.account_id IS 'account';
@@ -6190,7 +6515,10 @@ SELECT p.account_id, p.symbol, p.side, s.market, p.qty,
                                  ELSE pm.cm_notional(p.qty, s.contract_size, s.mark_price) END) AS n(notional)
  WHERE s.position_limit IS NOT NULL
    AND CASE WHEN s.market = 'UM' THEN abs(p.qty) * s.mark_price > s.position_limit
-            ELSE abs(p.qty) * s.contract_size > s.position_limit * s.mark_price END;
+            ELSE abs(p.qty) * s.contract_size > s.position_limit * s.mark_price END
+UNION ALL
+SELECT r.account_id, r.symbol, r.side, r.market, r.qty, r.notional, r.position_limit, r.over_by
+  FROM pm.position_over_limit_remote r;
 COMMENT ON VIEW pm.position_over_limit IS
   'positions whose notional is over their symbol''s limit (pm.symbol.position_limit), and by how much';
 COMMENT ON COLUMN pm.position_over_limit.account_id IS 'account';
@@ -6245,9 +6573,14 @@ SELECT r.account_id, r.market, r.symbol,
        l.below AS liquidation_below,
        l.above AS liquidation_above,
        l.error
-  FROM pm.position_risk r
+  FROM pm.position_risk_local r
   JOIN pm.symbol s ON s.symbol OPERATOR(pg_catalog.=) r.symbol
- CROSS JOIN LATERAL pm.liquidation_price_or_error(r.account_id, s.base_asset) l;
+ CROSS JOIN LATERAL pm.liquidation_price_or_error(r.account_id, s.base_asset) l
+UNION ALL
+SELECT r.account_id, r.market, r.symbol, r."positionAmt", r."entryPrice", r."markPrice",
+       r."unRealizedProfit", r."liquidationPrice", r.leverage, r."positionSide", r.notional,
+       r.liquidation_below, r.liquidation_above, r.error
+  FROM pm.binance_position_risk_remote r;
 COMMENT ON VIEW pm.binance_position_risk IS
   'each position as Binance''s positionRisk answers show it (UM and CM), with the portfolio-margin liquidation price of its account (pm.liquidation_price) in place of Binance''s; maxNotionalValue and maxQty left out (pm.tiers keeps no leverage limits)';
 COMMENT ON COLUMN pm.binance_position_risk.account_id IS 'account';
@@ -6278,6 +6611,7 @@ BEGIN
   IF pg_catalog.current_setting('server_version_num')::pg_catalog.int4 >= 150000 THEN
     ALTER VIEW pm.ledger_row SET (security_invoker = true);
     ALTER VIEW pm.margin_line SET (security_invoker = true);
+    ALTER VIEW pm.position_risk_local SET (security_invoker = true);
     ALTER VIEW pm.position_risk SET (security_invoker = true);
     ALTER VIEW pm.account_risk SET (security_invoker = true);
     ALTER VIEW pm.account_margin SET (security_invoker = true);
@@ -6292,9 +6626,13 @@ BEGIN
 END
 $$;
 
-GRANT SELECT ON pm."position", pm.account, pm.account_access, pm.account_margin, pm.account_risk, pm.account_state, pm.asset, pm.asset_equity, pm.balance, pm.binance_position_risk, pm.binance_spot_symbol, pm.binance_symbol, pm.collateral, pm.ledger_row, pm.loan_mmr, pm.margin_line, pm.open_order, pm.position_over_limit, pm.position_risk, pm.risk_event, pm.scenario, pm.status_threshold, pm.stress_result, pm.symbol, pm.account_history, pm.asset_history, pm.balance_history, pm.collateral_history, pm.history_start, pm.loan_mmr_history, pm.mark_price_history, pm.open_order_history, pm.position_history, pm.status_threshold_history, pm.symbol_history, pm.risk_sample, pm.status_series, pm.book_series, pm.nearest_liquidation_series TO pm_reader;
+GRANT SELECT ON pm."position", pm.account, pm.account_access, pm.account_margin, pm.account_risk, pm.account_state, pm.asset, pm.asset_equity, pm.balance, pm.binance_position_risk, pm.binance_spot_symbol, pm.binance_symbol, pm.collateral, pm.ledger_row, pm.loan_mmr, pm.margin_line, pm.open_order, pm.position_over_limit, pm.position_risk, pm.position_risk_local, pm.risk_event, pm.scenario, pm.status_threshold, pm.stress_result, pm.symbol, pm.account_history, pm.asset_history, pm.balance_history, pm.collateral_history, pm.history_start, pm.loan_mmr_history, pm.mark_price_history, pm.open_order_history, pm.position_history, pm.status_threshold_history, pm.symbol_history, pm.risk_sample, pm.status_series, pm.book_series, pm.nearest_liquidation_series TO pm_reader;
+
+GRANT SELECT ON pm.account_remote, pm.balance_remote, pm.position_remote, pm.open_order_remote, pm.account_state_remote, pm.risk_event_remote, pm.account_risk_remote, pm.account_margin_remote, pm.stress_result_remote, pm.position_risk_remote, pm.position_over_limit_remote, pm.margin_line_remote, pm.binance_position_risk_remote TO pm_reader;
 
 GRANT DELETE, INSERT, UPDATE ON pm."position", pm.account, pm.balance, pm.open_order, pm.scenario TO pm_writer;
+
+GRANT DELETE, INSERT, UPDATE ON pm.account_remote, pm.balance_remote, pm.position_remote, pm.open_order_remote TO pm_writer;
 
 GRANT INSERT, UPDATE ON pm.asset, pm.symbol TO pm_writer;
 

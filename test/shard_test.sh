@@ -1,26 +1,34 @@
 #!/usr/bin/env bash
-# Shards: reference data written once, on a coordinator, reaches three
-# shards by PostgreSQL's logical replication and moves their accounts' state
-# and events exactly as the same writes move one node holding every account
-# (docs/sharding.md).
+# Shards: three shards behind one coordinator answer exactly as one node
+# holding every account does (docs/sharding.md).  Reference data written
+# once, on the coordinator, reaches the shards by PostgreSQL's logical
+# replication and moves their accounts' state and events as on one node;
+# the coordinator reads and writes the shards' accounts through postgres_fdw.
 #
 #   bash test/shard_test.sh        # as root or as a user who can run initdb
 #   PM_SHARD_KEEP=1 bash test/shard_test.sh    # leave the servers running
 #
-# (The servers: test/shards_lib.sh.)#
+# (The servers: test/shards_lib.sh.)
 # Starts five throwaway servers on Unix sockets in a temporary directory:
 # a coordinator (wal_level = logical), three shards and a single node for
 # comparison, each with the extension.  The coordinator publishes the
-# reference tables and their history; each shard subscribes as
+# reference tables and their history; each shard subscribes, and the
+# coordinator attaches it (pm.attach_shard, hash of account_id modulo 3), as
 # docs/sharding.md says.  The demo exchange (test/gen/exchange.sql, the same
-# seed everywhere) is loaded whole into the single node and, by account_id
-# modulo 3, into the shards.  Then the same transactions run on the
-# coordinator and on the single node -- a market-wide tick, a crash of BTC
-# with a collateral schedule, a loan rate and a ladder band edited -- and
-# after each the shards' state rows and events, together, must equal the
-# single node's, digit for digit, and risk as of a moment between the two
-# must read back the same; then two ticks while one shard is down, which it
-# catches up when it is back.  Prints TAP lines.
+# seed everywhere) is loaded whole into the single node and, through the
+# coordinator, which routes each row to its account's shard, into the
+# shards.  Then the same transactions run on the coordinator and on the
+# single node -- a market-wide tick, a crash of BTC with a collateral
+# schedule, a loan rate and a ladder band edited, account rows written
+# through the coordinator -- and after each the shards' state rows and
+# events, together, must equal the single node's, digit for digit.  The
+# coordinator's views must give the single node's rows; two roles whose
+# rules split the accounts see their halves through it; risk as of a moment
+# between two writes reads back the same on the shards; a dump of the
+# coordinator restores to one that answers the same; with one shard down a
+# query of the whole book is an error while one pruned to live shards
+# answers, and the shard catches up with two ticks when it is back.  Prints
+# TAP lines.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 . test/lib.sh
@@ -54,10 +62,15 @@ synced "initial copy"
 check "the single node's reference data is the coordinator's (one generator, one seed)" \
   "$(reference single)" "$(reference coord)"
 
-# The accounts, split by account_id modulo 3, each shard's in one
-# transaction as the generator loads the single node's (their rows fire the
-# shards' own triggers, as any local write does).
-for k in 0 1 2; do shards_copy_accounts single "shard$k" "account_id % 3 = $k" || exit 1; done
+# The coordinator attaches each shard (docs/sharding.md, "One database to
+# ask") and loads the accounts through its partitions of the shards' tables:
+# each row reaches the shard of its account's hash, in one transaction per
+# shard, where it fires the shard's own triggers as any local write does.
+for k in 0 1 2; do shards_attach coord "shard$k" "$k" 3 >/dev/null || exit 1; done
+shards_route_accounts single coord || exit 1
+check "every shard holds some accounts, and together the single node's" \
+  "$(for k in 0 1 2; do [ "$(on "shard$k" -c 'SELECT count(*) FROM pm.account')" -gt 0 ] && echo some; done | sort -u) $(for k in 0 1 2; do on "shard$k" -c 'SELECT account_id FROM pm.account'; done | sort -n | md5sum)" \
+  "some $(on single -c 'SELECT account_id FROM pm.account' | sort -n | md5sum)"
 
 # The state rows (values as text: the same digits) and the events since
 # event id $2 of each node; the shards' together.
@@ -100,17 +113,65 @@ moment=$(on coord -c 'SELECT now()')
 sleep 0.2
 
 # BTC falls 12%, and the reference data moves around it: a collateral
-# schedule, a loan rate, a ladder band -- one transaction.
+# schedule, a loan rate, a ladder band, position limits -- one transaction.
 CRASH="BEGIN;
 UPDATE pm.asset SET index_price = round(index_price * 0.88, 8) WHERE asset = 'BTC';
 UPDATE pm.symbol SET mark_price = round(mark_price * 0.88, 8) WHERE base_asset = 'BTC';
 UPDATE pm.collateral SET schedule = '0:0.8' WHERE program = 'PM' AND asset = 'ETH';
 UPDATE pm.loan_mmr SET mmr = 0.11 WHERE leverage = 3;
 UPDATE pm.status_threshold SET uni_mmr_above = 1.25 WHERE program = 'PM' AND status = 'NORMAL';
+UPDATE pm.symbol SET position_limit = 20000 WHERE symbol IN ('BTCUSDT', 'ETHUSDT');
 COMMIT;"
 mark_events
 on coord -c "$CRASH" && on single -c "$CRASH" || exit 1
 compare_all "a BTC crash with a schedule, a loan rate and a ladder band"
+
+# One database to ask: the coordinator's views, which read the shards'
+# through its foreign partitions, give the single node's rows; so do its
+# partitions of the shards' state and events.
+# (pm.binance_position_risk values a liquidation price per position, a few
+# milliseconds each: every twentieth account's.)
+rows() { on "$1" -c "SELECT count(*) || ' ' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '-') FROM $2 t"; }
+VIEWS=(pm.account_risk pm.account_margin pm.asset_equity pm.stress_result pm.position_risk
+       pm.position_over_limit pm.margin_line
+       "(SELECT * FROM pm.binance_position_risk WHERE account_id % 20 = 0)")
+ask_coordinator() {
+  local v
+  for v in "${VIEWS[@]}"; do
+    check "$1: the coordinator's $v is the single node's ($(rows single "$v" | cut -d' ' -f1) rows)" \
+      "$(rows coord "$v")" "$(rows single "$v")"
+  done
+  check "$1: the coordinator's pm.account_state_remote holds the single node's state rows" \
+    "$(on coord -c "${STATE/pm.account_state/pm.account_state_remote}" | sort | md5sum)" "$(state single | md5sum)"
+  check "$1: the coordinator's pm.risk_event_remote holds the single node's events ($(events single 0 | wc -l))" \
+    "$(on coord -c "SELECT account_id || ' ' || coalesce(old_status, '-') || ' ' || new_status || ' '
+                     || coalesce(uni_mmr::text, '-') || ' ' || program FROM pm.risk_event_remote" | sort | md5sum)" \
+    "$(events single 0 | md5sum)"
+}
+ask_coordinator "after the crash"
+check "no account is counted twice, and some positions are over their limits" \
+  "$(on coord -c 'SELECT count(DISTINCT account_id) = count(*) FROM pm.account_risk') $(on coord -c 'SELECT count(*) > 0 FROM pm.position_over_limit')" "t t"
+check "a query of one account reads only its shard" \
+  "$(on coord -c 'EXPLAIN SELECT * FROM pm.account_risk WHERE account_id = 42' | grep -c 'Foreign Scan')" 1
+
+# Account rows written through the coordinator reach the owning shard, whose
+# triggers move its state and record its events as the single node's do.
+borrowers=$(on single -c "SELECT string_agg(account_id::text, ',') FROM (SELECT account_id FROM pm.balance
+                            WHERE asset = 'USDT' ORDER BY account_id LIMIT 40) q")
+gone=$(on single -c "SELECT max(account_id) FROM pm.account")
+WRITES="BEGIN;
+UPDATE pm.balance_remote SET cross_borrowed = cross_borrowed + 20000 WHERE account_id IN ($borrowers) AND asset = 'USDT';
+INSERT INTO pm.account_remote VALUES (900001, 'PM', 3), (900002, 'PM_PRO', 3);
+INSERT INTO pm.balance_remote VALUES (900001, 'USDT', 10000, 0, 0, 0, 0, 0), (900002, 'BTC', 0.5, 0, 0, 0, 0, 0);
+INSERT INTO pm.position_remote VALUES (900001, 'BTCUSDT', 'BOTH', 1.5, 60000, 10);
+DELETE FROM pm.account_remote WHERE account_id = $gone;
+COMMIT;"
+mark_events
+on coord -c "$WRITES" && on single -c "${WRITES//_remote/}" || exit 1
+check "the writes moved accounts: a borrower's state changed, a new account is valued, the deleted one is gone" \
+  "$(on coord -c "SELECT count(*) FROM pm.account_state_remote WHERE account_id IN (900001, 900002)") $(on coord -c "SELECT count(*) FROM pm.account_remote WHERE account_id = $gone")" "2 0"
+compare_all "account rows written through the coordinator"
+ask_coordinator "after the writes"
 
 # Risk as of a moment between the two: the shards read the reference data
 # of then from the history the coordinator replicated.
@@ -119,6 +180,49 @@ check "risk as of a moment between the two, from the shards, is the single node'
   "$(for k in 0 1 2; do on "shard$k" -c "$ASOF"; done | sort | md5sum)" "$(on single -c "$ASOF" | sort | md5sum)"
 check "the as-of answer is not today's" \
   "$( [ "$(on single -c "$ASOF" | sort | md5sum)" != "$(on single -c "SELECT account_id || ' ' || coalesce(uni_mmr::text, '-') || ' ' || account_status FROM pm.account_risk" | sort | md5sum)" ] && echo differs)" differs
+
+# Two desks whose rules split the accounts, on every node; on the
+# coordinator each is mapped to its own role on the shards, which the
+# shards' rules restrict again.
+for node in coord shard0 shard1 shard2 single; do
+  on "$node" -c "CREATE ROLE desk_a LOGIN IN ROLE pm_reader; CREATE ROLE desk_b LOGIN IN ROLE pm_reader;
+                 INSERT INTO pm.account_access VALUES ('desk_a', '[1,1500]'), ('desk_b', '[1501,)')" || exit 1
+done
+for k in 0 1 2; do
+  on coord -c "CREATE USER MAPPING FOR desk_a SERVER shard$k OPTIONS (user 'desk_a', password_required 'false');
+               CREATE USER MAPPING FOR desk_b SERVER shard$k OPTIONS (user 'desk_b', password_required 'false')" || exit 1
+done
+as_desk() { on "$1" -c "SET ROLE $2" -c "SELECT count(*) || ' ' || min(account_id) || ' ' || max(account_id) || ' '
+                                           || md5(string_agg(t::text, ',' ORDER BY t::text)) FROM pm.$3 t"; }
+for desk in desk_a desk_b; do
+  for v in account_risk position_risk; do
+    check "$desk sees through the coordinator the rows of pm.$v it sees on the single node: $(as_desk single $desk $v | cut -d' ' -f1-3)" \
+      "$(as_desk coord $desk $v)" "$(as_desk single $desk $v)"
+  done
+done
+check "the two desks' rows are the book, split" \
+  "$(( $(as_desk coord desk_a account_risk | cut -d' ' -f1) + $(as_desk coord desk_b account_risk | cut -d' ' -f1) ))" \
+  "$(on single -c 'SELECT count(*) FROM pm.account_risk')"
+# Each side's rules hold without the other's: a mapping to a shard role that
+# sees every account, or no rule on the coordinator.
+on coord -c "ALTER USER MAPPING FOR desk_b SERVER shard0 OPTIONS (SET user 'postgres')" >/dev/null
+check "desk_b mapped to a shard role that sees every account still sees only its own (the coordinator's rules)" \
+  "$(as_desk coord desk_b account_risk)" "$(as_desk single desk_b account_risk)"
+on coord -c "ALTER USER MAPPING FOR desk_b SERVER shard0 OPTIONS (SET user 'desk_b')" >/dev/null
+on coord -c "DELETE FROM pm.account_access WHERE grantee = 'desk_a'::regrole" >/dev/null
+check "desk_a without a rule on the coordinator still sees only its own (the shards' rules)" \
+  "$(as_desk coord desk_a account_risk)" "$(as_desk single desk_a account_risk)"
+on coord -c "INSERT INTO pm.account_access VALUES ('desk_a', '[1,1500]')" >/dev/null
+
+# A coordinator dumped and restored by the stock tools is a coordinator: its
+# servers, user mappings and foreign partitions come back.
+pg_dump -h "$shards_work" -p "$(shards_port coord)" -U postgres -Fc -f "$shards_work/coord.dump" pm &&
+  on coord -d postgres -c 'CREATE DATABASE pm_restored' &&
+  pg_restore -h "$shards_work" -p "$(shards_port coord)" -U postgres -d pm_restored "$shards_work/coord.dump" || exit 1
+check "a coordinator restored from pg_dump answers pm.account_risk for the whole book" \
+  "$(psql -X -At -h "$shards_work" -p "$(shards_port coord)" -U postgres -d pm_restored \
+       -c "SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY t::text)) FROM pm.account_risk t")" \
+  "$(rows single pm.account_risk)"
 
 # A shard that was down catches up: its slot on the coordinator keeps what
 # it missed, and replication applies each transaction, in commit order, when
@@ -129,11 +233,23 @@ UPDATE pm.symbol SET mark_price = round(mark_price * 1.05, 8);
 COMMIT;"
 mark_events
 shards_down shard2
+# ... and while it is down, the coordinator cannot answer for the whole book:
+# a query that needs it is an error naming it, never part of the book; a
+# query pruned to live shards answers.
+whole=$(on coord -c 'SELECT count(*) FROM pm.account_risk' 2>&1)
+check "with shard2 down, a whole-book query on the coordinator is an error naming it" \
+  "$(echo "$whole" | grep -o 'could not connect to server "shard2"')" 'could not connect to server "shard2"'
+live=$(on shard0 -c 'SELECT min(account_id) FROM pm.account')
+check "with shard2 down, a query of an account on shard0 answers" \
+  "$(on coord -c "SELECT account_id || ' ' || account_status FROM pm.account_risk WHERE account_id = $live")" \
+  "$(on single -c "SELECT account_id || ' ' || account_status FROM pm.account_risk WHERE account_id = $live")"
 on coord -c "$RALLY" && on coord -c "$TICK" && on single -c "$RALLY" && on single -c "$TICK" || exit 1
 check "while shard2 is down, the others are current" \
   "$(shards_caught_up shard0 coord; shards_caught_up shard1 coord)" "$(reference coord; reference coord)"
 shards_up shard2 || exit 1
 compare_all "two ticks while shard2 was down, then it came back"
+
+ask_coordinator "shard2 back"
 
 for k in 0 1 2; do
   check "shard$k: a recomputation from scratch corrects nothing" "$(on "shard$k" -c 'SELECT pm.refresh_account_state()')" 0

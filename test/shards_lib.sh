@@ -116,3 +116,31 @@ shards_copy_accounts() {
   done
   on "$to" -c "$load COMMIT;"
 }
+
+# docs/sharding.md, "One database to ask": coordinator $1 reaches shard $2
+# through postgres_fdw (as postgres, the servers' superuser, here) and makes
+# it the shard of the accounts whose hash is remainder $3 modulo $4.
+shards_attach() {
+  on "$1" -f - <<SQL
+CREATE EXTENSION IF NOT EXISTS postgres_fdw;
+CREATE SERVER $2 FOREIGN DATA WRAPPER postgres_fdw
+  OPTIONS (host '$shards_work', port '$(shards_port "$2")', dbname 'pm',
+           async_capable 'true', extensions 'portfolio_margin',
+           fetch_size '10000', batch_size '1000');
+CREATE USER MAPPING FOR postgres SERVER $2 OPTIONS (user 'postgres');
+SELECT count(*) FROM pm.attach_shard('$2', $4, $3);
+SQL
+}
+
+# Copy the accounts of node FROM into coordinator TO, which routes each row
+# to the shard that owns its account, in one transaction.
+shards_route_accounts() {
+  local from=$1 to=$2 load="BEGIN;" t
+  for t in account balance position open_order; do
+    on "$from" -c "COPY pm.$t TO '$shards_work/$t.all'" || return 1
+    load="$load CREATE TEMP TABLE load_$t (LIKE pm.$t) ON COMMIT DROP;
+      COPY load_$t FROM '$shards_work/$t.all';
+      INSERT INTO pm.${t}_remote SELECT * FROM load_$t;"
+  done
+  on "$to" -c "$load COMMIT;"
+}
