@@ -11,7 +11,11 @@
 --   coordinator, the shards' rows, partitioned by hash of account_id, one
 --   postgres_fdw foreign partition per shard; empty elsewhere.
 -- * pm.attach_shard(server, modulus, remainder), pm.detach_shard(server)
---   (new): make a postgres_fdw server a shard, and undo it.
+--   (new): make a postgres_fdw server a shard, and undo it; pm.shard_of
+--   (new): the shard of an account.
+-- * pm.stress, pm.whatif, pm.liquidation_price and pm.max_withdraw run on
+--   the account's shard on a coordinator, through dblink (pm.on_a_shard,
+--   pm.on_shard: new); pm.account_risk_of reads its shard's row.
 -- * pm.account_risk, pm.account_margin, pm.stress_result, pm.position_risk,
 --   pm.position_over_limit, pm.margin_line and pm.binance_position_risk
 --   add the shards' rows to the node's own (and so pm.asset_equity);
@@ -254,7 +258,7 @@ CREATE POLICY account_access ON pm.binance_position_risk_remote FOR SELECT USING
 -- Run by the extension's owner, after CREATE SERVER and the user mappings.
 CREATE FUNCTION pm.attach_shard(server pg_catalog.name, modulus pg_catalog.int4, remainder pg_catalog.int4)
   RETURNS SETOF pg_catalog.regclass
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+  LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   rel pg_catalog.text;
@@ -286,7 +290,7 @@ REVOKE EXECUTE ON FUNCTION pm.attach_shard(server name, modulus integer, remaind
 
 -- Undo pm.attach_shard: drop the server's foreign partitions.
 CREATE FUNCTION pm.detach_shard(server pg_catalog.name) RETURNS SETOF pg_catalog.text
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+  LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   part pg_catalog.regclass;
@@ -308,6 +312,91 @@ $$;
 COMMENT ON FUNCTION pm.detach_shard(server name) IS
   'on a coordinator: drop the foreign partitions pm.attach_shard made for a server; returns their names';
 REVOKE EXECUTE ON FUNCTION pm.detach_shard(server name) FROM PUBLIC;
+
+-- The shard of an account on a coordinator: the server of the partition of
+-- pm.account_remote its hash falls in.  NULL on a node without shards.
+CREATE FUNCTION pm.shard_of(account_id pg_catalog.int8) RETURNS pg_catalog.name
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT s.srvname
+    FROM pg_catalog.pg_inherits i
+    JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+    JOIN pg_catalog.pg_foreign_table f ON f.ftrelid = i.inhrelid
+    JOIN pg_catalog.pg_foreign_server s ON s.oid = f.ftserver
+   CROSS JOIN LATERAL pg_catalog.regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid),
+                                              'modulus (\d+), remainder (\d+)') b
+   WHERE i.inhparent = 'pm.account_remote'::pg_catalog.regclass
+     AND pg_catalog.satisfies_hash_partition('pm.account_remote'::pg_catalog.regclass,
+                                             b[1]::pg_catalog.int4, b[2]::pg_catalog.int4,
+                                             shard_of.account_id)
+$$;
+COMMENT ON FUNCTION pm.shard_of(account_id bigint) IS
+  'on a coordinator, the foreign server of the shard that holds the account (by hash of account_id); NULL on a node without shards';
+
+-- Whether a function for one account must run on its shard: on a
+-- coordinator, for an account it does not hold itself that the caller may
+-- see there.  A local probe first, so a node holding the account pays one
+-- index lookup.
+CREATE FUNCTION pm.on_a_shard(account_id pg_catalog.int8) RETURNS pg_catalog.bool
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT NOT EXISTS (SELECT FROM pm.account a WHERE a.account_id = on_a_shard.account_id)
+     AND pm.account_visible(on_a_shard.account_id)
+     AND pm.shard_of(on_a_shard.account_id) IS NOT NULL
+$$;
+COMMENT ON FUNCTION pm.on_a_shard(account_id bigint) IS
+  'whether the account is one a coordinator''s shard holds (not this node) and the caller''s rules let it see: then a function for one account runs there (pm.on_shard)';
+
+-- Run one of the functions for one account on the account's shard, with
+-- the arguments after the account id (quoted here, each a literal), through
+-- dblink over the shard's foreign server and the caller's user mapping; its
+-- value comes back as jsonb, exact.
+CREATE FUNCTION pm.on_shard(account_id pg_catalog.int8, fn pg_catalog.text, args pg_catalog.text[])
+  RETURNS pg_catalog.jsonb
+  LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  server pg_catalog.name := pm.shard_of(on_shard.account_id);
+  dblink_schema pg_catalog.name;
+  call pg_catalog.text;
+  answer pg_catalog.text;
+BEGIN
+  IF on_shard.fn NOT IN ('stress', 'whatif', 'liquidation_price', 'max_withdraw') THEN
+    RAISE EXCEPTION 'pm.on_shard runs pm.stress, pm.whatif, pm.liquidation_price or pm.max_withdraw, not "%"',
+                    pg_catalog.left(on_shard.fn, 40)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF server IS NULL THEN
+    RAISE EXCEPTION 'account % is on no shard of this node', on_shard.account_id
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'A coordinator''s shards are the servers of pm.account_remote''s partitions (pm.attach_shard).';
+  END IF;
+  SELECT n.nspname INTO dblink_schema
+    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+   WHERE e.extname = 'dblink';
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'account % is on shard "%", and calling a function there needs dblink',
+                    on_shard.account_id, server
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'A function for one account runs on the shard that holds the account.',
+            HINT = 'CREATE EXTENSION dblink on the coordinator: it reaches the shard through its foreign server and your user mapping.';
+  END IF;
+  SELECT pg_catalog.format('SELECT pg_catalog.to_jsonb(pm.%s(%s%s))::pg_catalog.text', on_shard.fn,
+                           on_shard.account_id,
+                           pg_catalog.string_agg(', ' || pg_catalog.quote_nullable(a.arg), '' ORDER BY a.i))
+    INTO call
+    FROM pg_catalog.unnest(on_shard.args) WITH ORDINALITY AS a(arg, i);
+  EXECUTE pg_catalog.format('SELECT t.a FROM %I.dblink($1, $2) AS t(a pg_catalog.text)', dblink_schema)
+     INTO answer
+    USING server, call;
+  RETURN answer::pg_catalog.jsonb;
+END
+$$;
+COMMENT ON FUNCTION pm.on_shard(account_id bigint, fn text, args text[]) IS
+  'on a coordinator, the value (as jsonb) of pm.stress, pm.whatif, pm.liquidation_price or pm.max_withdraw for an account, run on its shard through dblink with the caller''s user mapping; args are the arguments after the account id';
 
 
 -- A node's own positions (pm.position_risk adds a coordinator's shards'),
@@ -342,6 +431,21 @@ SELECT p.account_id, p.symbol, s.market, p.side, p.qty, p.entry_price, s.mark_pr
               END AS bracket) b;
 COMMENT ON VIEW pm.position_risk_local IS
   'pm.position_risk of this node''s own positions (on a coordinator, without the shards'')';
+COMMENT ON COLUMN pm.position_risk_local.account_id IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.symbol IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.market IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.side IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.qty IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.entry_price IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.mark_price IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.leverage IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.settle_asset IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.notional IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.unrealized_pnl IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.maint_margin IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.bracket IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.bracket_rate IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.initial_margin IS 'as in pm.position_risk';
 
 
 CREATE OR REPLACE VIEW pm.margin_line AS
@@ -536,6 +640,403 @@ BEGIN
     ALTER VIEW pm.position_over_limit SET (security_invoker = true);
     ALTER VIEW pm.binance_position_risk SET (security_invoker = true);
   END IF;
+END
+$$;
+
+-- The functions for one account run on the account's shard on a
+-- coordinator (pm.on_a_shard, pm.on_shard).
+CREATE OR REPLACE FUNCTION pm.account_risk_of(account_id pg_catalog.int8) RETURNS SETOF pm.account_risk
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 1
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY
+  SELECT l.account_id,
+         pm.ledger_risk_program(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS program,
+         pm.ledger_risk_uni_mmr(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS uni_mmr,
+         pm.ledger_risk_account_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_equity,
+         pm.ledger_risk_actual_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS actual_equity,
+         pm.ledger_risk_account_initial_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_initial_margin,
+         pm.ledger_risk_account_maint_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_maint_margin,
+         pm.ledger_risk_account_status(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_status,
+         pm.ledger_risk_virtual_max_withdraw_amount(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS virtual_max_withdraw_amount,
+         pm.ledger_risk_total_available_balance(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_available_balance,
+         pm.ledger_risk_total_margin_open_loss(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_margin_open_loss,
+         pm.ledger_risk_error(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS error
+    FROM pm.ledger_row l
+   WHERE l.account_id OPERATOR(pg_catalog.=) account_risk_of.account_id
+   GROUP BY l.account_id;
+  -- not this node's: on a coordinator, its shard's row
+  IF NOT FOUND THEN
+    RETURN QUERY
+    SELECT r.account_id, r.program, r.uni_mmr, r.account_equity, r.actual_equity,
+           r.account_initial_margin, r.account_maint_margin, r.account_status,
+           r.virtual_max_withdraw_amount, r.total_available_balance, r.total_margin_open_loss, r.error
+      FROM pm.account_risk_remote r
+     WHERE r.account_id OPERATOR(pg_catalog.=) account_risk_of.account_id;
+  END IF;
+  -- no row: an account that does not exist, or that the caller may not see
+  IF NOT FOUND THEN
+    PERFORM pm.check_account(account_risk_of.account_id);
+  END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION pm.stress(account_id pg_catalog.int8, scenario pg_catalog.text)
+  RETURNS pm.account_risk
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF pm.on_a_shard(stress.account_id) THEN
+    RETURN pg_catalog.jsonb_populate_record(NULL::pm.account_risk,
+             pm.on_shard(stress.account_id, 'stress', ARRAY[stress.scenario]));
+  END IF;
+  RETURN pm.stress_at_or_now(stress.account_id, stress.scenario, NULL);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION pm.whatif(account_id pg_catalog.int8, changes pg_catalog.jsonb)
+  RETURNS pm.account_risk
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  allowed CONSTANT jsonb := '{"positions": ["symbol", "qty", "entry_price", "leverage", "side"],
+                              "orders": ["sell_asset", "sell_qty", "buy_asset", "buy_qty"],
+                              "transfers": ["asset", "amount", "wallet"],
+                              "loans": ["asset", "amount"]}';
+  required CONSTANT jsonb := '{"positions": ["symbol", "qty"],
+                               "orders": ["sell_asset", "sell_qty", "buy_asset", "buy_qty"],
+                               "transfers": ["asset", "amount"],
+                               "loans": ["asset", "amount"]}';
+  singular CONSTANT jsonb := '{"positions": "position", "orders": "order", "transfers": "transfer",
+                               "loans": "loan"}';
+  k text;
+  elem jsonb;
+  i int8;
+  f text;
+  what text;
+  mark numeric;
+  lev numeric;
+  pos pm.position;
+  ord pm.open_order;
+  bal pm.balance;
+  positions pm.position[] := '{}';
+  orders pm.open_order[] := '{}';
+  balances pm.balance[] := '{}';
+  move_asset text[] := '{}';
+  move_amount numeric[] := '{}';
+  move_wallet text[] := '{}';
+  move_what text[] := '{}';
+  result pm.account_risk;
+BEGIN
+  IF pm.on_a_shard(whatif.account_id) THEN
+    RETURN pg_catalog.jsonb_populate_record(NULL::pm.account_risk,
+             pm.on_shard(whatif.account_id, 'whatif', ARRAY[whatif.changes::pg_catalog.text]));
+  END IF;
+  PERFORM pm.check_account(whatif.account_id);
+  IF jsonb_typeof(changes) IS DISTINCT FROM 'object' THEN
+    RAISE EXCEPTION 'changes must be a JSON object'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Its keys are positions, orders, transfers and loans, each a list of objects.';
+  END IF;
+  FOR k IN SELECT jsonb_object_keys(changes) LOOP
+    IF NOT allowed ? k THEN
+      RAISE EXCEPTION 'unknown key "%" in changes', pm.excerpt(k)
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Its keys are positions, orders, transfers and loans, each a list of objects.';
+    END IF;
+    IF jsonb_typeof(changes -> k) <> 'array' THEN
+      RAISE EXCEPTION '"%" of changes must be a JSON array of objects', k
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR elem, i IN SELECT e, n FROM jsonb_array_elements(changes -> k) WITH ORDINALITY AS x(e, n) LOOP
+      what := format('%s %s of changes', singular ->> k, i);
+      IF jsonb_typeof(elem) <> 'object' THEN
+        RAISE EXCEPTION '% is not a JSON object', what
+          USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', pm.excerpt(elem::text));
+      END IF;
+      FOR f IN SELECT jsonb_object_keys(elem) LOOP
+        IF NOT (allowed -> k) ? f THEN
+          RAISE EXCEPTION 'unknown field "%" in %', pm.excerpt(f), what
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = format('The fields of %s are %s.', k, allowed -> k);
+        END IF;
+      END LOOP;
+      FOR f IN SELECT jsonb_array_elements_text(required -> k) LOOP
+        IF elem -> f IS NULL OR jsonb_typeof(elem -> f) = 'null' THEN
+          RAISE EXCEPTION '% has no "%"', what, f USING ERRCODE = 'null_value_not_allowed';
+        END IF;
+      END LOOP;
+    END LOOP;
+  END LOOP;
+
+  -- positions: each a row pm.position would take
+  FOR elem, i IN SELECT e, n FROM jsonb_array_elements(coalesce(changes -> 'positions', '[]'))
+                         WITH ORDINALITY AS x(e, n) LOOP
+    what := format('position %s of changes', i);
+    pos.account_id := whatif.account_id;
+    pos.symbol := pm.json_text(elem -> 'symbol', 'symbol of ' || what);
+    SELECT s.mark_price INTO mark FROM pm.symbol s WHERE s.symbol = pos.symbol;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'symbol "%" of % is not in pm.symbol', pm.excerpt(pos.symbol), what
+        USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    pos.side := coalesce(pm.json_text(elem -> 'side', 'side of ' || what), 'BOTH');
+    pos.qty := pm.json_numeric(elem -> 'qty', 'qty of ' || what);
+    pos.entry_price := coalesce(pm.json_numeric(elem -> 'entry_price', 'entry_price of ' || what), mark);
+    lev := coalesce(pm.json_numeric(elem -> 'leverage', 'leverage of ' || what), 20);
+    IF lev <> trunc(lev) OR abs(lev) > 2147483647 THEN
+      RAISE EXCEPTION 'leverage of % is not a whole number', what
+        USING ERRCODE = 'invalid_parameter_value', DETAIL = format('It is %s.', pm.excerpt(lev::text));
+    END IF;
+    pos.leverage := lev::int4;
+    PERFORM pm.check_row('pm.position'::regclass, pos, what);
+    IF EXISTS (SELECT FROM unnest(positions) p WHERE p.symbol = pos.symbol AND p.side = pos.side) THEN
+      RAISE EXCEPTION '% is a second position on % %', what, pm.excerpt(pos.symbol), pos.side
+        USING ERRCODE = 'unique_violation',
+              DETAIL = 'An account holds one position per symbol and side (pm.position''s primary key).';
+    END IF;
+    positions := positions || pos;
+  END LOOP;
+  -- a position over its symbol's limit is reported, not refused: the
+  -- question is what the account would be, and the exchange would say no
+  FOR f, what, mark, lev IN
+    SELECT p.symbol, p.side, n.notional, s.position_limit
+      FROM unnest(positions) AS p
+      JOIN pm.symbol s ON s.symbol = p.symbol
+     CROSS JOIN LATERAL (SELECT CASE WHEN s.market = 'UM' THEN abs(p.qty) * s.mark_price
+                                     ELSE pm.cm_notional(p.qty, s.contract_size, s.mark_price) END) AS n(notional)
+     WHERE s.position_limit IS NOT NULL
+       AND CASE WHEN s.market = 'UM' THEN abs(p.qty) * s.mark_price > s.position_limit
+                ELSE abs(p.qty) * s.contract_size > s.position_limit * s.mark_price END
+  LOOP
+    RAISE WARNING 'the changes put the % % position over its limit', pm.excerpt(f), what
+      USING DETAIL = format('Its notional would be %s; the limit is %s (pm.symbol.position_limit).', mark, lev);
+  END LOOP;
+
+  -- orders: each a row pm.open_order would take
+  FOR elem, i IN SELECT e, n FROM jsonb_array_elements(coalesce(changes -> 'orders', '[]'))
+                         WITH ORDINALITY AS x(e, n) LOOP
+    what := format('order %s of changes', i);
+    ord.account_id := whatif.account_id;
+    ord.order_id := -i;
+    ord.sell_asset := pm.json_text(elem -> 'sell_asset', 'sell_asset of ' || what);
+    ord.sell_qty := pm.json_numeric(elem -> 'sell_qty', 'sell_qty of ' || what);
+    ord.buy_asset := pm.json_text(elem -> 'buy_asset', 'buy_asset of ' || what);
+    ord.buy_qty := pm.json_numeric(elem -> 'buy_qty', 'buy_qty of ' || what);
+    FOREACH f IN ARRAY ARRAY[ord.sell_asset, ord.buy_asset] LOOP
+      IF NOT EXISTS (SELECT FROM pm.asset a WHERE a.asset = f) THEN
+        RAISE EXCEPTION 'asset "%" of % is not in pm.asset', pm.excerpt(f), what
+          USING ERRCODE = 'foreign_key_violation';
+      END IF;
+    END LOOP;
+    PERFORM pm.check_row('pm.open_order'::regclass, ord, what);
+    orders := orders || ord;
+  END LOOP;
+
+  -- transfers and loans: moves of balances, netted per asset below
+  FOR elem, i IN SELECT e, n FROM jsonb_array_elements(coalesce(changes -> 'transfers', '[]'))
+                         WITH ORDINALITY AS x(e, n) LOOP
+    what := format('transfer %s of changes', i);
+    f := coalesce(pm.json_text(elem -> 'wallet', 'wallet of ' || what), 'cross');
+    IF f NOT IN ('cross', 'um', 'cm') THEN
+      RAISE EXCEPTION 'unknown wallet "%" in %', pm.excerpt(f), what
+        USING ERRCODE = 'invalid_parameter_value', HINT = 'The wallets are cross, um and cm.';
+    END IF;
+    move_asset := move_asset || pm.json_text(elem -> 'asset', 'asset of ' || what);
+    move_amount := move_amount || pm.json_numeric(elem -> 'amount', 'amount of ' || what);
+    move_wallet := move_wallet || f;
+    move_what := move_what || what;
+  END LOOP;
+  FOR elem, i IN SELECT e, n FROM jsonb_array_elements(coalesce(changes -> 'loans', '[]'))
+                         WITH ORDINALITY AS x(e, n) LOOP
+    what := format('loan %s of changes', i);
+    move_asset := move_asset || pm.json_text(elem -> 'asset', 'asset of ' || what);
+    move_amount := move_amount || pm.json_numeric(elem -> 'amount', 'amount of ' || what);
+    move_wallet := move_wallet || 'loan'::text;
+    move_what := move_what || what;
+  END LOOP;
+  SELECT m.what, m.asset INTO what, f
+    FROM unnest(move_asset, move_what) AS m(asset, what)
+   WHERE NOT EXISTS (SELECT FROM pm.asset a WHERE a.asset = m.asset)
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'asset "%" of % is not in pm.asset', pm.excerpt(f), what
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+
+  -- the balances the moves leave, one per asset moved: each a row
+  -- pm.balance would take (a transfer out of more than is there leaves a
+  -- negative free balance, which it refuses)
+  FOR bal IN
+    SELECT whatif.account_id, x.asset, sum(x.free), sum(x.locked), sum(x.borrowed), sum(x.interest),
+           sum(x.um), sum(x.cm)
+      FROM (SELECT b.asset, b.cross_free AS free, b.cross_locked AS locked, b.cross_borrowed AS borrowed,
+                   b.cross_interest AS interest, b.um_wallet AS um, b.cm_wallet AS cm
+              FROM pm.balance b
+             WHERE b.account_id = whatif.account_id AND b.asset = ANY (move_asset)
+            UNION ALL
+            SELECT m.asset,
+                   CASE WHEN m.wallet IN ('cross', 'loan') THEN m.amount ELSE 0 END, 0,
+                   CASE WHEN m.wallet = 'loan' THEN m.amount ELSE 0 END, 0,
+                   CASE WHEN m.wallet = 'um' THEN m.amount ELSE 0 END,
+                   CASE WHEN m.wallet = 'cm' THEN m.amount ELSE 0 END
+              FROM unnest(move_asset, move_amount, move_wallet) AS m(asset, amount, wallet)) x
+     GROUP BY x.asset ORDER BY x.asset
+  LOOP
+    PERFORM pm.check_row('pm.balance'::regclass, bal,
+                         format('the %s balance after the changes', pm.excerpt(bal.asset)));
+    balances := balances || bal;
+  END LOOP;
+
+  WITH rows AS (
+    SELECT l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n
+      FROM pm.ledger_row l
+     WHERE l.account_id = whatif.account_id
+       AND (l.kind IN ('a', 'o')
+            OR (l.kind = 'b' AND l.key <> ALL (move_asset))
+            OR (l.kind = 'p' AND NOT EXISTS (SELECT FROM unnest(positions) np
+                                              WHERE np.symbol = l.key AND np.side = l.key2)))
+    UNION ALL
+    SELECT 'b', b.asset, NULL, b.cross_free, b.cross_locked, b.cross_borrowed, b.cross_interest,
+           b.um_wallet, b.cm_wallet, NULL
+      FROM unnest(balances) b
+    UNION ALL
+    SELECT 'p', p.symbol, p.side, p.qty, p.entry_price, NULL, NULL, NULL, NULL, p.leverage
+      FROM unnest(positions) p WHERE p.qty <> 0
+    UNION ALL
+    SELECT 'o', o.sell_asset, o.buy_asset, o.sell_qty, o.buy_qty, NULL, NULL, NULL, NULL, NULL
+      FROM unnest(orders) o
+  )
+  -- the same fields as pm.account_risk, from the same aggregates
+  SELECT whatif.account_id,
+         pm.ledger_risk_program(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_uni_mmr(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_account_equity(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_actual_equity(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_account_initial_margin(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_account_maint_margin(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_account_status(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_virtual_max_withdraw_amount(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_total_available_balance(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_total_margin_open_loss(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n),
+         pm.ledger_risk_error(r.kind, r.key, r.key2, r.a, r.b, r.c, r.d, r.e, r.f, r.n)
+    INTO result
+    FROM rows r;
+  RETURN result;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION pm.liquidation_price(account_id pg_catalog.int8, asset pg_catalog.text,
+                                     OUT below pg_catalog.numeric, OUT above pg_catalog.numeric)
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  there pg_catalog.jsonb;
+BEGIN
+  IF pm.on_a_shard(liquidation_price.account_id) THEN
+    there := pm.on_shard(liquidation_price.account_id, 'liquidation_price',
+                         ARRAY[liquidation_price.asset]);
+    below := (there OPERATOR(pg_catalog.->>) 'below')::pg_catalog.numeric;
+    above := (there OPERATOR(pg_catalog.->>) 'above')::pg_catalog.numeric;
+    RETURN;
+  END IF;
+  SELECT l.below, l.above INTO below, above
+    FROM pm.liquidation_price_at_or_now(liquidation_price.account_id, liquidation_price.asset, NULL) l;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION pm.max_withdraw(account_id pg_catalog.int8, asset pg_catalog.text,
+                                target pg_catalog.numeric DEFAULT NULL)
+  RETURNS pg_catalog.numeric
+  LANGUAGE plpgsql STABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  prog text;
+  summ pm.margin_summary;
+  sched pm.tiers;
+  price numeric;
+  held numeric;
+  v numeric;			-- the asset's value now, USD
+  cv numeric;			-- its collateral value now
+  need numeric;		-- collateral value the asset must keep
+  v_min numeric;		-- the least value that keeps it
+  w numeric;
+  step numeric;
+BEGIN
+  IF pm.on_a_shard(max_withdraw.account_id) THEN
+    RETURN (pm.on_shard(max_withdraw.account_id, 'max_withdraw',
+                        ARRAY[max_withdraw.asset, max_withdraw.target::pg_catalog.text])
+            OPERATOR(pg_catalog.#>>) '{}')::pg_catalog.numeric;
+  END IF;
+  PERFORM pm.check_account(max_withdraw.account_id);
+  SELECT m.program, m.summary INTO prog, summ
+    FROM pm.account_margin m WHERE m.account_id = max_withdraw.account_id;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  IF summ IS NULL THEN
+    PERFORM pm.check_valued(max_withdraw.account_id);
+  END IF;
+  SELECT a.index_price INTO price FROM pm.asset a WHERE a.asset = max_withdraw.asset;
+  IF price IS NULL THEN
+    RAISE EXCEPTION 'asset % has no index price in pm.asset', max_withdraw.asset
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF target IS NULL THEN
+    target := pm.margin_call_threshold(prog);
+  ELSIF NOT pm.finite(target) OR target < 0 THEN
+    RAISE EXCEPTION 'target must be a finite uniMMR of at least 0'
+      USING ERRCODE = 'invalid_parameter_value', DETAIL = format('The target given is %s.', target);
+  END IF;
+  SELECT greatest(b.cross_free, 0) + greatest(b.um_wallet, 0) + greatest(b.cm_wallet, 0) INTO held
+    FROM pm.balance b WHERE b.account_id = max_withdraw.account_id AND b.asset = max_withdraw.asset;
+  IF coalesce(held, 0) = 0 THEN
+    RETURN 0;
+  END IF;
+  SELECT c.schedule INTO sched FROM pm.collateral c WHERE c.program = prog AND c.asset = max_withdraw.asset;
+  SELECT x.value_usd, x.collateral_value_usd INTO v, cv
+    FROM pm.assets(summ) x WHERE x.asset = max_withdraw.asset;
+  v := coalesce(v, 0);
+  cv := coalesce(cv, 0);
+
+  -- adjusted equity must stay >= target * MM; the asset's collateral value
+  -- is the only part that moves
+  need := CASE WHEN pm.maint_margin(summ) > 0 THEN target * pm.maint_margin(summ) ELSE 0 END
+          - (pm.adjusted_equity(summ) - cv);
+  IF need <= 0 THEN
+    v_min := need;                  -- a liability counts in full
+  ELSIF sched IS NULL THEN
+    RETURN 0;                       -- not collateral: positive value is worth nothing
+  ELSE
+    v_min := pm.tiered_inverse(need, sched);
+    IF v_min IS NULL THEN
+      RETURN 0;
+    END IF;
+  END IF;
+  IF v_min >= v THEN
+    RETURN 0;
+  END IF;
+  w := pm.div(v - v_min, price);
+  IF w >= held THEN
+    RETURN held;
+  END IF;
+  -- rounding may have gone a hair too far: step down at the 20th digit
+  -- (at most a few steps: the quotients carry 20 digits)
+  step := pm.div(1, 10 ^ (19 - floor(log(w))));
+  FOR i IN 1 .. 10 LOOP
+    IF (CASE WHEN v - w * price <= 0 OR sched IS NULL THEN least(v - w * price, 0)
+             ELSE pm.tiered(v - w * price, sched) END) >= need THEN
+      RETURN greatest(w, 0);
+    END IF;
+    w := w - step;
+  END LOOP;
+  RAISE EXCEPTION 'pm.max_withdraw could not settle on a withdrawal for account % and %', account_id, asset
+    USING ERRCODE = 'internal_error';
 END
 $$;
 

@@ -1345,7 +1345,7 @@ CREATE POLICY account_access ON pm.binance_position_risk_remote FOR SELECT USING
 -- Run by the extension's owner, after CREATE SERVER and the user mappings.
 CREATE FUNCTION pm.attach_shard(server pg_catalog.name, modulus pg_catalog.int4, remainder pg_catalog.int4)
   RETURNS SETOF pg_catalog.regclass
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+  LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   rel pg_catalog.text;
@@ -1377,7 +1377,7 @@ REVOKE EXECUTE ON FUNCTION pm.attach_shard(server name, modulus integer, remaind
 
 -- Undo pm.attach_shard: drop the server's foreign partitions.
 CREATE FUNCTION pm.detach_shard(server pg_catalog.name) RETURNS SETOF pg_catalog.text
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+  LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   part pg_catalog.regclass;
@@ -1399,6 +1399,91 @@ $$;
 COMMENT ON FUNCTION pm.detach_shard(server name) IS
   'on a coordinator: drop the foreign partitions pm.attach_shard made for a server; returns their names';
 REVOKE EXECUTE ON FUNCTION pm.detach_shard(server name) FROM PUBLIC;
+
+-- The shard of an account on a coordinator: the server of the partition of
+-- pm.account_remote its hash falls in.  NULL on a node without shards.
+CREATE FUNCTION pm.shard_of(account_id pg_catalog.int8) RETURNS pg_catalog.name
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT s.srvname
+    FROM pg_catalog.pg_inherits i
+    JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+    JOIN pg_catalog.pg_foreign_table f ON f.ftrelid = i.inhrelid
+    JOIN pg_catalog.pg_foreign_server s ON s.oid = f.ftserver
+   CROSS JOIN LATERAL pg_catalog.regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid),
+                                              'modulus (\d+), remainder (\d+)') b
+   WHERE i.inhparent = 'pm.account_remote'::pg_catalog.regclass
+     AND pg_catalog.satisfies_hash_partition('pm.account_remote'::pg_catalog.regclass,
+                                             b[1]::pg_catalog.int4, b[2]::pg_catalog.int4,
+                                             shard_of.account_id)
+$$;
+COMMENT ON FUNCTION pm.shard_of(account_id bigint) IS
+  'on a coordinator, the foreign server of the shard that holds the account (by hash of account_id); NULL on a node without shards';
+
+-- Whether a function for one account must run on its shard: on a
+-- coordinator, for an account it does not hold itself that the caller may
+-- see there.  A local probe first, so a node holding the account pays one
+-- index lookup.
+CREATE FUNCTION pm.on_a_shard(account_id pg_catalog.int8) RETURNS pg_catalog.bool
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT NOT EXISTS (SELECT FROM pm.account a WHERE a.account_id = on_a_shard.account_id)
+     AND pm.account_visible(on_a_shard.account_id)
+     AND pm.shard_of(on_a_shard.account_id) IS NOT NULL
+$$;
+COMMENT ON FUNCTION pm.on_a_shard(account_id bigint) IS
+  'whether the account is one a coordinator''s shard holds (not this node) and the caller''s rules let it see: then a function for one account runs there (pm.on_shard)';
+
+-- Run one of the functions for one account on the account's shard, with
+-- the arguments after the account id (quoted here, each a literal), through
+-- dblink over the shard's foreign server and the caller's user mapping; its
+-- value comes back as jsonb, exact.
+CREATE FUNCTION pm.on_shard(account_id pg_catalog.int8, fn pg_catalog.text, args pg_catalog.text[])
+  RETURNS pg_catalog.jsonb
+  LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  server pg_catalog.name := pm.shard_of(on_shard.account_id);
+  dblink_schema pg_catalog.name;
+  call pg_catalog.text;
+  answer pg_catalog.text;
+BEGIN
+  IF on_shard.fn NOT IN ('stress', 'whatif', 'liquidation_price', 'max_withdraw') THEN
+    RAISE EXCEPTION 'pm.on_shard runs pm.stress, pm.whatif, pm.liquidation_price or pm.max_withdraw, not "%"',
+                    pg_catalog.left(on_shard.fn, 40)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF server IS NULL THEN
+    RAISE EXCEPTION 'account % is on no shard of this node', on_shard.account_id
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'A coordinator''s shards are the servers of pm.account_remote''s partitions (pm.attach_shard).';
+  END IF;
+  SELECT n.nspname INTO dblink_schema
+    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+   WHERE e.extname = 'dblink';
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'account % is on shard "%", and calling a function there needs dblink',
+                    on_shard.account_id, server
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'A function for one account runs on the shard that holds the account.',
+            HINT = 'CREATE EXTENSION dblink on the coordinator: it reaches the shard through its foreign server and your user mapping.';
+  END IF;
+  SELECT pg_catalog.format('SELECT pg_catalog.to_jsonb(pm.%s(%s%s))::pg_catalog.text', on_shard.fn,
+                           on_shard.account_id,
+                           pg_catalog.string_agg(', ' || pg_catalog.quote_nullable(a.arg), '' ORDER BY a.i))
+    INTO call
+    FROM pg_catalog.unnest(on_shard.args) WITH ORDINALITY AS a(arg, i);
+  EXECUTE pg_catalog.format('SELECT t.a FROM %I.dblink($1, $2) AS t(a pg_catalog.text)', dblink_schema)
+     INTO answer
+    USING server, call;
+  RETURN answer::pg_catalog.jsonb;
+END
+$$;
+COMMENT ON FUNCTION pm.on_shard(account_id bigint, fn text, args text[]) IS
+  'on a coordinator, the value (as jsonb) of pm.stress, pm.whatif, pm.liquidation_price or pm.max_withdraw for an account, run on its shard through dblink with the caller''s user mapping; args are the arguments after the account id';
 
 
 ------------------------------------------------------------------------------
@@ -2069,6 +2154,21 @@ SELECT p.account_id, p.symbol, s.market, p.side, p.qty, p.entry_price, s.mark_pr
               END AS bracket) b;
 COMMENT ON VIEW pm.position_risk_local IS
   'pm.position_risk of this node''s own positions (on a coordinator, without the shards'')';
+COMMENT ON COLUMN pm.position_risk_local.account_id IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.symbol IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.market IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.side IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.qty IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.entry_price IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.mark_price IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.leverage IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.settle_asset IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.notional IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.unrealized_pnl IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.maint_margin IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.bracket IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.bracket_rate IS 'as in pm.position_risk';
+COMMENT ON COLUMN pm.position_risk_local.initial_margin IS 'as in pm.position_risk';
 
 CREATE VIEW pm.position_risk AS
 SELECT l.account_id, l.symbol, l.market, l.side, l.qty, l.entry_price, l.mark_price, l.leverage,
@@ -2225,6 +2325,15 @@ BEGIN
     FROM pm.ledger_row l
    WHERE l.account_id OPERATOR(pg_catalog.=) account_risk_of.account_id
    GROUP BY l.account_id;
+  -- not this node's: on a coordinator, its shard's row
+  IF NOT FOUND THEN
+    RETURN QUERY
+    SELECT r.account_id, r.program, r.uni_mmr, r.account_equity, r.actual_equity,
+           r.account_initial_margin, r.account_maint_margin, r.account_status,
+           r.virtual_max_withdraw_amount, r.total_available_balance, r.total_margin_open_loss, r.error
+      FROM pm.account_risk_remote r
+     WHERE r.account_id OPERATOR(pg_catalog.=) account_risk_of.account_id;
+  END IF;
   -- no row: an account that does not exist, or that the caller may not see
   IF NOT FOUND THEN
     PERFORM pm.check_account(account_risk_of.account_id);
@@ -2378,6 +2487,10 @@ CREATE FUNCTION pm.stress(account_id pg_catalog.int8, scenario pg_catalog.text)
   SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+  IF pm.on_a_shard(stress.account_id) THEN
+    RETURN pg_catalog.jsonb_populate_record(NULL::pm.account_risk,
+             pm.on_shard(stress.account_id, 'stress', ARRAY[stress.scenario]));
+  END IF;
   RETURN pm.stress_at_or_now(stress.account_id, stress.scenario, NULL);
 END
 $$;
@@ -5071,6 +5184,10 @@ DECLARE
   move_what text[] := '{}';
   result pm.account_risk;
 BEGIN
+  IF pm.on_a_shard(whatif.account_id) THEN
+    RETURN pg_catalog.jsonb_populate_record(NULL::pm.account_risk,
+             pm.on_shard(whatif.account_id, 'whatif', ARRAY[whatif.changes::pg_catalog.text]));
+  END IF;
   PERFORM pm.check_account(whatif.account_id);
   IF jsonb_typeof(changes) IS DISTINCT FROM 'object' THEN
     RAISE EXCEPTION 'changes must be a JSON object'
@@ -5605,7 +5722,16 @@ CREATE FUNCTION pm.liquidation_price(account_id pg_catalog.int8, asset pg_catalo
   LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
   SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  there pg_catalog.jsonb;
 BEGIN
+  IF pm.on_a_shard(liquidation_price.account_id) THEN
+    there := pm.on_shard(liquidation_price.account_id, 'liquidation_price',
+                         ARRAY[liquidation_price.asset]);
+    below := (there OPERATOR(pg_catalog.->>) 'below')::pg_catalog.numeric;
+    above := (there OPERATOR(pg_catalog.->>) 'above')::pg_catalog.numeric;
+    RETURN;
+  END IF;
   SELECT l.below, l.above INTO below, above
     FROM pm.liquidation_price_at_or_now(liquidation_price.account_id, liquidation_price.asset, NULL) l;
 END
@@ -5737,6 +5863,11 @@ DECLARE
   w numeric;
   step numeric;
 BEGIN
+  IF pm.on_a_shard(max_withdraw.account_id) THEN
+    RETURN (pm.on_shard(max_withdraw.account_id, 'max_withdraw',
+                        ARRAY[max_withdraw.asset, max_withdraw.target::pg_catalog.text])
+            OPERATOR(pg_catalog.#>>) '{}')::pg_catalog.numeric;
+  END IF;
   PERFORM pm.check_account(max_withdraw.account_id);
   SELECT m.program, m.summary INTO prog, summ
     FROM pm.account_margin m WHERE m.account_id = max_withdraw.account_id;

@@ -184,13 +184,18 @@ check "the as-of answer is not today's" \
 # Two desks whose rules split the accounts, on every node; on the
 # coordinator each is mapped to its own role on the shards, which the
 # shards' rules restrict again.
+# The desks log in to the shards with passwords, as postgres_fdw and dblink
+# require of a role that is not a superuser.
 for node in coord shard0 shard1 shard2 single; do
-  on "$node" -c "CREATE ROLE desk_a LOGIN IN ROLE pm_reader; CREATE ROLE desk_b LOGIN IN ROLE pm_reader;
-                 INSERT INTO pm.account_access VALUES ('desk_a', '[1,1500]'), ('desk_b', '[1501,)')" || exit 1
+  sed -i '1i local all desk_a,desk_b scram-sha-256' "$shards_work/$node/pg_hba.conf"
+  on "$node" -c "CREATE ROLE desk_a LOGIN PASSWORD 'desk-a-secret' IN ROLE pm_reader;
+                 CREATE ROLE desk_b LOGIN PASSWORD 'desk-b-secret' IN ROLE pm_reader;
+                 INSERT INTO pm.account_access VALUES ('desk_a', '[1,1500]'), ('desk_b', '[1501,)');
+                 SELECT pg_reload_conf()" >/dev/null || exit 1
 done
 for k in 0 1 2; do
-  on coord -c "CREATE USER MAPPING FOR desk_a SERVER shard$k OPTIONS (user 'desk_a', password_required 'false');
-               CREATE USER MAPPING FOR desk_b SERVER shard$k OPTIONS (user 'desk_b', password_required 'false')" || exit 1
+  on coord -c "CREATE USER MAPPING FOR desk_a SERVER shard$k OPTIONS (user 'desk_a', password 'desk-a-secret');
+               CREATE USER MAPPING FOR desk_b SERVER shard$k OPTIONS (user 'desk_b', password 'desk-b-secret')" || exit 1
 done
 as_desk() { on "$1" -c "SET ROLE $2" -c "SELECT count(*) || ' ' || min(account_id) || ' ' || max(account_id) || ' '
                                            || md5(string_agg(t::text, ',' ORDER BY t::text)) FROM pm.$3 t"; }
@@ -205,13 +210,41 @@ check "the two desks' rows are the book, split" \
   "$(on single -c 'SELECT count(*) FROM pm.account_risk')"
 # Each side's rules hold without the other's: a mapping to a shard role that
 # sees every account, or no rule on the coordinator.
-on coord -c "ALTER USER MAPPING FOR desk_b SERVER shard0 OPTIONS (SET user 'postgres')" >/dev/null
+on coord -c "ALTER USER MAPPING FOR desk_b SERVER shard0 OPTIONS (SET user 'postgres', ADD password_required 'false')" >/dev/null
 check "desk_b mapped to a shard role that sees every account still sees only its own (the coordinator's rules)" \
   "$(as_desk coord desk_b account_risk)" "$(as_desk single desk_b account_risk)"
-on coord -c "ALTER USER MAPPING FOR desk_b SERVER shard0 OPTIONS (SET user 'desk_b')" >/dev/null
+on coord -c "ALTER USER MAPPING FOR desk_b SERVER shard0 OPTIONS (SET user 'desk_b', DROP password_required)" >/dev/null
 on coord -c "DELETE FROM pm.account_access WHERE grantee = 'desk_a'::regrole" >/dev/null
 check "desk_a without a rule on the coordinator still sees only its own (the shards' rules)" \
   "$(as_desk coord desk_a account_risk)" "$(as_desk single desk_a account_risk)"
+on coord -c "INSERT INTO pm.account_access VALUES ('desk_a', '[1,1500]')" >/dev/null
+
+# Functions for one account run on its shard: through dblink, over the same
+# foreign servers and user mappings.  One account of each shard, holding
+# USDT, and the account written through the coordinator.
+picked=$(for k in 0 1 2; do on "shard$k" -c "SELECT min(account_id) FROM pm.balance WHERE asset = 'USDT'"; done | paste -sd, -),900001
+ONE="SELECT a || ' ' || (SELECT pm.stress(a, min(x.scenario)) FROM pm.scenario x)::text
+          || ' ' || pm.whatif(a, '{\"loans\": [{\"asset\": \"USDT\", \"amount\": 5000}]}')::text
+          || ' ' || (SELECT l::text FROM pm.liquidation_price(a, 'BTC') l)
+          || ' ' || coalesce(pm.max_withdraw(a, 'USDT')::text, '-')
+          || ' ' || (SELECT r::text FROM pm.account_risk_of(a) r)
+       FROM unnest(ARRAY[$picked]::int8[]) a ORDER BY a"
+first=${picked%%,*}
+check "without dblink on the coordinator, a function for an account of a shard says what it needs" \
+  "$(on coord -c "SELECT pm.stress($first, 'x')" 2>&1 | grep -o 'calling a function there needs dblink')" \
+  "calling a function there needs dblink"
+on coord -c 'CREATE EXTENSION dblink; GRANT USAGE ON FOREIGN SERVER shard0, shard1, shard2 TO pm_reader' >/dev/null || exit 1
+check "pm.stress, pm.whatif, pm.liquidation_price, pm.max_withdraw and pm.account_risk_of on the coordinator, for accounts of each shard, give the single node's values ($picked)" \
+  "$(on coord -c "$ONE" | md5sum) $(on coord -c "SELECT count(DISTINCT pm.shard_of(a)) FROM unnest(ARRAY[$picked]::int8[]) a")" \
+  "$(on single -c "$ONE" | md5sum) 3"
+as_desk_one() { on "$1" -c "SET ROLE $2" -c "SELECT pm.whatif($3, '{}')::text" 2>&1 | grep -o '^[A-Z]*: *account [0-9]* does not exist\|^([0-9].*'; }
+check "desk_a's own account is valued on its shard as on the single node" \
+  "$(as_desk_one coord desk_a 7)" "$(as_desk_one single desk_a 7)"
+check "desk_a asking for desk_b's account on the coordinator is the single node's error" \
+  "$(as_desk_one coord desk_a 2001)" "$(as_desk_one single desk_a 2001)"
+on coord -c "DELETE FROM pm.account_access WHERE grantee = 'desk_a'::regrole" >/dev/null
+check "... and so it is when only the shard's rules stop desk_a" \
+  "$(as_desk_one coord desk_a 2001)" "$(as_desk_one single desk_a 2001)"
 on coord -c "INSERT INTO pm.account_access VALUES ('desk_a', '[1,1500]')" >/dev/null
 
 # A coordinator dumped and restored by the stock tools is a coordinator: its

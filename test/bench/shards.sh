@@ -6,8 +6,8 @@
 #
 # Seven throwaway servers (test/shards_lib.sh): a single node with every
 # account; a coordinator with one shard holding every account; a
-# coordinator with three shards holding a third each (account_id % 3).
-# Reported, in one run:
+# coordinator with three shards holding a third each (by hash of
+# account_id, as pm.attach_shard partitions them).  Reported, in one run:
 #
 # - a market-wide tick (every mark, then every index price, one
 #   transaction; PM_BENCH_TICKS of them, default 10, median): on the single
@@ -16,10 +16,13 @@
 #   it (the shards' revaluation runs in the applied transaction, so its
 #   rows being visible means the state and events are current);
 # - a whole-book read, count and sums of pm.account_risk (serial, median of
-#   3): on the single node, and on each coordinator through postgres_fdw --
-#   foreign tables over the shards' pm.account_risk, a partitioned table
-#   with one foreign partition per shard (async, fetch_size 10000); the
-#   coordinator's cost per account over the single node.
+#   3): on the single node, and on each coordinator, whose pm.account_risk
+#   reads the shards' through its foreign partitions (async, fetch_size
+#   10000); the coordinator's cost per account over the single node;
+# - one account at a time (PM_BENCH_ONE of them, default 300, one session):
+#   its pm.account_risk row, and an UPDATE of one of its balances (on a
+#   coordinator, pm.balance_remote, sent to the shard); the cost per
+#   statement over the single node.
 #
 # On 2 cores three shards cannot run faster than one: the point is the
 # overhead, and the arithmetic of N machines is in docs/sharding.md.
@@ -31,6 +34,7 @@ pm_build_install || exit 1
 . test/shards_lib.sh
 n=${1:-30000}
 ticks=${PM_BENCH_TICKS:-10}
+ones=${PM_BENCH_ONE:-300}
 
 echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 shards_start single coord1 one coord3 s0 s1 s2 || exit 1
@@ -49,31 +53,14 @@ for k in 0 1 2; do shards_subscribe "s$k" coord3 >/dev/null 2>&1 || exit 1; done
 shards_caught_up one coord1 >/dev/null
 for k in 0 1 2; do shards_caught_up "s$k" coord3 >/dev/null; done
 shards_copy_accounts single one "true" || exit 1
-for k in 0 1 2; do shards_copy_accounts single "s$k" "account_id % 3 = $k" || exit 1; done
+for k in 0 1 2; do
+  shards_copy_accounts single "s$k" "satisfies_hash_partition('pm.account_remote'::regclass, 3, $k, account_id)" || exit 1
+done
 for node in one s0 s1 s2; do on "$node" -c 'VACUUM ANALYZE' >/dev/null; done
 
-# The coordinators read the shards' pm.account_risk through postgres_fdw.
-fdw() {
-  local c=$1; shift
-  on "$c" -c 'CREATE EXTENSION postgres_fdw' -c 'CREATE SCHEMA book' \
-    -c 'CREATE TABLE book.account_risk (LIKE pm.account_risk) PARTITION BY LIST ((account_id % 3))' || return 1
-  local i=0 node
-  for node in "$@"; do
-    on "$c" -c "CREATE SERVER $node FOREIGN DATA WRAPPER postgres_fdw
-                  OPTIONS (host '$shards_work', port '$(shards_port "$node")', dbname 'pm',
-                           async_capable 'true', extensions 'portfolio_margin', fetch_size '10000')" \
-      -c "CREATE USER MAPPING FOR postgres SERVER $node OPTIONS (user 'postgres')" || return 1
-    if [ $# = 1 ]; then
-      on "$c" -c "CREATE FOREIGN TABLE book.account_risk_$node PARTITION OF book.account_risk DEFAULT
-                    SERVER $node OPTIONS (schema_name 'pm', table_name 'account_risk')" || return 1
-    else
-      on "$c" -c "CREATE FOREIGN TABLE book.account_risk_$node PARTITION OF book.account_risk FOR VALUES IN ($i)
-                    SERVER $node OPTIONS (schema_name 'pm', table_name 'account_risk')" || return 1
-    fi
-    i=$((i + 1))
-  done
-}
-fdw coord1 one && fdw coord3 s0 s1 s2 || exit 1
+# The coordinators make the shards theirs (docs/sharding.md).
+shards_attach coord1 one 0 1 >/dev/null 2>&1 || exit 1
+for k in 0 1 2; do shards_attach coord3 "s$k" "$k" 3 >/dev/null 2>&1 || exit 1; done
 
 FIELDS="count(uni_mmr), sum(account_equity), sum(actual_equity), sum(account_initial_margin),
   sum(account_maint_margin), count(account_status), sum(virtual_max_withdraw_amount),
@@ -85,11 +72,30 @@ read_ms() {
 declare -A reads
 for _ in 1 2 3; do
   reads[single]+="$(read_ms single pm.account_risk) "
-  reads[coord1]+="$(read_ms coord1 book.account_risk) "
-  reads[coord3]+="$(read_ms coord3 book.account_risk) "
+  reads[coord1]+="$(read_ms coord1 pm.account_risk) "
+  reads[coord3]+="$(read_ms coord3 pm.account_risk) "
 done
-same=$(for c in coord1 coord3; do on "$c" -c "SELECT $FIELDS FROM book.account_risk"; done | sort -u)
+same=$(for c in coord1 coord3; do on "$c" -c "SELECT $FIELDS FROM pm.account_risk"; done | sort -u)
 [ "$same" = "$(on single -c "SELECT $FIELDS FROM pm.account_risk")" ] && same=yes || same=NO
+
+# One account at a time: its row, and a write of one of its balances, in
+# one session; the same accounts everywhere.
+ids=$(on single -c "SELECT account_id FROM pm.balance WHERE asset = 'USDT' ORDER BY md5(account_id::text) LIMIT $ones")
+one_ms() {
+  local node=$1 sql=$2 s e id
+  for id in $ids; do echo "${sql//ACCOUNT/$id};"; done >"$shards_work/one.sql"
+  s=$(now_ms)
+  on "$node" -f "$shards_work/one.sql" >/dev/null || return 1
+  e=$(now_ms)
+  echo $((e - s))
+}
+now_ms() { date +%s%3N; }
+declare -A oner onew
+for node in single coord1 coord3; do
+  oner[$node]=$(one_ms "$node" "SELECT * FROM pm.account_risk WHERE account_id = ACCOUNT")
+  t=pm.balance; [ "$node" = single ] || t=pm.balance_remote
+  onew[$node]=$(one_ms "$node" "UPDATE $t SET cross_free = cross_free + 1 WHERE account_id = ACCOUNT AND asset = 'USDT'")
+done
 
 # A tick, as a feed writes it; the price of BTC marks it.
 tick_sql() {
@@ -105,7 +111,6 @@ wait_btc() {
       PERFORM pg_sleep(0.002);
     END LOOP; END \$\$"
 }
-now_ms() { date +%s%3N; }
 declare -A ticked
 for t in $(seq "$ticks"); do
   m=$(awk -v t="$t" 'BEGIN {printf "%.4f", (t % 2) ? 0.997 : 1.003}')
@@ -136,6 +141,10 @@ calc() { awk "BEGIN {printf \"%.2f\", $1}"; }
 printf '| read / single node | 1.00 | %s | %s |\n' "$(calc "$r1 / $r_single")" "$(calc "$r3 / $r_single")"
 printf '| coordinator cost per account, µs | | %s | %s |\n' \
   "$(calc "($r1 - $r_single) * 1000 / $n")" "$(calc "($r3 - $r_single) * 1000 / $n")"
+printf '| one account: its pm.account_risk row, ms each (%s) | %s | %s | %s |\n' "$ones" \
+  "$(calc "${oner[single]} / $ones")" "$(calc "${oner[coord1]} / $ones")" "$(calc "${oner[coord3]} / $ones")"
+printf '| one account: UPDATE of a balance, ms each (%s) | %s | %s | %s |\n' "$ones" \
+  "$(calc "${onew[single]} / $ones")" "$(calc "${onew[coord1]} / $ones")" "$(calc "${onew[coord3]} / $ones")"
 printf '| market-wide tick until current, ms (median of %s) | %s | %s | %s |\n' "$ticks" "$t_single" "$t1" "$t3"
 printf '| tick / single node | 1.00 | %s | %s |\n' "$(calc "$t1 / $t_single")" "$(calc "$t3 / $t_single")"
 echo

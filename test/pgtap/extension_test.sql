@@ -38,19 +38,19 @@ SELECT is(ARRAY(
   SELECT p.proname::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
      AND p.proparallel <> 's' GROUP BY 1 ORDER BY 1),
-  ARRAY['account_risk_at', 'asset_equity_at', 'binance_symbols_publish', 'import_binance',
-        'liquidation_price_at', 'recompute_accounts', 'recompute_batch', 'refresh_account_state', 'restatus_accounts',
+  ARRAY['account_risk_at', 'asset_equity_at', 'attach_shard', 'binance_symbols_publish', 'detach_shard', 'import_binance',
+        'liquidation_price_at', 'on_shard', 'recompute_accounts', 'recompute_batch', 'refresh_account_state', 'restatus_accounts',
         'revalue_accounts', 'revalue_batch', 'revalue_later', 'revalue_pending_now', 'sample_risk',
         'state_collateral_changed', 'stress_at'],
-  'every pm function is PARALLEL SAFE but the writers of pm.account_state and of samples, the importer and the as-of functions that set portfolio_margin.as_of');
+  'every pm function is PARALLEL SAFE but the writers of pm.account_state and of samples, the importer, the as-of functions that set portfolio_margin.as_of, a coordinator''s set-up of shards and its calls to them (dblink)');
 SELECT is(ARRAY(
   SELECT p.proname || ' ' || p.provolatile::text FROM pg_proc p
    WHERE p.pronamespace = 'pm'::regnamespace AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
      AND p.provolatile <> 'i' GROUP BY 1 ORDER BY 1),
   ARRAY['account_at s', 'account_risk_at s', 'account_risk_of s', 'account_risk_range s', 'account_risk_range_support s',
         'account_risk_split s', 'account_risk_split_support s', 'account_visible s', 'accounts_moved_by s', 'as_of s', 'asset_as_of s', 'asset_at s',
-        'asset_equity_at s', 'balance_at s', 'binance_symbols_publish v', 'changed_since s', 'check_account s',
-        'check_row s', 'check_valued s', 'collateral_as_of s', 'collateral_at s', 'history_covers s', 'history_until s',
+        'asset_equity_at s', 'attach_shard v', 'balance_at s', 'binance_symbols_publish v', 'changed_since s', 'check_account s',
+        'check_row s', 'check_valued s', 'collateral_as_of s', 'collateral_at s', 'detach_shard v', 'history_covers s', 'history_until s',
         'import_binance v',
         'ledger_deserialize s', 'ledger_entry_sfunc s', 'ledger_final s',
         'ledger_risk_account_equity_final s', 'ledger_risk_account_initial_margin_final s',
@@ -63,10 +63,10 @@ SELECT is(ARRAY(
         'ledger_totals_deserialize s', 'ledger_totals_final s', 'ledger_totals_sfunc s',
         'ledger_totals_summary s', 'ledger_totals_values s', 'liquidation_gap s', 'liquidation_ladder s', 'liquidation_price s', 'liquidation_price_at s',
         'liquidation_price_at_or_now s', 'liquidation_price_of s', 'liquidation_price_or_error s', 'liquidation_prices s', 'liquidation_side s', 'liquidation_threshold s', 'loan_mmr_at s', 'margin_call_threshold s',
-        'max_withdraw s', 'open_order_at s', 'order_side_gap s', 'position_at s', 'position_impact s',
+        'max_withdraw s', 'on_a_shard s', 'on_shard s', 'open_order_at s', 'order_side_gap s', 'position_at s', 'position_impact s',
         'position_risk_at s', 'recompute_accounts v',
         'recompute_batch v', 'reconcile_binance s', 'refresh_account_state v', 'restatus_accounts v', 'restoring s',
-        'revalue_accounts v', 'revalue_batch v', 'revalue_later v', 'revalue_pending_now v', 'risk_of s', 'sample_risk v', 'state_collateral_changed v',
+        'revalue_accounts v', 'revalue_batch v', 'revalue_later v', 'revalue_pending_now v', 'risk_of s', 'sample_risk v', 'shard_of s', 'state_collateral_changed v',
         'status s', 'status_threshold_as_of s', 'status_threshold_at s', 'stress s', 'stress_at s', 'stress_at_or_now s',
         'stress_scenarios s', 'summary_under s', 'symbol_as_of s', 'symbol_at s', 'unchanged_since s', 'whatif s'],
   'every pm function is IMMUTABLE but those that read tables (STABLE) or write them (VOLATILE)');

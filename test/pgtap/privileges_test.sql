@@ -21,25 +21,29 @@ SELECT ok(has_table_privilege('pm_reader', 'pm.account_risk', 'SELECT')
 SELECT is_empty($$
   SELECT c.relname || ' ' || p.priv FROM pg_class c,
          unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p(priv)
-   WHERE c.relnamespace = 'pm'::regnamespace AND c.relkind = 'r'
+   WHERE c.relnamespace = 'pm'::regnamespace AND c.relkind IN ('r', 'p')
      AND has_table_privilege('pm_reader', c.oid, p.priv)$$,
   'pm_reader writes no table');
 SELECT is(ARRAY(
   SELECT c.relname || ' ' || p.priv FROM pg_class c,
          unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p(priv)
-   WHERE c.relnamespace = 'pm'::regnamespace AND c.relkind = 'r'
+   WHERE c.relnamespace = 'pm'::regnamespace AND c.relkind IN ('r', 'p')
      AND has_table_privilege('pm_writer', c.oid, p.priv) ORDER BY 1),
-  ARRAY['account DELETE', 'account INSERT', 'account UPDATE', 'asset INSERT', 'asset UPDATE',
+  ARRAY['account DELETE', 'account INSERT', 'account UPDATE',
+        'account_remote DELETE', 'account_remote INSERT', 'account_remote UPDATE', 'asset INSERT', 'asset UPDATE',
         'balance DELETE', 'balance INSERT', 'balance UPDATE',
+        'balance_remote DELETE', 'balance_remote INSERT', 'balance_remote UPDATE',
         'binance_spot_symbol DELETE', 'binance_spot_symbol INSERT', 'binance_spot_symbol UPDATE',
         'binance_symbol DELETE', 'binance_symbol INSERT', 'binance_symbol UPDATE',
         'open_order DELETE', 'open_order INSERT', 'open_order UPDATE',
+        'open_order_remote DELETE', 'open_order_remote INSERT', 'open_order_remote UPDATE',
         'position DELETE', 'position INSERT', 'position UPDATE',
+        'position_remote DELETE', 'position_remote INSERT', 'position_remote UPDATE',
         'scenario DELETE', 'scenario INSERT', 'scenario UPDATE', 'symbol INSERT', 'symbol UPDATE'],
-  'pm_writer writes accounts, balances, positions, orders, prices, staged symbols and scenarios, and nothing else');
+  'pm_writer writes accounts, balances, positions, orders (here, and on a coordinator''s shards), prices, staged symbols and scenarios, and nothing else');
 SELECT is_empty($$
   SELECT c.relname FROM pg_class c
-   WHERE c.relnamespace = 'pm'::regnamespace AND c.relkind IN ('r', 'v', 'S')
+   WHERE c.relnamespace = 'pm'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'S')
      AND (has_table_privilege('public', c.oid, 'SELECT') OR has_table_privilege('public', c.oid, 'INSERT')
           OR has_table_privilege('public', c.oid, 'UPDATE') OR has_table_privilege('public', c.oid, 'DELETE'))$$,
   'PUBLIC has no right on any table, view or sequence');
