@@ -16,6 +16,8 @@
 -- * pm.stress, pm.whatif, pm.liquidation_price and pm.max_withdraw run on
 --   the account's shard on a coordinator, through dblink (pm.on_a_shard,
 --   pm.on_shard: new); pm.account_risk_of reads its shard's row.
+-- * pm.sample_risk samples a coordinator's shards too, so its series views
+--   are the whole book's.
 -- * pm.account_risk, pm.account_margin, pm.stress_result, pm.position_risk,
 --   pm.position_over_limit, pm.margin_line and pm.binance_position_risk
 --   add the shards' rows to the node's own (and so pm.asset_equity);
@@ -645,6 +647,62 @@ $$;
 
 -- The functions for one account run on the account's shard on a
 -- coordinator (pm.on_a_shard, pm.on_shard).
+CREATE OR REPLACE FUNCTION pm.sample_risk(keep pg_catalog.interval DEFAULT '30 days'::pg_catalog.interval)
+  RETURNS pg_catalog.int8
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  day timestamptz := date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+  part text := 'risk_sample_' || to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD');
+  old record;
+  sampled int8;
+BEGIN
+  IF keep IS NULL OR keep <= interval '0' THEN
+    RAISE EXCEPTION 'samples must be kept for a positive interval'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass keep => interval ''30 days'', say.';
+  END IF;
+  -- 'pmsample' in ASCII
+  PERFORM pg_advisory_xact_lock(x'706d73616d706c65'::int8);
+  IF to_regclass(format('pm.%I', part)) IS NULL THEN
+    EXECUTE format('CREATE TABLE pm.%I PARTITION OF pm.risk_sample FOR VALUES FROM (%L) TO (%L)',
+                   part, day, day + interval '1 day');
+    -- the partition's own index, not the parent's: pg_dump carries the
+    -- partitions as user tables, and an index they inherited from the
+    -- extension's table it would dump as a second one
+    EXECUTE format('CREATE INDEX ON pm.%I (account_id, sampled_at)', part);
+  END IF;
+  -- the node's accounts and, on a coordinator, its shards' (each shard's
+  -- state as of the moment this transaction first reads it)
+  INSERT INTO pm.risk_sample (sampled_at, account_id, program, uni_mmr, account_equity, adjusted_equity,
+                              maint_margin, status, error)
+  SELECT now(), s.account_id, s.program, s.uni_mmr, s.account_equity, s.adjusted_equity, s.maint_margin,
+         s.status, s.error
+    FROM pm.account_state s
+   WHERE s.status <> ''
+  UNION ALL
+  SELECT now(), r.account_id, r.program, r.uni_mmr, r.account_equity, r.adjusted_equity, r.maint_margin,
+         r.status, r.error
+    FROM pm.account_state_remote r
+   WHERE r.status <> '';
+  GET DIAGNOSTICS sampled = ROW_COUNT;
+  -- retention: whole days before now() - keep
+  FOR old IN
+    SELECT c.relname
+      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'pm.risk_sample'::regclass
+       AND c.relname ~ '^risk_sample_[0-9]{8}$'
+       AND (to_timestamp(substr(c.relname, 13), 'YYYYMMDD') AT TIME ZONE 'UTC')::timestamptz
+           + interval '1 day' <= now() - keep
+  LOOP
+    EXECUTE format('DROP TABLE pm.%I', old.relname);
+  END LOOP;
+  RETURN sampled;
+END
+$$;
+COMMENT ON FUNCTION pm.sample_risk(keep interval) IS
+  'samples every account''s pm.account_state (on a coordinator, its shards'' too) into pm.risk_sample now (a partition per day, UTC, made when first needed) and drops the days entirely older than keep; returns the rows sampled';
+
 CREATE OR REPLACE FUNCTION pm.account_risk_of(account_id pg_catalog.int8) RETURNS SETOF pm.account_risk
   LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 1
   SET search_path = pg_catalog, pg_temp
@@ -681,6 +739,8 @@ BEGIN
   END IF;
 END
 $$;
+COMMENT ON FUNCTION pm.account_risk_of(account_id bigint) IS
+  'one account''s row of pm.account_risk, read with a plan the session keeps: for reading single accounts often';
 
 CREATE OR REPLACE FUNCTION pm.stress(account_id pg_catalog.int8, scenario pg_catalog.text)
   RETURNS pm.account_risk
@@ -695,6 +755,8 @@ BEGIN
   RETURN pm.stress_at_or_now(stress.account_id, stress.scenario, NULL);
 END
 $$;
+COMMENT ON FUNCTION pm.stress(account_id bigint, scenario text) IS
+  'the account''s pm.account_risk row under a scenario of pm.scenario: prices moved, PnL, brackets and tiers re-evaluated';
 
 CREATE OR REPLACE FUNCTION pm.whatif(account_id pg_catalog.int8, changes pg_catalog.jsonb)
   RETURNS pm.account_risk
@@ -928,6 +990,8 @@ BEGIN
   RETURN result;
 END
 $$;
+COMMENT ON FUNCTION pm.whatif(account_id bigint, changes jsonb) IS
+  'the account''s pm.account_risk row as it would be after hypothetical positions, orders, transfers and loans (jsonb: positions, orders, transfers, loans), each held to its table''s rules; writes nothing';
 
 CREATE OR REPLACE FUNCTION pm.liquidation_price(account_id pg_catalog.int8, asset pg_catalog.text,
                                      OUT below pg_catalog.numeric, OUT above pg_catalog.numeric)
@@ -948,6 +1012,8 @@ BEGIN
     FROM pm.liquidation_price_at_or_now(liquidation_price.account_id, liquidation_price.asset, NULL) l;
 END
 $$;
+COMMENT ON FUNCTION pm.liquidation_price(account_id bigint, asset text, OUT below numeric, OUT above numeric) IS
+  'the nearest prices of asset, below and above the current one (its index and the marks on it moving together), at which the account enters or leaves liquidation at its program''s threshold; NULL where no positive price does';
 
 CREATE OR REPLACE FUNCTION pm.max_withdraw(account_id pg_catalog.int8, asset pg_catalog.text,
                                 target pg_catalog.numeric DEFAULT NULL)
@@ -1039,6 +1105,8 @@ BEGIN
     USING ERRCODE = 'internal_error';
 END
 $$;
+COMMENT ON FUNCTION pm.max_withdraw(account_id bigint, asset text, target numeric) IS
+  'the most of asset that can leave the account (at most its free cross-margin and wallet balance) while uniMMR stays at or above target (default: the margin-call threshold); exact closed form';
 
 GRANT SELECT ON pm.position_risk_local TO pm_reader;
 

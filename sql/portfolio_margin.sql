@@ -5011,8 +5011,9 @@ ALTER TABLE pm.risk_sample ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY account_access ON pm.risk_sample FOR SELECT USING (pm.account_visible(account_id));
 
--- Every account, sampled now; partitions of days entirely older than keep
--- dropped.  Returns the rows sampled.  One sampler at a time.
+-- Every account, sampled now -- on a coordinator, its shards' too, so that
+-- its series are the whole book's; partitions of days entirely older than
+-- keep dropped.  Returns the rows sampled.  One sampler at a time.
 CREATE FUNCTION pm.sample_risk(keep pg_catalog.interval DEFAULT '30 days'::pg_catalog.interval)
   RETURNS pg_catalog.int8
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -5038,12 +5039,19 @@ BEGIN
     -- extension's table it would dump as a second one
     EXECUTE format('CREATE INDEX ON pm.%I (account_id, sampled_at)', part);
   END IF;
+  -- the node's accounts and, on a coordinator, its shards' (each shard's
+  -- state as of the moment this transaction first reads it)
   INSERT INTO pm.risk_sample (sampled_at, account_id, program, uni_mmr, account_equity, adjusted_equity,
                               maint_margin, status, error)
   SELECT now(), s.account_id, s.program, s.uni_mmr, s.account_equity, s.adjusted_equity, s.maint_margin,
          s.status, s.error
     FROM pm.account_state s
-   WHERE s.status <> '';
+   WHERE s.status <> ''
+  UNION ALL
+  SELECT now(), r.account_id, r.program, r.uni_mmr, r.account_equity, r.adjusted_equity, r.maint_margin,
+         r.status, r.error
+    FROM pm.account_state_remote r
+   WHERE r.status <> '';
   GET DIAGNOSTICS sampled = ROW_COUNT;
   -- retention: whole days before now() - keep
   FOR old IN
@@ -5060,7 +5068,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pm.sample_risk(keep interval) IS
-  'samples every account''s pm.account_state into pm.risk_sample now (a partition per day, UTC, made when first needed) and drops the days entirely older than keep; returns the rows sampled';
+  'samples every account''s pm.account_state (on a coordinator, its shards'' too) into pm.risk_sample now (a partition per day, UTC, made when first needed) and drops the days entirely older than keep; returns the rows sampled';
 REVOKE EXECUTE ON FUNCTION pm.sample_risk(keep interval) FROM PUBLIC;
 
 -- Views for BI time-series panels (Grafana: docs/grafana/portfolio_margin.json).

@@ -173,6 +173,18 @@ check "the writes moved accounts: a borrower's state changed, a new account is v
 compare_all "account rows written through the coordinator"
 ask_coordinator "after the writes"
 
+# The history views: a sample taken on the coordinator holds its shards'
+# accounts, so its series are the whole book's.
+for node in coord single; do on "$node" -c 'SELECT pm.sample_risk()' >/dev/null || exit 1; done
+SERIES="SELECT 'book ' || accounts || ' ' || account_equity || ' ' || adjusted_equity || ' ' || maint_margin
+               || ' ' || coalesce(uni_mmr_min::text, '-') || ' ' || coalesce(uni_mmr_p01::text, '-')
+               || ' ' || coalesce(uni_mmr_p50::text, '-') || ' ' || at_risk || ' ' || not_valued FROM pm.book_series
+        UNION ALL SELECT 'status ' || status || ' ' || accounts || ' ' || maint_margin || ' ' || account_equity
+          FROM pm.status_series
+        UNION ALL SELECT 'nearest ' || rank || ' ' || account_id || ' ' || uni_mmr FROM pm.nearest_liquidation_series"
+check "a sample on the coordinator gives the single node's book, status and nearest-liquidation series ($(on single -c "$SERIES" | wc -l) rows)" \
+  "$(on coord -c "$SERIES" | sort | md5sum)" "$(on single -c "$SERIES" | sort | md5sum)"
+
 # Risk as of a moment between the two: the shards read the reference data
 # of then from the history the coordinator replicated.
 ASOF="SELECT account_id || ' ' || coalesce(uni_mmr::text, '-') || ' ' || account_status FROM pm.account_risk_at('$moment')"
