@@ -64,12 +64,13 @@ SELECT * FROM risk;
 UPDATE pm.asset SET index_price = 40000 WHERE asset = 'BTC';
 
 -- rights: a reader who may read the ledger but not the prices is refused,
--- though this session has the prices cached
+-- though this session has the prices cached (granted table by table, not
+-- through pm_reader: pm.account_risk reads its shards' table too, empty here)
 CREATE ROLE refcache_reader;
 GRANT USAGE ON SCHEMA pm TO refcache_reader;
 GRANT SELECT ON pm.account, pm.balance, pm.position, pm.open_order, pm.symbol,
   pm.collateral, pm.loan_mmr, pm.status_threshold, pm.ledger_row, pm.account_margin,
-  pm.account_risk TO refcache_reader;
+  pm.account_risk, pm.account_risk_remote TO refcache_reader;
 GRANT SELECT ON risk TO refcache_reader;
 SELECT * FROM risk;
 SET ROLE refcache_reader;
@@ -163,7 +164,8 @@ DROP FUNCTION caches();
 DROP VIEW risk;
 DROP FUNCTION equity_at(numeric[]);
 REVOKE ALL ON pm.account, pm.balance, pm.position, pm.open_order, pm.symbol, pm.collateral,
-  pm.loan_mmr, pm.status_threshold, pm.asset, pm.ledger_row, pm.account_margin, pm.account_risk
+  pm.loan_mmr, pm.status_threshold, pm.asset, pm.ledger_row, pm.account_margin, pm.account_risk,
+  pm.account_risk_remote
   FROM refcache_reader;
 REVOKE USAGE ON SCHEMA pm FROM refcache_reader;
 DROP ROLE refcache_reader;
