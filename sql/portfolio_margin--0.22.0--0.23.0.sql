@@ -15,7 +15,9 @@
 --   (new): the shard of an account.
 -- * pm.stress, pm.whatif, pm.liquidation_price and pm.max_withdraw run on
 --   the account's shard on a coordinator, through dblink (pm.on_a_shard,
---   pm.on_shard: new); pm.account_risk_of reads its shard's row.
+--   pm.on_shard: new), and so do their as-of forms (pm.stress_at,
+--   pm.liquidation_price_at, pm.account_risk_at and pm.asset_equity_at for
+--   one account); pm.account_risk_of reads its shard's row.
 -- * pm.sample_risk samples a coordinator's shards too, so its series views
 --   are the whole book's.
 -- * pm.account_risk, pm.account_margin, pm.stress_result, pm.position_risk,
@@ -366,8 +368,9 @@ DECLARE
   call pg_catalog.text;
   answer pg_catalog.text;
 BEGIN
-  IF on_shard.fn NOT IN ('stress', 'whatif', 'liquidation_price', 'max_withdraw') THEN
-    RAISE EXCEPTION 'pm.on_shard runs pm.stress, pm.whatif, pm.liquidation_price or pm.max_withdraw, not "%"',
+  IF on_shard.fn NOT IN ('stress', 'whatif', 'liquidation_price', 'max_withdraw', 'stress_at',
+                         'liquidation_price_at', 'account_risk_at', 'asset_equity_at') THEN
+    RAISE EXCEPTION 'pm.on_shard runs pm.stress, pm.whatif, pm.liquidation_price, pm.max_withdraw or their as-of forms, not "%"',
                     pg_catalog.left(on_shard.fn, 40)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -386,8 +389,12 @@ BEGIN
             DETAIL = 'A function for one account runs on the shard that holds the account.',
             HINT = 'CREATE EXTENSION dblink on the coordinator: it reaches the shard through its foreign server and your user mapping.';
   END IF;
-  SELECT pg_catalog.format('SELECT pg_catalog.to_jsonb(pm.%s(%s%s))::pg_catalog.text', on_shard.fn,
-                           on_shard.account_id,
+  -- the set-returning ones as one array of their rows (a moment comes as
+  -- pm.as_of_setting writes it, which reads back the same under any DateStyle)
+  SELECT pg_catalog.format(CASE WHEN on_shard.fn IN ('account_risk_at', 'asset_equity_at')
+                                THEN 'SELECT COALESCE(pg_catalog.jsonb_agg(r), ''[]'')::pg_catalog.text FROM pm.%s(%s%s) r'
+                                ELSE 'SELECT pg_catalog.to_jsonb(pm.%s(%s%s))::pg_catalog.text' END,
+                           on_shard.fn, on_shard.account_id,
                            pg_catalog.string_agg(', ' || pg_catalog.quote_nullable(a.arg), '' ORDER BY a.i))
     INTO call
     FROM pg_catalog.unnest(on_shard.args) WITH ORDINALITY AS a(arg, i);
@@ -398,7 +405,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pm.on_shard(account_id bigint, fn text, args text[]) IS
-  'on a coordinator, the value (as jsonb) of pm.stress, pm.whatif, pm.liquidation_price or pm.max_withdraw for an account, run on its shard through dblink with the caller''s user mapping; args are the arguments after the account id';
+  'on a coordinator, the value (as jsonb; an array of rows for the set-returning ones) of pm.stress, pm.whatif, pm.liquidation_price, pm.max_withdraw or their as-of forms for an account, run on its shard through dblink with the caller''s user mapping; args are the arguments after the account id';
 
 
 -- A node's own positions (pm.position_risk adds a coordinator's shards'),
@@ -647,6 +654,121 @@ $$;
 
 -- The functions for one account run on the account's shard on a
 -- coordinator (pm.on_a_shard, pm.on_shard).
+CREATE OR REPLACE FUNCTION pm.account_risk_at(account_id pg_catalog.int8, at pg_catalog.timestamptz)
+  RETURNS SETOF pm.account_risk
+  LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED ROWS 1
+  SET search_path = pg_catalog, pg_temp SET portfolio_margin.as_of = ''
+AS $$
+BEGIN
+  IF pm.on_a_shard(account_risk_at.account_id) THEN
+    RETURN QUERY
+    SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::pm.account_risk,
+             pm.on_shard(account_risk_at.account_id, 'account_risk_at', ARRAY[pm.as_of_setting(at)]));
+    RETURN;
+  END IF;
+  PERFORM pm.history_covers(at);
+  PERFORM set_config('portfolio_margin.as_of', pm.as_of_setting(at), true);
+  RETURN QUERY
+  SELECT l.account_id,
+         pm.ledger_risk_program(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS program,
+         pm.ledger_risk_uni_mmr(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS uni_mmr,
+         pm.ledger_risk_account_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_equity,
+         pm.ledger_risk_actual_equity(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS actual_equity,
+         pm.ledger_risk_account_initial_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_initial_margin,
+         pm.ledger_risk_account_maint_margin(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_maint_margin,
+         pm.ledger_risk_account_status(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS account_status,
+         pm.ledger_risk_virtual_max_withdraw_amount(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS virtual_max_withdraw_amount,
+         pm.ledger_risk_total_available_balance(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_available_balance,
+         pm.ledger_risk_total_margin_open_loss(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS total_margin_open_loss,
+         pm.ledger_risk_error(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS error
+    FROM pm.ledger_row_at(account_risk_at.account_id, at) l
+   GROUP BY l.account_id;
+  -- no row: an account that did not exist then, or one the caller may not see
+  IF NOT FOUND AND NOT EXISTS (SELECT FROM pm.account_history h
+                                WHERE h.account_id OPERATOR(pg_catalog.=) account_risk_at.account_id) THEN
+    PERFORM pm.check_account(account_risk_at.account_id);
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION pm.account_risk_at(account_id bigint, at timestamptz) IS
+  'one account''s row of pm.account_risk as it was at a moment; no row if the account did not exist then';
+
+CREATE OR REPLACE FUNCTION pm.asset_equity_at(account_id pg_catalog.int8, at pg_catalog.timestamptz)
+  RETURNS SETOF pm.asset_equity
+  LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED ROWS 8
+  SET search_path = pg_catalog, pg_temp SET portfolio_margin.as_of = ''
+AS $$
+BEGIN
+  IF pm.on_a_shard(asset_equity_at.account_id) THEN
+    RETURN QUERY
+    SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::pm.asset_equity,
+             pm.on_shard(asset_equity_at.account_id, 'asset_equity_at', ARRAY[pm.as_of_setting(at)]));
+    RETURN;
+  END IF;
+  PERFORM pm.history_covers(at);
+  PERFORM set_config('portfolio_margin.as_of', pm.as_of_setting(at), true);
+  RETURN QUERY
+  SELECT m.account_id, a.asset, a.equity, a.index_price, a.value_usd, a.collateral_value_usd,
+         a.maint_margin, a.maint_margin_usd, a.initial_margin_usd, a.open_loss_usd, m.error
+    FROM (SELECT l.account_id,
+                 pm.account_ledger(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS summary,
+                 pm.ledger_risk_error(l.kind, l.key, l.key2, l.a, l.b, l.c, l.d, l.e, l.f, l.n) AS error
+            FROM pm.ledger_row_at(asset_equity_at.account_id, at) l
+           GROUP BY l.account_id) m
+    LEFT JOIN LATERAL pm.assets(m.summary)
+           AS a(asset, equity, index_price, value_usd, collateral_value_usd, maint_margin,
+                maint_margin_usd, initial_margin_usd, open_loss_usd) ON true;
+  IF NOT FOUND AND NOT EXISTS (SELECT FROM pm.account_history h
+                                WHERE h.account_id OPERATOR(pg_catalog.=) asset_equity_at.account_id) THEN
+    PERFORM pm.check_account(asset_equity_at.account_id);
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION pm.asset_equity_at(account_id bigint, at timestamptz) IS
+  'one account''s rows of pm.asset_equity as they were at a moment, to replay a liquidation asset by asset';
+
+CREATE OR REPLACE FUNCTION pm.stress_at(account_id pg_catalog.int8, scenario pg_catalog.text, at pg_catalog.timestamptz)
+  RETURNS pm.account_risk
+  LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+  SET search_path = pg_catalog, pg_temp SET portfolio_margin.as_of = ''
+AS $$
+BEGIN
+  IF pm.on_a_shard(stress_at.account_id) THEN
+    RETURN pg_catalog.jsonb_populate_record(NULL::pm.account_risk,
+             pm.on_shard(stress_at.account_id, 'stress_at', ARRAY[stress_at.scenario, pm.as_of_setting(at)]));
+  END IF;
+  PERFORM pm.history_covers(at);
+  PERFORM set_config('portfolio_margin.as_of', pm.as_of_setting(at), true);
+  RETURN pm.stress_at_or_now(stress_at.account_id, stress_at.scenario, at);
+END
+$$;
+COMMENT ON FUNCTION pm.stress_at(account_id bigint, scenario text, at timestamptz) IS
+  'pm.stress as it was at a moment: the account''s rows and the reference data then, moved by the scenario as pm.scenario defines it now';
+
+CREATE OR REPLACE FUNCTION pm.liquidation_price_at(account_id pg_catalog.int8, asset pg_catalog.text, at pg_catalog.timestamptz,
+                                        OUT below pg_catalog.numeric, OUT above pg_catalog.numeric)
+  LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+  SET search_path = pg_catalog, pg_temp SET portfolio_margin.as_of = ''
+AS $$
+DECLARE
+  there pg_catalog.jsonb;
+BEGIN
+  IF pm.on_a_shard(liquidation_price_at.account_id) THEN
+    there := pm.on_shard(liquidation_price_at.account_id, 'liquidation_price_at',
+                         ARRAY[liquidation_price_at.asset, pm.as_of_setting(at)]);
+    below := (there OPERATOR(pg_catalog.->>) 'below')::pg_catalog.numeric;
+    above := (there OPERATOR(pg_catalog.->>) 'above')::pg_catalog.numeric;
+    RETURN;
+  END IF;
+  PERFORM pm.history_covers(at);
+  PERFORM set_config('portfolio_margin.as_of', pm.as_of_setting(at), true);
+  SELECT l.below, l.above INTO below, above
+    FROM pm.liquidation_price_at_or_now(liquidation_price_at.account_id, liquidation_price_at.asset, at) l;
+END
+$$;
+COMMENT ON FUNCTION pm.liquidation_price_at(account_id bigint, asset text, at timestamptz, OUT below numeric, OUT above numeric) IS
+  'pm.liquidation_price as it was at a moment: the nearest prices of asset, below and above the price of then, at which the account as it was then entered or left liquidation';
+
 CREATE OR REPLACE FUNCTION pm.sample_risk(keep pg_catalog.interval DEFAULT '30 days'::pg_catalog.interval)
   RETURNS pg_catalog.int8
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp

@@ -1451,8 +1451,9 @@ DECLARE
   call pg_catalog.text;
   answer pg_catalog.text;
 BEGIN
-  IF on_shard.fn NOT IN ('stress', 'whatif', 'liquidation_price', 'max_withdraw') THEN
-    RAISE EXCEPTION 'pm.on_shard runs pm.stress, pm.whatif, pm.liquidation_price or pm.max_withdraw, not "%"',
+  IF on_shard.fn NOT IN ('stress', 'whatif', 'liquidation_price', 'max_withdraw', 'stress_at',
+                         'liquidation_price_at', 'account_risk_at', 'asset_equity_at') THEN
+    RAISE EXCEPTION 'pm.on_shard runs pm.stress, pm.whatif, pm.liquidation_price, pm.max_withdraw or their as-of forms, not "%"',
                     pg_catalog.left(on_shard.fn, 40)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -1471,8 +1472,12 @@ BEGIN
             DETAIL = 'A function for one account runs on the shard that holds the account.',
             HINT = 'CREATE EXTENSION dblink on the coordinator: it reaches the shard through its foreign server and your user mapping.';
   END IF;
-  SELECT pg_catalog.format('SELECT pg_catalog.to_jsonb(pm.%s(%s%s))::pg_catalog.text', on_shard.fn,
-                           on_shard.account_id,
+  -- the set-returning ones as one array of their rows (a moment comes as
+  -- pm.as_of_setting writes it, which reads back the same under any DateStyle)
+  SELECT pg_catalog.format(CASE WHEN on_shard.fn IN ('account_risk_at', 'asset_equity_at')
+                                THEN 'SELECT COALESCE(pg_catalog.jsonb_agg(r), ''[]'')::pg_catalog.text FROM pm.%s(%s%s) r'
+                                ELSE 'SELECT pg_catalog.to_jsonb(pm.%s(%s%s))::pg_catalog.text' END,
+                           on_shard.fn, on_shard.account_id,
                            pg_catalog.string_agg(', ' || pg_catalog.quote_nullable(a.arg), '' ORDER BY a.i))
     INTO call
     FROM pg_catalog.unnest(on_shard.args) WITH ORDINALITY AS a(arg, i);
@@ -1483,7 +1488,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pm.on_shard(account_id bigint, fn text, args text[]) IS
-  'on a coordinator, the value (as jsonb) of pm.stress, pm.whatif, pm.liquidation_price or pm.max_withdraw for an account, run on its shard through dblink with the caller''s user mapping; args are the arguments after the account id';
+  'on a coordinator, the value (as jsonb; an array of rows for the set-returning ones) of pm.stress, pm.whatif, pm.liquidation_price, pm.max_withdraw or their as-of forms for an account, run on its shard through dblink with the caller''s user mapping; args are the arguments after the account id';
 
 
 ------------------------------------------------------------------------------
@@ -4816,6 +4821,12 @@ CREATE FUNCTION pm.account_risk_at(account_id pg_catalog.int8, at pg_catalog.tim
   SET search_path = pg_catalog, pg_temp SET portfolio_margin.as_of = ''
 AS $$
 BEGIN
+  IF pm.on_a_shard(account_risk_at.account_id) THEN
+    RETURN QUERY
+    SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::pm.account_risk,
+             pm.on_shard(account_risk_at.account_id, 'account_risk_at', ARRAY[pm.as_of_setting(at)]));
+    RETURN;
+  END IF;
   PERFORM pm.history_covers(at);
   PERFORM set_config('portfolio_margin.as_of', pm.as_of_setting(at), true);
   RETURN QUERY
@@ -4915,6 +4926,12 @@ CREATE FUNCTION pm.asset_equity_at(account_id pg_catalog.int8, at pg_catalog.tim
   SET search_path = pg_catalog, pg_temp SET portfolio_margin.as_of = ''
 AS $$
 BEGIN
+  IF pm.on_a_shard(asset_equity_at.account_id) THEN
+    RETURN QUERY
+    SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::pm.asset_equity,
+             pm.on_shard(asset_equity_at.account_id, 'asset_equity_at', ARRAY[pm.as_of_setting(at)]));
+    RETURN;
+  END IF;
   PERFORM pm.history_covers(at);
   PERFORM set_config('portfolio_margin.as_of', pm.as_of_setting(at), true);
   RETURN QUERY
@@ -4947,6 +4964,10 @@ CREATE FUNCTION pm.stress_at(account_id pg_catalog.int8, scenario pg_catalog.tex
   SET search_path = pg_catalog, pg_temp SET portfolio_margin.as_of = ''
 AS $$
 BEGIN
+  IF pm.on_a_shard(stress_at.account_id) THEN
+    RETURN pg_catalog.jsonb_populate_record(NULL::pm.account_risk,
+             pm.on_shard(stress_at.account_id, 'stress_at', ARRAY[stress_at.scenario, pm.as_of_setting(at)]));
+  END IF;
   PERFORM pm.history_covers(at);
   PERFORM set_config('portfolio_margin.as_of', pm.as_of_setting(at), true);
   RETURN pm.stress_at_or_now(stress_at.account_id, stress_at.scenario, at);
@@ -4963,7 +4984,16 @@ CREATE FUNCTION pm.liquidation_price_at(account_id pg_catalog.int8, asset pg_cat
   LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
   SET search_path = pg_catalog, pg_temp SET portfolio_margin.as_of = ''
 AS $$
+DECLARE
+  there pg_catalog.jsonb;
 BEGIN
+  IF pm.on_a_shard(liquidation_price_at.account_id) THEN
+    there := pm.on_shard(liquidation_price_at.account_id, 'liquidation_price_at',
+                         ARRAY[liquidation_price_at.asset, pm.as_of_setting(at)]);
+    below := (there OPERATOR(pg_catalog.->>) 'below')::pg_catalog.numeric;
+    above := (there OPERATOR(pg_catalog.->>) 'above')::pg_catalog.numeric;
+    RETURN;
+  END IF;
   PERFORM pm.history_covers(at);
   PERFORM set_config('portfolio_margin.as_of', pm.as_of_setting(at), true);
   SELECT l.below, l.above INTO below, above

@@ -249,6 +249,16 @@ on coord -c 'CREATE EXTENSION dblink; GRANT USAGE ON FOREIGN SERVER shard0, shar
 check "pm.stress, pm.whatif, pm.liquidation_price, pm.max_withdraw and pm.account_risk_of on the coordinator, for accounts of each shard, give the single node's values ($picked)" \
   "$(on coord -c "$ONE" | md5sum) $(on coord -c "SELECT count(DISTINCT pm.shard_of(a)) FROM unnest(ARRAY[$picked]::int8[]) a")" \
   "$(on single -c "$ONE" | md5sum) 3"
+# ... and so do their as-of forms, at the moment between the tick and the
+# crash (from the shard's history of its accounts and the replicated one of
+# the reference data).
+ASOF_ONE="SELECT a || ' ' || (SELECT string_agg(r::text, ';') FROM pm.account_risk_at(a, '$moment') r)
+          || ' ' || (SELECT string_agg(e::text, ';' ORDER BY e.asset) FROM pm.asset_equity_at(a, '$moment') e)
+          || ' ' || (SELECT pm.stress_at(a, min(x.scenario), '$moment') FROM pm.scenario x)::text
+          || ' ' || (SELECT l::text FROM pm.liquidation_price_at(a, 'BTC', '$moment') l)
+       FROM unnest(ARRAY[${picked%,900001}]::int8[]) a ORDER BY a"
+check "pm.account_risk_at, pm.asset_equity_at, pm.stress_at and pm.liquidation_price_at for one account on the coordinator give the single node's values" \
+  "$(on coord -c "$ASOF_ONE" | md5sum) $(on coord -c "$ASOF_ONE" | wc -l)" "$(on single -c "$ASOF_ONE" | md5sum) 3"
 as_desk_one() { on "$1" -c "SET ROLE $2" -c "SELECT pm.whatif($3, '{}')::text" 2>&1 | grep -o '^[A-Z]*: *account [0-9]* does not exist\|^([0-9].*'; }
 check "desk_a's own account is valued on its shard as on the single node" \
   "$(as_desk_one coord desk_a 7)" "$(as_desk_one single desk_a 7)"

@@ -26,7 +26,7 @@ SELECT throws_ok($$INSERT INTO pm.balance_remote VALUES (2, 'USDT', 1, 0, 0, 0, 
 SELECT throws_ok($$SELECT pm.on_shard(1, 'stress', '{x}')$$, '22023',
                  'account 1 is on no shard of this node', 'pm.on_shard for an account on no shard is an error');
 SELECT throws_ok($$SELECT pm.on_shard(1, 'pg_sleep', '{1}')$$, '22023',
-                 'pm.on_shard runs pm.stress, pm.whatif, pm.liquidation_price or pm.max_withdraw, not "pg_sleep"',
+                 'pm.on_shard runs pm.stress, pm.whatif, pm.liquidation_price, pm.max_withdraw or their as-of forms, not "pg_sleep"',
                  'pm.on_shard runs the functions for one account and nothing else');
 SELECT throws_ok($$SELECT pm.attach_shard('nowhere', 3, 0)$$, '42704',
                  'server "nowhere" is not a postgres_fdw server', 'attaching a server that is not postgres_fdw''s is an error');
